@@ -1,0 +1,1 @@
+"""Jinja2 templates of the migration review, shipped as package data of ``scanner.reports``."""

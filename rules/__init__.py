@@ -1,0 +1,38 @@
+"""The built-in rule catalogue: every rule of every family, by id, and selection by prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scanner.rules import rds, scan
+from scanner.rules.base import Example, Rule
+
+ALL_RULES: tuple[Rule, ...] = tuple(sorted((*rds.RULES, *scan.RULES), key=lambda r: r.id))
+BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
+RULESET_VERSION = "1"
+
+
+class UnknownRuleError(ValueError):
+    """A selector that names no rule: a usage error (exit 2), never silently ignored."""
+
+
+def matching(selector: str) -> tuple[Rule, ...]:
+    """Rules whose id starts with ``selector`` (``RDS``, ``DSQL00``, ``RDS001``); ALL matches all."""
+    selector = selector.strip().upper()
+    if selector == "ALL":
+        return ALL_RULES
+    found = tuple(r for r in ALL_RULES if r.id.startswith(selector))
+    if not found:
+        raise UnknownRuleError(f"unknown rule id or prefix: {selector!r}")
+    return found
+
+
+def selected(select: Iterable[str], ignore: Iterable[str]) -> frozenset[str]:
+    """Ids enabled by ``select`` (default all) minus ``ignore``, like ruff's selection."""
+    select = tuple(select)
+    chosen = {r.id for s in select for r in matching(s)} if select else set(BY_ID)
+    dropped = {r.id for s in ignore for r in matching(s)}
+    return frozenset(chosen - dropped)
+
+
+__all__ = ["ALL_RULES", "BY_ID", "Example", "Rule", "UnknownRuleError", "matching", "selected"]

@@ -1,0 +1,91 @@
+"""What a rule is: a declaration that reads like its documentation, plus one check over facts.
+
+Examples are part of the declaration on purpose (as in fixit's VALID/INVALID): they are printed by
+``dsql-scan rules ID``, rendered into SARIF ``help``, and a parametrized test runs every one of
+them through the real engine, so documentation and behaviour cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scanner.model import Hit, Severity
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.facts import FileFacts
+
+HELP_URI = "https://github.com/dsql-scan/dsql-scan/blob/main/docs/rules.md#{anchor}"
+
+FileCheck = Callable[["FileFacts", "Config"], Iterable[Hit]]
+ProjectCheck = Callable[[Any, "Config"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A documentation example that doubles as a test.
+
+    ``fires`` is how many findings of the rule the example must produce (0 for a "must not
+    fire" example); ``lines`` optionally pins the 1-based lines they must be on. ``filename``
+    lets an example be a CDK app (``app.py``), an application module, or a template.
+    """
+
+    code: str
+    fires: int
+    kind: str = "cfn"
+    lines: tuple[int, ...] = ()
+    filename: str = ""
+    extra_files: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+    @property
+    def file_name(self) -> str:
+        if self.filename:
+            return self.filename
+        return {"cfn": "template.yaml", "cdk": "app.py", "app": "service.py"}.get(
+            self.kind, "template.yaml"
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the catalogue. Severity and requirements live here and nowhere else."""
+
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    kinds: tuple[str, ...]
+    requirements: tuple[str, ...]
+    rationale: str
+    remediation: str
+    examples: tuple[Example, ...] = ()
+    check: FileCheck | None = None
+    project_check: ProjectCheck | None = None
+    family: str = field(default="")
+
+    @property
+    def help_uri(self) -> str:
+        return HELP_URI.format(anchor=self.id.lower())
+
+    @property
+    def is_project_rule(self) -> bool:
+        return self.project_check is not None
+
+    def applies_to(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+def rule(**declaration: Any) -> Rule:
+    """Declare a rule; normalises free text so docstring-style indentation reads well."""
+    for key in ("rationale", "remediation", "title"):
+        if key in declaration:
+            declaration[key] = " ".join(textwrap.dedent(declaration[key]).split())
+    declaration["family"] = declaration["id"].rstrip("0123456789")
+    return Rule(**declaration)

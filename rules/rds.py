@@ -1,0 +1,593 @@
+"""RDS: residual Aurora RDS (FR-001, FR-003, FR-007, SC-004).
+
+Each rule reads facts only; the CloudFormation and Python inputs describe CDK constructs with the
+CloudFormation types they synthesize to, so one check serves templates and CDK code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scanner.config import Config
+from scanner.facts import RDS_PREFIX, FileFacts, Sink
+from scanner.model import Hit, Location, Severity
+from scanner.rules.base import Example, rule
+
+CLUSTER_TYPES = frozenset({"AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"})
+INSTANCE_TYPES = frozenset({"AWS::RDS::DBInstance"})
+AURORA_ENGINES = frozenset({"aurora", "aurora-mysql", "aurora-postgresql"})
+RDS_SERVICES = frozenset({"rds", "rds-data", "rds-db"})
+RDS_GRANTS = frozenset({"grant_data_api_access", "grant_connect"})
+LEGACY_PORTS = (5432, 3306)
+
+
+def subject(location: Location) -> str:
+    """How a message names the offending thing: logical id, construct, or nothing."""
+    name = location.resource or location.qualified_name
+    return f"'{name}' " if name else ""
+
+
+def _resources_of(facts: FileFacts, types: frozenset[str]) -> Iterator[Hit]:
+    for resource in facts.resources:
+        if resource.type in types:
+            yield Hit(
+                resource.location,
+                f"Aurora RDS resource {subject(resource.location)}({resource.type}) is still "
+                "declared; the migrated stack keeps its data in the AWS::DSQL::Cluster",
+            )
+
+
+def check_cluster(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    return _resources_of(facts, CLUSTER_TYPES)
+
+
+def check_instance(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    return _resources_of(facts, INSTANCE_TYPES)
+
+
+def check_engine(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for engine in facts.engines:
+        if engine.value.strip().lower() in AURORA_ENGINES:
+            yield Hit(
+                engine.location,
+                f"Aurora engine '{engine.value}' is configured; Aurora DSQL has no engine "
+                "setting (it is PostgreSQL-compatible): remove the engine and its version",
+            )
+
+
+def check_supporting(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for resource in facts.resources:
+        supporting = (
+            resource.type.startswith(RDS_PREFIX)
+            and resource.type not in CLUSTER_TYPES | INSTANCE_TYPES
+        )
+        if supporting or resource.detail == "rds-rotation-application":
+            what = resource.detail or resource.type
+            yield Hit(
+                resource.location,
+                f"RDS supporting resource {subject(resource.location)}({what}) only serves the "
+                "Aurora RDS cluster; delete it with the cluster",
+            )
+
+
+CREDENTIAL_TEXT = {
+    "secret": "secret {name}holds Aurora RDS credentials",
+    "target-attachment": "secret target attachment {name}binds a secret to an RDS database",
+    "rotation": "rotation schedule {name}rotates an RDS database secret",
+    "managed-password": "ManageMasterUserPassword makes RDS create a master-user secret",
+    "master-user-secret": "MasterUserSecret configures an RDS-managed master-user secret",
+    "resolve": "a Secrets Manager dynamic reference feeds RDS credentials",
+    "cdk-credentials": "{name}creates or reads Aurora RDS credentials",
+    "database-secret": "DatabaseSecret {name}holds Aurora RDS credentials",
+    "cdk-rotation": "{name}adds rotation to an RDS database secret",
+}
+
+
+def check_credentials(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for credential in facts.credentials:
+        if not credential.for_rds:
+            continue
+        text = CREDENTIAL_TEXT.get(credential.kind, "{name}is an RDS credential artefact")
+        yield Hit(
+            credential.location,
+            text.format(name=subject(credential.location))
+            + "; Aurora DSQL authenticates with short-lived IAM tokens, so delete it once "
+            "nothing reads it",
+        )
+
+
+def rds_service(action: str) -> str | None:
+    """The RDS service an IAM action names literally (``rds-data:*`` -> ``rds-data``)."""
+    service, sep, _ = action.strip().partition(":")
+    service = service.lower()
+    if not sep or "*" in service or "?" in service:
+        return None
+    return service if service in RDS_SERVICES else None
+
+
+def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for statement in facts.statements:
+        if statement.effect.lower() != "allow" or statement.not_action:
+            continue  # NotAction: the statement's grants are not enumerable actions
+        for action in statement.actions:
+            service = rds_service(action.text)
+            if service:
+                yield Hit(
+                    action.location,
+                    f"IAM action '{action.text}' grants {service} permissions that only Aurora "
+                    "RDS needs; grant dsql:DbConnect on the DSQL cluster ARN instead",
+                )
+    for grant in facts.grants:
+        if grant.method in RDS_GRANTS and grant.target_type.startswith(RDS_PREFIX):
+            yield Hit(
+                grant.location,
+                f"{grant.method}() grants Aurora RDS access; use the DSQL cluster's "
+                "grant_connect() or a dsql:DbConnect policy statement",
+            )
+
+
+def check_ingress(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for ingress in facts.ingress:
+        if ingress.to_dsql_endpoint:
+            continue
+        ports = [port for port in LEGACY_PORTS if ingress.opens(port)]
+        if ports:
+            opened = " and ".join(str(p) for p in ports)
+            yield Hit(
+                ingress.location,
+                f"security-group ingress opens port {opened} for the Aurora RDS database; "
+                "Aurora DSQL is reached over its public or VPC endpoint, so remove the rule "
+                "(or attach it to the DSQL interface VPC endpoint)",
+            )
+
+
+def _legacy_name(name: str, config: Config) -> bool:
+    return any(re.search(p, name) for p in config.legacy_env_patterns)
+
+
+def _sink_hit(sink: Sink, config: Config) -> Hit | None:
+    where = {"env": "environment variable", "output": "Output", "export": "exported Output"}.get(
+        sink.kind, "SSM parameter"
+    )
+    rds = sink.rds_targets
+    if rds:
+        target = rds[0]
+        what = f"{target.name}.{target.attribute}" if target.attribute else target.name
+        kind = (
+            "secret" if target.rds_secret and not target.type.startswith(RDS_PREFIX) else "resource"
+        )
+        return Hit(
+            sink.location,
+            f"{where} '{sink.name}' carries {what} of an Aurora RDS {kind}; point it at the "
+            "DSQL cluster (endpoint, identifier or ARN) or remove it",
+        )
+    if sink.kind == "env" and not sink.wired_to_dsql and _legacy_name(sink.name, config):
+        return Hit(
+            sink.name_location,
+            f"environment variable '{sink.name}' is a legacy Aurora RDS setting; replace it "
+            "with the DSQL settings (DSQL_ENDPOINT, DSQL_CLUSTER_ARN, DSQL_DATABASE)",
+        )
+    return None
+
+
+def check_references(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for sink in facts.sinks:
+        hit = _sink_hit(sink, config)
+        if hit is not None:
+            yield hit
+
+
+RDS_CLUSTER_TEMPLATE = """
+Resources:
+  LedgerCluster:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+"""
+
+RULES = (
+    rule(
+        id="RDS001",
+        name="rds-cluster",
+        title="Aurora RDS cluster still declared",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-001", "SC-001", "SC-004"),
+        rationale="""The migration replaces the Aurora RDS cluster with exactly one Aurora DSQL
+            cluster. A cluster left in the IaC keeps running, keeps costing, and keeps the old
+            data path alive.""",
+        remediation="""Delete the AWS::RDS::DBCluster / GlobalCluster (CDK DatabaseCluster,
+            ServerlessCluster...) after the data has moved, and declare an AWS::DSQL::Cluster.""",
+        examples=(
+            Example(RDS_CLUSTER_TEMPLATE, fires=1, lines=(3,)),
+            Example(
+                """
+                Resources:
+                  Global:
+                    Type: AWS::RDS::GlobalCluster
+                """,
+                fires=1,
+                lines=(3,),
+            ),
+            Example(
+                """
+                Resources:
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                    Properties:
+                      DeletionProtectionEnabled: true
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_cluster,
+    ),
+    rule(
+        id="RDS002",
+        name="rds-instance",
+        title="Aurora RDS instance still declared",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-001", "FR-007", "SC-004"),
+        rationale="""Cluster instances (writer and readers) exist only to serve the Aurora RDS
+            cluster. Aurora DSQL is serverless and has no instances to size or patch.""",
+        remediation="""Delete the AWS::RDS::DBInstance resources (CDK ClusterInstance.provisioned /
+            serverless_v2, DatabaseInstance) together with the cluster.""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  Writer:
+                    Type: AWS::RDS::DBInstance
+                    Properties:
+                      DBInstanceClass: db.r6g.large
+                """,
+                fires=1,
+                lines=(3,),
+            ),
+            Example(
+                """
+                Resources:
+                  Table:
+                    Type: AWS::DynamoDB::Table
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_instance,
+    ),
+    rule(
+        id="RDS003",
+        name="aurora-engine",
+        title="Aurora engine configured",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk", "app"),
+        requirements=("FR-001", "SC-004"),
+        rationale="""An Aurora engine value (aurora, aurora-mysql, aurora-postgresql) is the
+            clearest sign of residual RDS: DSQL has no engine or engine-version setting.""",
+        remediation="""Remove the engine and engine version with the RDS resource; connection code
+            uses a PostgreSQL driver against the DSQL endpoint.""",
+        examples=(
+            Example(RDS_CLUSTER_TEMPLATE, fires=1, lines=(5,)),
+            Example(
+                """
+                Resources:
+                  Db:
+                    Type: AWS::RDS::DBInstance
+                    Properties:
+                      Engine: !If [UseAurora, Aurora-MySQL, mysql]
+                """,
+                fires=1,
+                lines=(5,),
+            ),
+            Example(
+                """
+                Resources:
+                  Legacy:
+                    Type: AWS::RDS::DBInstance
+                    Properties:
+                      Engine: postgres
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_engine,
+    ),
+    rule(
+        id="RDS004",
+        name="rds-supporting-resource",
+        title="RDS supporting resource still declared",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-001", "FR-007", "SC-004"),
+        rationale="""Subnet groups, parameter groups, proxies, endpoints and RDS rotation
+            applications have no purpose without the Aurora RDS cluster and block its clean
+            deletion.""",
+        remediation="""Delete every other AWS::RDS::* resource and the SecretsManagerRDS*Rotation
+            serverless application with the cluster.""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  Subnets:
+                    Type: AWS::RDS::DBSubnetGroup
+                  Params:
+                    Type: AWS::RDS::DBClusterParameterGroup
+                  Rotator:
+                    Type: AWS::Serverless::Application
+                    Properties:
+                      Location:
+                        ApplicationId: arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser
+                        SemanticVersion: 1.1.367
+                """,
+                fires=3,
+                lines=(3, 5, 7),
+            ),
+            Example(
+                """
+                Resources:
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                  Api:
+                    Type: AWS::Serverless::Application
+                    Properties:
+                      Location: ./nested/api.yaml
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_supporting,
+    ),
+    rule(
+        id="RDS005",
+        name="rds-credentials",
+        title="Aurora RDS credentials still managed",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-003", "FR-007", "SC-004"),
+        rationale="""Aurora DSQL authenticates with short-lived IAM tokens. Secrets, attachments,
+            rotation schedules and managed master passwords that exist for the RDS database are
+            dead weight and a leak risk once the cluster is gone, but only if nothing still reads
+            them, which is what this rule lets you verify.""",
+        remediation="""Delete the secret, its target attachment and rotation schedule (CDK:
+            Credentials.from_generated_secret, DatabaseSecret, add_rotation_*) after no code reads
+            them; connect to DSQL with generate_db_connect_auth_token.""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  DbSecret:
+                    Type: AWS::SecretsManager::Secret
+                  Attach:
+                    Type: AWS::SecretsManager::SecretTargetAttachment
+                    Properties:
+                      SecretId: !Ref DbSecret
+                      TargetId: !Ref Cluster
+                      TargetType: AWS::RDS::DBCluster
+                  Rotation:
+                    Type: AWS::SecretsManager::RotationSchedule
+                    Properties:
+                      SecretId: !Ref DbSecret
+                      HostedRotationLambda:
+                        RotationType: PostgreSQLSingleUser
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                    Properties:
+                      ManageMasterUserPassword: true
+                      MasterUserPassword: !Sub "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"
+                """,
+                fires=4,
+                lines=(3, 5, 11, 19),
+            ),
+            Example(
+                """
+                Resources:
+                  Instance:
+                    Type: AWS::RDS::DBInstance
+                    Properties:
+                      MasterUserPassword: "{{resolve:secretsmanager:prod/ledger:SecretString:password}}"
+                """,
+                fires=1,
+                lines=(5,),
+            ),
+            Example(
+                """
+                Resources:
+                  OAuthClientSecret:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      Description: OAuth client secret for the partner API
+                  Rotation:
+                    Type: AWS::SecretsManager::RotationSchedule
+                    Properties:
+                      SecretId: !Ref OAuthClientSecret
+                      RotationLambdaARN: arn:aws:lambda:us-east-1:111122223333:function:rotate
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_credentials,
+    ),
+    rule(
+        id="RDS006",
+        name="rds-iam-action",
+        title="IAM grants Aurora RDS actions",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-003", "SC-004"),
+        rationale="""The migrated backend needs only dsql:DbConnect on its cluster. rds-data:*,
+            rds-db:connect and rds:* permissions left on a role widen it for no purpose. Wildcard
+            services (rds*:*, *) are reported by DSQL005; NotAction statements are not
+            enumerable and are not judged here.""",
+        remediation="""Remove the rds, rds-data and rds-db actions; grant dsql:DbConnect on the
+            DSQL cluster ARN (CDK: cluster.grant_connect(role)).""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  ApiRole:
+                    Type: AWS::IAM::Role
+                    Properties:
+                      Policies:
+                        - PolicyName: data
+                          PolicyDocument:
+                            Statement:
+                              - Effect: Allow
+                                Action: [rds-data:ExecuteStatement, "rds-db:connect"]
+                                Resource: "*"
+                  Extra:
+                    Type: AWS::IAM::ManagedPolicy
+                    Properties:
+                      PolicyDocument:
+                        Statement:
+                          Effect: Allow
+                          Action: rds:DescribeDBClusters
+                          Resource: "*"
+                """,
+                fires=3,
+                lines=(10, 10, 18),
+            ),
+            Example(
+                """
+                Resources:
+                  ApiRole:
+                    Type: AWS::IAM::Role
+                    Properties:
+                      Policies:
+                        - PolicyName: data
+                          PolicyDocument:
+                            Statement:
+                              - Effect: Allow
+                                Action: dsql:DbConnect
+                                Resource: !GetAtt Ledger.ResourceArn
+                              - Effect: Deny
+                                Action: rds:*
+                                Resource: "*"
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_iam_actions,
+    ),
+    rule(
+        id="RDS007",
+        name="rds-port-ingress",
+        title="Security group opens the database port",
+        severity=Severity.WARNING,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-007", "SC-004"),
+        rationale="""Ingress on 5432 or 3306 exists for the Aurora RDS cluster. Left behind, it
+            keeps a database port open and blocks deleting the security group. Rules attached to
+            a DSQL interface VPC endpoint are legitimate and not reported.""",
+        remediation="""Delete the ingress rule and the RDS security group; reach DSQL through its
+            endpoint (or an interface VPC endpoint whose security group allows 5432).""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  DbSg:
+                    Type: AWS::EC2::SecurityGroup
+                    Properties:
+                      GroupDescription: db
+                      SecurityGroupIngress:
+                        - IpProtocol: tcp
+                          FromPort: 5432
+                          ToPort: 5432
+                  Wide:
+                    Type: AWS::EC2::SecurityGroupIngress
+                    Properties:
+                      GroupId: !Ref DbSg
+                      IpProtocol: tcp
+                      FromPort: 3000
+                      ToPort: 4000
+                """,
+                fires=2,
+                lines=(7, 13),
+            ),
+            Example(
+                """
+                Resources:
+                  Web:
+                    Type: AWS::EC2::SecurityGroup
+                    Properties:
+                      GroupDescription: web
+                      SecurityGroupIngress:
+                        - IpProtocol: tcp
+                          FromPort: 443
+                          ToPort: 443
+                  EndpointSg:
+                    Type: AWS::EC2::SecurityGroup
+                    Properties:
+                      GroupDescription: dsql endpoint
+                      SecurityGroupIngress:
+                        - IpProtocol: tcp
+                          FromPort: 5432
+                          ToPort: 5432
+                  DsqlEndpoint:
+                    Type: AWS::EC2::VPCEndpoint
+                    Properties:
+                      ServiceName: !Sub com.amazonaws.${AWS::Region}.dsql-fnh4
+                      VpcEndpointType: Interface
+                      SecurityGroupIds: [!Ref EndpointSg]
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_ingress,
+    ),
+    rule(
+        id="RDS008",
+        name="rds-reference",
+        title="Value carries an Aurora RDS reference",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk", "app"),
+        requirements=("FR-002", "FR-007", "SC-004"),
+        rationale="""Environment variables, Outputs, Exports and SSM parameters that carry the RDS
+            cluster's endpoint, ARN or secret keep consumers pointed at the old database and stop
+            the stack from deleting it. Legacy names (RDS_/AURORA_ with SECRET, CLUSTER_ARN,
+            RESOURCE_ARN, ENDPOINT, HOST; configurable with legacy-env-patterns) are reported
+            unless their value is wired to the DSQL cluster.""",
+        remediation="""Point the value at the DSQL cluster (GetAtt Cluster.Endpoint / Identifier /
+            ResourceArn) under a DSQL name such as DSQL_ENDPOINT, or remove it.""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_HOST: !GetAtt Cluster.Endpoint.Address
+                          AURORA_SECRET_ARN: arn:aws:secretsmanager:us-east-1:111122223333:secret:db
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                Outputs:
+                  ClusterArn:
+                    Value: !Sub "arn:aws:rds:${AWS::Region}:${AWS::AccountId}:cluster:${Cluster}"
+                    Export:
+                      Name: ledger-cluster-arn
+                """,
+                fires=3,
+                lines=(7, 8, 13),
+            ),
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          AURORA_DB_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
+                          DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_references,
+    ),
+)

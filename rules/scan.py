@@ -1,0 +1,129 @@
+"""SCAN: findings about the scan itself (unparseable input, suppressions that do not hold up).
+
+These rules have no check over facts: the engine raises them while reading files and applying
+suppressions. They are declared here so that they are documented, selectable and reported like
+every other rule.
+"""
+
+from __future__ import annotations
+
+from scanner.model import Severity
+from scanner.rules.base import Example, rule
+
+RULES = (
+    rule(
+        id="SCAN001",
+        name="parse-error",
+        title="File cannot be parsed",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk", "app"),
+        requirements=("SC-004",),
+        rationale="""A file that cannot be read is a file whose Aurora RDS references nobody has
+            checked. The review cannot claim "no RDS reference remains" over it, so the scan
+            reports it (with the parser's reason and position) and fails.""",
+        remediation="""Fix the syntax at the reported position, or exclude the file in the
+            configuration if it is not part of the application or its infrastructure.""",
+        examples=(
+            Example(
+                """
+                AWSTemplateFormatVersion: "2010-09-09"
+                Resources:
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                    Properties: [unclosed
+                """,
+                fires=1,
+            ),
+            Example(
+                """
+                AWSTemplateFormatVersion: "2010-09-09"
+                Resources:
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                """,
+                fires=0,
+            ),
+        ),
+    ),
+    rule(
+        id="SCAN002",
+        name="unused-suppression",
+        title="Suppression matches nothing",
+        severity=Severity.WARNING,
+        kinds=("cfn", "cdk", "app"),
+        requirements=("SC-004",),
+        rationale="""A suppression that suppresses nothing is stale: the problem was fixed or
+            moved. Left in place it would silently hide the next, unrelated finding.""",
+        remediation="Delete the suppression.",
+        examples=(
+            Example(
+                """
+                Resources:
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                    Metadata:
+                      dsql-scan:
+                        ignore:
+                          - id: RDS001
+                            reason: cut over next sprint
+                    Properties:
+                      DeletionProtectionEnabled: true
+                """,
+                fires=1,
+                lines=(7,),
+            ),
+            Example(
+                """
+                Resources:
+                  Legacy:
+                    Type: AWS::RDS::DBCluster
+                    Metadata:
+                      dsql-scan:
+                        ignore:
+                          - id: RDS001
+                            reason: kept until the data copy is verified (LEDGER-42)
+                """,
+                fires=0,
+            ),
+        ),
+    ),
+    rule(
+        id="SCAN003",
+        name="suppression-without-reason",
+        title="Suppression has no reason",
+        severity=Severity.WARNING,
+        kinds=("cfn", "cdk", "app"),
+        requirements=("SC-004",),
+        rationale="""The migration review lists every suppression with its reason; a reviewer
+            cannot sign off an exception nobody explained.""",
+        remediation="Add a reason: `reason: ...` in metadata, or text after `ignore[ID]` in code.",
+        examples=(
+            Example(
+                """
+                Resources:
+                  Legacy:
+                    Type: AWS::RDS::DBCluster
+                    Metadata:
+                      dsql-scan:
+                        ignore:
+                          - id: RDS001
+                """,
+                fires=1,
+                lines=(7,),
+            ),
+            Example(
+                """
+                Resources:
+                  Legacy:
+                    Type: AWS::RDS::DBCluster
+                    Metadata:
+                      dsql-scan:
+                        ignore:
+                          - id: RDS001
+                            reason: deleted in the follow-up change LEDGER-43
+                """,
+                fires=0,
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,122 @@
+"""Analyse one file: read it safely, parse it with its input, extract facts, run the file rules.
+
+A pure function of (file bytes, configuration digest, tool version): that is what makes it safe
+to run in worker processes and to cache. Parse failures become SCAN001 findings here, so that a
+bad file never stops the scan of the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from scanner.config import Config
+from scanner.discover import Candidate
+from scanner.facts import FileFacts
+from scanner.inputs.guards import ParseFailure, read_text
+from scanner.model import FileAnalysis, Hit, Location, RawFinding, Suppression
+
+TEMPLATE_MARKERS = (b"AWSTemplateFormatVersion", b"AWS::")
+
+
+def _head_mentions_template(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return any(marker in head for marker in TEMPLATE_MARKERS)
+
+
+def _failure(candidate: Candidate, failure: ParseFailure, digest: str) -> FileAnalysis:
+    location = Location(
+        path=candidate.rel,
+        line=failure.line,
+        column=failure.column,
+        snippet=failure.reason,
+    )
+    raw = RawFinding("SCAN001", location, f"cannot parse file: {failure.reason}")
+    return FileAnalysis(path=candidate.rel, kind=candidate.kind, raw=(raw,), sha256=digest)
+
+
+def _file_sha256(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def run_file_rules(facts: FileFacts, config: Config) -> list[RawFinding]:
+    """Every file rule that applies to the facts' kind; deduplicated per (rule, node)."""
+    from scanner.rules import ALL_RULES
+
+    out: dict[tuple[str, Location], RawFinding] = {}
+    for rule in ALL_RULES:
+        if rule.check is None or not rule.applies_to(facts.kind):
+            continue
+        hits: list[Hit] = list(rule.check(facts, config))
+        for hit in hits:
+            key = (rule.id, hit.location)
+            out.setdefault(key, RawFinding(rule.id, hit.location, hit.message))
+    return list(out.values())
+
+
+def _with_context(raw: list[RawFinding], text: str) -> tuple[RawFinding, ...]:
+    """Attach each finding's source line, so reporters need not re-read files."""
+    lines = text.splitlines()
+    return tuple(
+        replace(r, context=lines[r.location.line - 1] if 0 < r.location.line <= len(lines) else "")
+        for r in raw
+    )
+
+
+def _template(
+    candidate: Candidate, text: str, config: Config
+) -> tuple[FileFacts | None, tuple[Suppression, ...], str]:
+    from scanner.inputs import cloudformation
+
+    document = cloudformation.parse(text)
+    if not cloudformation.is_template(document):
+        return None, (), "not a CloudFormation template (no Resources with Type)"
+    facts, suppressions = cloudformation.extract(document, candidate.rel, text, candidate.stack)
+    return facts, suppressions, ""
+
+
+def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
+    """Everything one file contributes to the scan."""
+    try:
+        text, digest = read_text(candidate.path, config.max_file_size)
+    except ParseFailure as failure:
+        digest = _file_sha256(candidate.path)
+        if candidate.kind == "template" and not (
+            candidate.explicit or _head_mentions_template(candidate.path)
+        ):
+            return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
+        return _failure(candidate, failure, digest)
+    if candidate.kind != "template":
+        return FileAnalysis(
+            candidate.rel, "skipped", note="no input for this kind yet", sha256=digest
+        )
+    from scanner.inputs import cloudformation
+
+    if "Resources" not in text and not candidate.explicit:
+        return FileAnalysis(candidate.rel, "skipped", note="no Resources section", sha256=digest)
+    try:
+        facts, suppressions, note = _template(candidate, text, config)
+    except ParseFailure as failure:
+        if candidate.explicit or cloudformation.looks_like_template(text):
+            return _failure(candidate, failure, digest)
+        return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
+    if facts is None:
+        return FileAnalysis(candidate.rel, "skipped", note=note, sha256=digest)
+    raw = run_file_rules(facts, config)
+    return FileAnalysis(
+        path=candidate.rel,
+        kind=candidate.kind,
+        facts=facts,
+        raw=_with_context(raw, text),
+        suppressions=suppressions,
+        sha256=digest,
+    )

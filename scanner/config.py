@@ -1,0 +1,234 @@
+"""Configuration: find it, validate it strictly, merge the command line over it.
+
+Unknown keys are errors (a typo like ``fail_on`` silently ignored would weaken a CI gate), and
+every error names the file and the key. Keys are kebab-case, as in ruff's ``[tool.ruff]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from scanner.model import Severity
+
+CONFIG_FILES = ("pyproject.toml", ".dsql-scan.yaml", ".dsql-scan.yml")
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+DEFAULT_LEGACY_ENV_PATTERNS = (
+    r"^(?=.*(?:RDS_|AURORA_))(?=.*(?:SECRET|CLUSTER_ARN|RESOURCE_ARN|ENDPOINT|HOST)).*$",
+)
+
+
+class ConfigError(Exception):
+    """A configuration or usage problem: reported as one line, exit code 2, no traceback."""
+
+
+@dataclass(frozen=True)
+class DsqlSettings:
+    """``[tool.dsql-scan.dsql]``: what the migrated project must look like."""
+
+    expected_clusters: int = 1
+    required_env: tuple[str, ...] = ()
+    allow_admin_connect: bool = False
+    require_deletion_protection: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration of one run."""
+
+    root: Path = field(default_factory=Path.cwd)
+    source: str = ""
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = Severity.WARNING
+    regions: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    require_reason: bool = True
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    legacy_env_patterns: tuple[str, ...] = DEFAULT_LEGACY_ENV_PATTERNS
+    dsql: DsqlSettings = field(default_factory=DsqlSettings)
+
+    def severity_for(self, rule_id: str, default: Severity) -> Severity:
+        return dict(self.severity).get(rule_id, default)
+
+    def analysis_digest(self) -> str:
+        """A digest of the settings that change what rules compute (for the result cache)."""
+        relevant = {
+            "require_reason": self.require_reason,
+            "max_file_size": self.max_file_size,
+            "legacy_env_patterns": self.legacy_env_patterns,
+            "dsql": asdict(self.dsql),
+        }
+        blob = json.dumps(relevant, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _as_list(key: str, value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _as_bool(key: str, value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: '{key}' must be true or false")
+    return value
+
+
+def _as_int(key: str, value: Any, where: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: '{key}' must be an integer >= {minimum}")
+    return value
+
+
+def parse_fail_on(value: str, where: str = "--fail-on") -> Severity | None:
+    if value == "never":
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise ConfigError(
+            f"{where}: unknown level {value!r} (expected error, warning, note or never)"
+        ) from None
+
+
+def _parse_dsql(table: Any, where: str) -> DsqlSettings:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: 'dsql' must be a table")
+    readers = {
+        "expected-clusters": lambda k, v: ("expected_clusters", _as_int(k, v, where, 1)),
+        "required-env": lambda k, v: ("required_env", _as_list(k, v, where)),
+        "allow-admin-connect": lambda k, v: ("allow_admin_connect", _as_bool(k, v, where)),
+        "require-deletion-protection": lambda k, v: (
+            "require_deletion_protection",
+            _as_bool(k, v, where),
+        ),
+    }
+    values = _read_table(table, readers, f"{where} [dsql]")
+    return DsqlSettings(**values)
+
+
+def _parse_severity(table: Any, where: str) -> tuple[tuple[str, Severity], ...]:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: 'severity' must be a table of RULE = level")
+    out = []
+    for rule_id, level in sorted(table.items()):
+        try:
+            out.append((str(rule_id), Severity.parse(str(level))))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: severity.{rule_id}: {exc}") from None
+    return tuple(out)
+
+
+def _read_table(table: Mapping, readers: Mapping, where: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        reader = readers.get(key)
+        if reader is None:
+            known = ", ".join(sorted(readers))
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
+        name, value = reader(key, raw)
+        values[name] = value
+    return values
+
+
+def from_mapping(table: Any, root: Path, source: str) -> Config:
+    """Validate a ``[tool.dsql-scan]`` table into a Config."""
+    where = source or "configuration"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: the dsql-scan configuration must be a table/mapping")
+    readers = {
+        "include": lambda k, v: ("include", _as_list(k, v, where)),
+        "exclude": lambda k, v: ("exclude", _as_list(k, v, where)),
+        "select": lambda k, v: ("select", _as_list(k, v, where)),
+        "ignore": lambda k, v: ("ignore", _as_list(k, v, where)),
+        "fail-on": lambda k, v: ("fail_on", parse_fail_on(str(v), f"{where}: fail-on")),
+        "regions": lambda k, v: ("regions", _as_list(k, v, where)),
+        "severity": lambda k, v: ("severity", _parse_severity(v, where)),
+        "require-reason": lambda k, v: ("require_reason", _as_bool(k, v, where)),
+        "max-file-size": lambda k, v: ("max_file_size", _as_int(k, v, where, 1)),
+        "legacy-env-patterns": lambda k, v: ("legacy_env_patterns", _check_patterns(k, v, where)),
+        "dsql": lambda k, v: ("dsql", _parse_dsql(v, where)),
+    }
+    values = _read_table(table, readers, where)
+    return Config(root=root, source=source, **values)
+
+
+def _check_patterns(key: str, value: Any, where: str) -> tuple[str, ...]:
+    import re
+
+    patterns = _as_list(key, value, where)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}: '{key}': invalid regular expression {pattern!r}: {exc}")
+    return patterns
+
+
+def _load_file(path: Path) -> tuple[Any, bool]:
+    """Return (table, found). pyproject without our table is 'not found'."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    if path.suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        table = data.get("tool", {}).get("dsql-scan")
+        return table, table is not None
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    return ({} if data is None else data), True
+
+
+def discover(start: Path) -> Path | None:
+    """Walk up from ``start`` to the first directory holding a dsql-scan configuration."""
+    for directory in (start, *start.parents):
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file():
+                if name == "pyproject.toml" and not _load_file(candidate)[1]:
+                    continue
+                return candidate
+    return None
+
+
+def load(explicit: str | None = None, start: Path | None = None) -> Config:
+    """Load the explicit config file, or the discovered one, or the defaults."""
+    start = (start or Path.cwd()).resolve()
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"--config: no such file: {explicit}")
+        table, found = _load_file(path)
+        if not found:
+            raise ConfigError(f"{explicit}: no [tool.dsql-scan] table")
+    else:
+        found_path = discover(start)
+        if found_path is None:
+            return Config(root=start)
+        path = found_path
+        table, _ = _load_file(path)
+    return from_mapping(table, path.resolve().parent, str(path))
+
+
+def with_overrides(config: Config, **overrides: Any) -> Config:
+    """Apply command-line values (None means 'not given')."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return replace(config, **given)

@@ -1,0 +1,610 @@
+"""CloudFormation input: decode a template with cfn-lint and extract its facts.
+
+The only module (with the DSQL validation bridge) that imports cfn-lint. cfn-lint's decoder gives
+every mapping, list and string a start/end mark, so each fact gets an exact position, a logical
+id and an RFC 6901 pointer. Integers and booleans carry no marks; they are located through their
+key. CDK output is ordinary CloudFormation plus ``aws:cdk:path`` metadata, which every location
+inside the resource carries as its construct path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.facts import (
+    DSQL_CLUSTER,
+    RDS_PREFIX,
+    Credential,
+    EngineSetting,
+    FileFacts,
+    IamStatement,
+    Ingress,
+    Resource,
+    Sink,
+    Target,
+    Value,
+)
+from scanner.inputs.guards import ParseFailure, check_structure
+from scanner.model import Location, Suppression
+
+SECRET = "AWS::SecretsManager::Secret"
+ATTACHMENT = "AWS::SecretsManager::SecretTargetAttachment"
+ROTATION = "AWS::SecretsManager::RotationSchedule"
+RDS_ROTATION_APP = re.compile(r"SecretsManagerRDS\w*Rotation", re.IGNORECASE)
+HOSTED_RDS_ROTATION = re.compile(r"^(PostgreSQL|MySQL|MariaDB)", re.IGNORECASE)
+SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+RESOLVE_SECRET = "{{resolve:secretsmanager:"
+SNIPPET_LIMIT = 200
+
+
+def looks_like_template(text: str) -> bool:
+    """Cheap content test used to decide whether a parse failure deserves a SCAN001."""
+    return "AWSTemplateFormatVersion" in text or "AWS::" in text
+
+
+def parse(text: str) -> Any:
+    """Decode with cfn-lint after the structural guard; raise ParseFailure with a position."""
+    check_structure(text)
+    from cfnlint.decode import decode_str
+
+    try:
+        document, matches = decode_str(text)
+    except RecursionError:
+        raise ParseFailure("document nested too deeply to parse") from None
+    if matches:
+        first = matches[0]
+        message = re.sub(r"\s+", " ", str(first.message)).strip()
+        raise ParseFailure(message or "invalid template", first.linenumber, first.columnnumber)
+    return document
+
+
+def is_template(document: Any) -> bool:
+    """A Resources mapping whose entries have a Type: what CloudFormation itself requires."""
+    if not isinstance(document, dict):
+        return False
+    resources = document.get("Resources")
+    return (
+        isinstance(resources, dict)
+        and bool(resources)
+        and all(isinstance(r, dict) and "Type" in r for r in resources.values())
+    )
+
+
+def escape_pointer(part: object) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def snippet(value: Any) -> str:
+    """Normalised text of a node: the fingerprint's stable ingredient."""
+    if isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    return " ".join(text.split())[:SNIPPET_LIMIT]
+
+
+def _mark(node: Any, name: str) -> tuple[int, int] | None:
+    mark = getattr(node, name, None)
+    if mark is None:
+        return None
+    return mark.line + 1, mark.column + 1
+
+
+@dataclass
+class Node:
+    """A value in the template with the path that reached it and the key node that named it."""
+
+    value: Any
+    parts: tuple[str | int, ...]
+    key: Any = None
+
+    def get(self, name: str) -> Node | None:
+        if not isinstance(self.value, dict) or name not in self.value:
+            return None
+        key = next((k for k in self.value if k == name), name)
+        return Node(self.value[name], (*self.parts, name), key)
+
+    def items(self) -> Iterator[tuple[str, Node]]:
+        if isinstance(self.value, dict):
+            for key, value in self.value.items():
+                yield str(key), Node(value, (*self.parts, str(key)), key)
+
+    def elements(self) -> Iterator[Node]:
+        """List items; a single mapping counts as a one-element list (IAM allows both)."""
+        if isinstance(self.value, list):
+            for index, value in enumerate(self.value):
+                yield Node(value, (*self.parts, index), None)
+        elif self.value is not None:
+            yield self
+
+    @property
+    def pointer(self) -> str:
+        return "".join("/" + escape_pointer(p) for p in self.parts)
+
+    @property
+    def text(self) -> str | None:
+        return self.value if isinstance(self.value, str) else None
+
+    def key_location_node(self) -> Node:
+        return Node(self.key, self.parts, self.key)
+
+
+@dataclass
+class TemplateContext:
+    """Per-template knowledge that extraction needs: types, parameters, RDS secrets, paths."""
+
+    path: str
+    lines: list[str]
+    stack: str
+    types: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    construct_paths: dict[str, str] = field(default_factory=dict)
+    rds_secrets: set[str] = field(default_factory=set)
+    dsql_endpoint_groups: set[str] = field(default_factory=set)
+    rotation_apps: set[str] = field(default_factory=set)
+
+    def locate(self, node: Node, resource: str = "") -> Location:
+        start = _mark(node.value, "start_mark")
+        end = _mark(node.value, "end_mark")
+        if start is None:
+            start, end = self._value_after_key(node)
+        if resource == "" and len(node.parts) > 1 and node.parts[0] == "Resources":
+            resource = str(node.parts[1])
+        return Location(
+            path=self.path,
+            line=start[0],
+            column=start[1],
+            end_line=end[0] if end else start[0],
+            end_column=end[1] if end else start[1],
+            resource=resource,
+            pointer=node.pointer,
+            construct_path=self.construct_paths.get(resource, ""),
+            snippet=snippet(node.value),
+            stack=self.stack,
+        )
+
+    def _value_after_key(self, node: Node) -> tuple[tuple[int, int], tuple[int, int] | None]:
+        """Scalars without marks: find the value right after its key on the key's line."""
+        key_end = _mark(node.key, "end_mark")
+        if key_end is None:
+            return (1, 1), None
+        line_no, column = key_end
+        line = self.lines[line_no - 1] if 0 < line_no <= len(self.lines) else ""
+        rest = line[column - 1 :]
+        stripped = rest.lstrip(" \t\"':")
+        start_col = column + (len(rest) - len(stripped))
+        token = re.match(r"[^\s,}\]\"']*", stripped)
+        width = len(token.group(0)) if token else 0
+        return (line_no, start_col), (line_no, start_col + width)
+
+    def target(self, name: str, attribute: str = "") -> Target:
+        return Target(
+            name=name,
+            type=self.types.get(name, ""),
+            attribute=attribute,
+            rds_secret=name in self.rds_secrets,
+        )
+
+
+def references(value: Any) -> Iterator[tuple[str, str]]:
+    """(logical id, attribute) pairs a value refers to through Ref, GetAtt, Sub and nesting."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((name, arg),) = value.items()
+            if name == "Ref" and isinstance(arg, str):
+                yield arg, ""
+                return
+            if name == "Fn::GetAtt":
+                if isinstance(arg, str) and "." in arg:
+                    logical, attribute = arg.split(".", 1)
+                    yield logical, attribute
+                    return
+                if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                    yield arg[0], arg[1] if len(arg) > 1 and isinstance(arg[1], str) else ""
+                    return
+            if name == "Fn::Sub":
+                yield from _sub_references(arg)
+                return
+        for item in value.values():
+            yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+
+
+def _sub_references(arg: Any) -> Iterator[tuple[str, str]]:
+    text, variables = (arg, {}) if isinstance(arg, str) else (None, {})
+    if isinstance(arg, list) and arg:
+        text = arg[0] if isinstance(arg[0], str) else None
+        variables = arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {}
+        yield from references(variables)
+    for match in SUB_VARIABLE.finditer(text or ""):
+        name = match.group(1).strip()
+        logical, _, attribute = name.partition(".")
+        if logical not in variables and not logical.startswith("AWS::"):
+            yield logical, attribute
+
+
+def strings(node: Node) -> Iterator[Node]:
+    """Every string leaf below a node, with its path (for engine values behind Fn::If...)."""
+    if isinstance(node.value, str):
+        yield node
+    elif isinstance(node.value, dict):
+        for _, child in node.items():
+            yield from strings(child)
+    elif isinstance(node.value, list):
+        for child in node.elements():
+            yield from strings(child)
+
+
+def _resources(root: Node) -> Iterator[tuple[str, str, Node]]:
+    resources = root.get("Resources")
+    for logical_id, resource in resources.items() if resources else ():
+        type_node = resource.get("Type")
+        if type_node is not None and isinstance(type_node.value, str):
+            yield logical_id, type_node.value, resource
+
+
+def _properties(resource: Node) -> Node:
+    return resource.get("Properties") or Node({}, (*resource.parts, "Properties"))
+
+
+def _parameter_default(context: TemplateContext, value: Any) -> Any:
+    if isinstance(value, dict) and list(value) == ["Ref"]:
+        parameter = context.parameters.get(str(value["Ref"]))
+        if isinstance(parameter, dict):
+            return parameter.get("Default")
+    return value
+
+
+def _as_port(context: TemplateContext, node: Node | None) -> int | str | None:
+    """A port number, None when absent, or "unknown" when it cannot be resolved statically."""
+    if node is None:
+        return None
+    value = _parameter_default(context, node.value)
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return "unknown"
+
+
+def _analyse_wiring(root: Node, context: TemplateContext) -> None:
+    """Decide which secrets exist for RDS and which security groups guard a DSQL endpoint."""
+    for logical_id, type_name, resource in _resources(root):
+        props = _properties(resource)
+        refs = {name for name, _ in references(props.value)}
+        secret_refs = {r for r in refs if context.types.get(r) == SECRET}
+        if type_name.startswith(RDS_PREFIX):
+            context.rds_secrets |= secret_refs
+        elif type_name == ATTACHMENT:
+            target_type = props.get("TargetType")
+            target_refs = {name for name, _ in references((props.get("TargetId") or props).value)}
+            is_rds = (
+                target_type is not None and str(target_type.value).startswith(RDS_PREFIX)
+            ) or any(context.types.get(r, "").startswith(RDS_PREFIX) for r in target_refs)
+            if is_rds:
+                context.rds_secrets |= secret_refs
+        elif type_name == ROTATION and _is_rds_rotation(props, context):
+            context.rds_secrets |= secret_refs
+        elif type_name == "AWS::EC2::VPCEndpoint":
+            service = props.get("ServiceName")
+            if service is not None and "dsql" in snippet(service.value).lower():
+                groups = props.get("SecurityGroupIds")
+                context.dsql_endpoint_groups |= {
+                    name for name, _ in references(groups.value if groups else [])
+                }
+
+
+def _is_rds_rotation(props: Node, context: TemplateContext) -> bool:
+    hosted = props.get("HostedRotationLambda")
+    rotation_type = hosted.get("RotationType") if hosted else None
+    if rotation_type is not None and HOSTED_RDS_ROTATION.match(str(rotation_type.value)):
+        return True
+    lambda_arn = props.get("RotationLambdaARN")
+    for name, _ in references(lambda_arn.value if lambda_arn else None):
+        if name in context.rotation_apps:
+            return True
+    return False
+
+
+class Extractor:
+    """Walks one template once and collects its facts."""
+
+    def __init__(self, root: Node, context: TemplateContext) -> None:
+        self.root = root
+        self.ctx = context
+        self.resources: list[Resource] = []
+        self.engines: list[EngineSetting] = []
+        self.credentials: list[Credential] = []
+        self.statements: list[IamStatement] = []
+        self.ingress: list[Ingress] = []
+        self.sinks: list[Sink] = []
+
+    def run(self) -> None:
+        for logical_id, type_name, resource in _resources(self.root):
+            type_node = resource.get("Type")
+            assert type_node is not None
+            detail = ""
+            if type_name == "AWS::Serverless::Application" and logical_id in self.ctx.rotation_apps:
+                detail = "rds-rotation-application"
+            self.resources.append(
+                Resource(type_name, self.ctx.locate(type_node, logical_id), logical_id, detail)
+            )
+            props = _properties(resource)
+            self._engine(props, logical_id)
+            self._credentials(logical_id, type_name, type_node, props)
+            self._iam(logical_id, type_name, props)
+            self._ingress(logical_id, type_name, props)
+            self._environment(logical_id, type_name, props)
+        self._outputs()
+
+    def _engine(self, props: Node, logical_id: str) -> None:
+        engine = props.get("Engine")
+        if engine is None:
+            return
+        default = _parameter_default(self.ctx, engine.value)
+        if default is not engine.value and isinstance(default, str):
+            self.engines.append(EngineSetting(default, self.ctx.locate(engine, logical_id)))
+            return
+        for leaf in strings(engine):
+            self.engines.append(EngineSetting(leaf.value, self.ctx.locate(leaf, logical_id)))
+
+    def _credentials(self, logical_id: str, type_name: str, type_node: Node, props: Node) -> None:
+        here = self.ctx.locate(type_node, logical_id)
+        if type_name == SECRET:
+            self.credentials.append(
+                Credential("secret", here, logical_id in self.ctx.rds_secrets, logical_id)
+            )
+        elif type_name == ATTACHMENT:
+            secret_ids = {n for n, _ in references((props.get("SecretId") or props).value)}
+            self.credentials.append(
+                Credential(
+                    "target-attachment",
+                    here,
+                    bool(secret_ids & self.ctx.rds_secrets) or self._attaches_rds(props),
+                )
+            )
+        elif type_name == ROTATION:
+            secret_ids = {n for n, _ in references((props.get("SecretId") or props).value)}
+            rds = bool(secret_ids & self.ctx.rds_secrets) or _is_rds_rotation(props, self.ctx)
+            self.credentials.append(Credential("rotation", here, rds, logical_id))
+        if not type_name.startswith(RDS_PREFIX):
+            return
+        managed = props.get("ManageMasterUserPassword")
+        if managed is not None and str(managed.value).lower() == "true":
+            self.credentials.append(
+                Credential("managed-password", self.ctx.locate(managed, logical_id), True)
+            )
+        master_secret = props.get("MasterUserSecret")
+        if master_secret is not None:
+            self.credentials.append(
+                Credential("master-user-secret", self.ctx.locate(master_secret, logical_id), True)
+            )
+        for _, prop in props.items():
+            local = {n for n, _ in references(prop.value)} & set(self.ctx.types)
+            if local:
+                continue  # the secret resource itself is reported
+            for leaf in strings(prop):
+                if RESOLVE_SECRET in leaf.value:
+                    self.credentials.append(
+                        Credential("resolve", self.ctx.locate(leaf, logical_id), True, leaf.value)
+                    )
+
+    def _attaches_rds(self, props: Node) -> bool:
+        target_type = props.get("TargetType")
+        return target_type is not None and str(target_type.value).startswith(RDS_PREFIX)
+
+    def _iam(self, logical_id: str, type_name: str, props: Node) -> None:
+        documents: list[tuple[Node, tuple[str, ...]]] = []
+        if type_name in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+            policies = props.get("Policies")
+            for policy in policies.elements() if policies else ():
+                document = policy.get("PolicyDocument")
+                if document is not None:
+                    documents.append((document, (logical_id,)))
+        elif type_name in (
+            "AWS::IAM::Policy",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::RolePolicy",
+            "AWS::IAM::UserPolicy",
+            "AWS::IAM::GroupPolicy",
+        ):
+            document = props.get("PolicyDocument")
+            principals = tuple(
+                sorted(
+                    name
+                    for key in ("Roles", "Users", "Groups", "RoleName", "UserName", "GroupName")
+                    for name, _ in references((props.get(key) or Node(None, ())).value)
+                )
+            )
+            if document is not None:
+                documents.append((document, principals))
+        for document, principals in documents:
+            statements = document.get("Statement")
+            for statement in statements.elements() if statements else ():
+                self._statement(statement, principals, logical_id)
+
+    def _statement(self, statement: Node, principals: tuple[str, ...], logical_id: str) -> None:
+        if not isinstance(statement.value, dict):
+            return
+        effect = statement.get("Effect")
+        action = statement.get("Action")
+        not_action = action is None and statement.get("NotAction") is not None
+        action = action or statement.get("NotAction")
+        resource = statement.get("Resource")
+        self.statements.append(
+            IamStatement(
+                effect=str(effect.value) if effect is not None else "",
+                actions=self._values(action, logical_id),
+                resources=self._values(resource, logical_id),
+                location=self.ctx.locate(statement, logical_id),
+                principals=principals,
+                not_action=not_action,
+            )
+        )
+
+    def _values(self, node: Node | None, logical_id: str) -> tuple[Value, ...]:
+        if node is None:
+            return ()
+        return tuple(Value(leaf.value, self.ctx.locate(leaf, logical_id)) for leaf in strings(node))
+
+    def _ingress(self, logical_id: str, type_name: str, props: Node) -> None:
+        if type_name == "AWS::EC2::SecurityGroup":
+            rules = props.get("SecurityGroupIngress")
+            groups = {logical_id}
+            for rule_node in rules.elements() if rules else ():
+                self._ingress_rule(rule_node, groups, logical_id)
+        elif type_name == "AWS::EC2::SecurityGroupIngress":
+            group = props.get("GroupId") or props.get("GroupName")
+            groups = {n for n, _ in references(group.value)} if group else set()
+            self._ingress_rule(props, groups, logical_id)
+
+    def _ingress_rule(self, rule_node: Node, groups: set[str], logical_id: str) -> None:
+        if not isinstance(rule_node.value, dict):
+            return
+        protocol = rule_node.get("IpProtocol")
+        from_port = _as_port(self.ctx, rule_node.get("FromPort"))
+        to_port = _as_port(self.ctx, rule_node.get("ToPort"))
+        if "unknown" in (from_port, to_port):
+            return
+        self.ingress.append(
+            Ingress(
+                protocol=str(protocol.value) if protocol is not None else "tcp",
+                from_port=from_port,  # type: ignore[arg-type]
+                to_port=to_port,  # type: ignore[arg-type]
+                location=self.ctx.locate(rule_node, logical_id),
+                to_dsql_endpoint=bool(groups & self.ctx.dsql_endpoint_groups),
+            )
+        )
+
+    def _sink(self, kind: str, name: str, value: Node, name_node: Node, owner: str) -> None:
+        self.sinks.append(
+            Sink(
+                kind=kind,
+                name=name,
+                location=self.ctx.locate(value, owner),
+                name_location=self.ctx.locate(name_node, owner),
+                targets=tuple(
+                    self.ctx.target(ref, attribute)
+                    for ref, attribute in references(value.value)
+                    if ref in self.ctx.types
+                ),
+                owner=owner,
+                literal=value.value if isinstance(value.value, str) else "",
+            )
+        )
+
+    def _environment(self, logical_id: str, type_name: str, props: Node) -> None:
+        if type_name in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
+            environment = props.get("Environment")
+            variables = environment.get("Variables") if environment else None
+            for name, value in variables.items() if variables else ():
+                self._sink("env", name, value, value.key_location_node(), logical_id)
+        elif type_name == "AWS::ECS::TaskDefinition":
+            containers = props.get("ContainerDefinitions")
+            for container in containers.elements() if containers else ():
+                for section, value_key in (("Environment", "Value"), ("Secrets", "ValueFrom")):
+                    entries = container.get(section)
+                    for entry in entries.elements() if entries else ():
+                        name = entry.get("Name")
+                        value = entry.get(value_key)
+                        if name is not None and value is not None:
+                            self._sink("env", str(name.value), value, name, logical_id)
+        elif type_name == "AWS::SSM::Parameter":
+            value = props.get("Value")
+            name = props.get("Name")
+            if value is not None:
+                label = str(name.value) if name is not None and name.text else logical_id
+                self._sink("ssm", label, value, name or value, logical_id)
+
+    def _outputs(self) -> None:
+        outputs = self.root.get("Outputs")
+        for name, output in outputs.items() if outputs else ():
+            value = output.get("Value")
+            if value is None:
+                continue
+            kind = "export" if output.get("Export") is not None else "output"
+            self._sink(kind, name, value, output.key_location_node(), "")
+
+    def facts(self) -> FileFacts:
+        return FileFacts(
+            kind="cfn",
+            path=self.ctx.path,
+            resources=tuple(self.resources),
+            engines=tuple(self.engines),
+            credentials=tuple(self.credentials),
+            statements=tuple(self.statements),
+            ingress=tuple(self.ingress),
+            sinks=tuple(self.sinks),
+        )
+
+
+def _context(root: Node, path: str, text: str, stack: str) -> TemplateContext:
+    context = TemplateContext(path=path, lines=text.splitlines(), stack=stack)
+    parameters = root.get("Parameters")
+    context.parameters = (
+        dict(parameters.value) if parameters and isinstance(parameters.value, dict) else {}
+    )
+    for logical_id, type_name, resource in _resources(root):
+        context.types[logical_id] = type_name
+        metadata = resource.get("Metadata")
+        cdk_path = metadata.get("aws:cdk:path") if metadata else None
+        if cdk_path is not None and isinstance(cdk_path.value, str):
+            context.construct_paths[logical_id] = cdk_path.value
+        if type_name == "AWS::Serverless::Application":
+            location = _properties(resource).get("Location")
+            if location is not None and RDS_ROTATION_APP.search(snippet(location.value)):
+                context.rotation_apps.add(logical_id)
+    _analyse_wiring(root, context)
+    return context
+
+
+def suppressions(root: Node, context: TemplateContext) -> tuple[Suppression, ...]:
+    """``Metadata: {dsql-scan: {ignore: [{id, reason}]}}`` on resources or the template."""
+    found: list[Suppression] = []
+    scopes: list[tuple[Node | None, str, bool]] = [(root.get("Metadata"), "", True)]
+    for logical_id, _, resource in _resources(root):
+        scopes.append((resource.get("Metadata"), logical_id, False))
+    for metadata, logical_id, whole_file in scopes:
+        block = metadata.get("dsql-scan") if metadata else None
+        ignore = block.get("ignore") if block else None
+        for entry in ignore.elements() if ignore else ():
+            rule_id = entry.get("id") if isinstance(entry.value, dict) else entry
+            if rule_id is None or not isinstance(rule_id.value, str):
+                continue
+            reason = entry.get("reason") if isinstance(entry.value, dict) else None
+            found.append(
+                Suppression(
+                    rules=(rule_id.value.strip(),),
+                    reason=str(reason.value).strip() if reason is not None else "",
+                    location=context.locate(entry, logical_id),
+                    resource=logical_id,
+                    whole_file=whole_file,
+                )
+            )
+    return tuple(found)
+
+
+def extract(
+    document: Any, path: str, text: str, stack: str = ""
+) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    """Facts and suppressions of one decoded template."""
+    root = Node(document, ())
+    context = _context(root, path, text, stack)
+    extractor = Extractor(root, context)
+    extractor.run()
+    return extractor.facts(), suppressions(root, context)
+
+
+__all__ = [
+    "DSQL_CLUSTER",
+    "ParseFailure",
+    "extract",
+    "is_template",
+    "looks_like_template",
+    "parse",
+]

@@ -1,0 +1,169 @@
+"""The data every stage shares: severities, locations, findings, and per-file analyses.
+
+Everything here is a frozen dataclass of plain values so that it can be sorted, hashed,
+pickled (parallel workers, the result cache) and serialised without surprises.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.facts import FileFacts
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``severity >= fail_on`` decides the exit code."""
+
+    NOTE = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {choices})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Kind(str, enum.Enum):
+    """Input kinds a rule can apply to (see the rule catalogue)."""
+
+    CFN = "cfn"
+    CDK = "cdk"
+    APP = "app"
+    PROJECT = "project"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """An exact place in a scanned file.
+
+    Lines and columns are 1-based, like every editor and SARIF. ``snippet`` is the
+    normalised text of the offending node; fingerprints are built from it instead of
+    line numbers so that findings survive unrelated edits above them.
+    """
+
+    path: str
+    line: int = 1
+    column: int = 1
+    end_line: int = 0
+    end_column: int = 0
+    resource: str = ""
+    pointer: str = ""
+    construct_path: str = ""
+    qualified_name: str = ""
+    snippet: str = ""
+    stack: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
+        if self.end_line == self.line and self.end_column < self.column:
+            object.__setattr__(self, "end_column", self.column)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule's check yields: where, and what to say. The engine turns it into a Finding."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A hit bound to its rule, before configuration (severity overrides, selection) applies."""
+
+    rule: str
+    location: Location
+    message: str
+    context: str = ""  # the source line, for reporters that show it
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An in-source or metadata suppression: which rules, why, where it was written, what it covers.
+
+    ``covers`` is the set of (first, last) line ranges or resource ids it applies to; the
+    inputs that read suppressions decide what those are for their kind of file.
+    """
+
+    rules: tuple[str, ...]
+    reason: str
+    location: Location
+    lines: tuple[int, int] = (0, 0)
+    resource: str = ""
+    whole_file: bool = False
+
+
+@dataclass(frozen=True)
+class FileAnalysis:
+    """Everything learned from one file, independent of configuration that only filters.
+
+    This is the unit of parallelism and caching: a pure function of the file's bytes, the tool
+    version and the configuration that changes what rules compute.
+    """
+
+    path: str
+    kind: str  # "template", "python", "sql", "skipped"
+    facts: FileFacts | None = None
+    raw: tuple[RawFinding, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    note: str = ""  # why a file was skipped (shown with --verbose)
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A reported problem, as every reporter sees it."""
+
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location
+    fingerprint: str
+    requirements: tuple[str, ...] = ()
+    remediation: str = ""
+    suppressed: bool = False
+    suppression_kind: str = ""  # "inSource" or "external" (baseline)
+    suppression_reason: str = ""
+    source_path: str = ""
+    source_line: int = 0
+    context: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule, self.fingerprint)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The one object every reporter renders."""
+
+    findings: tuple[Finding, ...]
+    files: tuple[FileAnalysis, ...]
+    root: str
+    fail_on: Severity | None
+    rules_run: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def failed(self) -> bool:
+        if self.fail_on is None:
+            return False
+        return any(f.severity >= self.fail_on for f in self.active)
