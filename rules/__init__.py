@@ -17,7 +17,7 @@ class UnknownRuleError(ValueError):
 
 
 def matching(selector: str) -> tuple[Rule, ...]:
-    """Rules whose id starts with ``selector`` (``RDS``, ``DSQL00``, ``RDS001``); ALL matches all."""
+    """Rules whose id starts with ``selector`` (``RDS``, ``DSQL00``, ``RDS001``), or ALL."""
     selector = selector.strip().upper()
     if selector == "ALL":
         return ALL_RULES

@@ -171,7 +171,9 @@ def _check_patterns(key: str, value: Any, where: str) -> tuple[str, ...]:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ConfigError(f"{where}: '{key}': invalid regular expression {pattern!r}: {exc}")
+            raise ConfigError(
+                f"{where}: '{key}': invalid regular expression {pattern!r}: {exc}"
+            ) from None
     return patterns
 
 

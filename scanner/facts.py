@@ -94,7 +94,7 @@ class IamStatement:
 
 @dataclass(frozen=True)
 class Grant:
-    """A CDK ``grant_*`` call: ``target_type`` is the CloudFormation type of the granting construct."""
+    """A CDK ``grant_*`` call; ``target_type`` is the CloudFormation type of the granter."""
 
     method: str
     target_type: str
@@ -113,7 +113,7 @@ class Ingress:
     to_dsql_endpoint: bool = False
 
     def opens(self, port: int) -> bool:
-        """True when the rule admits TCP traffic to ``port`` (all-protocol rules admit every port)."""
+        """True when the rule admits TCP traffic to ``port`` (protocol -1 admits every port)."""
         protocol = self.protocol.lower()
         if protocol in ("-1", "all"):
             return True

@@ -34,7 +34,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """Input kinds a rule can apply to (see the rule catalogue)."""
 
     CFN = "cfn"

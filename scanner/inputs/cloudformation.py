@@ -274,7 +274,7 @@ def _as_port(context: TemplateContext, node: Node | None) -> int | str | None:
 
 def _analyse_wiring(root: Node, context: TemplateContext) -> None:
     """Decide which secrets exist for RDS and which security groups guard a DSQL endpoint."""
-    for logical_id, type_name, resource in _resources(root):
+    for _, type_name, resource in _resources(root):
         props = _properties(resource)
         refs = {name for name, _ in references(props.value)}
         secret_refs = {r for r in refs if context.types.get(r) == SECRET}

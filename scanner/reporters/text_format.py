@@ -1,0 +1,94 @@
+"""Text: ``path:line:col: RULE severity message``, the source line with a caret, a fix hint.
+
+Modelled on ruff's and rustc's output. Colour only when asked (the CLI asks on a TTY without
+NO_COLOR), so piped output and files stay plain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.model import Finding, ScanResult, Severity
+from scanner.reporters.summary import summarize
+
+COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def _caret(finding: Finding) -> list[str]:
+    loc = finding.location
+    if not finding.context:
+        return []
+    gutter = f"{loc.line:>5} | "
+    width = loc.end_column - loc.column if loc.end_line == loc.line else 0
+    width = max(1, min(width, len(finding.context) - loc.column + 1))
+    marker = " " * (len(gutter) - 2) + "| " + " " * (loc.column - 1) + "^" * width
+    return [gutter + finding.context.expandtabs(1), marker]
+
+
+def _details(finding: Finding) -> list[str]:
+    loc = finding.location
+    where = []
+    if loc.stack:
+        where.append(f"stack {loc.stack}")
+    if loc.resource:
+        where.append(f"resource {loc.resource}")
+    if loc.construct_path:
+        where.append(f"construct {loc.construct_path}")
+    if loc.qualified_name:
+        where.append(loc.qualified_name)
+    lines = []
+    if where:
+        lines.append("      = " + ", ".join(where))
+    if finding.source_path:
+        lines.append(f"      = defined at {finding.source_path}:{finding.source_line}")
+    if finding.suppressed:
+        lines.append(f"      = suppressed: {finding.suppression_reason}")
+    if finding.remediation:
+        lines.append(f"      = fix: {finding.remediation}")
+    return lines
+
+
+def format_finding(finding: Finding, color: bool = False) -> list[str]:
+    loc = finding.location
+    label = _paint(finding.severity.label, COLORS[finding.severity], color)
+    rule = _paint(finding.rule, "1", color)
+    head = f"{loc.path}:{loc.line}:{loc.column}: {rule} {label} {finding.message}"
+    if finding.suppressed:
+        head += " [suppressed]"
+    return [head, *_caret(finding), *_details(finding), ""]
+
+
+def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
+    summary = summarize(result)
+    counts = ", ".join(f"{n} {label}" for label, n in summary["by_severity"].items() if n)
+    lines = []
+    if summary["findings"]:
+        lines.append(f"Found {summary['findings']} finding(s) ({counts}).")
+        lines.extend(f"  {rule:<8} {n}" for rule, n in summary["by_rule"].items())
+    else:
+        lines.append("No findings.")
+    extra = f", {summary['suppressed']} suppressed" if summary["suppressed"] else ""
+    lines.append(f"{summary['files_scanned']} file(s) scanned{extra}.")
+    return lines
+
+
+def render(
+    result: ScanResult,
+    color: bool = False,
+    show_suppressed: bool = False,
+    verbose: bool = False,
+    **_: Any,
+) -> str:
+    lines: list[str] = []
+    for finding in result.findings:
+        if finding.suppressed and not show_suppressed:
+            continue
+        lines.extend(format_finding(finding, color))
+    if verbose:
+        lines.extend(f"skipped {path}: {note}" for path, note in result.skipped)
+    lines.extend(summary_lines(result, color))
+    return "\n".join(lines) + "\n"
