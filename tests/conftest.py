@@ -1,0 +1,69 @@
+"""Shared test helpers: run the installed command as a subprocess, write files, scan in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scanner.config import Config
+from scanner.engine import scan
+from scanner.model import ScanResult
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def dsql_scan_executable() -> str:
+    """The console script installed next to this interpreter (the one `make test` installed)."""
+    candidate = Path(sys.executable).parent / "dsql-scan"
+    found = str(candidate) if candidate.exists() else shutil.which("dsql-scan")
+    assert found, "dsql-scan is not installed; run `make test`"
+    return found
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None) -> Run:
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    proc = subprocess.run(
+        [dsql_scan_executable(), *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def scan_tree(root: Path, **config: object) -> ScanResult:
+    return scan((str(root),), Config(root=root, **config))
+
+
+@pytest.fixture
+def cli():
+    return run_cli

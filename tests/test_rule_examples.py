@@ -1,0 +1,34 @@
+"""Every documented example of every rule, run through the real engine.
+
+The examples are the rule's documentation (``dsql-scan rules ID``), so this test is what keeps
+the docs honest: an example that says "fires twice on lines 3 and 7" must do exactly that.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.rules import ALL_RULES
+from tests.conftest import scan_tree, write
+
+CASES = [
+    pytest.param(rule, example, id=f"{rule.id}-{index}-{'fires' if example.fires else 'clean'}")
+    for rule in ALL_RULES
+    for index, example in enumerate(rule.examples)
+]
+
+
+def test_every_rule_documents_both_outcomes():
+    for rule in ALL_RULES:
+        outcomes = {example.fires > 0 for example in rule.examples}
+        assert outcomes == {True, False}, f"{rule.id} needs a firing and a non-firing example"
+
+
+@pytest.mark.parametrize(("rule", "example"), CASES)
+def test_example(tmp_path, rule, example):
+    write(tmp_path, {example.file_name: example.source, **dict(example.extra_files)})
+    result = scan_tree(tmp_path)
+    hits = [f for f in result.findings if f.rule == rule.id]
+    assert len(hits) == example.fires, [(f.location.line, f.message) for f in result.findings]
+    if example.lines:
+        assert tuple(f.location.line for f in hits) == example.lines
