@@ -1,7 +1,7 @@
 """Regenerate (or check) the rule table in README.md from the rule declarations.
 
-    python scripts/readme_rules.py --write   # rewrite the table
-    python scripts/readme_rules.py           # exit 1 if README.md is out of date
+python scripts/readme_rules.py --write   # rewrite the table
+python scripts/readme_rules.py           # exit 1 if README.md is out of date
 """
 
 from __future__ import annotations
