@@ -78,6 +78,9 @@ def _template(
     from scanner.inputs import cloudformation
 
     document = cloudformation.parse(text)
+    defect = cloudformation.template_defect(document)
+    if defect is not None:
+        raise defect
     if not cloudformation.is_template(document):
         return None, (), "not a CloudFormation template (no Resources with Type)"
     facts, suppressions = cloudformation.extract(document, candidate.rel, text, candidate.stack)

@@ -19,8 +19,16 @@ EXPECTED_LEGACY = {
     ("RDS003", 71, "/Resources/LedgerWriter/Properties/Engine"),
     ("RDS005", 74, "/Resources/LedgerSecretAttachment/Type"),
     ("RDS005", 81, "/Resources/LedgerSecretRotation/Type"),
-    ("RDS006", 108, "/Resources/LedgerApiRole/Properties/Policies/0/PolicyDocument/Statement/0/Action/0"),
-    ("RDS006", 109, "/Resources/LedgerApiRole/Properties/Policies/0/PolicyDocument/Statement/0/Action/1"),
+    (
+        "RDS006",
+        108,
+        "/Resources/LedgerApiRole/Properties/Policies/0/PolicyDocument/Statement/0/Action/0",
+    ),
+    (
+        "RDS006",
+        109,
+        "/Resources/LedgerApiRole/Properties/Policies/0/PolicyDocument/Statement/0/Action/1",
+    ),
     ("RDS008", 129, "/Resources/LedgerApi/Properties/Environment/Variables/DB_CLUSTER_ARN"),
     ("RDS008", 130, "/Resources/LedgerApi/Properties/Environment/Variables/DB_SECRET_ARN"),
     ("RDS008", 131, "/Resources/LedgerApi/Properties/Environment/Variables/AURORA_ENDPOINT"),

@@ -74,6 +74,30 @@ def is_template(document: Any) -> bool:
     )
 
 
+def template_defect(document: Any) -> ParseFailure | None:
+    """Why a document that declares itself a template (AWSTemplateFormatVersion, or a Resources
+    mapping) is not a valid one; None when it is valid or does not claim to be a template."""
+    if not isinstance(document, dict):
+        return None
+    resources = document.get("Resources")
+    if not isinstance(resources, dict):
+        if "AWSTemplateFormatVersion" in document:
+            return ParseFailure(
+                "template has no Resources mapping", *_key_position(document, "Resources")
+            )
+        return None
+    for key, resource in resources.items():
+        if not isinstance(resource, dict) or "Type" not in resource:
+            line, column = _mark(key, "start_mark") or (1, 1)
+            return ParseFailure(f"resource '{key}' has no Type", line, column)
+    return None
+
+
+def _key_position(mapping: dict, name: str) -> tuple[int, int]:
+    key = next((k for k in mapping if k == name), None)
+    return _mark(key, "start_mark") or _mark(mapping, "start_mark") or (1, 1)
+
+
 def escape_pointer(part: object) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
