@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,8 @@ def scan(
             ignore=_split(ignore),
             regions=tuple(regions) or None,
         )
-        if fail_on is not None:
-            config = with_overrides(config, fail_on=parse_fail_on(fail_on))
+        if fail_on is not None:  # "never" parses to None, so it cannot go through with_overrides
+            config = replace(config, fail_on=parse_fail_on(fail_on))
         selected(config.select, config.ignore)
         result = run_scan(paths, config)
     except (ConfigError, UnknownRuleError) as exc:
