@@ -25,7 +25,7 @@ BOMB = "\n".join(
 
 BAD_FILES = {
     "broken.yaml": (
-        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A: [\n".encode(),
+        b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A: [\n",
         "did not find expected node content",
         4,
     ),

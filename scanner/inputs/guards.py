@@ -105,7 +105,8 @@ def check_structure(text: str, max_depth: int = MAX_DEPTH) -> None:
         problem = getattr(exc, "problem", "") or ""
         if "nesting depth" in problem:
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            raise ParseFailure(f"document nested deeper than {max_depth} levels", line, column)
+            message = f"document nested deeper than {max_depth} levels"
+            raise ParseFailure(message, line, column) from None
         _check_json_depth(text, max_depth)
 
 
