@@ -255,3 +255,42 @@ def test_fingerprints_ignore_line_numbers(tmp_path):
     after = scan_tree(tmp_path).findings[0]
     assert after.location.line == 5
     assert after.fingerprint == before
+
+
+def test_rds_actions_in_every_iam_resource_shape(tmp_path):
+    statement = "{Effect: Allow, Action: rds-db:connect, Resource: '*'}"
+    doc = f"PolicyDocument: {{Statement: [{statement}]}}"
+    write(
+        tmp_path,
+        {
+            "iam.yaml": f"""
+            Resources:
+              U:
+                Type: AWS::IAM::User
+                Properties:
+                  Policies: [{{PolicyName: u, {doc}}}]
+              G:
+                Type: AWS::IAM::Group
+                Properties:
+                  Policies: [{{PolicyName: g, {doc}}}]
+              R:
+                Type: AWS::IAM::Role
+                Properties:
+                  AssumeRolePolicyDocument: {{Statement: [{statement}]}}
+              RP:
+                Type: AWS::IAM::RolePolicy
+                Properties:
+                  RoleName: !Ref R
+                  PolicyName: rp
+                  {doc}
+              MP:
+                Type: AWS::IAM::ManagedPolicy
+                Properties:
+                  Roles: [!Ref R]
+                  {doc}
+            """,
+        },
+    )
+    found = [(f.rule, f.location.resource) for f in scan_tree(tmp_path).findings]
+    # the trust policy (AssumeRolePolicyDocument) grants nothing and is not judged
+    assert found == [("RDS006", "U"), ("RDS006", "G"), ("RDS006", "RP"), ("RDS006", "MP")]
