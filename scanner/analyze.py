@@ -87,6 +87,12 @@ def _template(
     return facts, suppressions, ""
 
 
+def preload(kinds: set[str]) -> None:
+    """Import the parsers the given kinds need, once, before worker processes are forked."""
+    if "template" in kinds:
+        import cfnlint.decode  # noqa: F401
+
+
 def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
     """Everything one file contributes to the scan."""
     try:
