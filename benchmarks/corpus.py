@@ -120,7 +120,7 @@ def yaml_template(rng: random.Random, index: int, planted: Counter) -> str:
 def python_module(rng: random.Random, index: int, planted: Counter) -> str:
     """Application code of realistic shape; every seventh module still calls the Data API."""
     body = [
-        '"""Order handling for service %d."""' % index,
+        f'"""Order handling for service {index}."""',
         "import json",
         "import logging",
         "import os",

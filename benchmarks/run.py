@@ -50,7 +50,8 @@ def timed(
     wrapper = (
         "import resource, subprocess, sys, time, json\n"
         "start = time.perf_counter()\n"
-        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+        "quiet = {'stdout': subprocess.DEVNULL, 'stderr': subprocess.DEVNULL}\n"
+        "code = subprocess.run(sys.argv[1:], **quiet).returncode\n"
         "wall = time.perf_counter() - start\n"
         "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(json.dumps([wall, rss, code]))\n"
