@@ -73,7 +73,7 @@ def _with_context(raw: list[RawFinding], text: str) -> tuple[RawFinding, ...]:
 
 
 def _template(
-    candidate: Candidate, text: str, config: Config
+    candidate: Candidate, text: str, config: Config, validate: bool = True
 ) -> tuple[FileFacts | None, tuple[Suppression, ...], str]:
     from scanner.inputs import cloudformation
 
@@ -81,11 +81,22 @@ def _template(
     if not cloudformation.is_template(document):
         return None, (), "not a CloudFormation template (no Resources with Type)"
     facts, suppressions = cloudformation.extract(document, candidate.rel, text, candidate.stack)
+    if validate and facts.clusters:
+        from scanner.inputs import cfn_validate
+
+        found = cfn_validate.diagnostics(
+            document, text, candidate.rel, candidate.stack, config.regions
+        )
+        facts = replace(facts, diagnostics=found)
     return facts, suppressions, ""
 
 
-def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
-    """Everything one file contributes to the scan."""
+def analyze(candidate: Candidate, config: Config, facts_only: bool = False) -> FileAnalysis:
+    """Everything one file contributes to the scan.
+
+    ``facts_only`` is for files outside the named ones that the project model still needs:
+    their facts, without file rules or cfn-lint validation, whose findings nobody reports.
+    """
     try:
         text, digest = read_text(candidate.path, config.max_file_size)
     except ParseFailure as failure:
@@ -104,13 +115,15 @@ def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
     if "Resources" not in text and not candidate.explicit:
         return FileAnalysis(candidate.rel, "skipped", note="no Resources section", sha256=digest)
     try:
-        facts, suppressions, note = _template(candidate, text, config)
+        facts, suppressions, note = _template(candidate, text, config, not facts_only)
     except ParseFailure as failure:
         if candidate.explicit or cloudformation.looks_like_template(text):
             return _failure(candidate, failure, digest)
         return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
     if facts is None:
         return FileAnalysis(candidate.rel, "skipped", note=note, sha256=digest)
+    if facts_only:
+        return FileAnalysis(candidate.rel, candidate.kind, facts, sha256=digest)
     raw = run_file_rules(facts, config)
     return FileAnalysis(
         path=candidate.rel,

@@ -65,6 +65,7 @@ class Config:
             "max_file_size": self.max_file_size,
             "legacy_env_patterns": self.legacy_env_patterns,
             "dsql": asdict(self.dsql),
+            "regions": sorted(self.regions),  # cfn-lint validates per region (DSQL009)
         }
         blob = json.dumps(relevant, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
