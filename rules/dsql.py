@@ -483,6 +483,35 @@ CLUSTER = """
       DeletionProtectionEnabled: true
 """
 
+
+def allow(action: str, resource: str = "!GetAtt Ledger.ResourceArn") -> str:
+    """One Allow statement of the example role's inline policy."""
+    return (
+        f"              - Effect: Allow\n                Action: {action}\n"
+        f"                Resource: {resource}\n"
+    )
+
+
+def api_stack(*statements: str, env: str = "", role: str = "", extra: str = "") -> str:
+    """The examples' stack: the cluster, a Lambda function 'Api' and its role 'ApiRole'.
+
+    ``statements`` form the role's inline policy, ``role`` adds role properties, ``env`` is
+    the function's environment (one ``NAME: value`` per line), ``extra`` more resources.
+    """
+    body = CLUSTER + ROLE + role
+    if statements:
+        body += (
+            "      Policies:\n        - PolicyName: dsql\n          PolicyDocument:\n"
+            "            Statement:\n" + "".join(statements)
+        )
+    body += extra
+    body += "  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !GetAtt ApiRole.Arn\n"
+    if env:
+        body += "      Environment:\n        Variables:\n"
+        body += "".join(f"          {line.strip()}\n" for line in env.strip().splitlines())
+    return _template(body)
+
+
 RULES = (
     rule(
         id="DSQL001",
@@ -595,50 +624,19 @@ RULES = (
             variables, under the names listed in required-env.""",
         examples=(
             Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-      Policies:
-        - PolicyName: dsql
-          PolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: dsql:DbConnect
-                Resource: !GetAtt Ledger.ResourceArn
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-      Environment:
-        Variables:
-          DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
-"""
+                api_stack(
+                    allow("dsql:DbConnect"), env="DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn"
                 ),
                 fires=1,
-                lines=(29,),
+                lines=(28,),
             ),
             Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-      Policies:
-        - PolicyName: dsql
-          PolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: dsql:DbConnect
-                Resource: !GetAtt Ledger.ResourceArn
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-      Environment:
-        Variables:
-          AURORA_DB_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
-          DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
-"""
+                api_stack(
+                    allow("dsql:DbConnect"),
+                    env="""
+                    AURORA_DB_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
+                    DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
+                    """,
                 ),
                 fires=0,
             ),
@@ -662,30 +660,18 @@ RULES = (
             AWS IAM GRANT.""",
         examples=(
             Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-      ManagedPolicyArns:
-        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-      Environment:
-        Variables:
-          DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
-"""
+                api_stack(
+                    role="      ManagedPolicyArns:\n"
+                    "        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\n",
+                    env="DSQL_ENDPOINT: !GetAtt Ledger.Endpoint",
                 ),
                 fires=1,
-                lines=(19,),
+                lines=(18,),
             ),
             Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-  Connect:
+                api_stack(
+                    env="DSQL_ENDPOINT: !GetAtt Ledger.Endpoint",
+                    extra="""  Connect:
     Type: AWS::IAM::Policy
     Properties:
       PolicyName: connect
@@ -695,13 +681,6 @@ RULES = (
           - Effect: Allow
             Action: dsql:DbConnect
             Resource: !GetAtt Ledger.ResourceArn
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-      Environment:
-        Variables:
-          DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
   Worker:
     Type: AWS::Lambda::Function
     Properties:
@@ -709,7 +688,7 @@ RULES = (
       Environment:
         Variables:
           DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
-"""
+""",
                 ),
                 fires=0,
             ),
@@ -733,42 +712,14 @@ RULES = (
             role.""",
         examples=(
             Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-      Policies:
-        - PolicyName: dsql
-          PolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: dsql:*
-                Resource: "*"
-              - Effect: Allow
-                Action: [dsql:DbConnect, dsql:DeleteCluster]
-                Resource: !GetAtt Ledger.ResourceArn
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-"""
-                ),
+                api_stack(allow("dsql:*", '"*"'), allow("[dsql:DbConnect, dsql:DeleteCluster]")),
                 fires=2,
-                lines=(21, 24),
+                lines=(20, 23),
             ),
             Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-      Policies:
-        - PolicyName: dsql
-          PolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: dsql:DbConnect
-                Resource: !GetAtt Ledger.ResourceArn
-  DeployRole:
+                api_stack(
+                    allow("dsql:DbConnect"),
+                    extra="""  DeployRole:
     Type: AWS::IAM::Role
     Properties:
       AssumeRolePolicyDocument:
@@ -783,11 +734,7 @@ RULES = (
               - Effect: Allow
                 Action: dsql:*
                 Resource: "*"
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-"""
+""",
                 ),
                 fires=0,
             ),
@@ -809,47 +756,8 @@ RULES = (
             role's privileges; allow dsql:DbConnect instead of dsql:DbConnectAdmin; connect with
             generate_db_connect_auth_token as user app.""",
         examples=(
-            Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-      Policies:
-        - PolicyName: dsql
-          PolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: dsql:DbConnectAdmin
-                Resource: !GetAtt Ledger.ResourceArn
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-"""
-                ),
-                fires=1,
-                lines=(21,),
-            ),
-            Example(
-                _template(
-                    CLUSTER
-                    + ROLE
-                    + """
-      Policies:
-        - PolicyName: dsql
-          PolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: dsql:DbConnect
-                Resource: !GetAtt Ledger.ResourceArn
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt ApiRole.Arn
-"""
-                ),
-                fires=0,
-            ),
+            Example(api_stack(allow("dsql:DbConnectAdmin")), fires=1, lines=(20,)),
+            Example(api_stack(allow("dsql:DbConnect")), fires=0),
         ),
         project_check=check_admin_connect,
     ),
