@@ -94,11 +94,16 @@ def project_scope(
     """Files in the configured project scope that were not named on the command line.
 
     Only when a project is recognisable: a configuration file was found, or the root is a git
-    work tree (pre-commit's case). Otherwise the named paths are all there is to judge.
+    work tree (pre-commit's case), and every named path lies inside it. Otherwise the named
+    paths are all there is to judge (``dsql-scan /elsewhere/stack.yaml`` judges that stack,
+    not the directory the command happens to run in).
     """
     if not paths:
         return []
-    if not config.source and not (config.root.resolve() / ".git").exists():
+    root = config.root.resolve()
+    if not config.source and not (root / ".git").exists():
+        return []
+    if not all(Path(path).resolve().is_relative_to(root) for path in paths):
         return []
     seen = {candidate.rel for candidate in named}
     return [candidate for candidate in discover((), config) if candidate.rel not in seen]

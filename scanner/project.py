@@ -218,9 +218,6 @@ class Project:
     def has_application(self) -> bool:
         return any(f.kind == "app" for f in self.files)
 
-    def cluster(self, key: Key) -> DsqlCluster | None:
-        return next((c for k, c in self.clusters if k == key), None)
-
 
 class _Namespace:
     """Indexes of one namespace's facts, for linking."""

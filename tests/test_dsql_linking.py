@@ -352,3 +352,60 @@ def test_deletion_protection_from_a_parameter_default(tmp_path):
     assert found == [("DSQL007", 10)]
     relaxed = scan_tree(tmp_path, dsql=DsqlSettings(require_deletion_protection=False))
     assert relaxed.findings == ()
+
+
+def test_wildcard_services_on_an_application_role_are_too_broad(tmp_path):
+    found = findings(
+        tmp_path,
+        ROLE % "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
+        + TASK
+        + """
+  Wide:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: wide
+      Roles: [!Ref TaskRole]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: ["rds*:*", "*", "s3*:Get*", dsql:DbConnect]
+            Resource: !GetAtt Ledger.ResourceArn
+""",
+    )
+    action = "/Resources/Wide/Properties/PolicyDocument/Statement/0/Action/"
+    assert found == [("DSQL005", "Wide", action + "0"), ("DSQL005", "Wide", action + "1")]
+
+
+def test_a_cdk_cluster_and_its_synthesized_resource_are_one_cluster():
+    """The Python input describes CDK clusters by construct id; cdk.out by construct path."""
+    from scanner.config import Config
+    from scanner.facts import DsqlCluster, FileFacts
+    from scanner.model import Location
+    from scanner.project import build
+    from scanner.rules import BY_ID
+
+    source = FileFacts(
+        kind="cdk",
+        path="infra/stack.py",
+        clusters=(DsqlCluster("Ledger", Location("infra/stack.py", 12)),),
+    )
+    synthesized = FileFacts(
+        kind="cfn",
+        path="cdk.out/Data.template.json",
+        clusters=(
+            DsqlCluster(
+                "LedgerA1B2C3",
+                Location("cdk.out/Data.template.json", 5, construct_path="Data/Ledger/Resource"),
+            ),
+        ),
+    )
+    other = FileFacts(
+        kind="cdk",
+        path="infra/reports.py",
+        clusters=(DsqlCluster("Reports", Location("infra/reports.py", 8)),),
+    )
+    count = BY_ID["DSQL002"].project_check
+    root = Location(".")
+    assert list(count(build((source, synthesized), root), Config())) == []
+    hits = list(count(build((source, synthesized, other), root), Config()))
+    assert [(h.location.path, h.location.line) for h in hits] == [("infra/reports.py", 8)]

@@ -151,3 +151,11 @@ def test_project_findings_honour_resource_suppressions(tmp_path):
     assert [(f.rule, f.suppressed, f.suppression_reason) for f in result.findings] == [
         ("DSQL002", True, "analytics copy, LEDGER-7")
     ]
+
+
+def test_a_file_outside_the_project_is_judged_alone(tmp_path):
+    repo = write(tmp_path / "repo", {"data.yaml": DATA})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    elsewhere = write(tmp_path / "elsewhere", {"api.yaml": API.replace("{action}", "dsql:*")})
+    run = run_cli("--format", "json", str(elsewhere / "api.yaml"), cwd=repo)
+    assert [f["rule"] for f in run.json()["findings"]] == ["DSQL001", "DSQL005"]
