@@ -409,3 +409,33 @@ def test_a_cdk_cluster_and_its_synthesized_resource_are_one_cluster():
     assert list(count(build((source, synthesized), root), Config())) == []
     hits = list(count(build((source, synthesized, other), root), Config()))
     assert [(h.location.path, h.location.line) for h in hits] == [("infra/reports.py", 8)]
+
+
+def test_literal_numbers_do_not_hide_a_missing_endpoint(tmp_path):
+    found = findings(
+        tmp_path,
+        """
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
+          POOL_SIZE: 4
+          TRACING: true
+""",
+    )
+    assert found == [("DSQL003", "Api", "/Resources/Api/Properties/Environment/Variables")]
+    from_parameter = findings(
+        tmp_path / "p",
+        """
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
+          DSQL_ENDPOINT: !Ref EndpointParameter
+""",
+    )
+    assert from_parameter == []

@@ -340,6 +340,15 @@ def secret_kind(text: str, db_secrets: set[str]) -> str:
     return found
 
 
+def _scalar_text(value: Any) -> str:
+    """The text of a literal scalar (``30``, ``true``, ``ledger``); "" for computed values."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return ""
+
+
 def strings(node: Node) -> Iterator[Node]:
     """Every string leaf below a node, with its path (for engine values behind Fn::If...)."""
     if isinstance(node.value, str):
@@ -642,7 +651,7 @@ class Extractor:
                 name_location=self.ctx.locate(name_node, resource),
                 targets=targets,
                 owner=owner,
-                literal=value.value if isinstance(value.value, str) else "",
+                literal=_scalar_text(value.value),
                 secret=self._secret(value, targets),
             )
         )
