@@ -17,6 +17,15 @@ CLUSTER = """
 """
 
 
+def function(*env: str, name: str = "Api") -> str:
+    """A Lambda function resource with the given environment variables (``NAME: value``)."""
+    variables = "".join(f"          {line}\n" for line in env)
+    return (
+        f"\n  {name}:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        f"      Environment:\n        Variables:\n{variables}"
+    )
+
+
 def findings(tmp_path, template: str, **config):
     write(tmp_path, {"stack.yaml": "Resources:" + CLUSTER + template})
     result = scan_tree(tmp_path, **config)
@@ -86,16 +95,12 @@ def test_an_oauth_client_secret_is_never_a_database_credential(tmp_path):
     Type: AWS::SecretsManager::RotationSchedule
     Properties:
       SecretId: !Ref DbSecret
-      RotationLambdaARN: arn:aws:lambda:us-east-1:111122223333:function:rotate-oauth
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Environment:
-        Variables:
-          DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
-          DB_SECRET_ARN: !Ref DbSecret
-          DB_PASSWORD: "{{resolve:secretsmanager:partner/oauth:SecretString:client_secret}}"
-""",
+      RotationLambdaARN: arn:aws:lambda:us-east-1:111122223333:function:rotate-oauth"""
+        + function(
+            "DSQL_ENDPOINT: !GetAtt Ledger.Endpoint",
+            "DB_SECRET_ARN: !Ref DbSecret",
+            'DB_PASSWORD: "{{resolve:secretsmanager:partner/oauth:SecretString:client_secret}}"',
+        ),
     )
     assert found == []
 
@@ -107,16 +112,12 @@ def test_a_database_credential_is_one_whatever_its_name(tmp_path):
   Settings:
     Type: AWS::SecretsManager::Secret
     Properties:
-      SecretString: '{"username": "ledger", "password": "", "host": "old-db"}'
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Environment:
-        Variables:
-          DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
-          SETTINGS: !Ref Settings
-          MANAGED: arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!cluster-0a1b2c3d-AbCdEf
-""",
+      SecretString: '{"username": "ledger", "password": "", "host": "old-db"}'"""
+        + function(
+            "DSQL_ENDPOINT: !GetAtt Ledger.Endpoint",
+            "SETTINGS: !Ref Settings",
+            "MANAGED: arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!cluster-0a1b-AbCdEf",
+        ),
     )
     pointer = "/Resources/Api/Properties/Environment/Variables/"
     assert found == [
@@ -134,14 +135,8 @@ def test_secrets_on_compute_that_does_not_use_dsql_are_not_judged(tmp_path):
     Properties:
       GenerateSecretString:
         SecretStringTemplate: '{"username": "reports"}'
-        GenerateStringKey: password
-  Reports:
-    Type: AWS::Lambda::Function
-    Properties:
-      Environment:
-        Variables:
-          WAREHOUSE_SECRET: !Ref Settings
-""",
+        GenerateStringKey: password"""
+        + function("WAREHOUSE_SECRET: !Ref Settings", name="Reports"),
     )
     assert found == []
 
@@ -316,14 +311,9 @@ def test_admin_connect_can_be_allowed_by_configuration(tmp_path):
 def test_database_url_names_the_database(tmp_path):
     found = findings(
         tmp_path,
-        """
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Environment:
-        Variables:
-          DATABASE_URL: postgresql://admin@abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws/ledger
-""",
+        function(
+            "DATABASE_URL: postgresql://admin@abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws/ledger"
+        ),
     )
     assert found == [
         ("DSQL013", "Api", "/Resources/Api/Properties/Environment/Variables/DATABASE_URL")
@@ -414,28 +404,13 @@ def test_a_cdk_cluster_and_its_synthesized_resource_are_one_cluster():
 def test_literal_numbers_do_not_hide_a_missing_endpoint(tmp_path):
     found = findings(
         tmp_path,
-        """
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Environment:
-        Variables:
-          DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
-          POOL_SIZE: 4
-          TRACING: true
-""",
+        function("DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn", "POOL_SIZE: 4", "TRACING: true"),
     )
     assert found == [("DSQL003", "Api", "/Resources/Api/Properties/Environment/Variables")]
     from_parameter = findings(
         tmp_path / "p",
-        """
-  Api:
-    Type: AWS::Lambda::Function
-    Properties:
-      Environment:
-        Variables:
-          DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn
-          DSQL_ENDPOINT: !Ref EndpointParameter
-""",
+        function(
+            "DSQL_CLUSTER_ARN: !GetAtt Ledger.ResourceArn", "DSQL_ENDPOINT: !Ref EndpointParameter"
+        ),
     )
     assert from_parameter == []
