@@ -25,6 +25,9 @@ def describe(rule: Rule) -> str:
         verdict = f"fires {example.fires}x" if example.fires else "does not fire"
         lines += ["", f"Example ({example.file_name}, {verdict}):"]
         lines += [f"    {line}" for line in example.source.rstrip().splitlines()]
+        for name, text in example.extra_files:
+            lines += ["", f"  with {name}:"]
+            lines += [f"    {line}" for line in text.rstrip().splitlines()]
     return "\n".join(lines) + "\n"
 
 

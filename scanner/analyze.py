@@ -84,6 +84,13 @@ def _template(
     if not cloudformation.is_template(document):
         return None, (), "not a CloudFormation template (no Resources with Type)"
     facts, suppressions = cloudformation.extract(document, candidate.rel, text, candidate.stack)
+    if facts.clusters:
+        from scanner.inputs import cfn_validate
+
+        found = cfn_validate.diagnostics(
+            document, text, candidate.rel, candidate.stack, config.regions
+        )
+        facts = replace(facts, diagnostics=found)
     return facts, suppressions, ""
 
 

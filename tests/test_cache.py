@@ -31,7 +31,7 @@ def test_warm_run_is_identical_and_served_from_cache(tmp_path):
 
 def test_warm_run_does_not_import_the_template_parser(tmp_path):
     write(tmp_path, {"db.yaml": DB.format(n=1)})
-    config = Config(root=tmp_path)
+    config = Config(root=tmp_path, select=("RDS", "SCAN"))
     scan((str(tmp_path),), config, cache_dir=tmp_path / "c")
     code = (
         "import sys\n"
@@ -39,7 +39,7 @@ def test_warm_run_does_not_import_the_template_parser(tmp_path):
         "from scanner.config import Config\n"
         "from scanner.engine import scan\n"
         f"root = Path({str(tmp_path)!r})\n"
-        "result = scan((str(root),), Config(root=root), cache_dir=root / 'c')\n"
+        "result = scan((str(root),), Config(root=root, select=('RDS',)), cache_dir=root / 'c')\n"
         "assert [f.rule for f in result.findings] == ['RDS001', 'RDS003'], result.findings\n"
         "print('cfnlint' in sys.modules)\n"
     )
@@ -49,7 +49,7 @@ def test_warm_run_does_not_import_the_template_parser(tmp_path):
 
 def test_changed_file_or_settings_miss_the_cache(tmp_path):
     write(tmp_path, {"db.yaml": DB.format(n=1)})
-    config = Config(root=tmp_path)
+    config = Config(root=tmp_path, select=("RDS", "SCAN"))
     (candidate,) = discover((str(tmp_path),), config)
     cache = ResultCache(tmp_path / "c", config)
     key = cache.key(candidate, read_for_key(candidate, config.max_file_size))
@@ -64,7 +64,7 @@ def test_changed_file_or_settings_miss_the_cache(tmp_path):
 
 def test_corrupt_or_hostile_entries_are_ignored(tmp_path):
     write(tmp_path, {"db.yaml": DB.format(n=1)})
-    config = Config(root=tmp_path)
+    config = Config(root=tmp_path, select=("RDS", "SCAN"))
     (candidate,) = discover((str(tmp_path),), config)
     cache = ResultCache(tmp_path / "c", config)
     key = cache.key(candidate, read_for_key(candidate, config.max_file_size))
@@ -92,14 +92,16 @@ def test_unwritable_cache_directory_is_not_an_error(tmp_path):
     write(tmp_path, {"db.yaml": DB.format(n=1)})
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache directory should be")
-    result = scan((str(tmp_path),), Config(root=tmp_path), cache_dir=blocker)
+    result = scan(
+        (str(tmp_path),), Config(root=tmp_path, select=("RDS", "SCAN")), cache_dir=blocker
+    )
     assert [f.rule for f in result.findings] == ["RDS001", "RDS003"]
 
 
 def test_parallel_workers_give_the_same_result_as_one(tmp_path):
     write(tmp_path, {f"t{n:02}.yaml": DB.format(n=n) for n in range(40)})
     write(tmp_path, {"broken.yaml": "AWSTemplateFormatVersion: x\nResources: [\n"})
-    config = Config(root=tmp_path)
+    config = Config(root=tmp_path, select=("RDS", "SCAN"))
     serial = scan((str(tmp_path),), config, jobs=1)
     parallel = scan((str(tmp_path),), config, jobs=2)
     assert parallel.findings == serial.findings

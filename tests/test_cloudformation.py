@@ -6,6 +6,8 @@ import json
 
 from tests.conftest import scan_tree, write
 
+RDS_ONLY = ("RDS", "SCAN")  # these tests are about residue; DSQL rules judge the target state
+
 
 def rules_at(result):
     return sorted((f.rule, f.location.line, f.location.column) for f in result.findings)
@@ -18,7 +20,7 @@ def test_json_template_positions(tmp_path):
         }
     }
     (tmp_path / "t.json").write_text(json.dumps(template, indent=2))
-    result = scan_tree(tmp_path)
+    result = scan_tree(tmp_path, select=RDS_ONLY)
     assert rules_at(result) == [("RDS001", 4, 15), ("RDS003", 6, 19)]
     engine = next(f for f in result.findings if f.rule == "RDS003")
     assert engine.location.pointer == "/Resources/Db/Properties/Engine"
@@ -39,7 +41,7 @@ def test_integer_ports_are_located_through_their_key(tmp_path):
             """,
         },
     )
-    (finding,) = scan_tree(tmp_path).findings
+    (finding,) = scan_tree(tmp_path, select=RDS_ONLY).findings
     assert (finding.rule, finding.location.line) == ("RDS007", 5)
 
 
@@ -60,7 +62,7 @@ def test_ports_that_do_not_include_database_ports_are_clean(tmp_path):
             """,
         },
     )
-    assert scan_tree(tmp_path).findings == ()
+    assert scan_tree(tmp_path, select=RDS_ONLY).findings == ()
 
 
 def test_parameter_default_ports_and_engines_are_followed(tmp_path):
@@ -82,7 +84,11 @@ def test_parameter_default_ports_and_engines_are_followed(tmp_path):
             """,
         },
     )
-    assert [f.rule for f in scan_tree(tmp_path).findings] == ["RDS007", "RDS001", "RDS003"]
+    assert [f.rule for f in scan_tree(tmp_path, select=RDS_ONLY).findings] == [
+        "RDS007",
+        "RDS001",
+        "RDS003",
+    ]
 
 
 def test_references_through_getatt_string_join_and_sub_variables(tmp_path):
@@ -110,7 +116,7 @@ def test_references_through_getatt_string_join_and_sub_variables(tmp_path):
             """,
         },
     )
-    found = {(f.rule, f.location.line) for f in scan_tree(tmp_path).findings}
+    found = {(f.rule, f.location.line) for f in scan_tree(tmp_path, select=RDS_ONLY).findings}
     assert found == {("RDS001", 3), ("RDS008", 9), ("RDS008", 15)}
 
 
@@ -132,7 +138,7 @@ def test_legacy_env_name_wired_to_dsql_is_not_residue(tmp_path):
             """,
         },
     )
-    (finding,) = scan_tree(tmp_path).findings
+    (finding,) = scan_tree(tmp_path, select=RDS_ONLY).findings
     assert (finding.rule, finding.location.line, finding.location.column) == ("RDS008", 10, 11)
 
 
@@ -160,7 +166,7 @@ def test_ecs_container_environment_and_secrets(tmp_path):
             """,
         },
     )
-    found = sorted((f.rule, f.location.line) for f in scan_tree(tmp_path).findings)
+    found = sorted((f.rule, f.location.line) for f in scan_tree(tmp_path, select=RDS_ONLY).findings)
     assert found == [("RDS002", 5), ("RDS005", 3), ("RDS008", 14), ("RDS008", 16)]
 
 
@@ -190,7 +196,7 @@ def test_cdk_output_carries_construct_path_and_stack(tmp_path):
     asset = out / "asset.0123abcd"
     asset.mkdir()
     (asset / "copy.template.json").write_text(json.dumps(template))
-    (finding,) = scan_tree(tmp_path).findings
+    (finding,) = scan_tree(tmp_path, select=RDS_ONLY).findings
     assert finding.location.path == "cdk.out/OrbitStack.template.json"
     assert finding.location.construct_path == "OrbitStack/OrbitAurora/Resource"
     assert finding.location.stack == "OrbitStack"
@@ -217,7 +223,7 @@ def test_not_action_and_wildcard_services_are_not_rds006(tmp_path):
             """,
         },
     )
-    found = [(f.rule, f.location.line) for f in scan_tree(tmp_path).findings]
+    found = [(f.rule, f.location.line) for f in scan_tree(tmp_path, select=RDS_ONLY).findings]
     assert found == [("RDS006", 11)]
 
 
@@ -239,7 +245,7 @@ def test_metadata_suppression_hides_and_is_kept_for_show(tmp_path):
             """,
         },
     )
-    result = scan_tree(tmp_path)
+    result = scan_tree(tmp_path, select=RDS_ONLY)
     assert [(f.rule, f.suppressed) for f in result.findings] == [
         ("RDS001", False),
         ("RDS003", True),
@@ -250,9 +256,9 @@ def test_metadata_suppression_hides_and_is_kept_for_show(tmp_path):
 def test_fingerprints_ignore_line_numbers(tmp_path):
     body = "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n"
     (tmp_path / "t.yaml").write_text(body)
-    before = scan_tree(tmp_path).findings[0].fingerprint
+    before = scan_tree(tmp_path, select=RDS_ONLY).findings[0].fingerprint
     (tmp_path / "t.yaml").write_text("# a comment\n\n" + body)
-    after = scan_tree(tmp_path).findings[0]
+    after = scan_tree(tmp_path, select=RDS_ONLY).findings[0]
     assert after.location.line == 5
     assert after.fingerprint == before
 
@@ -291,6 +297,6 @@ def test_rds_actions_in_every_iam_resource_shape(tmp_path):
             """,
         },
     )
-    found = [(f.rule, f.location.resource) for f in scan_tree(tmp_path).findings]
+    found = [(f.rule, f.location.resource) for f in scan_tree(tmp_path, select=RDS_ONLY).findings]
     # the trust policy (AssumeRolePolicyDocument) grants nothing and is not judged
     assert found == [("RDS006", "U"), ("RDS006", "G"), ("RDS006", "RP"), ("RDS006", "MP")]

@@ -28,7 +28,7 @@ def test_pyproject_without_our_table_is_skipped_for_a_parent_yaml_config(tmp_pat
     write(
         tmp_path,
         {
-            ".dsql-scan.yaml": "ignore: [RDS003]\n",
+            ".dsql-scan.yaml": "ignore: [RDS003, DSQL]\n",
             "svc/pyproject.toml": "[project]\nname = 'svc'\n",
             "svc/db.yaml": DB,
         },
@@ -44,6 +44,7 @@ def test_include_exclude_severity_and_fail_on(tmp_path):
             [tool.dsql-scan]
             include = ["infra"]
             exclude = ["infra/legacy/**", "*.generated.yaml"]
+            select = ["RDS"]
             severity = { RDS007 = "note" }
             fail-on = "warning"
             """,
