@@ -77,6 +77,11 @@ def main() -> None:
 @click.option("--baseline", "baseline_file", help="Hide the findings recorded in this baseline.")
 @click.option("--write-baseline", help="Record the current findings as a baseline file.")
 @click.option("--diff-base", help="Report only findings on lines changed since this git ref.")
+@click.option(
+    "--lenient-paths",
+    is_flag=True,
+    help="Skip named files that neither parse nor look like templates (pre-commit names all).",
+)
 def scan(
     paths: tuple[str, ...],
     fmt: tuple[str, ...],
@@ -91,6 +96,7 @@ def scan(
     baseline_file: str | None,
     write_baseline: str | None,
     diff_base: str | None,
+    lenient_paths: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
     from scanner import baseline, gitdiff, outputs
@@ -107,6 +113,8 @@ def scan(
         )
         if fail_on is not None:
             config = with_overrides(config, fail_on=parse_fail_on(fail_on))
+        if lenient_paths:
+            config = with_overrides(config, lenient_paths=True)
         selected(config.select, config.ignore)
         reports = outputs.plan(fmt, output)
         accepted = baseline.load(baseline_file) if baseline_file else None

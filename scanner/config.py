@@ -54,6 +54,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     legacy_env_patterns: tuple[str, ...] = DEFAULT_LEGACY_ENV_PATTERNS
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
+    lenient_paths: bool = False  # --lenient-paths: named files are judged like found ones
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return dict(self.severity).get(rule_id, default)
