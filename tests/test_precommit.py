@@ -37,6 +37,10 @@ Resources:
       DeletionProtectionEnabled: true
 """
 
+# Staged files that are not templates and not valid YAML/JSON: the hook must not choke on them.
+HELM = 'metadata:\n  labels:\n    {{- include "chart.labels" . | nindent 4 }}\n'
+JSONC = '{\n  // editor settings\n  "compilerOptions": {"strict": true},\n}\n'
+
 
 def pre_commit_executable() -> str:
     candidate = Path(sys.executable).parent / "pre-commit"
@@ -110,6 +114,7 @@ def test_hook_fails_on_legacy_and_passes_on_migrated(tmp_path, hooks_repo, pre_c
     assert whole.returncode == 1 and "RDS003" in whole.stdout + whole.stderr
 
     write(project, {"infra/stack.yaml": MIGRATED, "infra/app.template": MIGRATED})
+    write(project, {"chart/templates/svc.yaml": HELM, "web/tsconfig.json": JSONC})
     git(project, "add", "-A")
     passed = try_repo(project, hooks_repo, pre_commit_home, "dsql-scan")
     assert passed.returncode == 0, passed.stdout + passed.stderr
