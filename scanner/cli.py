@@ -74,9 +74,13 @@ def main() -> None:
 @click.option("--region", "regions", multiple=True, help="AWS region the templates deploy to.")
 @click.option("--show-suppressed", is_flag=True, help="Include suppressed findings, marked.")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files.")
-@click.option("--baseline", "baseline_file", help="Hide the findings recorded in this baseline.")
-@click.option("--write-baseline", help="Record the current findings as a baseline file.")
-@click.option("--diff-base", help="Report only findings on lines changed since this git ref.")
+@click.option(
+    "--baseline", "baseline_file", metavar="FILE", help="Hide the findings recorded in FILE."
+)
+@click.option("--write-baseline", metavar="FILE", help="Record the current findings in FILE.")
+@click.option(
+    "--diff-base", metavar="REF", help="Report only findings on lines changed since git REF."
+)
 @click.option(
     "--lenient-paths",
     is_flag=True,
@@ -123,7 +127,8 @@ def scan(
         if write_baseline:
             accepted = baseline.write(write_baseline, result)
             count = len(accepted.entries)
-            click.echo(f"dsql-scan: wrote {count} baseline entries to {write_baseline}", err=True)
+            entries = "entry" if count == 1 else "entries"
+            click.echo(f"dsql-scan: wrote {count} baseline {entries} to {write_baseline}", err=True)
         if accepted is not None:
             result = baseline.apply(result, accepted)
         if changed is not None:
