@@ -9,13 +9,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner import __version__
 from scanner.config import ConfigError, load, parse_fail_on, with_overrides
 from scanner.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from scanner.model import ScanResult
+    from scanner.outputs import Output
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -140,7 +144,7 @@ def scan(
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
 
 
-def _emit(result: Any, reports: tuple[Any, ...], options: dict[str, Any]) -> None:
+def _emit(result: ScanResult, reports: tuple[Output, ...], options: dict[str, Any]) -> None:
     """Render every requested report; with report files, the text report goes to stderr."""
     from scanner.reporters import renderer
     from scanner.reporters.text_format import summary_lines
@@ -152,7 +156,7 @@ def _emit(result: Any, reports: tuple[Any, ...], options: dict[str, Any]) -> Non
             continue
         text = renderer(report.fmt)(result, color=False, **options)
         try:
-            Path(report.target).write_text(text, encoding="utf-8")
+            Path(str(report.target)).write_text(text, encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {report.target}: {exc.strerror or exc}")
     if any(r.to_stdout for r in reports):
