@@ -17,9 +17,15 @@ import yaml
 
 from tests.conftest import ROOT, run_cli, write
 from tests.sarif_schema import assert_valid_sarif
-from tests.test_baseline import TEMPLATE as LEGACY
 
 WORKFLOW = ROOT / "examples" / "github-workflow" / "dsql-scan.yml"
+LEGACY = """\
+Resources:
+  Legacy:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+"""
 
 
 def tool(name: str) -> str:
@@ -80,7 +86,7 @@ def test_workflow_gates_and_uploads_sarif(tmp_path):
     assert command[:2] == ["dsql-scan", "scan"]
     run = run_cli(*command[1:], cwd=tmp_path)
     assert run.code == 1
-    assert run.stdout.startswith("::error file=infra/stack.yaml,line=4,")
+    assert run.stdout.startswith("::error file=infra/stack.yaml,line=3,")
     sarif = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text())
     assert_valid_sarif(sarif)
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"RDS001", "RDS003"}
