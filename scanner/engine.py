@@ -15,6 +15,7 @@ from scanner import suppress
 from scanner.analyze import analyze
 from scanner.config import Config
 from scanner.discover import discover
+from scanner.mask import mask, masked
 from scanner.model import FileAnalysis, Finding, RawFinding, ScanResult, Suppression
 from scanner.rules import BY_ID, selected
 
@@ -29,18 +30,22 @@ def fingerprint(raw: RawFinding) -> str:
 
 def _finding(raw: RawFinding, config: Config, suppression: Suppression | None) -> Finding:
     rule = BY_ID[raw.rule]
+    # Order matters: the identity comes from the unmasked text, so baselines and review digests
+    # do not change when masking learns a new pattern; everything shown comes from the masked one.
+    identity = fingerprint(raw)
+    raw = masked(raw)
     return Finding(
         rule=rule.id,
         name=rule.name,
         severity=config.severity_for(rule.id, rule.severity),
         message=raw.message,
         location=raw.location,
-        fingerprint=fingerprint(raw),
+        fingerprint=identity,
         requirements=rule.requirements,
         remediation=rule.remediation,
         suppressed=suppression is not None,
         suppression_kind="inSource" if suppression is not None else "",
-        suppression_reason=suppression.reason if suppression is not None else "",
+        suppression_reason=mask(suppression.reason) if suppression is not None else "",
         context=raw.context,
     )
 
