@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 from scanner import suppress
-from scanner.analyze import analyze
 from scanner.config import Config
 from scanner.discover import discover
 from scanner.mask import mask, masked
 from scanner.model import FileAnalysis, Finding, RawFinding, ScanResult, Suppression
 from scanner.rules import BY_ID, selected
+from scanner.runner import analyze_all
 
 
 def fingerprint(raw: RawFinding) -> str:
@@ -76,11 +77,19 @@ def findings_of(analyses: Iterable[FileAnalysis], config: Config) -> list[Findin
     return _disambiguate(out)
 
 
-def scan(paths: tuple[str, ...], config: Config) -> ScanResult:
-    """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule)."""
+def scan(
+    paths: tuple[str, ...],
+    config: Config,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+) -> ScanResult:
+    """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule).
+
+    ``jobs`` defaults to the CPU count; ``cache_dir=None`` means no result cache.
+    """
     enabled = selected(config.select, config.ignore)
     candidates = discover(paths, config)
-    analyses = tuple(analyze(candidate, config) for candidate in candidates)
+    analyses = analyze_all(candidates, config, jobs=jobs, cache_dir=cache_dir)
     findings = findings_of(analyses, config)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     return ScanResult(

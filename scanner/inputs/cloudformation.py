@@ -74,6 +74,30 @@ def is_template(document: Any) -> bool:
     )
 
 
+def template_defect(document: Any) -> ParseFailure | None:
+    """Why a document that declares itself a template (AWSTemplateFormatVersion, or a Resources
+    mapping) is not a valid one; None when it is valid or does not claim to be a template."""
+    if not isinstance(document, dict):
+        return None
+    resources = document.get("Resources")
+    if not isinstance(resources, dict):
+        if "AWSTemplateFormatVersion" in document:
+            return ParseFailure(
+                "template has no Resources mapping", *_key_position(document, "Resources")
+            )
+        return None
+    for key, resource in resources.items():
+        if not isinstance(resource, dict) or "Type" not in resource:
+            line, column = _mark(key, "start_mark") or (1, 1)
+            return ParseFailure(f"resource '{key}' has no Type", line, column)
+    return None
+
+
+def _key_position(mapping: dict, name: str) -> tuple[int, int]:
+    key = next((k for k in mapping if k == name), None)
+    return _mark(key, "start_mark") or _mark(mapping, "start_mark") or (1, 1)
+
+
 def escape_pointer(part: object) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
@@ -196,15 +220,18 @@ def references(value: Any) -> Iterator[tuple[str, str]]:
         if len(value) == 1:
             ((name, arg),) = value.items()
             if name == "Ref" and isinstance(arg, str):
-                yield arg, ""
+                yield str(arg), ""
                 return
             if name == "Fn::GetAtt":
                 if isinstance(arg, str) and "." in arg:
-                    logical, attribute = arg.split(".", 1)
+                    logical, attribute = str(arg).split(".", 1)
                     yield logical, attribute
                     return
                 if isinstance(arg, list) and arg and isinstance(arg[0], str):
-                    yield arg[0], arg[1] if len(arg) > 1 and isinstance(arg[1], str) else ""
+                    yield (
+                        str(arg[0]),
+                        str(arg[1]) if len(arg) > 1 and isinstance(arg[1], str) else "",
+                    )
                     return
             if name == "Fn::Sub":
                 yield from _sub_references(arg)
@@ -246,7 +273,7 @@ def _resources(root: Node) -> Iterator[tuple[str, str, Node]]:
     for logical_id, resource in resources.items() if resources else ():
         type_node = resource.get("Type")
         if type_node is not None and isinstance(type_node.value, str):
-            yield logical_id, type_node.value, resource
+            yield logical_id, str(type_node.value), resource
 
 
 def _properties(resource: Node) -> Node:
@@ -348,10 +375,10 @@ class Extractor:
             return
         default = _parameter_default(self.ctx, engine.value)
         if default is not engine.value and isinstance(default, str):
-            self.engines.append(EngineSetting(default, self.ctx.locate(engine, logical_id)))
+            self.engines.append(EngineSetting(str(default), self.ctx.locate(engine, logical_id)))
             return
         for leaf in strings(engine):
-            self.engines.append(EngineSetting(leaf.value, self.ctx.locate(leaf, logical_id)))
+            self.engines.append(EngineSetting(str(leaf.value), self.ctx.locate(leaf, logical_id)))
 
     def _credentials(self, logical_id: str, type_name: str, type_node: Node, props: Node) -> None:
         here = self.ctx.locate(type_node, logical_id)
@@ -391,7 +418,9 @@ class Extractor:
             for leaf in strings(prop):
                 if RESOLVE_SECRET in leaf.value:
                     self.credentials.append(
-                        Credential("resolve", self.ctx.locate(leaf, logical_id), True, leaf.value)
+                        Credential(
+                            "resolve", self.ctx.locate(leaf, logical_id), True, str(leaf.value)
+                        )
                     )
 
     def _attaches_rds(self, props: Node) -> bool:
@@ -450,7 +479,9 @@ class Extractor:
     def _values(self, node: Node | None, logical_id: str) -> tuple[Value, ...]:
         if node is None:
             return ()
-        return tuple(Value(leaf.value, self.ctx.locate(leaf, logical_id)) for leaf in strings(node))
+        return tuple(
+            Value(str(leaf.value), self.ctx.locate(leaf, logical_id)) for leaf in strings(node)
+        )
 
     def _ingress(self, logical_id: str, type_name: str, props: Node) -> None:
         if type_name == "AWS::EC2::SecurityGroup":
@@ -494,7 +525,7 @@ class Extractor:
                     if ref in self.ctx.types
                 ),
                 owner=owner,
-                literal=value.value if isinstance(value.value, str) else "",
+                literal=str(value.value) if isinstance(value.value, str) else "",
             )
         )
 
@@ -554,7 +585,7 @@ def _context(root: Node, path: str, text: str, stack: str) -> TemplateContext:
         metadata = resource.get("Metadata")
         cdk_path = metadata.get("aws:cdk:path") if metadata else None
         if cdk_path is not None and isinstance(cdk_path.value, str):
-            context.construct_paths[logical_id] = cdk_path.value
+            context.construct_paths[logical_id] = str(cdk_path.value)
         if type_name == "AWS::Serverless::Application":
             location = _properties(resource).get("Location")
             if location is not None and RDS_ROTATION_APP.search(snippet(location.value)):
@@ -579,7 +610,7 @@ def suppressions(root: Node, context: TemplateContext) -> tuple[Suppression, ...
             reason = entry.get("reason") if isinstance(entry.value, dict) else None
             found.append(
                 Suppression(
-                    rules=(rule_id.value.strip(),),
+                    rules=(str(rule_id.value).strip(),),
                     reason=str(reason.value).strip() if reason is not None else "",
                     location=context.locate(entry, logical_id),
                     resource=logical_id,
