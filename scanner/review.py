@@ -233,7 +233,7 @@ def _plain(value: Any) -> Any:
 
 
 def _show(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":
         return "(none)"
     if isinstance(value, bool):
         return "true" if value else "false"
