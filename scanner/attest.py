@@ -8,7 +8,7 @@ rescan what the review scanned with the settings it used, and say precisely what
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,8 @@ def apply_options(config: Config, options: Mapping[str, Any]) -> Config:
         ignore=tuple(options["ignore"]) if options.get("ignore") else None,
         regions=tuple(options["region"]) if options.get("region") else None,
     )
-    if isinstance(fail_on, str):
-        config = with_overrides(config, fail_on=parse_fail_on(fail_on))
+    if isinstance(fail_on, str):  # "never" parses to None, which with_overrides would drop
+        config = replace(config, fail_on=parse_fail_on(fail_on))
     return config
 
 

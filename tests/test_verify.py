@@ -99,6 +99,15 @@ def test_recorded_command_line_options_are_applied_again(tmp_path):
     assert verify(tmp_path, "r.md").code == 0  # not "new findings" from the other rules
 
 
+def test_fail_on_never_is_recorded_and_applied(tmp_path):
+    write(tmp_path, {"infra/ledger.yaml": LEGACY})
+    run = review(tmp_path, "infra", "-o", "r.md", "--fail-on", "never")
+    assert run.code == 0, run.stderr
+    assert "**Verdict: PASS**" in (tmp_path / "r.md").read_text()
+    assert "| `fail-on` | `never` |" in (tmp_path / "r.md").read_text()
+    assert verify(tmp_path, "r.md").code == 0
+
+
 def test_explicit_paths_replace_the_recorded_ones(reviewed):
     write(reviewed, {"elsewhere/ledger.yaml": LEGACY, "elsewhere/other.yaml": MIGRATED})
     run = verify(reviewed, "REVIEW.md", "elsewhere")
