@@ -192,3 +192,121 @@ def rules_command(rule_id: str | None) -> None:
         fail(f"unknown rule id: {rule_id!r} (see 'dsql-scan rules')")
         return
     click.echo(describe(rule))
+
+
+def _review_config(
+    config_file: str | None,
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    regions: tuple[str, ...] | None,
+    fail_on: str | None,
+) -> Any:
+    """Load the configuration and apply the command line, as ``scan`` does."""
+    from scanner.attest import apply_options, recorded_options
+    from scanner.rules import selected
+
+    config = load(config_file)
+    config = apply_options(config, recorded_options(select, ignore, regions, fail_on))
+    selected(config.select, config.ignore)
+    return config
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Write here.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), help="Default: from -o suffix.")
+@click.option("--reviewer", help='"Name <email>" (default: git user.name / user.email).')
+@click.option("--sign-key", type=click.Path(dir_okay=False), help="SSH key: write OUTPUT.sig.")
+@click.option("--config", "config_file", help="Configuration file (else discovered).")
+@click.option("--select", multiple=True, help="Comma-separated rule ids or prefixes to enable.")
+@click.option("--ignore", multiple=True, help="Comma-separated rule ids or prefixes to disable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]))
+@click.option("--region", "regions", multiple=True, help="AWS region the templates deploy to.")
+def review(
+    paths: tuple[str, ...],
+    output: str,
+    fmt: str | None,
+    reviewer: str | None,
+    sign_key: str | None,
+    config_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    regions: tuple[str, ...],
+) -> None:
+    """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT."""
+    from scanner.attest import recorded_options, write_review
+    from scanner.review import ReviewError
+    from scanner.rules import UnknownRuleError
+    from scanner.signing import SigningError
+
+    fmt = fmt or ("html" if output.lower().endswith((".html", ".htm")) else "md")
+    options = recorded_options(_split(select), _split(ignore), tuple(regions) or None, fail_on)
+    try:
+        config = _review_config(
+            config_file, _split(select), _split(ignore), tuple(regions) or None, fail_on
+        )
+        model = write_review(
+            paths,
+            config,
+            Path(output),
+            fmt=fmt,
+            reviewer=reviewer,
+            options=options,
+            environ=os.environ,
+            sign_key=Path(sign_key) if sign_key else None,
+        )
+    except (ConfigError, UnknownRuleError, ReviewError, SigningError) as exc:
+        fail(str(exc))
+        return
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+        return
+    counts = ", ".join(f"{n} {status}" for status, n in model.counts.items())
+    signed = f", signed ({output}.sig)" if sign_key else ""
+    click.echo(
+        f"wrote {output}: {model.verdict} ({len(model.active)} finding(s); requirements: "
+        f"{counts}){signed}",
+        err=True,
+    )
+    sys.exit(EXIT_FINDINGS if model.verdict == "FAIL" else EXIT_OK)
+
+
+@main.command()
+@click.argument("document", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1)
+@click.option("--allowed-signers", type=click.Path(dir_okay=False), help="Check DOCUMENT.sig.")
+@click.option("--config", "config_file", help="Configuration file (else discovered).")
+def verify(
+    document: str, paths: tuple[str, ...], allowed_signers: str | None, config_file: str | None
+) -> None:
+    """Is the review DOCUMENT still true? Exit 0 yes, 1 the code changed, 2 the document did."""
+    from scanner.attest import DocumentError, verify_review
+    from scanner.rules import UnknownRuleError
+
+    try:
+        record, drift, confirmation = verify_review(
+            Path(document),
+            paths,
+            load(config_file),
+            allowed_signers=Path(allowed_signers) if allowed_signers else None,
+        )
+    except DocumentError as exc:
+        fail(str(exc))
+        return
+    except (ConfigError, UnknownRuleError) as exc:
+        fail(str(exc))
+        return
+    if confirmation:
+        click.echo(confirmation)
+    for note in drift.notes():
+        click.echo(note)
+    if drift.clean:
+        click.echo(
+            f"{document}: still true ({len(record['files'])} file(s), "
+            f"{len(record['findings'])} finding(s), verdict {record.get('verdict')})"
+        )
+        sys.exit(EXIT_OK)
+    click.echo(f"{document} no longer matches the code:")
+    click.echo("\n".join(drift.lines()))
+    sys.exit(EXIT_FINDINGS)
