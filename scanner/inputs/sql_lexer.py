@@ -12,7 +12,9 @@ Nothing here decides what a statement means.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 _TOKEN = re.compile(
     r"""
@@ -57,8 +59,25 @@ class Statement:
 
 @dataclass(frozen=True)
 class Lexed:
+    """Comments and statements in text order (statements never overlap)."""
+
     comments: tuple[Comment, ...]
     statements: tuple[Statement, ...]
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s.start for s in self.statements]
+
+    def starting(self, low: int, high: int) -> tuple[Statement, ...]:
+        """Statements whose first character is at an offset in ``[low, high]``."""
+        return self.statements[bisect_left(self._starts, low) : bisect_right(self._starts, high)]
+
+    def containing(self, offset: int) -> Statement | None:
+        """The statement that started before ``offset`` and is still open there."""
+        index = bisect_left(self._starts, offset) - 1
+        if index >= 0 and self.statements[index].end > offset:
+            return self.statements[index]
+        return None
 
 
 def _block_end(text: str, start: int) -> int:
