@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
 from scanner import suppress
 from scanner.analyze import analyze
 from scanner.config import Config
 from scanner.discover import discover
-from scanner.model import FileAnalysis, Finding, RawFinding, ScanResult, Suppression
+from scanner.model import FileAnalysis, Finding, Notice, RawFinding, ScanResult, Suppression
 from scanner.rules import BY_ID, selected
 
 
@@ -71,11 +72,25 @@ def findings_of(analyses: Iterable[FileAnalysis], config: Config) -> list[Findin
     return _disambiguate(out)
 
 
+def notices_of(analyses: Iterable[FileAnalysis]) -> tuple[Notice, ...]:
+    """One notice per kind for the whole scan, counting the files it concerns."""
+    merged: dict[str, Notice] = {}
+    for analysis in analyses:
+        for notice in analysis.notices:
+            seen = merged.get(notice.id)
+            files = seen.files + 1 if seen else 1
+            merged[notice.id] = replace(seen or notice, files=files)
+    return tuple(merged[key] for key in sorted(merged))
+
+
 def scan(paths: tuple[str, ...], config: Config) -> ScanResult:
     """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule)."""
+    from scanner.inputs.sql import lint_candidates
+
     enabled = selected(config.select, config.ignore)
     candidates = discover(paths, config)
-    analyses = tuple(analyze(candidate, config) for candidate in candidates)
+    sql_reports = lint_candidates(candidates, config.max_file_size)  # one dsql-lint run
+    analyses = tuple(analyze(candidate, config, sql_reports) for candidate in candidates)
     findings = findings_of(analyses, config)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     return ScanResult(
@@ -85,4 +100,5 @@ def scan(paths: tuple[str, ...], config: Config) -> ScanResult:
         fail_on=config.fail_on,
         rules_run=tuple(sorted(enabled)),
         skipped=skipped,
+        notices=notices_of(analyses),
     )

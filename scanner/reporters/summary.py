@@ -19,4 +19,8 @@ def summarize(result: ScanResult) -> dict[str, Any]:
         "by_severity": {s.label: by_severity.get(s.label, 0) for s in reversed(Severity)},
         "by_rule": dict(sorted(Counter(f.rule for f in active).items())),
         "failed": result.failed,
+        "notices": [
+            {"id": n.id, "message": n.message, "hint": n.hint, "files": n.files}
+            for n in result.notices
+        ],
     }

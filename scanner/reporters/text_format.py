@@ -73,6 +73,10 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
         lines.append("No findings.")
     extra = f", {summary['suppressed']} suppressed" if summary["suppressed"] else ""
     lines.append(f"{summary['files_scanned']} file(s) scanned{extra}.")
+    label = _paint("note", COLORS[Severity.NOTE], color)
+    for notice in result.notices:
+        lines.append(f"{label}: {notice.message} ({notice.files} file(s))")
+        lines.extend([f"      = {notice.hint}"] if notice.hint else [])
     return lines
 
 
