@@ -68,7 +68,9 @@ def test_line_comments_know_whether_code_precedes_them():
         ("-- trailing", False),
         ("-- after a block comment only", True),
     ]
-    assert statements(text) == ["CREATE TABLE t (\n    -- dsql-scan: ignore[SQL001] own line\n    id SERIAL -- trailing\n);"]
+    assert statements(text) == [
+        "CREATE TABLE t (\n    -- dsql-scan: ignore[SQL001] own line\n    id SERIAL -- trailing\n);"
+    ]
 
 
 def test_unterminated_quotes_and_comments_run_to_the_end_without_error():
