@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from scanner.inputs.sql import ENV_VAR
+from scanner.rules import ALL_RULES
 from tests.conftest import run_cli, write
 
 REAL_LINTER = Path(sys.executable).parent / "dsql-lint"
@@ -217,6 +218,8 @@ def test_select_rules_and_documentation(tmp_path):
     one = run_cli("scan", ".", "--format", "json", "--select", "SQL015", cwd=tmp_path)
     assert [f["rule"] for f in one.json()["findings"]] == ["SQL015"]
     listing = run_cli("rules").stdout.splitlines()
+    columns = {line.index(rule.title) for line, rule in zip(listing, ALL_RULES, strict=True)}
+    assert len(columns) == 1  # aligned, even for dsql-lint's longest rule names
     sql_rows = [line.split() for line in listing if line.startswith("SQL")]
     assert [row[0] for row in sql_rows] == [f"SQL{n:03d}" for n in range(84)]
     assert sql_rows[1][:4] == ["SQL001", "warning", "serial_type", "sql,app"]

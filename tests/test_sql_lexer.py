@@ -81,6 +81,18 @@ def test_unterminated_quotes_and_comments_run_to_the_end_without_error():
     assert statements("  \n -- only a comment\n") == []
 
 
+def test_statements_starting_in_a_range_and_containing_an_offset():
+    text = "SELECT 1; SELECT\n  2;\n\nTRUNCATE t;"
+    lexed = lex(text)
+    first, second, third = lexed.statements
+    assert lexed.starting(0, 16) == (first, second)
+    assert lexed.starting(17, 22) == ()
+    assert lexed.containing(17) == second  # the second line of a two-line statement
+    assert lexed.containing(second.start) is None  # a statement does not contain its start
+    assert lexed.containing(22) is None  # between statements
+    assert lexed.starting(23, len(text)) == (third,)
+
+
 def test_offsets_are_positions_in_the_text():
     text = "SELECT 1;\n  TRUNCATE t ;  -- x\n"
     (first, second) = lex(text).statements
