@@ -101,7 +101,10 @@ def _sql(
     config: Config,
     reports: Mapping[str, Report] | None,
 ) -> FileAnalysis:
-    """A ``.sql`` file: dsql-lint's report (from the scan's batch, else linted now) as facts."""
+    """A ``.sql`` file: dsql-lint's report (from the scan's batch, else linted now) as facts.
+
+    The result also depends on which dsql-lint ran: a result cache must key on its version.
+    """
     from scanner.inputs import sql
 
     report = (reports or {}).get(digest)

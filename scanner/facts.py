@@ -188,12 +188,14 @@ class SqlSnippet:
 
     ``text`` is the SQL as the program sends it; ``location`` is the literal expression;
     ``segments`` map text offsets back to the file (empty: the text starts at ``location``'s
-    line and column and copies the source).
+    line and column and copies the source). ``interpolated`` marks text with stand-ins for
+    f-string replacement fields: a parse error there may be the stand-in's, not the SQL's.
     """
 
     text: str
     location: Location
     segments: tuple[SqlSegment, ...] = ()
+    interpolated: bool = False
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ SNIPPETS = {
             SqlSegment(20, 17, 41),
             SqlSegment(31, 17, 52),
         ),
+        interpolated=True,
     ),
     "placeholders": SqlSnippet(
         "SELECT * FROM t WHERE id = %s AND k = %(key)s; TRUNCATE t",
@@ -132,6 +133,16 @@ def test_fstring_parts_map_through_segments(results):
     (diagnostic,) = results["fstring"].diagnostics
     assert (diagnostic.rule, diagnostic.location.line) == ("truncate", 17)
     assert source_at(diagnostic.location).startswith("TRUNCATE {table}")
+
+
+def test_interpolated_snippets_do_not_report_parse_errors_of_their_stand_ins():
+    # f"CREATE {kind} INDEX i ON t (x); TRUNCATE t": the stand-in breaks the statement's syntax.
+    text = "CREATE __expr__ INDEX i ON t (x); TRUNCATE t"
+    plain = SqlSnippet(text, at(17, 20), (SqlSegment(0, 17, 22),))
+    interpolated = SqlSnippet(text, at(17, 20), (SqlSegment(0, 17, 22),), interpolated=True)
+    as_plain, as_interpolated = sql.lint_snippets([plain, interpolated])
+    assert [d.rule for d in as_plain.diagnostics] == ["parse_error", "truncate"]
+    assert [d.rule for d in as_interpolated.diagnostics] == ["truncate"]
 
 
 def test_driver_placeholders_do_not_become_parse_errors(results):
