@@ -84,6 +84,36 @@ def _template(
     return facts, suppressions, ""
 
 
+def _python(candidate: Candidate, text: str, digest: str, config: Config) -> FileAnalysis:
+    """Every .py file is parsed; CDK rules fire on CDK code, application rules on the rest."""
+    from scanner.inputs import python
+
+    try:
+        facts, suppressions = python.extract(python.parse(text), candidate.rel, text)
+    except ParseFailure as failure:
+        return _failure(candidate, failure, digest)
+    return _analysis(candidate, facts, suppressions, text, digest, config)
+
+
+def _analysis(
+    candidate: Candidate,
+    facts: FileFacts,
+    suppressions: tuple[Suppression, ...],
+    text: str,
+    digest: str,
+    config: Config,
+) -> FileAnalysis:
+    raw = run_file_rules(facts, config)
+    return FileAnalysis(
+        path=candidate.rel,
+        kind=candidate.kind,
+        facts=facts,
+        raw=_with_context(raw, text),
+        suppressions=suppressions,
+        sha256=digest,
+    )
+
+
 def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
     """Everything one file contributes to the scan."""
     try:
@@ -95,6 +125,8 @@ def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
         ):
             return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
         return _failure(candidate, failure, digest)
+    if candidate.kind == "python":
+        return _python(candidate, text, digest, config)
     if candidate.kind != "template":
         return FileAnalysis(
             candidate.rel, "skipped", note="no input for this kind yet", sha256=digest
@@ -111,12 +143,4 @@ def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
         return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
     if facts is None:
         return FileAnalysis(candidate.rel, "skipped", note=note, sha256=digest)
-    raw = run_file_rules(facts, config)
-    return FileAnalysis(
-        path=candidate.rel,
-        kind=candidate.kind,
-        facts=facts,
-        raw=_with_context(raw, text),
-        suppressions=suppressions,
-        sha256=digest,
-    )
+    return _analysis(candidate, facts, suppressions, text, digest, config)

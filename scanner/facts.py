@@ -168,6 +168,14 @@ class HostLiteral:
 
 
 @dataclass(frozen=True)
+class EnvRead:
+    """Code reading an environment variable (``os.environ["X"]``, ``os.getenv("X")``)."""
+
+    name: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything one file declares. Inputs fill what their syntax can express."""
 
@@ -183,3 +191,4 @@ class FileFacts:
     api_calls: tuple[ApiCall, ...] = ()
     hosts: tuple[HostLiteral, ...] = ()
     construct_ids: tuple[tuple[str, int], ...] = ()  # (construct id literal, line) in CDK source
+    env_reads: tuple[EnvRead, ...] = ()
