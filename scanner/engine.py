@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 
-from scanner import suppress
+from scanner import link, suppress
 from scanner.analyze import analyze
 from scanner.config import Config
 from scanner.discover import discover
@@ -76,7 +76,7 @@ def scan(paths: tuple[str, ...], config: Config) -> ScanResult:
     enabled = selected(config.select, config.ignore)
     candidates = discover(paths, config)
     analyses = tuple(analyze(candidate, config) for candidate in candidates)
-    findings = findings_of(analyses, config)
+    findings = link.link(findings_of(analyses, config), analyses)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     return ScanResult(
         findings=tuple(findings),
