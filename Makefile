@@ -14,6 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The CDK extra is only for the tests (real synth); `make demo` scans the shipped cdk.out.
+CDK_STAMP := $(VENV)/.installed-cdk
+$(CDK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,cdk]'
+	touch $(CDK_STAMP)
+
+.PHONY: synth-examples
+synth-examples: $(CDK_STAMP)
+	$(BIN)/python scripts/synth_examples.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -22,7 +32,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint
+test: install lint $(CDK_STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: install
