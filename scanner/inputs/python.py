@@ -84,20 +84,22 @@ def _next_code_line(lines: list[str], line: int) -> int:
     return line + 1
 
 
-def suppression_of(comment: str, location: Location, lines: list[str]) -> Suppression | None:
+def suppressions_of(comment: str, location: Location, lines: list[str]) -> list[Suppression]:
     """``# dsql-scan: ignore[RDS001, RDS005] reason``: a trailing comment covers its own line,
-    a comment on a line of its own covers the next line of code."""
+    a comment on a line of its own covers the next line of code. Each id is its own
+    suppression, so an id in the list that hides nothing is reported as stale (SCAN002)."""
     match = SUPPRESSION.match(comment.strip())
     if match is None:
-        return None
-    rules = tuple(r.strip().upper() for r in match.group(1).split(",") if r.strip())
-    if not rules:
-        return None
+        return []
+    rules = dict.fromkeys(r.strip().upper() for r in match.group(1).split(",") if r.strip())
     reason = match.group(2).strip().lstrip(REASON_PUNCTUATION).strip()
     line = location.line
     before = lines[line - 1][: location.column - 1] if 0 < line <= len(lines) else ""
     covered = (line, line) if before.strip() else (line + 1, _next_code_line(lines, line))
-    return Suppression(rules=rules, reason=reason, location=location, lines=covered)
+    return [
+        Suppression(rules=(rule,), reason=reason, location=location, lines=covered)
+        for rule in rules
+    ]
 
 
 def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
@@ -125,8 +127,9 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     collector = FactCollector(evaluator, positions, module.code_for_node, path, uses_rds)  # type: ignore[arg-type]
     module.visit(collector)
     lines = text.splitlines()
-    found = (suppression_of(text, where, lines) for text, where in collector.comments)
-    suppressions = tuple(s for s in found if s is not None)
+    suppressions = tuple(
+        found for text, where in collector.comments for found in suppressions_of(text, where, lines)
+    )
     facts = FileFacts(
         kind=kind,
         path=path,
