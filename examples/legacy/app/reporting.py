@@ -1,7 +1,7 @@
 """Direct PostgreSQL connections for the reporting jobs (legacy: RDS IAM authentication).
 
-The words rds.amazonaws.com, aurora-postgresql and generate_db_auth_token in this docstring are
-never findings.
+Mentions in docstrings are never findings: orbit-aurora.cluster-c1x2y3z4.us-east-1.rds.amazonaws.com,
+"aurora-postgresql", generate_db_auth_token().
 """
 
 import os
