@@ -502,6 +502,23 @@ RULES = (
             ),
             Example(
                 """
+                Mappings:
+                  RotationSARMapping:
+                    aws:
+                      applicationId: arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser
+                Resources:
+                  Rotator:
+                    Type: AWS::Serverless::Application
+                    Properties:
+                      Location:
+                        ApplicationId: !FindInMap [RotationSARMapping, !Ref AWS::Partition, applicationId]
+                        SemanticVersion: 1.1.367
+                """,
+                fires=1,
+                lines=(7,),
+            ),
+            Example(
+                """
                 Resources:
                   Cluster:
                     Type: AWS::RDS::DBCluster
@@ -583,6 +600,26 @@ RULES = (
                 """,
                 fires=4,
                 lines=(3, 5, 11, 19),
+            ),
+            Example(
+                """
+                Resources:
+                  Attachment:
+                    Type: AWS::SecretsManager::SecretTargetAttachment
+                    Properties:
+                      SecretId: arn:aws:secretsmanager:us-east-1:111122223333:secret:db
+                      TargetId: !Ref Cluster
+                      TargetType: AWS::RDS::DBCluster
+                  Rotation:
+                    Type: AWS::SecretsManager::RotationSchedule
+                    Properties:
+                      SecretId: !Ref Attachment
+                      RotationLambdaARN: arn:aws:lambda:us-east-1:111122223333:function:rotate
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                """,
+                fires=2,
+                lines=(3, 9),
             ),
             Example(
                 """
@@ -782,6 +819,24 @@ RULES = (
             Example(
                 """
                 Resources:
+                  Db:
+                    Type: AWS::RDS::DBCluster
+                    Properties:
+                      Engine: aurora-mysql
+                  FromApi:
+                    Type: AWS::EC2::SecurityGroupIngress
+                    Properties:
+                      GroupId: sg-0123456789abcdef0
+                      IpProtocol: tcp
+                      FromPort: !GetAtt Db.Endpoint.Port
+                      ToPort: !GetAtt Db.Endpoint.Port
+                """,
+                fires=1,
+                lines=(9,),
+            ),
+            Example(
+                """
+                Resources:
                   Web:
                     Type: AWS::EC2::SecurityGroup
                     Properties:
@@ -884,6 +939,27 @@ RULES = (
                 """,
                 fires=3,
                 lines=(7, 8, 13),
+            ),
+            Example(
+                """
+                Resources:
+                  Attachment:
+                    Type: AWS::SecretsManager::SecretTargetAttachment
+                    Properties:
+                      SecretId: arn:aws:secretsmanager:us-east-1:111122223333:secret:db
+                      TargetId: !Ref Cluster
+                      TargetType: AWS::RDS::DBCluster
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_SECRET_ARN: !Ref Attachment
+                """,
+                fires=1,
+                lines=(15,),
             ),
             Example(
                 """

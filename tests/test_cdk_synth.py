@@ -89,6 +89,8 @@ def test_every_legacy_rds_construct_is_found_in_source_and_template_and_linked(s
     assert in_source <= linked
     unlinked = [f for f in templates if f.get("construct_path") and not f.get("source_path")]
     assert unlinked == []
+    # The synthesized template shows every kind of residue the source does.
+    assert {f["rule"] for f in templates} == {f"RDS00{n}" for n in range(1, 9)}
 
 
 def test_migrated_app_is_clean_in_source_and_template(synthesized):
