@@ -35,9 +35,12 @@ format: install
 test: install lint $(CDK_STAMP)
 	$(BIN)/python -m pytest -q
 
+# The migrated example holds two flavours of one service (CloudFormation; CDK with its
+# application code): each is scanned as a project of its own, as its repository would be.
 demo: install
 	-$(BIN)/dsql-scan scan examples/legacy
-	$(BIN)/dsql-scan scan examples/migrated
+	cd examples/migrated/cloudformation && $(abspath $(BIN))/dsql-scan scan .
+	cd examples/migrated && $(abspath $(BIN))/dsql-scan scan cdk app
 
 readme: install
 	$(BIN)/python scripts/readme_rules.py --write

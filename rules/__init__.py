@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scanner.rules import rds, scan
+from scanner.rules import dsql, rds, scan
 from scanner.rules.base import Example, Rule
 
-ALL_RULES: tuple[Rule, ...] = tuple(sorted((*rds.RULES, *scan.RULES), key=lambda r: r.id))
+ALL_RULES: tuple[Rule, ...] = tuple(
+    sorted((*rds.RULES, *dsql.RULES, *scan.RULES), key=lambda r: r.id)
+)
 BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULESET_VERSION = "1"
 

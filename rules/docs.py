@@ -25,7 +25,41 @@ def describe(rule: Rule) -> str:
         verdict = f"fires {example.fires}x" if example.fires else "does not fire"
         lines += ["", f"Example ({example.file_name}, {verdict}):"]
         lines += [f"    {line}" for line in example.source.rstrip().splitlines()]
+        for name, text in example.extra_files:
+            lines += ["", f"  with {name}:"]
+            lines += [f"    {line}" for line in text.rstrip().splitlines()]
     return "\n".join(lines) + "\n"
+
+
+def markdown_doc(rule: Rule) -> str:
+    """One rule as a Markdown section (docs/rules.md, SARIF help): prose, then its examples."""
+    fence = {"cfn": "yaml", "cdk": "python", "app": "python", "sql": "sql"}
+    lines = [
+        f"## {rule.id}",
+        "",
+        f"**{rule.name}** ({rule.severity.label}): {rule.title}.",
+        "",
+        f"Applies to: {', '.join(rule.kinds)}. Evidence for: {', '.join(rule.requirements)}.",
+        "",
+        f"**Why.** {rule.rationale}",
+        "",
+        f"**Fix.** {rule.remediation}",
+    ]
+    for example in rule.examples:
+        verdict = f"reported {example.fires}x" if example.fires else "not reported"
+        language = fence.get(example.kind, "")
+        lines += ["", f"`{example.file_name}`, {verdict}:", "", f"```{language}"]
+        lines += [example.source.rstrip(), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_reference(rules: tuple[Rule, ...]) -> str:
+    """docs/rules.md: the table, then every rule's section (the rules' helpUri points here)."""
+    intro = (
+        "# dsql-scan rules\n\n"
+        "Generated from the rule declarations by `make readme`; do not edit by hand.\n\n"
+    )
+    return intro + markdown_table(rules) + "\n" + "\n".join(markdown_doc(r) for r in rules)
 
 
 def markdown_table(rules: tuple[Rule, ...]) -> str:

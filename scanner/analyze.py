@@ -78,9 +78,19 @@ def _template(
     from scanner.inputs import cloudformation
 
     document = cloudformation.parse(text)
+    defect = cloudformation.template_defect(document)
+    if defect is not None:
+        raise defect
     if not cloudformation.is_template(document):
         return None, (), "not a CloudFormation template (no Resources with Type)"
     facts, suppressions = cloudformation.extract(document, candidate.rel, text, candidate.stack)
+    if facts.clusters:
+        from scanner.inputs import cfn_validate
+
+        found = cfn_validate.diagnostics(
+            document, text, candidate.rel, candidate.stack, config.regions
+        )
+        facts = replace(facts, diagnostics=found)
     return facts, suppressions, ""
 
 
@@ -112,6 +122,14 @@ def _analysis(
         suppressions=suppressions,
         sha256=digest,
     )
+
+
+def preload(kinds: set[str]) -> None:
+    """Import the parsers the given kinds need, once, before worker processes are forked."""
+    if "template" in kinds:
+        import cfnlint.decode  # noqa: F401
+    if "python" in kinds:
+        import libcst.metadata  # noqa: F401
 
 
 def analyze(candidate: Candidate, config: Config) -> FileAnalysis:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from scanner import __version__
-from scanner.config import ConfigError, load, parse_fail_on, with_overrides
+from scanner.config import ConfigError, cache_directory, load, parse_fail_on, with_overrides
 from scanner.reporters import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -61,6 +62,8 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]))
 @click.option("--region", "regions", multiple=True, help="AWS region the templates deploy to.")
 @click.option("--show-suppressed", is_flag=True, help="Include suppressed findings, marked.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Parallel workers (default: CPU count).")
+@click.option("--no-cache", is_flag=True, help="Ignore the on-disk result cache.")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files.")
 def scan(
     paths: tuple[str, ...],
@@ -72,6 +75,8 @@ def scan(
     fail_on: str | None,
     regions: tuple[str, ...],
     show_suppressed: bool,
+    jobs: int | None,
+    no_cache: bool,
     verbose: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
@@ -87,10 +92,11 @@ def scan(
             ignore=_split(ignore),
             regions=tuple(regions) or None,
         )
-        if fail_on is not None:
-            config = with_overrides(config, fail_on=parse_fail_on(fail_on))
+        if fail_on is not None:  # "never" parses to None, so it cannot go through with_overrides
+            config = replace(config, fail_on=parse_fail_on(fail_on))
         selected(config.select, config.ignore)
-        result = run_scan(paths, config)
+        cache_dir = None if no_cache else cache_directory(config)
+        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir)
     except (ConfigError, UnknownRuleError) as exc:
         fail(str(exc))
         return

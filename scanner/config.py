@@ -54,6 +54,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     legacy_env_patterns: tuple[str, ...] = DEFAULT_LEGACY_ENV_PATTERNS
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
+    cache_dir: str = ""
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return dict(self.severity).get(rule_id, default)
@@ -64,6 +65,7 @@ class Config:
             "require_reason": self.require_reason,
             "max_file_size": self.max_file_size,
             "legacy_env_patterns": self.legacy_env_patterns,
+            "regions": sorted(self.regions),
             "dsql": asdict(self.dsql),
         }
         blob = json.dumps(relevant, sort_keys=True, default=str).encode()
@@ -76,6 +78,12 @@ def _as_list(key: str, value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: '{key}' must be a list of strings")
     return tuple(value)
+
+
+def _as_str(key: str, value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: '{key}' must be a non-empty string")
+    return value
 
 
 def _as_bool(key: str, value: Any, where: str) -> bool:
@@ -158,6 +166,7 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
         "max-file-size": lambda k, v: ("max_file_size", _as_int(k, v, where, 1)),
         "legacy-env-patterns": lambda k, v: ("legacy_env_patterns", _check_patterns(k, v, where)),
         "dsql": lambda k, v: ("dsql", _parse_dsql(v, where)),
+        "cache-dir": lambda k, v: ("cache_dir", _as_str(k, v, where)),
     }
     values = _read_table(table, readers, where)
     return Config(root=root, source=source, **values)
@@ -228,6 +237,15 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
         path = found_path
         table, _ = _load_file(path)
     return from_mapping(table, path.resolve().parent, str(path))
+
+
+def cache_directory(config: Config) -> Path:
+    """The cache: $DSQL_SCAN_CACHE_DIR, else cache-dir, else <root>/.dsql-scan-cache."""
+    import os
+
+    chosen = os.environ.get("DSQL_SCAN_CACHE_DIR") or config.cache_dir or ".dsql-scan-cache"
+    path = Path(chosen)
+    return path if path.is_absolute() else config.root / path
 
 
 def with_overrides(config: Config, **overrides: Any) -> Config:

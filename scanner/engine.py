@@ -3,20 +3,31 @@
 It knows nothing about output formats. Configuration that only filters (select, ignore,
 severity, fail-on) is applied here, after analysis, so cached analyses stay valid across runs
 that differ only in those settings.
+
+Project rules judge the project, not the command line. When files are named (pre-commit passes
+only the changed ones), the project model is still built from the configured project scope: the
+other files are analysed for their facts only (no file rules, no cfn-lint validation, the costly
+part), and findings are reported for the named files and the project root alone. That costs a
+parse of every file in scope per run, the price of never reporting "no DSQL cluster" because the
+cluster's template was not among the changed files; the result cache will make it cheap.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
 
 from scanner import link, suppress
-from scanner.analyze import analyze
-from scanner.config import Config
-from scanner.discover import discover
-from scanner.model import FileAnalysis, Finding, RawFinding, ScanResult, Suppression
-from scanner.rules import BY_ID, selected
+from scanner.config import Config, ConfigError
+from scanner.discover import Candidate, discover, relative
+from scanner.inputs.guards import ParseFailure, read_text
+from scanner.model import FileAnalysis, Finding, Hit, Location, RawFinding, ScanResult, Suppression
+from scanner.project import Project, build
+from scanner.rules import ALL_RULES, BY_ID, selected
+from scanner.runner import analyze_all
 
 
 def fingerprint(raw: RawFinding) -> str:
@@ -71,12 +82,132 @@ def findings_of(analyses: Iterable[FileAnalysis], config: Config) -> list[Findin
     return _disambiguate(out)
 
 
-def scan(paths: tuple[str, ...], config: Config) -> ScanResult:
-    """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule)."""
+def root_location(config: Config) -> Location:
+    """Where project-level findings are reported: the configuration file, else the root."""
+    path = relative(Path(config.source), config.root.resolve()) if config.source else "."
+    return Location(path=path, snippet="project")
+
+
+def project_scope(
+    paths: tuple[str, ...], config: Config, named: list[Candidate]
+) -> list[Candidate]:
+    """Files in the configured project scope that were not named on the command line.
+
+    Only when a project is recognisable: a configuration file was found, or the root is a git
+    work tree (pre-commit's case), and every named path lies inside it. Otherwise the named
+    paths are all there is to judge (``dsql-scan /elsewhere/stack.yaml`` judges that stack,
+    not the directory the command happens to run in).
+    """
+    if not paths:
+        return []
+    root = config.root.resolve()
+    if not config.source and not (root / ".git").exists():
+        return []
+    if not all(Path(path).resolve().is_relative_to(root) for path in paths):
+        return []
+    seen = {candidate.rel for candidate in named}
+    return [candidate for candidate in discover((), config) if candidate.rel not in seen]
+
+
+def run_project_rules(project: Project, config: Config) -> list[RawFinding]:
+    """Every enabled project rule over the project model; deduplicated per (rule, node)."""
     enabled = selected(config.select, config.ignore)
+    out: dict[tuple[str, Location], RawFinding] = {}
+    for rule in ALL_RULES:
+        if rule.project_check is None or rule.id not in enabled:
+            continue
+        hits: list[Hit] = list(rule.project_check(project, config))
+        for hit in hits:
+            out.setdefault((rule.id, hit.location), RawFinding(rule.id, hit.location, hit.message))
+    return sorted(out.values(), key=lambda r: (r.location, r.rule))
+
+
+def _source_lines(candidate: Candidate, config: Config) -> list[str]:
+    try:
+        return read_text(candidate.path, config.max_file_size)[0].splitlines()
+    except ParseFailure:
+        return []
+
+
+def with_project_findings(
+    analyses: tuple[FileAnalysis, ...],
+    raw: list[RawFinding],
+    candidates: list[Candidate],
+    root: Location,
+    config: Config,
+) -> list[FileAnalysis]:
+    """Hand each project finding to its file (for suppressions and context) or to the root.
+
+    Findings located in files outside the reported ones are dropped: a partial scan reports
+    what concerns the named files, and what concerns the project as a whole.
+    """
+    by_path: dict[str, list[RawFinding]] = defaultdict(list)
+    for finding in raw:
+        by_path[finding.location.path].append(finding)
+    sources = {candidate.rel: candidate for candidate in candidates}
+    merged = []
+    for analysis in analyses:
+        extra = by_path.pop(analysis.path, [])
+        if extra and analysis.path in sources:
+            lines = _source_lines(sources[analysis.path], config)
+            extra = [
+                replace(r, context=lines[r.location.line - 1])
+                if 0 < r.location.line <= len(lines)
+                else r
+                for r in extra
+            ]
+        merged.append(replace(analysis, raw=analysis.raw + tuple(extra)) if extra else analysis)
+    at_root = by_path.pop(root.path, [])
+    if at_root:
+        merged.append(FileAnalysis(path=root.path, kind="project", raw=tuple(at_root)))
+    return merged
+
+
+def _incomplete(analyses: Iterable[FileAnalysis]) -> list[str]:
+    """Files in scope that should have been read but could not be (their facts are missing)."""
+    return [a.path for a in analyses if a.facts is None and any(r.rule == "SCAN001" for r in a.raw)]
+
+
+def _check_regions(config: Config) -> None:
+    if not config.regions:
+        return
+    from scanner.inputs.cfn_validate import UnknownRegionError, check_regions
+
+    try:
+        check_regions(config.regions)
+    except UnknownRegionError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def scan(
+    paths: tuple[str, ...],
+    config: Config,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+) -> ScanResult:
+    """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule).
+
+    ``jobs`` defaults to the CPU count; ``cache_dir=None`` means no result cache. Files of the
+    project scope that were not named are analysed like named ones (and cached alike), so a
+    pre-commit run after a full scan parses only what changed; their own findings are dropped.
+    """
+    enabled = selected(config.select, config.ignore)
+    _check_regions(config)
     candidates = discover(paths, config)
-    analyses = tuple(analyze(candidate, config) for candidate in candidates)
-    findings = link.link(findings_of(analyses, config), analyses)
+    context_candidates = project_scope(paths, config, candidates)
+    everything = analyze_all(
+        candidates + context_candidates, config, jobs=jobs, cache_dir=cache_dir
+    )
+    analyses = everything[: len(candidates)]
+    root = root_location(config)
+    project = build(
+        (a.facts for a in everything if a.facts is not None), root, _incomplete(everything)
+    )
+    project_raw = run_project_rules(project, config)
+    findings = findings_of(
+        with_project_findings(analyses, project_raw, candidates, root, config), config
+    )
+    findings = link.link(findings, everything)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     return ScanResult(
         findings=tuple(findings),

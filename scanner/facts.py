@@ -17,6 +17,8 @@ from scanner.model import Location
 
 RDS_PREFIX = "AWS::RDS::"
 DSQL_CLUSTER = "AWS::DSQL::Cluster"
+DSQL_PREFIX = "AWS::DSQL::"
+IMPORT = "Fn::ImportValue"  # Target.type of a cross-stack import; Target.name is the export name
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class IamStatement:
     location: Location
     principals: tuple[str, ...] = ()
     not_action: bool = False
+    resource_targets: tuple[Target, ...] = ()
+    opaque_resources: bool = False  # a Resource entry is a parameter or other unresolvable value
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ class Grant:
     target_type: str
     location: Location
     grantee: str = ""
+    target: str = ""  # name of the granting resource (the DSQL cluster for grant_connect*)
+    actions: tuple[str, ...] = ()  # the actions of a generic ``grant(grantee, *actions)``
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,8 @@ class Sink:
     targets: tuple[Target, ...] = ()
     owner: str = ""
     literal: str = ""
+    secret: str = ""  # "db": database credentials from Secrets Manager; "other": another secret
+    export_name: str = ""  # the Export Name of an "export" sink (what Fn::ImportValue names)
 
     @property
     def rds_targets(self) -> tuple[Target, ...]:
@@ -168,14 +176,6 @@ class HostLiteral:
 
 
 @dataclass(frozen=True)
-class EnvRead:
-    """Code reading an environment variable (``os.environ["X"]``, ``os.getenv("X")``)."""
-
-    name: str
-    location: Location
-
-
-@dataclass(frozen=True)
 class FileFacts:
     """Everything one file declares. Inputs fill what their syntax can express."""
 
@@ -191,4 +191,173 @@ class FileFacts:
     api_calls: tuple[ApiCall, ...] = ()
     hosts: tuple[HostLiteral, ...] = ()
     construct_ids: tuple[tuple[str, int], ...] = ()  # (construct id literal, line) in CDK source
+    clusters: tuple[DsqlCluster, ...] = ()
+    compute: tuple[Compute, ...] = ()
+    roles: tuple[IamRole, ...] = ()
+    diagnostics: tuple[TemplateDiagnostic, ...] = ()
+    connections: tuple[DsqlConnection, ...] = ()
+    token_calls: tuple[TokenCall, ...] = ()
+    health_checks: tuple[HealthCheck, ...] = ()
+    config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
+
+
+# --- The DSQL target state -------------------------------------------------------------------
+#
+# Names in these facts link them: a Compute's ``role`` is an IamRole's ``name``, an IamStatement's
+# ``principals`` and a Grant's ``grantee`` name roles or compute resources, a Target's ``name`` is
+# a DsqlCluster's ``name``. Templates use logical ids, linked within their own file (a stack is a
+# namespace); CDK and application facts use names that are unique across their kind (the Python
+# input qualifies them), linked across files. See ``scanner.project``.
+
+
+@dataclass(frozen=True)
+class DsqlCluster:
+    """An Aurora DSQL cluster: ``AWS::DSQL::Cluster``, CDK ``CfnCluster`` or the alpha ``Cluster``.
+
+    ``deletion_protection`` is "enabled", "disabled", "absent" or "unknown" (a value that cannot
+    be resolved statically, such as ``Fn::If``); ``protection_location`` is the value's place.
+    ``peers`` are the clusters named in ``MultiRegionProperties.Clusters`` that resolve to
+    clusters in scope; ``witness_region`` is its witness Region, when literal.
+    """
+
+    name: str
+    location: Location
+    deletion_protection: str = "absent"
+    protection_location: Location | None = None
+    multi_region: bool = False
+    witness_region: str = ""
+    peers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Compute:
+    """Code that runs and may connect to the database: a Lambda function or an ECS task.
+
+    ``role`` names the IamRole it executes as (Lambda ``Role``, ECS ``TaskRoleArn``, the implicit
+    role of a SAM function); "" when the role is declared elsewhere and cannot be judged.
+    ``env_owners`` are the Sink owners whose ``env`` sinks it receives (its own name, plus SAM
+    ``Globals`` for serverless functions). ``env_location`` is where variables are declared.
+    """
+
+    name: str
+    kind: str  # "lambda" or "ecs"
+    location: Location
+    role: str = ""
+    env_owners: tuple[str, ...] = ()
+    env_location: Location | None = None
+    containers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IamRole:
+    """An IAM role whose permissions are visible. Its statements are the IamStatements naming it.
+
+    ``managed_policies`` are attached managed policies not declared in the same file: AWS managed
+    ones (by ARN or SAM name) are known; any other (a customer policy ARN, a parameter, an import;
+    ``text`` "" when computed) makes the role's permissions unknowable.
+    """
+
+    name: str
+    location: Location
+    managed_policies: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class TemplateDiagnostic:
+    """A cfn-lint error about a DSQL resource or a value referring to one.
+
+    ``category`` is "region" (the resource type does not exist in a deployment region, E3006)
+    or "invalid" (unknown property, wrong type, unknown attribute...). ``codes`` are cfn-lint's
+    rule ids; ``regions`` the regions a "region" diagnostic applies to.
+    """
+
+    category: str
+    codes: tuple[str, ...]
+    message: str
+    location: Location
+    regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A connection argument: a literal ``value``, or read from the environment variable ``env``."""
+
+    location: Location
+    value: str = ""
+    env: str = ""
+    defaulted: bool = False  # not passed: the library's default applies (``value`` holds it)
+
+
+@dataclass(frozen=True)
+class DsqlConnection:
+    """Application code opening a connection to Aurora DSQL.
+
+    Through psycopg/psycopg2/asyncpg, the aurora-dsql connectors or SQLAlchemy. ``password`` says
+    how the password is obtained: "admin-token", "token" (a custom database role), "secret" (read
+    from Secrets Manager), "literal" or "" (unknown); ``password_location`` is where.
+    """
+
+    driver: str  # qualified name of the connect function
+    location: Location
+    function: str = ""  # qualified name of the enclosing function
+    user: Setting | None = None
+    database: Setting | None = None
+    sslmode: Setting | None = None
+    password: str = ""
+    password_location: Location | None = None
+
+
+@dataclass(frozen=True)
+class TokenCall:
+    """A DSQL auth-token call: ``generate_db_connect_auth_token`` or its ``_admin_`` variant."""
+
+    method: str
+    location: Location
+    function: str = ""
+
+    @property
+    def admin(self) -> bool:
+        return "admin" in self.method
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A function that connects to DSQL and runs a query: a health-check candidate.
+
+    ``trivial_query`` is true for ``SELECT 1``-style queries; ``logs_success`` and
+    ``logs_failure`` whether both outcomes are logged (the failure inside an ``except``).
+    """
+
+    function: str
+    location: Location
+    trivial_query: bool = False
+    logs_success: bool = False
+    logs_failure: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.trivial_query and self.logs_success and self.logs_failure
+
+
+@dataclass(frozen=True)
+class ConfigType:
+    """A configuration type (dataclass, TypedDict, pydantic settings, NamedTuple) and its fields.
+
+    ``fields`` are the declared names; ``env_names`` the environment variables they are read
+    from where the type says so (pydantic ``env_prefix``/``alias``, or the field name itself).
+    """
+
+    name: str
+    kind: str
+    location: Location
+    fields: tuple[str, ...] = ()
+    env_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    """``os.environ[...]``, ``os.environ.get(...)`` or ``os.getenv(...)`` of a literal name."""
+
+    name: str
+    location: Location

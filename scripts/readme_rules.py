@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 from scanner.rules import ALL_RULES
-from scanner.rules.docs import markdown_table
+from scanner.rules.docs import markdown_reference, markdown_table
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+REFERENCE = ROOT / "docs" / "rules.md"
 BEGIN, END = "<!-- rules:begin -->", "<!-- rules:end -->"
 
 
@@ -24,12 +26,15 @@ def updated(text: str) -> str:
 
 def main() -> int:
     text = README.read_text(encoding="utf-8")
-    fresh = updated(text)
+    wanted = {README: updated(text), REFERENCE: markdown_reference(ALL_RULES)}
     if "--write" in sys.argv:
-        README.write_text(fresh, encoding="utf-8")
+        REFERENCE.parent.mkdir(exist_ok=True)
+        for path, fresh in wanted.items():
+            path.write_text(fresh, encoding="utf-8")
         return 0
-    if fresh != text:
-        print("README.md rule table is out of date: run `make readme`", file=sys.stderr)
+    stale = [p.name for p, fresh in wanted.items() if not p.exists() or p.read_text() != fresh]
+    if stale:
+        print(f"{', '.join(stale)} out of date: run `make readme`", file=sys.stderr)
         return 1
     return 0
 

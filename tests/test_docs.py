@@ -8,7 +8,7 @@ import sys
 from tests.conftest import ROOT
 
 
-def test_readme_rule_table_is_current():
+def test_generated_rule_docs_are_current():
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "readme_rules.py")],
         capture_output=True,

@@ -8,6 +8,7 @@ node (to make the match unique) and the text the finding must start at.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -131,12 +132,16 @@ def test_decoy_class_docstrings_and_comments_are_silent(legacy_findings):
     assert hits == []
 
 
-def test_migrated_example_has_no_findings():
-    run = run_cli("scan", "examples/migrated", "--format", "json", cwd=ROOT)
+def test_migrated_example_has_no_findings(tmp_path):
+    """The migrated CDK app, its cdk.out and its application code, as a project of their own
+    (examples/migrated also holds the CloudFormation flavour of the same service)."""
+    for part in ("cdk", "app"):
+        shutil.copytree(MIGRATED / part, tmp_path / part)
+    run = run_cli("scan", ".", "--format", "json", cwd=tmp_path)
     assert run.code == 0, run.stdout
     document = run.json()
     assert document["findings"] == []
-    assert document["summary"]["files_scanned"] >= 5
+    assert document["summary"]["files_scanned"] == 5
 
 
 def test_shipped_templates_link_back_to_the_source(legacy_findings):

@@ -8,8 +8,9 @@ from tests.conftest import run_cli, scan_tree, write
 
 
 def findings(tmp_path, source: str, name: str = "app.py", rule: str = "") -> list:
+    """Findings of the file rules on one source (project rules judge whole projects)."""
     write(tmp_path, {name: source})
-    result = scan_tree(tmp_path)
+    result = scan_tree(tmp_path, select=("RDS", "SCAN"))
     return [f for f in result.findings if not rule or f.rule == rule]
 
 
@@ -142,7 +143,7 @@ def test_cdk_rules_do_not_run_on_application_code_and_vice_versa(tmp_path):
             "service.py": "import boto3\nboto3.client('rds-data')\n",
         },
     )
-    result = scan_tree(tmp_path)
+    result = scan_tree(tmp_path, select=("RDS",))
     assert sorted((f.location.path, f.rule) for f in result.findings) == [
         ("infra.py", "RDS001"),
         ("service.py", "RDS009"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from scanner.config import load
+from scanner.engine import scan
 from scanner.rules import ALL_RULES
 from tests.conftest import scan_tree, write
 
@@ -27,7 +29,11 @@ def test_every_rule_documents_both_outcomes():
 @pytest.mark.parametrize(("rule", "example"), CASES)
 def test_example(tmp_path, rule, example):
     write(tmp_path, {example.file_name: example.source, **dict(example.extra_files)})
-    result = scan_tree(tmp_path)
+    config_file = tmp_path / "pyproject.toml"
+    if config_file.is_file():  # an example may show the configuration it needs
+        result = scan((str(tmp_path),), load(str(config_file)))
+    else:
+        result = scan_tree(tmp_path)
     hits = [f for f in result.findings if f.rule == rule.id]
     assert len(hits) == example.fires, [(f.location.line, f.message) for f in result.findings]
     if example.lines:

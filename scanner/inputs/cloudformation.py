@@ -9,18 +9,23 @@ inside the resource carries as its construct path.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.facts import (
     DSQL_CLUSTER,
+    IMPORT,
     RDS_PREFIX,
+    Compute,
     Credential,
+    DsqlCluster,
     EngineSetting,
     FileFacts,
+    IamRole,
     IamStatement,
     Ingress,
     Resource,
@@ -39,6 +44,22 @@ HOSTED_RDS_ROTATION = re.compile(r"^(PostgreSQL|MySQL|MariaDB)", re.IGNORECASE)
 SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 RESOLVE_SECRET = "{{resolve:secretsmanager:"
 SNIPPET_LIMIT = 200
+ROLE = "AWS::IAM::Role"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+LAMBDA = "AWS::Lambda::Function"
+SAM_FUNCTION = "AWS::Serverless::Function"
+TASK_DEFINITION = "AWS::ECS::TaskDefinition"
+GLOBALS_OWNER = "Globals"
+# JSON keys that make a Secrets Manager secret a database credential: the shape RDS, its rotation
+# functions and every database client read. Structure, not naming, is the evidence.
+DB_SECRET_KEYS = frozenset({"password", "username"})
+RDS_SECRET_KEYS = frozenset(
+    {"engine", "host", "port", "dbname", "dbClusterIdentifier", "dbInstanceIdentifier"}
+)
+DYNAMIC_SECRET = re.compile(r"\{\{resolve:secretsmanager:(?P<body>.*?)\}\}")
+SECRET_ARN = re.compile(
+    r"arn:[^:\s]+:secretsmanager:[^:\s]*:[^:\s]*:secret:(?P<name>[^:\s\"'}]+)(?::(?P<key>[^:\s\"'}]*))?"
+)
 
 
 def looks_like_template(text: str) -> bool:
@@ -72,6 +93,30 @@ def is_template(document: Any) -> bool:
         and bool(resources)
         and all(isinstance(r, dict) and "Type" in r for r in resources.values())
     )
+
+
+def template_defect(document: Any) -> ParseFailure | None:
+    """Why a document that declares itself a template (AWSTemplateFormatVersion, or a Resources
+    mapping) is not a valid one; None when it is valid or does not claim to be a template."""
+    if not isinstance(document, dict):
+        return None
+    resources = document.get("Resources")
+    if not isinstance(resources, dict):
+        if "AWSTemplateFormatVersion" in document:
+            return ParseFailure(
+                "template has no Resources mapping", *_key_position(document, "Resources")
+            )
+        return None
+    for key, resource in resources.items():
+        if not isinstance(resource, dict) or "Type" not in resource:
+            line, column = _mark(key, "start_mark") or (1, 1)
+            return ParseFailure(f"resource '{key}' has no Type", line, column)
+    return None
+
+
+def _key_position(mapping: dict, name: str) -> tuple[int, int]:
+    key = next((k for k in mapping if k == name), None)
+    return _mark(key, "start_mark") or _mark(mapping, "start_mark") or (1, 1)
 
 
 def escape_pointer(part: object) -> str:
@@ -147,6 +192,8 @@ class TemplateContext:
     dsql_endpoint_groups: set[str] = field(default_factory=set)
     rotation_apps: set[str] = field(default_factory=set)
     database_ports: dict[str, int] = field(default_factory=dict)
+    db_secrets: set[str] = field(default_factory=set)
+    managed_policy_roles: dict[str, set[str]] = field(default_factory=dict)
 
     def locate(self, node: Node, resource: str = "") -> Location:
         start = _mark(node.value, "start_mark")
@@ -197,15 +244,18 @@ def references(value: Any) -> Iterator[tuple[str, str]]:
         if len(value) == 1:
             ((name, arg),) = value.items()
             if name == "Ref" and isinstance(arg, str):
-                yield arg, ""
+                yield str(arg), ""
                 return
             if name == "Fn::GetAtt":
                 if isinstance(arg, str) and "." in arg:
-                    logical, attribute = arg.split(".", 1)
+                    logical, attribute = str(arg).split(".", 1)
                     yield logical, attribute
                     return
                 if isinstance(arg, list) and arg and isinstance(arg[0], str):
-                    yield arg[0], arg[1] if len(arg) > 1 and isinstance(arg[1], str) else ""
+                    yield (
+                        str(arg[0]),
+                        str(arg[1]) if len(arg) > 1 and isinstance(arg[1], str) else "",
+                    )
                     return
             if name == "Fn::Sub":
                 yield from _sub_references(arg)
@@ -230,6 +280,104 @@ def _sub_references(arg: Any) -> Iterator[tuple[str, str]]:
             yield logical, attribute
 
 
+def imports(value: Any) -> Iterator[str]:
+    """Literal export names a value imports with ``Fn::ImportValue`` (CDK's cross-stack links)."""
+    if isinstance(value, dict):
+        if list(value) == [IMPORT]:
+            name = flatten(value[IMPORT])
+            if name is not None and "${" not in name:
+                yield name
+            return
+        for item in value.values():
+            yield from imports(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from imports(item)
+
+
+def flatten(value: Any) -> str | None:
+    """The text of a value built from literals and pseudo parameters, or None when computed.
+
+    CDK writes ARNs as ``Fn::Join`` of literals and ``Ref AWS::Partition``; ``Fn::Sub`` strings
+    are kept with their ``${...}`` placeholders, which is all the ARN checks need.
+    """
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((name, arg),) = value.items()
+    if name == "Ref" and isinstance(arg, str) and arg.startswith("AWS::"):
+        return "${" + arg + "}"
+    if name == "Fn::Sub":
+        return arg if isinstance(arg, str) else None
+    if name == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+        separator, parts = arg
+        if isinstance(separator, str) and isinstance(parts, list):
+            texts = [flatten(part) for part in parts]
+            if all(text is not None for text in texts):
+                return separator.join(texts)  # type: ignore[arg-type]
+    return None
+
+
+def _json_keys(value: Any) -> set[str]:
+    if not isinstance(value, str):
+        return set()
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return set()
+    return {str(key) for key in data} if isinstance(data, dict) else set()
+
+
+def _is_db_shaped(props: Node) -> bool:
+    """A secret whose JSON holds a username and password (or RDS connection keys)."""
+    keys: set[str] = set()
+    generate = props.get("GenerateSecretString")
+    if generate is not None:
+        template = generate.get("SecretStringTemplate")
+        keys |= _json_keys(template.value if template else None)
+        key = generate.get("GenerateStringKey")
+        if key is not None and isinstance(key.value, str):
+            keys.add(key.value)
+    secret_string = props.get("SecretString")
+    keys |= _json_keys(secret_string.value if secret_string else None)
+    return "password" in keys and bool(keys & (DB_SECRET_KEYS | RDS_SECRET_KEYS) - {"password"})
+
+
+def secret_kind(text: str, db_secrets: set[str]) -> str:
+    """Does a string hand over a Secrets Manager secret, and is it a database credential?
+
+    "db" on evidence (an RDS-managed ``rds!`` secret, a ``password``/``username`` JSON key, a
+    reference to a local database-shaped secret), "other" for any other secret, "" when the text
+    is no secret at all. Variable and secret names are never evidence.
+    """
+    found = ""
+    for match in DYNAMIC_SECRET.finditer(text):
+        body = match.group("body")
+        secret_id, _, rest = body.partition(":SecretString:")
+        key = rest.split(":", 1)[0]
+        arn = SECRET_ARN.search(secret_id)
+        name = arn.group("name") if arn else secret_id
+        local = {m.group(1).split(".")[0] for m in SUB_VARIABLE.finditer(secret_id)}
+        if key in DB_SECRET_KEYS or name.startswith("rds!") or local & db_secrets:
+            return "db"
+        found = "other"
+    for match in SECRET_ARN.finditer(text):
+        if match.group("name").startswith("rds!") or match.group("key") in DB_SECRET_KEYS:
+            return "db"
+        found = "other"
+    return found
+
+
+def _scalar_text(value: Any) -> str:
+    """The text of a literal scalar (``30``, ``true``, ``ledger``); "" for computed values."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return ""
+
+
 def strings(node: Node) -> Iterator[Node]:
     """Every string leaf below a node, with its path (for engine values behind Fn::If...)."""
     if isinstance(node.value, str):
@@ -247,7 +395,7 @@ def _resources(root: Node) -> Iterator[tuple[str, str, Node]]:
     for logical_id, resource in resources.items() if resources else ():
         type_node = resource.get("Type")
         if type_node is not None and isinstance(type_node.value, str):
-            yield logical_id, type_node.value, resource
+            yield logical_id, str(type_node.value), resource
 
 
 def _properties(resource: Node) -> Node:
@@ -328,6 +476,9 @@ class Extractor:
         self.statements: list[IamStatement] = []
         self.ingress: list[Ingress] = []
         self.sinks: list[Sink] = []
+        self.clusters: list[DsqlCluster] = []
+        self.compute: list[Compute] = []
+        self.roles: list[IamRole] = []
 
     def run(self) -> None:
         for logical_id, type_name, resource in _resources(self.root):
@@ -345,6 +496,8 @@ class Extractor:
             self._iam(logical_id, type_name, props)
             self._ingress(logical_id, type_name, props)
             self._environment(logical_id, type_name, props)
+            self._dsql(logical_id, type_name, type_node, props)
+        self._globals_environment()
         self._outputs()
 
     def _engine(self, props: Node, logical_id: str) -> None:
@@ -353,10 +506,10 @@ class Extractor:
             return
         default = _parameter_default(self.ctx, engine.value)
         if default is not engine.value and isinstance(default, str):
-            self.engines.append(EngineSetting(default, self.ctx.locate(engine, logical_id)))
+            self.engines.append(EngineSetting(str(default), self.ctx.locate(engine, logical_id)))
             return
         for leaf in strings(engine):
-            self.engines.append(EngineSetting(leaf.value, self.ctx.locate(leaf, logical_id)))
+            self.engines.append(EngineSetting(str(leaf.value), self.ctx.locate(leaf, logical_id)))
 
     def _credentials(self, logical_id: str, type_name: str, type_node: Node, props: Node) -> None:
         here = self.ctx.locate(type_node, logical_id)
@@ -396,7 +549,9 @@ class Extractor:
             for leaf in strings(prop):
                 if RESOLVE_SECRET in leaf.value:
                     self.credentials.append(
-                        Credential("resolve", self.ctx.locate(leaf, logical_id), True, leaf.value)
+                        Credential(
+                            "resolve", self.ctx.locate(leaf, logical_id), True, str(leaf.value)
+                        )
                     )
 
     def _attaches_rds(self, props: Node) -> bool:
@@ -421,13 +576,22 @@ class Extractor:
             document = props.get("PolicyDocument")
             principals = tuple(
                 sorted(
-                    name
-                    for key in ("Roles", "Users", "Groups", "RoleName", "UserName", "GroupName")
-                    for name, _ in references((props.get(key) or Node(None, ())).value)
+                    {
+                        name
+                        for key in ("Roles", "Users", "Groups", "RoleName", "UserName", "GroupName")
+                        for name, _ in references((props.get(key) or Node(None, ())).value)
+                    }
+                    | self.ctx.managed_policy_roles.get(logical_id, set())
                 )
             )
             if document is not None:
                 documents.append((document, principals))
+        elif type_name == SAM_FUNCTION and props.get("Role") is None:
+            policies = props.get("Policies")
+            for policy in policies.elements() if policies else ():
+                document = policy if policy.get("Statement") is not None else None
+                if document is not None:
+                    documents.append((document, (f"{logical_id}Role",)))
         for document, principals in documents:
             statements = document.get("Statement")
             for statement in statements.elements() if statements else ():
@@ -449,13 +613,32 @@ class Extractor:
                 location=self.ctx.locate(statement, logical_id),
                 principals=principals,
                 not_action=not_action,
+                resource_targets=self._targets(resource.value if resource else None),
+                opaque_resources=any(
+                    self._opaque(entry.value) for entry in (resource.elements() if resource else ())
+                ),
             )
         )
+
+    def _targets(self, value: Any) -> tuple[Target, ...]:
+        """Local resources and cross-stack imports a value refers to."""
+        local = tuple(
+            self.ctx.target(ref, attribute)
+            for ref, attribute in references(value)
+            if ref in self.ctx.types
+        )
+        return local + tuple(Target(name, IMPORT) for name in imports(value))
+
+    def _opaque(self, value: Any) -> bool:
+        """A computed value (a parameter, a condition) that names nothing this file declares."""
+        return isinstance(value, dict) and flatten(value) is None and not self._targets(value)
 
     def _values(self, node: Node | None, logical_id: str) -> tuple[Value, ...]:
         if node is None:
             return ()
-        return tuple(Value(leaf.value, self.ctx.locate(leaf, logical_id)) for leaf in strings(node))
+        return tuple(
+            Value(str(leaf.value), self.ctx.locate(leaf, logical_id)) for leaf in strings(node)
+        )
 
     def _ingress(self, logical_id: str, type_name: str, props: Node) -> None:
         if type_name == "AWS::EC2::SecurityGroup":
@@ -486,22 +669,38 @@ class Extractor:
             )
         )
 
-    def _sink(self, kind: str, name: str, value: Node, name_node: Node, owner: str) -> None:
+    def _sink(
+        self,
+        kind: str,
+        name: str,
+        value: Node,
+        name_node: Node,
+        owner: str,
+        resource: str | None = None,
+    ) -> None:
+        resource = owner if resource is None else resource
+        targets = self._targets(value.value)
         self.sinks.append(
             Sink(
                 kind=kind,
                 name=name,
-                location=self.ctx.locate(value, owner),
-                name_location=self.ctx.locate(name_node, owner),
-                targets=tuple(
-                    self.ctx.target(ref, attribute)
-                    for ref, attribute in references(value.value)
-                    if ref in self.ctx.types
-                ),
+                location=self.ctx.locate(value, resource),
+                name_location=self.ctx.locate(name_node, resource),
+                targets=targets,
                 owner=owner,
-                literal=value.value if isinstance(value.value, str) else "",
+                literal=_scalar_text(value.value),
+                secret=self._secret(value, targets),
             )
         )
+
+    def _secret(self, value: Node, targets: tuple[Target, ...]) -> str:
+        kinds = {
+            "db" if target.name in self.ctx.db_secrets else "other"
+            for target in targets
+            if self.ctx.types.get(target.name) == SECRET
+        }
+        kinds |= {secret_kind(leaf.value, self.ctx.db_secrets) for leaf in strings(value)}
+        return "db" if "db" in kinds else ("other" if "other" in kinds else "")
 
     def _environment(self, logical_id: str, type_name: str, props: Node) -> None:
         if type_name in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
@@ -526,14 +725,140 @@ class Extractor:
                 label = str(name.value) if name is not None and name.text else logical_id
                 self._sink("ssm", label, value, name or value, logical_id)
 
+    def _globals_environment(self) -> None:
+        """SAM ``Globals.Function.Environment``: variables every serverless function receives."""
+        section = self.root.get("Globals")
+        function = section.get("Function") if section else None
+        environment = function.get("Environment") if function else None
+        variables = environment.get("Variables") if environment else None
+        for name, value in variables.items() if variables else ():
+            self._sink("env", name, value, value.key_location_node(), GLOBALS_OWNER, "")
+
+    def _dsql(self, logical_id: str, type_name: str, type_node: Node, props: Node) -> None:
+        """The DSQL target state: clusters, compute resources and the roles they run as."""
+        here = self.ctx.locate(type_node, logical_id)
+        if type_name == DSQL_CLUSTER:
+            self.clusters.append(self._cluster(logical_id, here, props))
+        elif type_name in (LAMBDA, SAM_FUNCTION):
+            self._function(logical_id, type_name, here, props)
+        elif type_name == TASK_DEFINITION:
+            containers = props.get("ContainerDefinitions")
+            names = tuple(
+                str(c.value["Name"])
+                for c in (containers.elements() if containers else ())
+                if isinstance(c.value, dict) and isinstance(c.value.get("Name"), str)
+            )
+            declared = next(
+                (
+                    c.get("Environment")
+                    for c in (containers.elements() if containers else ())
+                    if isinstance(c.value, dict) and c.get("Environment") is not None
+                ),
+                containers,
+            )
+            self.compute.append(
+                Compute(
+                    name=logical_id,
+                    kind="ecs",
+                    location=here,
+                    role=self._local_role(props.get("TaskRoleArn")),
+                    env_owners=(logical_id,),
+                    env_location=self.ctx.locate(declared, logical_id) if declared else None,
+                    containers=names,
+                )
+            )
+        elif type_name == ROLE:
+            policies = props.get("ManagedPolicyArns")
+            self.roles.append(IamRole(logical_id, here, self._external_policies(policies)))
+
+    def _cluster(self, logical_id: str, here: Location, props: Node) -> DsqlCluster:
+        protection = props.get("DeletionProtectionEnabled")
+        state = "absent"
+        if protection is not None:
+            value = str(_parameter_default(self.ctx, protection.value)).lower()
+            state = {"true": "enabled", "false": "disabled"}.get(value, "unknown")
+        regions = props.get("MultiRegionProperties")
+        witness = regions.get("WitnessRegion") if regions else None
+        peers = regions.get("Clusters") if regions else None
+        return DsqlCluster(
+            name=logical_id,
+            location=here,
+            deletion_protection=state,
+            protection_location=(
+                self.ctx.locate(protection, logical_id) if protection is not None else None
+            ),
+            multi_region=regions is not None,
+            witness_region=witness.value if witness is not None and witness.text else "",
+            peers=tuple(
+                sorted(
+                    {
+                        name
+                        for name, _ in references(peers.value if peers else None)
+                        if self.ctx.types.get(name) == DSQL_CLUSTER and name != logical_id
+                    }
+                )
+            ),
+        )
+
+    def _function(self, logical_id: str, type_name: str, here: Location, props: Node) -> None:
+        role_node = props.get("Role")
+        role = self._local_role(role_node)
+        owners: tuple[str, ...] = (logical_id,)
+        if type_name == SAM_FUNCTION:
+            owners += (GLOBALS_OWNER,)
+            if role_node is None:
+                role = f"{logical_id}Role"
+                policies = props.get("Policies")
+                implicit = (Value("AWSLambdaBasicExecutionRole", here),)
+                self.roles.append(IamRole(role, here, implicit + self._external_policies(policies)))
+        environment = props.get("Environment")
+        variables = environment.get("Variables") if environment else None
+        declared = variables or environment
+        self.compute.append(
+            Compute(
+                name=logical_id,
+                kind="lambda",
+                location=here,
+                role=role,
+                env_owners=owners,
+                env_location=self.ctx.locate(declared, logical_id) if declared else None,
+            )
+        )
+
+    def _local_role(self, node: Node | None) -> str:
+        """The logical id of the role an ARN/name value refers to, when it is declared here."""
+        for name, _ in references(node.value if node else None):
+            if self.ctx.types.get(name) == ROLE:
+                return name
+        return ""
+
+    def _external_policies(self, policies: Node | None) -> tuple[Value, ...]:
+        """Managed policies attached by ARN or SAM name that this template does not declare."""
+        found = []
+        for entry in policies.elements() if policies else ():
+            value = entry.value
+            if isinstance(value, dict) and ("Statement" in value or len(value) != 1):
+                continue  # an inline document or a SAM policy template
+            if any(self.ctx.types.get(n) == MANAGED_POLICY for n, _ in references(value)):
+                continue  # a local managed policy: its statements name the role
+            if isinstance(value, dict) and not str(next(iter(value))).startswith(("Ref", "Fn::")):
+                continue  # a SAM policy template such as DynamoDBCrudPolicy
+            found.append(Value(flatten(value) or "", self.ctx.locate(entry)))
+        return tuple(found)
+
     def _outputs(self) -> None:
         outputs = self.root.get("Outputs")
         for name, output in outputs.items() if outputs else ():
             value = output.get("Value")
             if value is None:
                 continue
-            kind = "export" if output.get("Export") is not None else "output"
+            export = output.get("Export")
+            kind = "export" if export is not None else "output"
             self._sink(kind, name, value, output.key_location_node(), "")
+            export_name = export.get("Name") if export is not None else None
+            text = flatten(export_name.value) if export_name is not None else None
+            if text:
+                self.sinks[-1] = replace(self.sinks[-1], export_name=text)
 
     def facts(self) -> FileFacts:
         return FileFacts(
@@ -545,6 +870,9 @@ class Extractor:
             statements=tuple(self.statements),
             ingress=tuple(self.ingress),
             sinks=tuple(self.sinks),
+            clusters=tuple(self.clusters),
+            compute=tuple(self.compute),
+            roles=tuple(self.roles),
         )
 
 
@@ -597,7 +925,7 @@ def _context(root: Node, path: str, text: str, stack: str) -> TemplateContext:
         metadata = resource.get("Metadata")
         cdk_path = metadata.get("aws:cdk:path") if metadata else None
         if cdk_path is not None and isinstance(cdk_path.value, str):
-            context.construct_paths[logical_id] = cdk_path.value
+            context.construct_paths[logical_id] = str(cdk_path.value)
         if type_name == "AWS::Serverless::Application":
             location = _properties(resource).get("Location")
             if location is not None and RDS_ROTATION_APP.search(_mapped_text(root, location)):
@@ -605,7 +933,26 @@ def _context(root: Node, path: str, text: str, stack: str) -> TemplateContext:
         if type_name in DATABASE_TYPES:
             context.database_ports[logical_id] = _database_port(_properties(resource))
     _analyse_wiring(root, context)
+    _analyse_identity(root, context)
     return context
+
+
+def _analyse_identity(root: Node, context: TemplateContext) -> None:
+    """Database-shaped secrets, and which roles attach each local managed policy by ARN."""
+    context.db_secrets = set(context.rds_secrets)
+    for logical_id, type_name, resource in _resources(root):
+        props = _properties(resource)
+        if type_name == SECRET and _is_db_shaped(props):
+            context.db_secrets.add(logical_id)
+        attached: list[tuple[str, Node | None]] = []
+        if type_name == ROLE:
+            attached.append((logical_id, props.get("ManagedPolicyArns")))
+        elif type_name == SAM_FUNCTION and props.get("Role") is None:
+            attached.append((f"{logical_id}Role", props.get("Policies")))
+        for role, policies in attached:
+            for name, _ in references(policies.value if policies else None):
+                if context.types.get(name) == MANAGED_POLICY:
+                    context.managed_policy_roles.setdefault(name, set()).add(role)
 
 
 def suppressions(root: Node, context: TemplateContext) -> tuple[Suppression, ...]:
@@ -624,7 +971,7 @@ def suppressions(root: Node, context: TemplateContext) -> tuple[Suppression, ...
             reason = entry.get("reason") if isinstance(entry.value, dict) else None
             found.append(
                 Suppression(
-                    rules=(rule_id.value.strip(),),
+                    rules=(str(rule_id.value).strip(),),
                     reason=str(reason.value).strip() if reason is not None else "",
                     location=context.locate(entry, logical_id),
                     resource=logical_id,
@@ -642,7 +989,33 @@ def extract(
     context = _context(root, path, text, stack)
     extractor = Extractor(root, context)
     extractor.run()
-    return extractor.facts(), suppressions(root, context)
+    return plain(extractor.facts()), plain(suppressions(root, context))
+
+
+def plain(value: Any) -> Any:
+    """Replace cfn-lint's marked ``str``/``dict``/``list`` subclasses with the builtins.
+
+    Facts outlive the parse: they are pickled into the result cache and sent between worker
+    processes, and cfn-lint's node classes are created at run time and cannot be pickled.
+    Normalising once here keeps every extractor free to pass node values through.
+    """
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None)):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, tuple):
+        return tuple(plain(item) for item in value)
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, frozenset | set):
+        return kind(plain(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 __all__ = [

@@ -101,8 +101,31 @@ def check_structure(text: str, max_depth: int = MAX_DEPTH) -> None:
                         mark.line + 1,
                         mark.column + 1,
                     )
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", "") or ""
+        if "nesting depth" in problem:
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            message = f"document nested deeper than {max_depth} levels"
+            raise ParseFailure(message, line, column) from None
+        _check_json_depth(text, max_depth)
+
+
+def _check_json_depth(text: str, max_depth: int) -> None:
+    """cfn-lint retries YAML failures (tabs) as JSON: bound that path's nesting too."""
+    import json
+    import sys
+
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(max_depth + 50, 100))
+        json.loads(text)
+    except RecursionError:
+        raise ParseFailure(f"document nested deeper than {max_depth} levels") from None
+    except ValueError:
         return
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 MAX_PYTHON_DEPTH = 100

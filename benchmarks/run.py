@@ -1,0 +1,168 @@
+"""Measure dsql-scan against its peers and its own floor, in one run, as ratios.
+
+    python benchmarks/run.py [--templates 300] [--python 300] [--repeat 3] [--json out.json]
+
+Each measurement is the median wall time of ``--repeat`` runs of a fresh process (peak RSS from
+the same runs). Ratios in one run on one machine are what the targets are stated in, because
+absolute seconds move with the machine and its load. The planted-findings check runs first: a
+scanner that is fast because it misses findings fails the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import build  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+FLOOR = """
+import sys
+from pathlib import Path
+from cfnlint.decode import decode_str
+import libcst
+root = Path(sys.argv[1])
+for path in sorted(root.rglob("*")):
+    if path.suffix in (".json", ".yaml"):
+        decode_str(path.read_text())
+    elif path.suffix == ".py":
+        libcst.parse_module(path.read_text())
+"""
+
+
+def timed(
+    command: list[str], env: dict | None = None, cwd: Path | None = None
+) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in MB of the largest process, and the exit code."""
+    wrapper = (
+        "import resource, subprocess, sys, time, json\n"
+        "start = time.perf_counter()\n"
+        "quiet = {'stdout': subprocess.DEVNULL, 'stderr': subprocess.DEVNULL}\n"
+        "code = subprocess.run(sys.argv[1:], **quiet).returncode\n"
+        "wall = time.perf_counter() - start\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(json.dumps([wall, rss, code]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        check=True,
+    )
+    wall, rss_kb, code = json.loads(proc.stdout)
+    return wall, rss_kb // 1024, code
+
+
+def median_of(repeat: int, command: list[str], **kwargs) -> dict:
+    runs = [timed(command, **kwargs) for _ in range(repeat)]
+    return {
+        "seconds": round(statistics.median(r[0] for r in runs), 3),
+        "peak_mb": max(r[1] for r in runs),
+        "exit": runs[-1][2],
+    }
+
+
+def check_planted(root: Path, planted: Counter) -> dict:
+    proc = subprocess.run(
+        [str(BIN / "dsql-scan"), "scan", str(root), "--format", "json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    found = Counter(f["rule"] for f in json.loads(proc.stdout)["findings"])
+    missing = {rule: n for rule, n in planted.items() if found.get(rule, 0) != n}
+    if missing:
+        raise SystemExit(
+            f"planted findings not reported exactly: expected {dict(planted)}, got {dict(found)}"
+        )
+    return dict(sorted(found.items()))
+
+
+def scan_cmd(root: Path, *extra: str) -> list[str]:
+    return [str(BIN / "dsql-scan"), "scan", str(root), "--format", "json", "-o", os.devnull, *extra]
+
+
+def measure(root: Path, repeat: int) -> dict:
+    templates = sorted(str(p) for p in root.rglob("*") if p.suffix in (".json", ".yaml"))
+    cache = root / ".bench-cache"
+    env = {"DSQL_SCAN_CACHE_DIR": str(cache)}
+    results = {
+        "cold": median_of(repeat, scan_cmd(root, "--no-cache"), cwd=root),
+        "floor": median_of(repeat, [sys.executable, "-c", FLOOR, str(root)]),
+    }
+    shutil.rmtree(cache, ignore_errors=True)
+    timed(scan_cmd(root), env=env, cwd=root)  # populate the cache
+    results["warm"] = median_of(repeat, scan_cmd(root), env=env, cwd=root)
+    changed = next(root.glob("app/*.py"))
+    changed.write_text(changed.read_text() + "\n# touched\n")
+    results["precommit_one_file"] = median_of(
+        repeat, [str(BIN / "dsql-scan"), "scan", str(changed)], env=env, cwd=root
+    )
+    results["cfn_lint"] = median_of(1, [str(BIN / "cfn-lint"), "--", *templates], cwd=root)
+    checkov = shutil.which("checkov")
+    if checkov:
+        results["checkov"] = median_of(
+            1, [checkov, "-d", str(root), "--quiet", "--compact"], cwd=root
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--templates", type=int, default=300)
+    parser.add_argument("--python", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base, double = Path(tmp, "base"), Path(tmp, "double")
+        planted = build(base, args.templates, args.python)
+        found = check_planted(base, planted)
+        results = measure(base, args.repeat)
+        build(double, args.templates * 2, args.python * 2)
+        doubled = median_of(args.repeat, scan_cmd(double, "--no-cache"), cwd=double)
+    cold = results["cold"]["seconds"]
+    ratios = {
+        "cold_vs_cfn_lint": round(cold / results["cfn_lint"]["seconds"], 3),
+        "cold_vs_floor": round(cold / results["floor"]["seconds"], 3),
+        "warm_vs_cold": round(results["warm"]["seconds"] / cold, 3),
+        "doubled_vs_cold": round(doubled["seconds"] / cold, 3),
+    }
+    if "checkov" in results:
+        ratios["cold_vs_checkov"] = round(cold / results["checkov"]["seconds"], 3)
+    report = {
+        "corpus": {"templates": args.templates, "python": args.python, "planted": found},
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "timings": {**results, "cold_doubled_corpus": doubled},
+        "ratios": ratios,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'measurement':<22}{'seconds':>10}{'peak MB':>10}")
+    for name, value in report["timings"].items():
+        print(f"{name:<22}{value['seconds']:>10.3f}{value['peak_mb']:>10}")
+    print()
+    for name, value in ratios.items():
+        print(f"{name:<22}{value:>10.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The built wheel, installed into a fresh virtualenv, works from any directory: rules and
+report templates ship inside it, and it installs no generic top-level `rules`/`reports` names."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("dsql_scan-*.whl")
+    return built
+
+
+def test_wheel_contents(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "scanner/rules/rds.py" in names and "scanner/reports/__init__.py" in names
+    assert not any(n.startswith(("rules/", "reports/", "tests/")) for n in names)
+
+
+def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)]
+    subprocess.run(pip, check=True, capture_output=True, timeout=600)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    proc = subprocess.run(
+        [str(env_dir / "bin" / "dsql-scan"), "scan", str(EXAMPLES), "--format", "json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    assert {f["rule"] for f in findings} >= {"RDS001", "RDS005", "RDS008"}
+    rules = subprocess.run(
+        [str(env_dir / "bin" / "dsql-scan"), "rules", "RDS001"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert rules.returncode == 0 and "rds-cluster" in rules.stdout
