@@ -113,7 +113,10 @@ def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[
 def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
     from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
+    from scanner.inputs.python_app import AppCollector
+    from scanner.inputs.python_cdk import TargetCollector
     from scanner.inputs.python_facts import FactCollector
+    from scanner.inputs.python_locations import Locator
     from scanner.inputs.python_values import BindingCollector, Bindings, Evaluator
 
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -124,11 +127,17 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     evaluator = Evaluator(scopes, positions, bindings, module.code_for_node)  # type: ignore[arg-type]
     kind = kind_of(bindings.imports)
     uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)
-    collector = FactCollector(evaluator, positions, module.code_for_node, path, uses_rds)  # type: ignore[arg-type]
+    locator = Locator(positions, module.code_for_node, path)  # type: ignore[arg-type]
+    collector = FactCollector(evaluator, locator, uses_rds)
     module.visit(collector)
+    targets = TargetCollector(evaluator, locator)
+    application = AppCollector(evaluator, locator)
+    module.visit(targets if kind == "cdk" else application)
     lines = text.splitlines()
     suppressions = tuple(
-        found for text, where in collector.comments for found in suppressions_of(text, where, lines)
+        found
+        for comment, where in collector.comments
+        for found in suppressions_of(comment, where, lines)
     )
     facts = FileFacts(
         kind=kind,
@@ -136,7 +145,7 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         resources=tuple(collector.resources),
         engines=tuple(collector.engines),
         credentials=tuple(collector.credentials),
-        statements=tuple(collector.statements),
+        statements=collector.iam_statements(),
         grants=tuple(collector.grants),
         ingress=tuple(collector.ingress),
         sinks=tuple(collector.sinks),
@@ -144,5 +153,12 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         hosts=tuple(collector.hosts),
         construct_ids=tuple(collector.construct_ids) if kind == "cdk" else (),
         env_reads=tuple(collector.env_reads),
+        clusters=tuple(targets.clusters),
+        compute=targets.compute(),
+        roles=tuple(targets.roles.values()),
+        connections=tuple(application.connections),
+        token_calls=tuple(application.token_calls),
+        health_checks=application.health_checks(),
+        config_types=tuple(application.config_types),
     )
     return facts, suppressions

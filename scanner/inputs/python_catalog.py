@@ -49,12 +49,28 @@ CONSTRUCTS: dict[str, str] = {
     "aws_cdk.aws_ssm.StringParameter": "AWS::SSM::Parameter",
 }
 
+DSQL_CLUSTER = "AWS::DSQL::Cluster"
+# CDK attributes of a DSQL cluster -> the CloudFormation attribute they read ("" is its Ref).
+DSQL_ATTRIBUTES: dict[str, str] = {
+    "ref": "",
+    "attr_identifier": "Identifier",
+    "attr_endpoint": "Endpoint",
+    "attr_resource_arn": "ResourceArn",
+    "attr_vpc_endpoint": "VpcEndpoint",
+    "attr_vpc_endpoint_service_name": "VpcEndpointServiceName",
+    "cluster_identifier": "Identifier",
+    "cluster_endpoint": "Endpoint",
+    "cluster_arn": "ResourceArn",
+    "vpc_endpoint_service_name": "VpcEndpointServiceName",
+}
+
 # Interfaces used as parameter types (``cluster: rds.IDatabaseCluster``).
 INTERFACES: dict[str, str] = {
     RDS + "IDatabaseCluster": "AWS::RDS::DBCluster",
     RDS + "IServerlessCluster": "AWS::RDS::DBCluster",
     RDS + "IDatabaseInstance": "AWS::RDS::DBInstance",
     RDS + "IDatabaseProxy": "AWS::RDS::DBProxy",
+    "aws_cdk.aws_dsql_alpha.ICluster": "AWS::DSQL::Cluster",
 }
 
 # Module -> CloudFormation service prefix, for the generic ``aws_cdk.<module>.Cfn<Type>`` rule.
@@ -105,6 +121,12 @@ ENGINE_PREFIXES: tuple[tuple[str, str], ...] = (
 MYSQL_FAMILY = frozenset({"aurora", "aurora-mysql", "mysql", "mariadb"})
 POSTGRES_PORT, MYSQL_PORT = 5432, 3306
 
+# Keys that make a secret's JSON a database credential, next to "password".
+DB_SECRET_KEYS = frozenset(
+    {"username", "engine", "host", "port", "dbname", "dbClusterIdentifier", "dbInstanceIdentifier"}
+)
+ECS_SECRET = "aws_cdk.aws_ecs.Secret.from_secrets_manager"
+
 CREDENTIAL_HELPERS = frozenset(
     RDS + f"{owner}.{method}"
     for owner in ("Credentials", "SnapshotCredentials")
@@ -124,6 +146,9 @@ ROTATION_METHODS: dict[str, str] = {
 RDS_ONLY_METHODS = frozenset({*ROTATION_METHODS, "add_proxy", "grant_data_api_access"})
 
 POLICY_STATEMENT = "aws_cdk.aws_iam.PolicyStatement"
+ROLE = "aws_cdk.aws_iam.Role"
+MANAGED_POLICY = "aws_cdk.aws_iam.ManagedPolicy"
+POLICIES = frozenset({"aws_cdk.aws_iam.Policy", MANAGED_POLICY})
 EFFECTS = {"aws_cdk.aws_iam.Effect.ALLOW": "Allow", "aws_cdk.aws_iam.Effect.DENY": "Deny"}
 
 PORT = "aws_cdk.aws_ec2.Port"

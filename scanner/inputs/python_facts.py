@@ -9,10 +9,10 @@ they synthesize to, located at the exact span of the call, with its qualified na
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 from scanner.facts import (
     ApiCall,
@@ -29,6 +29,7 @@ from scanner.facts import (
     Value,
 )
 from scanner.inputs import python_catalog as catalog
+from scanner.inputs.python_locations import Locator
 from scanner.inputs.python_values import (
     Client,
     Connections,
@@ -42,8 +43,11 @@ from scanner.inputs.python_values import (
 )
 from scanner.model import Location
 
-SNIPPET_LIMIT = 200
-POLICY_METHODS = frozenset({"add_to_role_policy", "add_to_policy", "add_to_principal_policy"})
+POLICY_METHODS = frozenset(
+    {"add_to_role_policy", "add_to_policy", "add_to_principal_policy", "add_to_task_role_policy"}
+)
+# Attributes of a compute construct that stand for the role it runs as.
+ROLE_ATTRIBUTES = frozenset({"role", "task_role", "grant_principal"})
 STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 
@@ -58,20 +62,15 @@ class FactCollector(cst.CSTVisitor):
     def __init__(
         self,
         evaluator: Evaluator,
-        positions: dict[cst.CSTNode, CodeRange],
-        code_for: Callable[[cst.CSTNode], str],
-        path: str,
+        locator: Locator,
         uses_rds: bool,
     ) -> None:
         self.ev = evaluator
-        self.positions = positions
-        self.code_for = code_for
-        self.path = path
+        self.at = locator
         self.uses_rds = uses_rds
         self.resources: list[Resource] = []
         self.engines: list[EngineSetting] = []
         self.credentials: list[Credential] = []
-        self.statements: list[IamStatement] = []
         self.grants: list[Grant] = []
         self.ingress: list[Ingress] = []
         self.sinks: list[Sink] = []
@@ -80,38 +79,14 @@ class FactCollector(cst.CSTVisitor):
         self.env_reads: list[EnvRead] = []
         self.construct_ids: list[tuple[str, int]] = []
         self.comments: list[tuple[str, Location]] = []
-        self._principals: dict[cst.CSTNode, str] = {}
-
-    # -- locations ---------------------------------------------------------------------------
-
-    def snippet(self, node: cst.CSTNode) -> str:
-        """Stable text of a node for fingerprints: a call is its callee and literal arguments,
-        so editing a keyword argument elsewhere in the call does not change the finding's id."""
-        if isinstance(node, cst.Call):
-            literals = [
-                self.code_for(a.value)
-                for a in node.args
-                if a.keyword is None and isinstance(a.value, cst.SimpleString)
-            ]
-            text = f"{self.code_for(node.func)}({','.join(literals)})"
-        else:
-            text = self.code_for(node)
-        return " ".join(text.split())[:SNIPPET_LIMIT]
+        self._statements: list[tuple[cst.CSTNode, IamStatement]] = []
+        self._principals: dict[cst.CSTNode, set[str]] = {}
 
     def location(self, node: cst.CSTNode, qualified_name: str = "") -> Location:
-        span = self.positions[node]
-        return Location(
-            path=self.path,
-            line=span.start.line,
-            column=span.start.column + 1,
-            end_line=span.end.line,
-            end_column=span.end.column + 1,
-            qualified_name=qualified_name,
-            snippet=self.snippet(node),
-        )
+        return self.at.location(node, qualified_name)
 
     def line(self, node: cst.CSTNode) -> int:
-        return self.positions[node].start.line
+        return self.at.line(node)
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -125,6 +100,7 @@ class FactCollector(cst.CSTVisitor):
         if qualified in catalog.CREDENTIAL_HELPERS:
             here = self.location(node, qualified)
             self.credentials.append(Credential("cdk-credentials", here, True, qualified))
+        self._policy_holder(node, qualified)
         if qualified == catalog.POLICY_STATEMENT:
             self._policy_statement(node)
         elif qualified == catalog.POLICY_STATEMENT + ".from_json":
@@ -182,11 +158,7 @@ class FactCollector(cst.CSTVisitor):
         rds = isinstance(receiver, Construct) and receiver.is_rds
         assumed_rds = receiver is None and self.uses_rds and method in catalog.RDS_ONLY_METHODS
         if method.startswith("grant") and (isinstance(receiver, Construct) or assumed_rds):
-            target = receiver.cfn_type if isinstance(receiver, Construct) else "AWS::RDS::DBCluster"
-            grantee = self.ev.argument(node, 0, "grantee")
-            self.grants.append(
-                Grant(method, target, self.location(node, where), self._text(grantee))
-            )
+            self._grant(node, method, receiver, where)
         if method in catalog.ROTATION_METHODS and (rds or assumed_rds):
             self.credentials.append(Credential("cdk-rotation", self.location(node, where), True))
             default = catalog.ROTATION_METHODS[method]
@@ -204,11 +176,17 @@ class FactCollector(cst.CSTVisitor):
             where = catalog.POLICY_STATEMENT + ".add_actions"
             actions = tuple(v for a in self.ev.positional(node) for v in self._values(a, where))
             here = self.location(node, where)
-            self.statements.append(IamStatement(receiver.effect, actions, (), here))
+            self._statements.append((node, IamStatement(receiver.effect, actions, (), here)))
         elif method in POLICY_METHODS:
-            statement = self.ev.argument(node, 0, "statement")
-            if statement is not None:
-                self._principals[statement] = self._text(func.value)
+            self._attach(self.ev.argument(node, 0, "statement"), {self.principal(func.value)})
+        elif method == "add_managed_policy":
+            for policy in self._local_policies(self.ev.argument(node, 0, "policy")):
+                self._attach_nested(policy, {self.principal(func.value)})
+        elif method == "attach_to_role" and isinstance(func.value, cst.Name):
+            policy = self.ev.bound_expression(func.value)
+            if isinstance(policy, cst.Call):
+                role = {self.principal(self.ev.argument(node, 0, "role"))}
+                self._attach_nested(policy, role)
         self._environment(node, qualified, method, receiver)
 
     def _child_id(self, node: cst.Call, default: str) -> None:
@@ -217,42 +195,91 @@ class FactCollector(cst.CSTVisitor):
             self.construct_ids.append((construct_id, self.line(node)))
 
     def _text(self, node: cst.CSTNode | None) -> str:
-        return " ".join(self.code_for(node).split())[:SNIPPET_LIMIT] if node is not None else ""
+        return self.at.text(node)
+
+    def principal(self, node: cst.CSTNode | None) -> str:
+        """The name a grant or policy reaches: a construct's id (a role, or a compute resource
+        standing for the role it runs as), else the expression's text."""
+        value = self.ev.value_of(node)
+        if isinstance(value, Construct):
+            return value.name
+        if isinstance(value, Reference) and value.attribute.split(".")[0] in ROLE_ATTRIBUTES:
+            return value.owner.name
+        return self._text(node)
+
+    def _grant(self, node: cst.Call, method: str, receiver: object, where: str) -> None:
+        granter = receiver if isinstance(receiver, Construct) else None
+        actions = ()
+        if method == "grant":
+            listed = self.ev.positional(node)[1:]
+            actions = tuple(t for t in (self.ev.str_of(a) for a in listed) if t)
+        self.grants.append(
+            Grant(
+                method=method,
+                target_type=granter.cfn_type if granter else "AWS::RDS::DBCluster",
+                location=self.location(node, where),
+                grantee=self.principal(self.ev.argument(node, 0, "grantee")),
+                target=granter.name if granter and granter.declared else "",
+                actions=actions,
+            )
+        )
 
     # -- IAM ---------------------------------------------------------------------------------
 
+    def _elements(self, node: cst.BaseExpression | None) -> list[cst.BaseExpression]:
+        """List/tuple/set elements, or the expression itself (IAM accepts both)."""
+        if node is None:
+            return []
+        if isinstance(node, cst.List | cst.Tuple | cst.Set):
+            return [e.value for e in node.elements if not isinstance(e, cst.StarredElement)]
+        return [node]
+
     def _values(self, node: cst.BaseExpression | None, qualified: str) -> Iterator[Value]:
         """IAM action/resource values: list elements or a single expression, each located."""
-        if node is None:
-            return
-        elements = (
-            [e.value for e in node.elements]
-            if isinstance(node, cst.List | cst.Tuple | cst.Set)
-            else [node]
-        )
-        for element in elements:
-            if isinstance(element, cst.StarredElement):
-                continue
+        for element in self._elements(node):
             text = self.ev.str_of(element)
             where = self.location(element, qualified)
             yield Value(text if text is not None else self._text(element), where)
 
+    def _statement(
+        self,
+        node: cst.Call,
+        qualified: str,
+        effect: str,
+        actions: cst.BaseExpression | None,
+        not_actions: cst.BaseExpression | None,
+        resources: cst.BaseExpression | None,
+    ) -> None:
+        elements = self._elements(resources)
+        targets = tuple(dict.fromkeys(t for e in elements for t in self.targets(e)))
+        opaque = any(self.ev.str_of(e) is None and not self.targets(e) for e in elements)
+        listed = actions if actions is not None else not_actions
+        self._statements.append(
+            (
+                node,
+                IamStatement(
+                    effect=effect,
+                    actions=tuple(self._values(listed, qualified)),
+                    resources=tuple(self._values(resources, qualified)),
+                    location=self.location(node, qualified),
+                    not_action=actions is None and not_actions is not None,
+                    resource_targets=targets,
+                    opaque_resources=opaque,
+                ),
+            )
+        )
+
     def _policy_statement(self, node: cst.Call) -> None:
         statement = self.ev.value(node)
         effect = statement.effect if isinstance(statement, Statement) else "Allow"
-        action = self.ev.keyword(node, "actions")
-        not_action = self.ev.keyword(node, "not_actions")
-        principal = self._principals.get(node, "")
-        where = catalog.POLICY_STATEMENT
-        self.statements.append(
-            IamStatement(
-                effect=effect,
-                actions=tuple(self._values(action if action is not None else not_action, where)),
-                resources=tuple(self._values(self.ev.keyword(node, "resources"), where)),
-                location=self.location(node, where),
-                principals=(principal,) if principal else (),
-                not_action=action is None and not_action is not None,
-            )
+        keyword = self.ev.keyword
+        self._statement(
+            node,
+            catalog.POLICY_STATEMENT,
+            effect,
+            keyword(node, "actions"),
+            keyword(node, "not_actions"),
+            keyword(node, "resources"),
         )
 
     def _policy_json(self, node: cst.Call) -> None:
@@ -264,18 +291,65 @@ class FactCollector(cst.CSTVisitor):
             for element in document.elements
             if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
         }
-        effect = self.ev.str_of(entries.get("Effect")) or "Allow"
-        action = entries.get("Action")
-        self.statements.append(
-            IamStatement(
-                effect=effect,
-                actions=tuple(
-                    self._values(action if action is not None else entries.get("NotAction"))
-                ),
-                resources=tuple(self._values(entries.get("Resource"))),
-                location=self.location(node, catalog.POLICY_STATEMENT + ".from_json"),
-                not_action=action is None and "NotAction" in entries,
-            )
+        self._statement(
+            node,
+            catalog.POLICY_STATEMENT + ".from_json",
+            self.ev.str_of(entries.get("Effect")) or "Allow",
+            entries.get("Action"),
+            entries.get("NotAction"),
+            entries.get("Resource"),
+        )
+
+    def _statement_calls(self, node: cst.CSTNode | None, depth: int = 0) -> Iterator[cst.Call]:
+        """PolicyStatement calls an expression is or contains (through names bound to them)."""
+        if node is None or depth > 8:
+            return
+        if isinstance(node, cst.Name):
+            bound = self.ev.bound_expression(node)
+            if bound is not None:
+                yield from self._statement_calls(bound, depth + 1)
+            return
+        if isinstance(node, cst.Call) and self.ev.qualified(node.func).startswith(
+            catalog.POLICY_STATEMENT
+        ):
+            yield node
+            return
+        for child in subexpressions(node):
+            yield from self._statement_calls(child, depth + 1)
+
+    def _attach(self, statement: cst.CSTNode | None, principals: set[str]) -> None:
+        for call in self._statement_calls(statement):
+            self._principals.setdefault(call, set()).update(p for p in principals if p)
+
+    def _attach_nested(self, owner: cst.Call, principals: set[str]) -> None:
+        """Statements declared inside a role's inline policies or a policy's ``statements``."""
+        for keyword in ("inline_policies", "statements", "document"):
+            self._attach(self.ev.keyword(owner, keyword), principals)
+
+    def _local_policies(self, node: cst.BaseExpression | None) -> Iterator[cst.Call]:
+        """Policies declared here among attached managed policies (their statements count)."""
+        for element in self._elements(node):
+            bound = self.ev.bound_expression(element) if isinstance(element, cst.Name) else element
+            if isinstance(bound, cst.Call) and self.ev.qualified(bound.func) in catalog.POLICIES:
+                yield bound
+
+    def _policy_holder(self, node: cst.Call, qualified: str) -> None:
+        """``iam.Role(inline_policies=..., managed_policies=[local])``, ``iam.Policy(statements=...,
+        roles=[...])``: the statements they hold reach those roles."""
+        if qualified == catalog.ROLE:
+            role = {self.ev.construct_id(node)}
+            self._attach_nested(node, role)
+            for policy in self._local_policies(self.ev.keyword(node, "managed_policies")):
+                self._attach_nested(policy, role)
+        elif qualified in catalog.POLICIES:
+            roles = {self.principal(r) for r in self._elements(self.ev.keyword(node, "roles"))}
+            self._attach_nested(node, roles)
+
+    def iam_statements(self) -> tuple[IamStatement, ...]:
+        """Every statement with the principals it reached anywhere in the module."""
+        return tuple(
+            replace(statement, principals=tuple(sorted(self._principals.get(node, ()))))
+            for node, statement in self._statements
         )
 
     # -- security groups ---------------------------------------------------------------------
@@ -342,9 +416,12 @@ class FactCollector(cst.CSTVisitor):
         value: cst.BaseExpression,
         name_node: cst.CSTNode,
         owner: tuple[str, str],
+        export_name: str = "",
     ) -> None:
         """``owner`` is (construct id or name, qualified name of the call that sets the value)."""
         literal = self.ev.str_of(value) if isinstance(value, cst.SimpleString) else None
+        secrets: set[str] = set()
+        self._collect_secrets(value, secrets)
         self.sinks.append(
             Sink(
                 kind=kind,
@@ -354,8 +431,25 @@ class FactCollector(cst.CSTVisitor):
                 targets=self.targets(value),
                 owner=owner[0],
                 literal=literal or "",
+                secret="db" if "db" in secrets else ("other" if secrets else ""),
+                export_name=export_name,
             )
         )
+
+    def _collect_secrets(self, node: cst.CSTNode, kinds: set[str]) -> None:
+        """Secrets Manager secrets a value hands over: "db" for database credentials (an RDS
+        secret, a username/password secret, an ECS secret field "password"), else "other"."""
+        value = self.ev.value(node) if isinstance(node, cst.BaseExpression) else None
+        owner = value.owner if isinstance(value, Reference) else value
+        if isinstance(owner, Construct) and owner.cfn_type == catalog.SECRET:
+            kinds.add("db" if owner.rds_secret or owner.db_shaped else "other")
+            return
+        if isinstance(node, cst.Call) and self.ev.qualified(node.func) == catalog.ECS_SECRET:
+            field = self.ev.str_of(self.ev.argument(node, 1, "field"))
+            if field in ("password", "username"):
+                kinds.add("db")
+        for child in subexpressions(node):
+            self._collect_secrets(child, kinds)
 
     def _environment(
         self, node: cst.Call, qualified: str, method: str, receiver: object = None
@@ -416,9 +510,11 @@ class FactCollector(cst.CSTVisitor):
             value = self.ev.keyword(node, "value")
             if value is None or construct_id is None:
                 return
-            kind = "export" if self.ev.keyword(node, "export_name") is not None else "output"
+            export = self.ev.keyword(node, "export_name")
+            kind = "export" if export is not None else "output"
             name = self.ev.str_of(construct_id) or self._text(construct_id)
-            self._sink(kind, name, value, construct_id, ("", qualified))
+            exported = self.ev.str_of(export) or ""
+            self._sink(kind, name, value, construct_id, ("", qualified), exported)
         elif qualified == catalog.SSM_PARAMETER:
             value = self.ev.keyword(node, "string_value")
             if value is None or construct_id is None:

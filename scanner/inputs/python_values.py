@@ -12,6 +12,7 @@ merely shares a CDK class name).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -36,12 +37,16 @@ class Construct:
     port: int | None = None
     rds_secret: bool = False
     declared: bool = True
+    db_shaped: bool = False  # a secret holding database credentials (username and password)
 
     @property
     def is_rds(self) -> bool:
         return self.cfn_type.startswith(RDS_PREFIX) or self.rds_secret
 
     def target(self, attribute: str = "") -> Target:
+        if self.cfn_type == catalog.DSQL_CLUSTER:  # the names the project model links by
+            head, dot, rest = attribute.partition(".")
+            attribute = catalog.DSQL_ATTRIBUTES.get(head, head) + dot + rest
         return Target(self.name, self.cfn_type, attribute, self.rds_secret)
 
 
@@ -525,7 +530,24 @@ class Evaluator:
             port=self._database_port(node, cfn_type),
             rds_secret=qualified == catalog.RDS + "DatabaseSecret",
             declared=declared,
+            db_shaped=cfn_type == catalog.SECRET and self._db_shaped(node),
         )
+
+    def _db_shaped(self, node: cst.Call) -> bool:
+        """A secret whose JSON holds a password with a username (or RDS connection keys), or
+        an RDS-managed ``rds!`` secret: structure, not naming, is the evidence."""
+        keys: set[str] = set()
+        for literal in _strings(node):
+            if literal.startswith("rds!") or ":secret:rds!" in literal:
+                return True
+            keys.add(literal)
+            try:
+                document = json.loads(literal)
+            except ValueError:
+                continue
+            if isinstance(document, dict):
+                keys |= {str(k) for k in document}
+        return "password" in keys and bool(keys & catalog.DB_SECRET_KEYS)
 
     def _database_port(self, node: cst.Call, cfn_type: str) -> int | None:
         if not cfn_type.startswith(RDS_PREFIX):
@@ -644,6 +666,17 @@ class Evaluator:
                         groups.add(group.node)
             self._dsql = (endpoints, groups)
         return self._dsql
+
+
+def _strings(node: cst.CSTNode) -> Iterator[str]:
+    """Every string literal (and dict key) below a node."""
+    if isinstance(node, cst.SimpleString):
+        text = node.evaluated_value
+        if isinstance(text, str):
+            yield text
+        return
+    for child in node.children:
+        yield from _strings(child)
 
 
 def subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:

@@ -1,27 +1,28 @@
 """PostgreSQL connections to Aurora DSQL, authenticated with short-lived IAM tokens."""
 
 import logging
-import os
 
 import boto3
 import psycopg
+from settings import DsqlSettings
 
 logger = logging.getLogger(__name__)
 
-ENDPOINT = os.environ["DSQL_ENDPOINT"]
-CLUSTER_ARN = os.environ["DSQL_CLUSTER_ARN"]
-DATABASE = os.environ.get("DSQL_DATABASE", "postgres")
-REGION = os.environ.get("AWS_REGION", "us-east-1")
-ROLE = "ledger_app"
+SETTINGS = DsqlSettings()
+ROLE = "ledger_app"  # a custom database role, mapped to the function's IAM role by AWS IAM GRANT
 
-dsql = boto3.client("dsql", region_name=REGION)
+dsql = boto3.client("dsql", region_name=SETTINGS.region)
 
 
 def connect() -> psycopg.Connection:
     """A new connection with a fresh token (tokens are valid for 15 minutes)."""
-    token = dsql.generate_db_connect_auth_token(Hostname=ENDPOINT, Region=REGION)
+    token = dsql.generate_db_connect_auth_token(Hostname=SETTINGS.endpoint, Region=SETTINGS.region)
     return psycopg.connect(
-        host=ENDPOINT, dbname=DATABASE, user=ROLE, password=token, sslmode="require"
+        host=SETTINGS.endpoint,
+        dbname=SETTINGS.database,
+        user=ROLE,
+        password=token,
+        sslmode="verify-full",
     )
 
 
