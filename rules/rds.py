@@ -285,17 +285,22 @@ RULES = (
                 class LedgerStack(Stack):
                     def __init__(self, scope, construct_id, vpc):
                         super().__init__(scope, construct_id)
-                        rds.DatabaseCluster(self, "Ledger", engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL, vpc=vpc)
-                        relational.ServerlessCluster(self, "Reports", engine=relational.DatabaseClusterEngine.AURORA_MYSQL, vpc=vpc)
+                        rds.DatabaseCluster(
+                            self, "Ledger", engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL, vpc=vpc
+                        )
+                        relational.ServerlessCluster(
+                            self, "Reports", engine=relational.DatabaseClusterEngine.AURORA_MYSQL, vpc=vpc
+                        )
                         CfnResource(self, "Raw", type="AWS::RDS::DBCluster")
                 """,
                 fires=3,
                 kind="cdk",
-                lines=(9, 10, 11),
+                lines=(9, 12, 15),
             ),
             Example(
                 """
                 \"\"\"Moves the ledger off rds.DatabaseCluster onto Aurora DSQL.\"\"\"
+
                 from aws_cdk import Stack
                 from aws_cdk import aws_dsql as dsql
 
@@ -359,7 +364,9 @@ RULES = (
 
 
                 def reporting_replica(scope, vpc):
-                    return rds.DatabaseInstance(scope, "Reporting", engine=rds.DatabaseInstanceEngine.POSTGRES, vpc=vpc)
+                    return rds.DatabaseInstance(
+                        scope, "Reporting", engine=rds.DatabaseInstanceEngine.POSTGRES, vpc=vpc
+                    )
                 """,
                 fires=3,
                 kind="cdk",
@@ -423,9 +430,7 @@ RULES = (
                 """
                 from aws_cdk import aws_rds as rds
 
-                ENGINE = rds.DatabaseClusterEngine.aurora_postgres(
-                    version=rds.AuroraPostgresEngineVersion.VER_16_4
-                )
+                ENGINE = rds.DatabaseClusterEngine.aurora_postgres(version=rds.AuroraPostgresEngineVersion.VER_16_4)
 
 
                 def legacy_cluster(scope):
@@ -433,11 +438,12 @@ RULES = (
                 """,
                 fires=2,
                 kind="cdk",
-                lines=(3, 9),
+                lines=(3, 7),
             ),
             Example(
                 """
                 \"\"\"The reporting replica runs plain PostgreSQL, not aurora-postgresql.\"\"\"
+
                 from aws_cdk import aws_rds as rds
 
                 ENGINE = rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_16)
@@ -751,13 +757,15 @@ RULES = (
 
                 def permissions(api, cluster: rds.DatabaseCluster):
                     api.add_to_role_policy(
-                        iam.PolicyStatement(actions=["rds-data:ExecuteStatement", "rds-db:connect"], resources=["*"])
+                        iam.PolicyStatement(
+                            actions=["rds-data:ExecuteStatement", "rds-db:connect"], resources=["*"]
+                        )
                     )
                     cluster.grant_data_api_access(api)
                 """,
                 fires=3,
                 kind="cdk",
-                lines=(7, 7, 9),
+                lines=(8, 8, 11),
             ),
             Example(
                 """
@@ -872,12 +880,14 @@ RULES = (
                     database = ec2.SecurityGroup(scope, "Database", vpc=vpc)
                     database.add_ingress_rule(ec2.Peer.ipv4("10.0.0.0/16"), ec2.Port.tcp(5432))
                     database.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp_range(3000, 4000))
-                    cluster = rds.DatabaseCluster(scope, "Ledger", engine=rds.DatabaseClusterEngine.AURORA_MYSQL, vpc=vpc)
+                    cluster = rds.DatabaseCluster(
+                        scope, "Ledger", engine=rds.DatabaseClusterEngine.AURORA_MYSQL, vpc=vpc
+                    )
                     cluster.connections.allow_default_port_from(api)
                 """,
                 fires=3,
                 kind="cdk",
-                lines=(7, 8, 10),
+                lines=(7, 8, 12),
             ),
             Example(
                 """
@@ -1137,6 +1147,7 @@ RULES = (
             Example(
                 """
                 \"\"\"Replaces the ledger.cluster-c1x2y3z4.us-east-1.rds.amazonaws.com endpoint.\"\"\"
+
                 import os
 
                 import boto3

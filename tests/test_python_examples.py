@@ -141,7 +141,7 @@ def test_migrated_example_has_no_findings(tmp_path):
     assert run.code == 0, run.stdout
     document = run.json()
     assert document["findings"] == []
-    assert document["summary"]["files_scanned"] == 5
+    assert document["summary"]["files_scanned"] == 6
 
 
 def test_shipped_templates_link_back_to_the_source(legacy_findings):

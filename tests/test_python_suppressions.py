@@ -57,6 +57,6 @@ def test_suppressed_findings_do_not_fail_the_run(tmp_path):
             'client = boto3.client("rds-data")\n'
         },
     )
-    run = run_cli("scan", str(tmp_path), cwd=tmp_path)
+    run = run_cli("scan", str(tmp_path), "--select", "RDS,SCAN", cwd=tmp_path)
     assert run.code == 0, run.stdout
     assert "1 suppressed" in run.stdout
