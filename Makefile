@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format demo readme clean
+.PHONY: install test lint format demo readme clean tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,15 +32,30 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint $(CDK_STAMP)
+# Tools the tests drive for real: git, and ssh-keygen for review signatures.
+tools:
+	@command -v git >/dev/null && command -v ssh-keygen >/dev/null || \
+	  { echo "installing git and openssh-client"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -q && $$SUDO apt-get install -y -q git openssh-client; }
+
+test: install lint tools $(CDK_STAMP)
 	$(BIN)/python -m pytest -q
 
-# The migrated example holds two flavours of one service (CloudFormation; CDK with its
-# application code): each is scanned as a project of its own, as its repository would be.
+# The signed-off reviews go to build/: legacy must FAIL (exit 1), migrated must PASS; all verify.
+# The migrated example holds two flavours of one service, each a system of its own (one DSQL
+# cluster each): CloudFormation, and the CDK app with its application code.
+MIGRATED_CDK := examples/migrated/cdk examples/migrated/app
 demo: install
 	-$(BIN)/dsql-scan scan examples/legacy
-	cd examples/migrated/cloudformation && $(abspath $(BIN))/dsql-scan scan .
-	cd examples/migrated && $(abspath $(BIN))/dsql-scan scan cdk app
+	$(BIN)/dsql-scan scan examples/migrated/cloudformation
+	$(BIN)/dsql-scan scan $(MIGRATED_CDK)
+	$(BIN)/dsql-scan review examples/legacy -o build/review-legacy.md; test $$? -eq 1
+	$(BIN)/dsql-scan review examples/migrated/cloudformation -o build/review-migrated.html
+	$(BIN)/dsql-scan review $(MIGRATED_CDK) -o build/review-migrated-cdk.md
+	$(BIN)/dsql-scan verify build/review-legacy.md
+	$(BIN)/dsql-scan verify build/review-migrated.html
+	$(BIN)/dsql-scan verify build/review-migrated-cdk.md
 
 readme: install
 	$(BIN)/python scripts/readme_rules.py --write

@@ -10,13 +10,17 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner import __version__
 from scanner.config import ConfigError, cache_directory, load, parse_fail_on, with_overrides
 from scanner.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from scanner.model import ScanResult
+    from scanner.outputs import Output
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -54,8 +58,20 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    multiple=True,
+    help="Report format (default text); repeat it, each with its own -o, for several reports.",
+)
+@click.option(
+    "-o",
+    "--output",
+    multiple=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the report (of the --format in the same position) here; '-' is stdout.",
+)
 @click.option("--config", "config_file", help="Configuration file (else discovered).")
 @click.option("--select", multiple=True, help="Comma-separated rule ids or prefixes to enable.")
 @click.option("--ignore", multiple=True, help="Comma-separated rule ids or prefixes to disable.")
@@ -65,10 +81,22 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), help="Parallel workers (default: CPU count).")
 @click.option("--no-cache", is_flag=True, help="Ignore the on-disk result cache.")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files.")
+@click.option(
+    "--baseline", "baseline_file", metavar="FILE", help="Hide the findings recorded in FILE."
+)
+@click.option("--write-baseline", metavar="FILE", help="Record the current findings in FILE.")
+@click.option(
+    "--diff-base", metavar="REF", help="Report only findings on lines changed since git REF."
+)
+@click.option(
+    "--lenient-paths",
+    is_flag=True,
+    help="Skip named files that neither parse nor look like templates (pre-commit names all).",
+)
 def scan(
     paths: tuple[str, ...],
-    fmt: str,
-    output: str | None,
+    fmt: tuple[str, ...],
+    output: tuple[str, ...],
     config_file: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -78,10 +106,14 @@ def scan(
     jobs: int | None,
     no_cache: bool,
     verbose: bool,
+    baseline_file: str | None,
+    write_baseline: str | None,
+    diff_base: str | None,
+    lenient_paths: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
+    from scanner import baseline, gitdiff, outputs
     from scanner.engine import scan as run_scan
-    from scanner.reporters import renderer
     from scanner.rules import UnknownRuleError, selected
 
     try:
@@ -94,25 +126,51 @@ def scan(
         )
         if fail_on is not None:  # "never" parses to None, so it cannot go through with_overrides
             config = replace(config, fail_on=parse_fail_on(fail_on))
+        if lenient_paths:
+            config = with_overrides(config, lenient_paths=True)
         selected(config.select, config.ignore)
+        reports = outputs.plan(fmt, output)
+        accepted = baseline.load(baseline_file) if baseline_file else None
+        changed = gitdiff.changed_lines(diff_base, config.root) if diff_base else None
         cache_dir = None if no_cache else cache_directory(config)
         result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir)
+        if write_baseline:
+            accepted = baseline.write(write_baseline, result)
+            count = len(accepted.entries)
+            entries = "entry" if count == 1 else "entries"
+            click.echo(f"dsql-scan: wrote {count} baseline {entries} to {write_baseline}", err=True)
+        if accepted is not None:
+            result = baseline.apply(result, accepted)
+        if changed is not None:
+            result = gitdiff.restrict(result, changed)
     except (ConfigError, UnknownRuleError) as exc:
         fail(str(exc))
         return
-    options = {"show_suppressed": show_suppressed, "verbose": verbose}
-    if output:
-        text = renderer(fmt)(result, color=False, **options)
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
-        summary = renderer("text")
-        click.echo(summary(result, color=_use_color(sys.stderr), **options), err=True, nl=False)
-    else:
-        text = renderer(fmt)(result, color=_use_color(sys.stdout) and fmt == "text", **options)
-        click.echo(text, nl=False)
+    _emit(result, reports, {"show_suppressed": show_suppressed, "verbose": verbose})
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
+
+
+def _emit(result: ScanResult, reports: tuple[Output, ...], options: dict[str, Any]) -> None:
+    """Render every requested report; with report files, the text report goes to stderr."""
+    from scanner.reporters import renderer
+    from scanner.reporters.text_format import summary_lines
+
+    for report in reports:
+        if report.to_stdout:
+            color = _use_color(sys.stdout) and report.fmt == "text"
+            click.echo(renderer(report.fmt)(result, color=color, **options), nl=False)
+            continue
+        text = renderer(report.fmt)(result, color=False, **options)
+        try:
+            Path(str(report.target)).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {report.target}: {exc.strerror or exc}")
+    if any(r.to_stdout for r in reports):
+        if len(reports) > 1:
+            click.echo("\n".join(summary_lines(result)), err=True)
+        return
+    color = _use_color(sys.stderr)
+    click.echo(renderer("text")(result, color=color, **options), err=True, nl=False)
 
 
 @main.command("rules")
@@ -134,3 +192,121 @@ def rules_command(rule_id: str | None) -> None:
         fail(f"unknown rule id: {rule_id!r} (see 'dsql-scan rules')")
         return
     click.echo(describe(rule))
+
+
+def _review_config(
+    config_file: str | None,
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    regions: tuple[str, ...] | None,
+    fail_on: str | None,
+) -> Any:
+    """Load the configuration and apply the command line, as ``scan`` does."""
+    from scanner.attest import apply_options, recorded_options
+    from scanner.rules import selected
+
+    config = load(config_file)
+    config = apply_options(config, recorded_options(select, ignore, regions, fail_on))
+    selected(config.select, config.ignore)
+    return config
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Write here.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), help="Default: from -o suffix.")
+@click.option("--reviewer", help='"Name <email>" (default: git user.name / user.email).')
+@click.option("--sign-key", type=click.Path(dir_okay=False), help="SSH key: write OUTPUT.sig.")
+@click.option("--config", "config_file", help="Configuration file (else discovered).")
+@click.option("--select", multiple=True, help="Comma-separated rule ids or prefixes to enable.")
+@click.option("--ignore", multiple=True, help="Comma-separated rule ids or prefixes to disable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]))
+@click.option("--region", "regions", multiple=True, help="AWS region the templates deploy to.")
+def review(
+    paths: tuple[str, ...],
+    output: str,
+    fmt: str | None,
+    reviewer: str | None,
+    sign_key: str | None,
+    config_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    regions: tuple[str, ...],
+) -> None:
+    """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT."""
+    from scanner.attest import recorded_options, write_review
+    from scanner.review import ReviewError
+    from scanner.rules import UnknownRuleError
+    from scanner.signing import SigningError
+
+    fmt = fmt or ("html" if output.lower().endswith((".html", ".htm")) else "md")
+    options = recorded_options(_split(select), _split(ignore), tuple(regions) or None, fail_on)
+    try:
+        config = _review_config(
+            config_file, _split(select), _split(ignore), tuple(regions) or None, fail_on
+        )
+        model = write_review(
+            paths,
+            config,
+            Path(output),
+            fmt=fmt,
+            reviewer=reviewer,
+            options=options,
+            environ=os.environ,
+            sign_key=Path(sign_key) if sign_key else None,
+        )
+    except (ConfigError, UnknownRuleError, ReviewError, SigningError) as exc:
+        fail(str(exc))
+        return
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+        return
+    counts = ", ".join(f"{n} {status}" for status, n in model.counts.items())
+    signed = f", signed ({output}.sig)" if sign_key else ""
+    click.echo(
+        f"wrote {output}: {model.verdict} ({len(model.active)} finding(s); requirements: "
+        f"{counts}){signed}",
+        err=True,
+    )
+    sys.exit(EXIT_FINDINGS if model.verdict == "FAIL" else EXIT_OK)
+
+
+@main.command()
+@click.argument("document", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1)
+@click.option("--allowed-signers", type=click.Path(dir_okay=False), help="Check DOCUMENT.sig.")
+@click.option("--config", "config_file", help="Configuration file (else discovered).")
+def verify(
+    document: str, paths: tuple[str, ...], allowed_signers: str | None, config_file: str | None
+) -> None:
+    """Is the review DOCUMENT still true? Exit 0 yes, 1 the code changed, 2 the document did."""
+    from scanner.attest import DocumentError, verify_review
+    from scanner.rules import UnknownRuleError
+
+    try:
+        record, drift, confirmation = verify_review(
+            Path(document),
+            paths,
+            load(config_file),
+            allowed_signers=Path(allowed_signers) if allowed_signers else None,
+        )
+    except DocumentError as exc:
+        fail(str(exc))
+        return
+    except (ConfigError, UnknownRuleError) as exc:
+        fail(str(exc))
+        return
+    if confirmation:
+        click.echo(confirmation)
+    for note in drift.notes():
+        click.echo(note)
+    if drift.clean:
+        click.echo(
+            f"{document}: still true ({len(record['files'])} file(s), "
+            f"{len(record['findings'])} finding(s), verdict {record.get('verdict')})"
+        )
+        sys.exit(EXIT_OK)
+    click.echo(f"{document} no longer matches the code:")
+    click.echo("\n".join(drift.lines()))
+    sys.exit(EXIT_FINDINGS)

@@ -55,6 +55,7 @@ class Config:
     legacy_env_patterns: tuple[str, ...] = DEFAULT_LEGACY_ENV_PATTERNS
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
     cache_dir: str = ""
+    lenient_paths: bool = False  # --lenient-paths: named files are judged like found ones
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return dict(self.severity).get(rule_id, default)

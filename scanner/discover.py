@@ -110,7 +110,7 @@ def stacks_of(cdk_out: Path) -> dict[str, str]:
 def discover(paths: tuple[str, ...], config: Config) -> list[Candidate]:
     """The files to scan for the given paths (or the configured include, or the root)."""
     root = config.root.resolve()
-    explicit_paths = bool(paths)
+    explicit_paths = bool(paths) and not config.lenient_paths
     if not paths:
         paths = tuple(str(root / p) for p in config.include) or (str(root),)
     seen: dict[str, Candidate] = {}

@@ -25,6 +25,7 @@ from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, relative
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
+from scanner.mask import mask, masked
 from scanner.model import FileAnalysis, Finding, Hit, Location, RawFinding, ScanResult, Suppression
 from scanner.project import Project, build
 from scanner.rules import ALL_RULES, BY_ID, selected
@@ -41,18 +42,22 @@ def fingerprint(raw: RawFinding) -> str:
 
 def _finding(raw: RawFinding, config: Config, suppression: Suppression | None) -> Finding:
     rule = BY_ID[raw.rule]
+    # Order matters: the identity comes from the unmasked text, so baselines and review digests
+    # do not change when masking learns a new pattern; everything shown comes from the masked one.
+    identity = fingerprint(raw)
+    raw = masked(raw)
     return Finding(
         rule=rule.id,
         name=rule.name,
         severity=config.severity_for(rule.id, rule.severity),
         message=raw.message,
         location=raw.location,
-        fingerprint=fingerprint(raw),
+        fingerprint=identity,
         requirements=rule.requirements,
         remediation=rule.remediation,
         suppressed=suppression is not None,
         suppression_kind="inSource" if suppression is not None else "",
-        suppression_reason=suppression.reason if suppression is not None else "",
+        suppression_reason=mask(suppression.reason) if suppression is not None else "",
         context=raw.context,
     )
 
@@ -94,12 +99,13 @@ def project_scope(
 ) -> list[Candidate]:
     """Files in the configured project scope that were not named on the command line.
 
-    Only when a project is recognisable: a configuration file was found, or the root is a git
-    work tree (pre-commit's case), and every named path lies inside it. Otherwise the named
-    paths are all there is to judge (``dsql-scan /elsewhere/stack.yaml`` judges that stack,
-    not the directory the command happens to run in).
+    Only when files (not directories) are named, as pre-commit does, and a project is
+    recognisable: a configuration file was found, or the root is a git work tree, and every
+    named path lies inside it. A named directory is the scope the user asked for
+    (``dsql-scan scan examples/legacy`` judges that project, not the repository around it), and
+    ``dsql-scan /elsewhere/stack.yaml`` judges that stack, not the directory the command runs in.
     """
-    if not paths:
+    if not paths or any(Path(path).is_dir() for path in paths):
         return []
     root = config.root.resolve()
     if not config.source and not (root / ".git").exists():

@@ -148,6 +148,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class BaselineEntry:
+    """One accepted finding in a baseline file: matched by fingerprint, never by line."""
+
+    fingerprint: str
+    rule: str
+    path: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """The one object every reporter renders."""
 
@@ -157,6 +167,9 @@ class ScanResult:
     fail_on: Severity | None
     rules_run: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = field(default=())
+    baseline_file: str = ""  # the --baseline file applied, if any
+    baseline_unmatched: tuple[BaselineEntry, ...] = ()  # entries that hide nothing any more
+    diff_base: str = ""  # the git ref findings were restricted to (--diff-base)
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -18,6 +18,9 @@ from scanner.engine import scan
 from scanner.model import ScanResult
 
 ROOT = Path(__file__).resolve().parent.parent
+# Tests about residue (RDS rules) and the scan itself; without it the DSQL requirement rules
+# would also, rightly, report that a fixture has no DSQL cluster.
+RESIDUE = ("--select", "RDS,SCAN")
 EXAMPLES = ROOT / "examples"
 
 

@@ -30,6 +30,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contents(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "scanner/rules/rds.py" in names and "scanner/reports/__init__.py" in names
+    assert {"scanner/reports/review.md.j2", "scanner/reports/review.html.j2"} <= set(names)
     assert not any(n.startswith(("rules/", "reports/", "tests/")) for n in names)
 
 
@@ -57,3 +58,27 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
         text=True,
     )
     assert rules.returncode == 0 and "rds-cluster" in rules.stdout
+    # the review templates load from the installed package, wherever it runs
+    review = subprocess.run(
+        [
+            str(env_dir / "bin" / "dsql-scan"),
+            "review",
+            str(EXAMPLES / "migrated" / "cloudformation"),
+            "-o",
+            "r.html",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert review.returncode == 0, review.stderr
+    assert "Verdict: PASS" in (work / "r.html").read_text()
+    verify = subprocess.run(
+        [str(env_dir / "bin" / "dsql-scan"), "verify", "r.html"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -973,7 +973,7 @@ def suppressions(root: Node, context: TemplateContext) -> tuple[Suppression, ...
                 Suppression(
                     rules=(str(rule_id.value).strip(),),
                     reason=str(reason.value).strip() if reason is not None else "",
-                    location=context.locate(entry, logical_id),
+                    location=context.locate(rule_id, logical_id),
                     resource=logical_id,
                     whole_file=whole_file,
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from scanner.model import ScanResult, Severity
+from scanner.model import Finding, ScanResult, Severity
 
 
 def summarize(result: ScanResult) -> dict[str, Any]:
@@ -19,4 +19,27 @@ def summarize(result: ScanResult) -> dict[str, Any]:
         "by_severity": {s.label: by_severity.get(s.label, 0) for s in reversed(Severity)},
         "by_rule": dict(sorted(Counter(f.rule for f in active).items())),
         "failed": result.failed,
+        **_gate(result),
     }
+
+
+def shown(result: ScanResult, show_suppressed: bool = False) -> tuple[Finding, ...]:
+    """The findings a report lists: active ones, plus suppressed ones when asked for."""
+    return tuple(f for f in result.findings if show_suppressed or not f.suppressed)
+
+
+def _gate(result: ScanResult) -> dict[str, Any]:
+    """Baseline and diff-mode facts, present only when those modes were used."""
+    extra: dict[str, Any] = {}
+    if result.baseline_file:
+        extra["baseline"] = {
+            "file": result.baseline_file,
+            "matched": sum(1 for f in result.findings if f.suppression_kind == "external"),
+            "unmatched": [
+                {"fingerprint": e.fingerprint, "rule": e.rule, "path": e.path, "message": e.message}
+                for e in result.baseline_unmatched
+            ],
+        }
+    if result.diff_base:
+        extra["diff_base"] = result.diff_base
+    return extra

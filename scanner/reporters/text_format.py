@@ -73,7 +73,23 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
         lines.append("No findings.")
     extra = f", {summary['suppressed']} suppressed" if summary["suppressed"] else ""
     lines.append(f"{summary['files_scanned']} file(s) scanned{extra}.")
+    if result.diff_base:
+        lines.append(f"Diff mode: only findings on lines changed since {result.diff_base}.")
     return lines
+
+
+def baseline_lines(result: ScanResult) -> list[str]:
+    """Baseline entries that hide nothing any more: the baseline can shrink."""
+    stale = result.baseline_unmatched
+    if not stale:
+        return []
+    entries = "entry matches" if len(stale) == 1 else "entries match"
+    lines = [
+        f"{len(stale)} baseline {entries} no finding in {result.baseline_file} "
+        "(fixed or changed); shrink it with --write-baseline:"
+    ]
+    lines.extend(f"  {e.path}: {e.rule} {e.fingerprint} {e.message}" for e in stale)
+    return [*lines, ""]
 
 
 def render(
@@ -90,5 +106,6 @@ def render(
         lines.extend(format_finding(finding, color))
     if verbose:
         lines.extend(f"skipped {path}: {note}" for path, note in result.skipped)
+    lines.extend(baseline_lines(result))
     lines.extend(summary_lines(result, color))
     return "\n".join(lines) + "\n"

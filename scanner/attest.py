@@ -1,0 +1,324 @@
+"""The two workflows behind ``dsql-scan review`` and ``dsql-scan verify``.
+
+``review``: scan, gather git facts, build the review model, render, write, optionally sign.
+``verify``: read the embedded record back, check the document's own digest (and signature),
+rescan what the review scanned with the settings it used, and say precisely what drifted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from scanner import gitinfo, reviewdoc, signing
+from scanner.config import Config, parse_fail_on, with_overrides
+from scanner.discover import relative
+from scanner.engine import scan
+from scanner.model import Finding, ScanResult
+from scanner.review import (
+    ReviewModel,
+    build,
+    config_digest,
+    config_rows,
+    finding_record,
+    result_digest,
+    review_date,
+    scanned_files,
+    scope_digest,
+    signer_identity,
+    verdict_of,
+)
+
+# review option -> how verify applies the recorded value to the configuration
+OPTION_KEYS = ("select", "ignore", "region", "fail-on")
+
+
+class DocumentError(Exception):
+    """Not a review, edited by hand, or a bad signature: verify's exit code 2."""
+
+
+def recorded_options(
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    regions: tuple[str, ...] | None,
+    fail_on: str | None,
+) -> dict[str, Any]:
+    """The command-line settings of a review, as verify must re-apply them."""
+    options: dict[str, Any] = {}
+    if select:
+        options["select"] = list(select)
+    if ignore:
+        options["ignore"] = list(ignore)
+    if regions:
+        options["region"] = list(regions)
+    if fail_on:
+        options["fail-on"] = fail_on
+    return options
+
+
+def apply_options(config: Config, options: Mapping[str, Any]) -> Config:
+    """``config`` with a review's recorded command-line settings applied again."""
+    fail_on = options.get("fail-on")
+    config = with_overrides(
+        config,
+        select=tuple(options["select"]) if options.get("select") else None,
+        ignore=tuple(options["ignore"]) if options.get("ignore") else None,
+        regions=tuple(options["region"]) if options.get("region") else None,
+    )
+    if isinstance(fail_on, str):  # "never" parses to None, which with_overrides would drop
+        config = replace(config, fail_on=parse_fail_on(fail_on))
+    return config
+
+
+def scan_paths(paths: tuple[str, ...], root: Path) -> tuple[str, ...]:
+    """Paths as recorded: relative to the project root, POSIX, so the record is portable."""
+    return tuple(relative(Path(p), root) for p in paths)
+
+
+def write_review(
+    paths: tuple[str, ...],
+    config: Config,
+    output: Path,
+    *,
+    fmt: str,
+    reviewer: str | None,
+    options: dict[str, Any],
+    environ: Mapping[str, str],
+    sign_key: Path | None = None,
+) -> ReviewModel:
+    """Scan ``paths`` and write the review document (and its signature) to ``output``."""
+    from scanner.reporters.review_format import render
+
+    date = review_date(dict(environ))
+    root = config.root.resolve()
+    result = scan(paths, config)
+    recorded = scan_paths(paths, root)
+    own = relative(output, root)
+    git = gitinfo.facts(root, recorded, exclude=(own, own + signing.SUFFIX))
+    fingerprint = signing.key_fingerprint(sign_key) if sign_key is not None else ""
+    if sign_key is not None and not fingerprint:
+        raise signing.SigningError(f"--sign-key: {sign_key} is not a readable SSH key")
+    model = build(
+        result,
+        config,
+        git,
+        reviewer=reviewer or gitinfo.reviewer(root),
+        date=date,
+        paths=recorded,
+        options=options,
+        signing_key=fingerprint,
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # a signature of the previous document would no longer verify: never leave one behind
+    signing.signature_path(output).unlink(missing_ok=True)
+    output.write_text(render(model, fmt), encoding="utf-8")
+    if sign_key is not None:
+        signing.sign(output, sign_key)
+    return model
+
+
+@dataclass(frozen=True)
+class Drift:
+    """What changed between a review and the tree it is verified against.
+
+    Files, findings and the verdict decide whether the review still holds. A different
+    configuration is only noted: settings that matter show up as changed findings or verdict,
+    and some settings (worker counts, caches) legitimately differ between machines.
+    """
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    new: tuple[Finding, ...] = ()
+    resolved: tuple[Mapping[str, Any], ...] = ()
+    altered: tuple[tuple[Mapping[str, Any], Finding], ...] = ()
+    verdict: tuple[str, str] = ("", "")  # (recorded, now)
+    config_changed: bool = False
+    digests: tuple[tuple[str, str, str], ...] = ()  # (name, recorded, now)
+
+    @property
+    def clean(self) -> bool:
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.new
+            or self.resolved
+            or self.altered
+            or self.verdict[0] != self.verdict[1]
+        )
+
+    def lines(self) -> list[str]:
+        """One line per difference, in a stable order."""
+        out = [f"  added: {p}" for p in self.added]
+        out += [f"  removed: {p}" for p in self.removed]
+        out += [f"  changed: {p}" for p in self.changed]
+        out += [f"  new finding: {_finding_line(f)}" for f in self.new]
+        out += [f"  resolved finding: {_record_line(r)}" for r in self.resolved]
+        out += [
+            f"  changed finding: {_finding_line(f)} (was {_state(r)}, now "
+            f"{_state(finding_record(f))})"
+            for r, f in self.altered
+        ]
+        if self.verdict[0] != self.verdict[1]:
+            out.append(f"  verdict: {self.verdict[0]} -> {self.verdict[1]}")
+        for name, before, now in self.digests:
+            change = f"{now} (unchanged)" if before == now else f"{before} -> {now}"
+            out.append(f"  {name} digest: {change}")
+        return out
+
+    def notes(self) -> list[str]:
+        """Differences that do not by themselves make the review untrue."""
+        if not self.config_changed:
+            return []
+        return [
+            "note: the configuration in effect differs from the review's "
+            "(its section 3 lists the settings it used)"
+        ]
+
+
+def _state(record: Mapping[str, Any]) -> str:
+    return f"{record['severity']}{', suppressed' if record['suppressed'] else ''}"
+
+
+def _finding_line(finding: Finding) -> str:
+    loc = finding.location
+    return f"{loc.path}:{loc.line}: {finding.rule} {finding.severity.label} {finding.message}"
+
+
+def _record_line(record: Mapping[str, Any]) -> str:
+    return f"{record['path']}:{record['line']}: {record['rule']} {record['severity']}"
+
+
+def _file_changes(
+    before: Mapping[str, str], after: Mapping[str, str]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    added = tuple(sorted(set(after) - set(before)))
+    removed = tuple(sorted(set(before) - set(after)))
+    changed = tuple(sorted(p for p in set(before) & set(after) if before[p] != after[p]))
+    return added, removed, changed
+
+
+def _changed_findings(
+    before: Mapping[str, Mapping[str, Any]], now: Mapping[str, Finding]
+) -> tuple[tuple[Mapping[str, Any], Finding], ...]:
+    """Findings present in both whose rule, severity or suppression state differs."""
+    out = []
+    for fp in sorted(set(before) & set(now)):
+        old, new = before[fp], now[fp]
+        if old["rule"] != new.rule or _state(old) != _state(finding_record(new)):
+            out.append((old, new))
+    return tuple(out)
+
+
+def _record_key(record: Mapping[str, Any]) -> tuple[str, int, str, str]:
+    return (record["path"], record["line"], record["rule"], record["fingerprint"])
+
+
+def compare(record: Mapping[str, Any], result: ScanResult, settings_digest: str) -> Drift:
+    """The drift between a review's record and a fresh scan."""
+    files = {f.path: f.sha256 for f in scanned_files(result.files)}
+    added, removed, changed = _file_changes(record.get("files", {}), files)
+    before = {r["fingerprint"]: r for r in record.get("findings", [])}
+    now = {f.fingerprint: f for f in result.findings}
+    new = sorted((f for fp, f in now.items() if fp not in before), key=lambda f: f.sort_key)
+    return Drift(
+        added=added,
+        removed=removed,
+        changed=changed,
+        new=tuple(new),
+        resolved=tuple(sorted((r for fp, r in before.items() if fp not in now), key=_record_key)),
+        altered=_changed_findings(before, now),
+        verdict=(str(record.get("verdict")), verdict_of(result)),
+        config_changed=record.get("config_digest") != settings_digest,
+        digests=(
+            ("scope", str(record.get("scope_digest")), scope_digest(files)),
+            (
+                "result",
+                str(record.get("result_digest")),
+                result_digest(map(finding_record, now.values())),
+            ),
+        ),
+    )
+
+
+FINDING_KEYS = {
+    "fingerprint": str,
+    "rule": str,
+    "severity": str,
+    "suppressed": bool,
+    "path": str,
+    "line": int,
+}
+
+
+def _well_formed(record: Mapping[str, Any]) -> bool:
+    """The parts of the record verify reads, with the types it reads them as."""
+    files, findings, paths = record.get("files"), record.get("findings"), record.get("paths")
+    if not isinstance(files, dict) or not isinstance(findings, list):
+        return False
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        return False
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return False
+    return all(
+        isinstance(f, dict) and all(isinstance(f.get(k), t) for k, t in FINDING_KEYS.items())
+        for f in findings
+    )
+
+
+def read_document(document: Path) -> tuple[str, dict[str, Any]]:
+    """The document's text and record; DocumentError when it is no intact dsql-scan review."""
+    try:
+        text = document.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise DocumentError(f"cannot read {document}: {reason}") from None
+    try:
+        record = reviewdoc.read(text)
+    except reviewdoc.NotAReview as exc:
+        raise DocumentError(f"{document} is not a dsql-scan review: {exc}") from None
+    if not _well_formed(record):
+        raise DocumentError(f"{document}: the review record lacks its files or findings")
+    if not reviewdoc.intact(text, record):
+        raise DocumentError(
+            f"{document} was edited after it was generated: its content digest "
+            f"{record.get('document_digest') or '(missing)'} no longer matches"
+        )
+    return text, record
+
+
+def verify_review(
+    document: Path,
+    paths: tuple[str, ...],
+    config: Config,
+    *,
+    allowed_signers: Path | None = None,
+) -> tuple[dict[str, Any], Drift, str]:
+    """Check the document, rescan, and return (record, drift, signature confirmation)."""
+    _, record = read_document(document)
+    confirmation = ""
+    if allowed_signers is not None:
+        identity = _identity(record)
+        try:
+            confirmation = signing.verify(document, allowed_signers, identity)
+        except signing.SigningError as exc:
+            raise DocumentError(str(exc)) from None
+    options = record.get("options") or {}
+    if not isinstance(options, dict) or not all(k in OPTION_KEYS for k in options):
+        raise DocumentError(f"{document}: unreadable options in the review record")
+    root = config.root.resolve()
+    config = apply_options(config, options)
+    recorded = tuple(str(root / p) for p in record.get("paths", []))
+    result = scan(paths or recorded, config)
+    drift = compare(record, result, config_digest(config_rows(config)))
+    return record, drift, confirmation
+
+
+def _identity(record: Mapping[str, Any]) -> str:
+    reviewer = record.get("reviewer")
+    if not isinstance(reviewer, str) or not reviewer:
+        raise DocumentError("the review records no reviewer to check the signature against")
+    return signer_identity(reviewer)
