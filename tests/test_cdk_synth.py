@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, run_cli
+from tests.conftest import EXAMPLES, run_cli
 
 
 def _unavailable() -> str:
@@ -38,45 +38,46 @@ CONSTRUCT_RULES = ("RDS001", "RDS002", "RDS004")
 VARIANTS = ("legacy", "migrated")
 
 
-def sources(variant: str) -> list[str]:
-    return sorted(str(p.relative_to(ROOT)) for p in (EXAMPLES / variant / "cdk").glob("*.py"))
-
-
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory) -> dict[str, Path]:
+    """Each example app copied to a project of its own and synthesized into its cdk.out."""
     out = {}
     for variant in VARIANTS:
-        target = tmp_path_factory.mktemp(variant) / "cdk.out"
+        project = tmp_path_factory.mktemp(variant)
+        for source in (EXAMPLES / variant / "cdk").iterdir():
+            if source.is_file():
+                shutil.copy2(source, project / source.name)
         env = {
             **os.environ,
-            "CDK_OUTDIR": str(target),
+            "CDK_OUTDIR": str(project / "cdk.out"),
             "CDK_CONTEXT_JSON": json.dumps(CLI_CONTEXT),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         proc = subprocess.run(
             [sys.executable, "app.py"],
-            cwd=EXAMPLES / variant / "cdk",
+            cwd=project,
             env=env,
             capture_output=True,
             text=True,
             timeout=900,
         )
         assert proc.returncode == 0, proc.stderr[-4000:]
-        assert list(target.glob("*.template.json")), "synth wrote no template"
-        out[variant] = target
+        assert list((project / "cdk.out").glob("*.template.json")), "synth wrote no template"
+        out[variant] = project
     return out
 
 
-def scan(variant: str, cdk_out: Path) -> tuple[int, list[dict]]:
-    run = run_cli("scan", *sources(variant), str(cdk_out), "--format", "json", cwd=ROOT)
+def scan(project: Path) -> tuple[int, list[dict]]:
+    """Source and fresh cdk.out together, as the project they form."""
+    run = run_cli("scan", ".", "--format", "json", cwd=project)
     assert run.code in (0, 1), run.stderr
     return run.code, run.json()["findings"]
 
 
 def test_every_legacy_rds_construct_is_found_in_source_and_template_and_linked(synthesized):
-    code, findings = scan("legacy", synthesized["legacy"])
+    code, findings = scan(synthesized["legacy"])
     assert code == 1
-    stack = "examples/legacy/cdk/ledger_stack.py"
+    stack = "ledger_stack.py"
     in_source = {
         (f["rule"], f["line"])
         for f in findings
@@ -94,7 +95,7 @@ def test_every_legacy_rds_construct_is_found_in_source_and_template_and_linked(s
 
 
 def test_migrated_app_is_clean_in_source_and_template(synthesized):
-    code, findings = scan("migrated", synthesized["migrated"])
+    code, findings = scan(synthesized["migrated"])
     assert (code, findings) == (0, [])
 
 
@@ -113,7 +114,7 @@ def resources(cdk_out: Path) -> dict[str, dict[str, tuple[str, str]]]:
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_shipped_cdk_out_matches_a_fresh_synth(synthesized, variant):
     shipped = EXAMPLES / variant / "cdk" / "cdk.out"
-    assert resources(shipped) == resources(synthesized[variant]), (
+    assert resources(shipped) == resources(synthesized[variant] / "cdk.out"), (
         f"{shipped} is stale: run `make synth-examples`"
     )
     assert (shipped / "manifest.json").is_file()
