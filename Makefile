@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,sql]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -17,7 +17,7 @@ install: $(STAMP)
 # The CDK extra is only for the tests (real synth); `make demo` scans the shipped cdk.out.
 CDK_STAMP := $(VENV)/.installed-cdk
 $(CDK_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[test,cdk]'
+	$(BIN)/python -m pip install -q -e '.[test,sql,cdk]'
 	touch $(CDK_STAMP)
 
 .PHONY: synth-examples

@@ -30,7 +30,8 @@ class Example:
 
     ``fires`` is how many findings of the rule the example must produce (0 for a "must not
     fire" example); ``lines`` optionally pins the 1-based lines they must be on. ``filename``
-    lets an example be a CDK app (``app.py``), an application module, or a template.
+    lets an example be a CDK app (``app.py``), an application module, a template, or SQL
+    (``migration.sql``).
     """
 
     code: str
@@ -48,9 +49,12 @@ class Example:
     def file_name(self) -> str:
         if self.filename:
             return self.filename
-        return {"cfn": "template.yaml", "cdk": "app.py", "app": "service.py"}.get(
-            self.kind, "template.yaml"
-        )
+        return {
+            "cfn": "template.yaml",
+            "cdk": "app.py",
+            "app": "service.py",
+            "sql": "migration.sql",
+        }.get(self.kind, "template.yaml")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ RULES = (
         name="parse-error",
         title="File cannot be parsed",
         severity=Severity.ERROR,
-        kinds=("cfn", "cdk", "app"),
+        kinds=("cfn", "cdk", "app", "sql"),
         requirements=("SC-004",),
         rationale="""A file that cannot be read is a file whose Aurora RDS references nobody has
             checked. The review cannot claim "no RDS reference remains" over it, so the scan
@@ -62,7 +62,7 @@ RULES = (
         name="unused-suppression",
         title="Suppression matches nothing",
         severity=Severity.WARNING,
-        kinds=("cfn", "cdk", "app"),
+        kinds=("cfn", "cdk", "app", "sql"),
         requirements=("SC-004",),
         rationale="""A suppression that suppresses nothing is stale: the problem was fixed or
             moved. Left in place it would silently hide the next, unrelated finding.""",
@@ -124,7 +124,7 @@ RULES = (
         name="suppression-without-reason",
         title="Suppression has no reason",
         severity=Severity.WARNING,
-        kinds=("cfn", "cdk", "app"),
+        kinds=("cfn", "cdk", "app", "sql"),
         requirements=("SC-004",),
         rationale="""The migration review lists every suppression with its reason; a reviewer
             cannot sign off an exception nobody explained.""",

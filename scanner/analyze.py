@@ -8,14 +8,19 @@ bad file never stops the scan of the others.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.config import Config
 from scanner.discover import Candidate
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.model import FileAnalysis, Hit, Location, RawFinding, Suppression
+
+if TYPE_CHECKING:
+    from scanner.inputs.sql import Report
 
 TEMPLATE_MARKERS = (b"AWSTemplateFormatVersion", b"AWS::")
 
@@ -63,9 +68,11 @@ def run_file_rules(facts: FileFacts, config: Config) -> list[RawFinding]:
     return list(out.values())
 
 
-def _with_context(raw: list[RawFinding], text: str) -> tuple[RawFinding, ...]:
+def _with_context(
+    raw: list[RawFinding], text: str, lines: list[str] | None = None
+) -> tuple[RawFinding, ...]:
     """Attach each finding's source line, so reporters need not re-read files."""
-    lines = text.splitlines()
+    lines = text.splitlines() if lines is None else lines
     return tuple(
         replace(r, context=lines[r.location.line - 1] if 0 < r.location.line <= len(lines) else "")
         for r in raw
@@ -132,8 +139,51 @@ def preload(kinds: set[str]) -> None:
         import libcst.metadata  # noqa: F401
 
 
-def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
-    """Everything one file contributes to the scan."""
+def _sql(
+    candidate: Candidate,
+    text: str,
+    digest: str,
+    config: Config,
+    reports: Mapping[str, Report] | None,
+) -> FileAnalysis:
+    """A ``.sql`` file: dsql-lint's report (from the scan's batch, else linted now) as facts.
+
+    The result also depends on which dsql-lint ran: a result cache must key on its version.
+    """
+    from scanner.inputs import sql
+
+    report = (reports or {}).get(digest)
+    if report is None:
+        try:
+            (report,) = sql.lint([text])
+        except sql.LinterMissing as missing:
+            notice = sql.missing_notice(missing.reason)
+            return FileAnalysis(
+                candidate.rel, "skipped", note=missing.reason, sha256=digest, notices=(notice,)
+            )
+    failure = sql.failure(report)
+    if failure is not None:
+        return _failure(candidate, failure, digest)
+    facts, suppressions = sql.extract(text, candidate.rel, report)
+    raw = _with_context(run_file_rules(facts, config), text, sql.context_lines(text))
+    return FileAnalysis(
+        path=candidate.rel,
+        kind=candidate.kind,
+        facts=facts,
+        raw=raw,
+        suppressions=suppressions,
+        sha256=digest,
+    )
+
+
+def analyze(
+    candidate: Candidate, config: Config, sql_reports: Mapping[str, Report] | None = None
+) -> FileAnalysis:
+    """Everything one file contributes to the scan.
+
+    ``sql_reports`` are dsql-lint reports of the scan's ``.sql`` files by content digest,
+    linted in one batch by the runner; a file missing from it is linted on its own.
+    """
     try:
         text, digest = read_text(candidate.path, config.max_file_size)
     except ParseFailure as failure:
@@ -145,6 +195,8 @@ def analyze(candidate: Candidate, config: Config) -> FileAnalysis:
         return _failure(candidate, failure, digest)
     if candidate.kind == "python":
         return _python(candidate, text, digest, config)
+    if candidate.kind == "sql":
+        return _sql(candidate, text, digest, config, sql_reports)
     if candidate.kind != "template":
         return FileAnalysis(
             candidate.rel, "skipped", note="no input for this kind yet", sha256=digest

@@ -51,6 +51,19 @@ def tool_digest() -> str:
     return digest.hexdigest()
 
 
+@cache
+def _linter_identity() -> str:
+    """Which dsql-lint judges ``.sql`` files (path, size, time), or that none is installed."""
+    from scanner.inputs.sql import LinterMissing, find_linter
+
+    try:
+        path = Path(find_linter())
+        stat = path.stat()
+    except (LinterMissing, OSError) as missing:
+        return f"missing:{missing}"
+    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
 class ResultCache:
     """Get and put FileAnalysis objects by (tool, settings, candidate, content) key."""
 
@@ -64,6 +77,7 @@ class ResultCache:
         material = "|".join(
             (
                 self.prefix,
+                _linter_identity() if candidate.kind == "sql" else "",
                 candidate.rel,
                 candidate.kind,
                 str(candidate.explicit),

@@ -181,10 +181,12 @@ def rules_command(rule_id: str | None) -> None:
     from scanner.rules.docs import describe
 
     if rule_id is None:
+        width = max(34, *(len(rule.name) for rule in ALL_RULES))
         for rule in ALL_RULES:
             kinds = ",".join(rule.kinds)
             click.echo(
-                f"{rule.id:<8} {rule.severity.label:<8} {rule.name:<34} {kinds:<16} {rule.title}"
+                f"{rule.id:<8} {rule.severity.label:<8} {rule.name:<{width}} {kinds:<16} "
+                f"{rule.title}"
             )
         return
     rule = BY_ID.get(rule_id.strip().upper())

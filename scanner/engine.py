@@ -26,7 +26,16 @@ from scanner.discover import Candidate, cdk_app, discover, relative
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.mask import mask, masked
-from scanner.model import FileAnalysis, Finding, Hit, Location, RawFinding, ScanResult, Suppression
+from scanner.model import (
+    FileAnalysis,
+    Finding,
+    Hit,
+    Location,
+    Notice,
+    RawFinding,
+    ScanResult,
+    Suppression,
+)
 from scanner.project import Project, build
 from scanner.rules import ALL_RULES, BY_ID, selected
 from scanner.runner import analyze_all
@@ -86,6 +95,17 @@ def findings_of(analyses: Iterable[FileAnalysis], config: Config) -> list[Findin
         pairs = [(o.finding, o.suppression) for o in outcomes] + [(p, None) for p in problems]
         out.extend(_finding(raw, config, sup) for raw, sup in pairs if raw.rule in enabled)
     return _disambiguate(out)
+
+
+def notices_of(analyses: Iterable[FileAnalysis]) -> tuple[Notice, ...]:
+    """One notice per kind for the whole scan, counting the files it concerns."""
+    merged: dict[str, Notice] = {}
+    for analysis in analyses:
+        for notice in analysis.notices:
+            seen = merged.get(notice.id)
+            files = seen.files + 1 if seen else 1
+            merged[notice.id] = replace(seen or notice, files=files)
+    return tuple(merged[key] for key in sorted(merged))
 
 
 def root_location(config: Config) -> Location:
@@ -234,4 +254,5 @@ def scan(
         fail_on=config.fail_on,
         rules_run=tuple(sorted(enabled)),
         skipped=skipped,
+        notices=notices_of(analyses),
     )

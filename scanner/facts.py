@@ -176,10 +176,56 @@ class HostLiteral:
 
 
 @dataclass(frozen=True)
+class SqlSegment:
+    """Where a run of a snippet's text sits in the file.
+
+    ``SqlSnippet.text[offset:]`` starts at (``line``, ``column``) and copies the source character
+    for character (a newline in the text is a newline in the file) up to the next segment. A
+    plain or triple-quoted literal is one segment; concatenated literals, f-string parts and the
+    text after an escape sequence each start a new one.
+    """
+
+    offset: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class SqlSnippet:
+    """SQL text found in a file (a string literal passed to ``execute(...)``), to be linted.
+
+    ``text`` is the SQL as the program sends it; ``location`` is the literal expression;
+    ``segments`` map text offsets back to the file (empty: the text starts at ``location``'s
+    line and column and copies the source). ``interpolated`` marks text with stand-ins for
+    f-string replacement fields: a parse error there may be the stand-in's, not the SQL's.
+    """
+
+    text: str
+    location: Location
+    segments: tuple[SqlSegment, ...] = ()
+    interpolated: bool = False
+
+
+@dataclass(frozen=True)
+class SqlDiagnostic:
+    """One dsql-lint diagnostic, located in the scanned file.
+
+    ``rule`` is dsql-lint's own rule name (``serial_type``); ``status`` its fix status
+    (``fixed``, ``fixed_with_warning``, ``unfixable``), from which dsql-lint derives its level.
+    """
+
+    rule: str
+    message: str
+    location: Location
+    suggestion: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything one file declares. Inputs fill what their syntax can express."""
 
-    kind: str  # Kind value: "cfn", "cdk" or "app"
+    kind: str  # Kind value: "cfn", "cdk", "app" or "sql"
     path: str
     resources: tuple[Resource, ...] = ()
     engines: tuple[EngineSetting, ...] = ()
@@ -191,6 +237,8 @@ class FileFacts:
     api_calls: tuple[ApiCall, ...] = ()
     hosts: tuple[HostLiteral, ...] = ()
     construct_ids: tuple[tuple[str, int], ...] = ()  # (construct id literal, line) in CDK source
+    sql: tuple[SqlSnippet, ...] = ()  # SQL to lint (literals passed to execute-style calls)
+    sql_diagnostics: tuple[SqlDiagnostic, ...] = ()  # what dsql-lint reported, located
     clusters: tuple[DsqlCluster, ...] = ()
     compute: tuple[Compute, ...] = ()
     roles: tuple[IamRole, ...] = ()

@@ -41,6 +41,7 @@ class Kind(enum.StrEnum):
     CDK = "cdk"
     APP = "app"
     PROJECT = "project"
+    SQL = "sql"
 
 
 @dataclass(frozen=True, order=True)
@@ -106,6 +107,22 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the scan could not do, said once per scan: never a finding, never an exit code.
+
+    A missing optional tool (dsql-lint) is a fact about the machine, not about the code: it has
+    no place in fingerprints, baselines or suppressions, and it must not fail a CI gate that the
+    user did not ask to depend on it. ``hint`` says how to fix it; ``files`` counts the inputs
+    it concerns.
+    """
+
+    id: str
+    message: str
+    hint: str = ""
+    files: int = 1
+
+
+@dataclass(frozen=True)
 class FileAnalysis:
     """Everything learned from one file, independent of configuration that only filters.
 
@@ -120,6 +137,7 @@ class FileAnalysis:
     suppressions: tuple[Suppression, ...] = ()
     note: str = ""  # why a file was skipped (shown with --verbose)
     sha256: str = ""
+    notices: tuple[Notice, ...] = ()  # what this file could not have checked (merged per scan)
 
 
 @dataclass(frozen=True)
@@ -170,6 +188,7 @@ class ScanResult:
     baseline_file: str = ""  # the --baseline file applied, if any
     baseline_unmatched: tuple[BaselineEntry, ...] = ()  # entries that hide nothing any more
     diff_base: str = ""  # the git ref findings were restricted to (--diff-base)
+    notices: tuple[Notice, ...] = ()
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from scanner.analyze import analyze, preload
 from scanner.cache import ResultCache, read_for_key
@@ -25,16 +26,31 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-def _analyze_batch(batch: list[tuple[Candidate, Config]]) -> list[FileAnalysis]:
-    return [analyze(candidate, config) for candidate, config in batch]
+Reports = dict[str, Any]
 
 
-def _in_workers(candidates: list[Candidate], config: Config, jobs: int) -> list[FileAnalysis]:
+def _analyze_batch(batch: list[tuple[Candidate, Config, Reports]]) -> list[FileAnalysis]:
+    return [analyze(candidate, config, reports) for candidate, config, reports in batch]
+
+
+def _sql_reports(candidates: list[Candidate], config: Config) -> Reports:
+    """dsql-lint reports for every pending ``.sql`` file, from one linter process."""
+    if not any(c.kind == "sql" for c in candidates):
+        return {}
+    from scanner.inputs.sql import lint_candidates
+
+    return lint_candidates(candidates, config.max_file_size)
+
+
+def _in_workers(
+    candidates: list[Candidate], config: Config, jobs: int, reports: Reports
+) -> list[FileAnalysis]:
     """Fork workers after importing the parsers once, so each worker inherits them."""
     preload({c.kind for c in candidates})
     size = max(1, len(candidates) // (jobs * 4))
     batches = [
-        [(c, config) for c in candidates[i : i + size]] for i in range(0, len(candidates), size)
+        [(c, config, reports) for c in candidates[i : i + size]]
+        for i in range(0, len(candidates), size)
     ]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
@@ -61,10 +77,11 @@ def analyze_all(
         if results[index] is None:
             todo.append(index)
     pending = [candidates[i] for i in todo]
+    reports = _sql_reports(pending, config)
     if jobs > 1 and len(pending) >= PARALLEL_MIN_FILES:
-        fresh = _in_workers(pending, config, jobs)
+        fresh = _in_workers(pending, config, jobs, reports)
     else:
-        fresh = [analyze(candidate, config) for candidate in pending]
+        fresh = [analyze(candidate, config, reports) for candidate in pending]
     for index, analysis in zip(todo, fresh, strict=True):
         results[index] = analysis
         if cache is not None and index in keys:

@@ -10,7 +10,7 @@ import pytest
 
 from scanner.config import load
 from scanner.engine import scan
-from scanner.rules import ALL_RULES
+from scanner.rules import ALL_RULES, sql
 from tests.conftest import scan_tree, write
 
 CASES = [
@@ -23,7 +23,9 @@ CASES = [
 def test_every_rule_documents_both_outcomes():
     for rule in ALL_RULES:
         outcomes = {example.fires > 0 for example in rule.examples}
-        assert outcomes == {True, False}, f"{rule.id} needs a firing and a non-firing example"
+        # The catch-all fires only for rules newer than the installed dsql-lint (test_sql.py).
+        expected = {False} if rule.id == sql.CATCH_ALL else {True, False}
+        assert outcomes == expected, f"{rule.id} needs a firing and a non-firing example"
 
 
 @pytest.mark.parametrize(("rule", "example"), CASES)

@@ -82,3 +82,19 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
         timeout=120,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    # Without the `sql` extra (and with no dsql-lint on PATH), SQL is noted once, never failed.
+    (work / "V1__init.sql").write_text("CREATE TABLE t (id SERIAL PRIMARY KEY);\n")
+    sql = subprocess.run(
+        [str(env_dir / "bin" / "dsql-scan"), "scan", "V1__init.sql", "--format", "json"],
+        cwd=work,
+        env={"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert sql.returncode == 0, sql.stderr
+    (notice,) = json.loads(sql.stdout)["summary"]["notices"]
+    assert (
+        notice["id"] == "sql-linter-missing" and "dsql-lint is not installed" in notice["message"]
+    )

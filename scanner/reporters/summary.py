@@ -20,6 +20,10 @@ def summarize(result: ScanResult) -> dict[str, Any]:
         "by_rule": dict(sorted(Counter(f.rule for f in active).items())),
         "failed": result.failed,
         **_gate(result),
+        "notices": [
+            {"id": n.id, "message": n.message, "hint": n.hint, "files": n.files}
+            for n in result.notices
+        ],
     }
 
 

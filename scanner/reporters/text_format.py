@@ -75,6 +75,10 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
     lines.append(f"{summary['files_scanned']} file(s) scanned{extra}.")
     if result.diff_base:
         lines.append(f"Diff mode: only findings on lines changed since {result.diff_base}.")
+    label = _paint("note", COLORS[Severity.NOTE], color)
+    for notice in result.notices:
+        lines.append(f"{label}: {notice.message} ({notice.files} file(s))")
+        lines.extend([f"      = {notice.hint}"] if notice.hint else [])
     return lines
 
 
