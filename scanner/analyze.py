@@ -109,7 +109,19 @@ def _python(candidate: Candidate, text: str, digest: str, config: Config) -> Fil
         facts, suppressions = python.extract(python.parse(text), candidate.rel, text)
     except ParseFailure as failure:
         return _failure(candidate, failure, digest)
-    return _analysis(candidate, facts, suppressions, text, digest, config)
+    if not facts.sql:
+        return _analysis(candidate, facts, suppressions, text, digest, config)
+    from scanner.inputs import sql
+
+    embedded = sql.lint_embedded(facts)  # the SQL literals of execute-style calls
+    linted = not embedded.notices
+    suppressions = sql.checkable(suppressions + embedded.suppressions, linted)
+    analysis = _analysis(candidate, embedded.facts, suppressions, text, digest, config)
+    return replace(
+        analysis,
+        raw=analysis.raw + _with_context(list(embedded.raw), text),
+        notices=embedded.notices,
+    )
 
 
 def _analysis(

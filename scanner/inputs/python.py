@@ -117,6 +117,7 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     from scanner.inputs.python_cdk import TargetCollector
     from scanner.inputs.python_facts import FactCollector
     from scanner.inputs.python_locations import Locator
+    from scanner.inputs.python_sql import snippets_in
     from scanner.inputs.python_values import BindingCollector, Bindings, Evaluator
 
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -160,5 +161,6 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         token_calls=tuple(application.token_calls),
         health_checks=application.health_checks(),
         config_types=tuple(application.config_types),
+        sql=tuple(snippets_in(module, evaluator, locator)) if kind == "app" else (),
     )
     return facts, suppressions
