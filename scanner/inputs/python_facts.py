@@ -48,7 +48,6 @@ POLICY_METHODS = frozenset(
 )
 # Attributes of a compute construct that stand for the role it runs as.
 ROLE_ATTRIBUTES = frozenset({"role", "task_role", "grant_principal"})
-STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 
 def is_engine_key(name: str) -> bool:
