@@ -14,6 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The CDK extra is only for the tests (real synth); `make demo` scans the shipped cdk.out.
+CDK_STAMP := $(VENV)/.installed-cdk
+$(CDK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,sql,cdk]'
+	touch $(CDK_STAMP)
+
+.PHONY: synth-examples
+synth-examples: $(CDK_STAMP)
+	$(BIN)/python scripts/synth_examples.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -29,17 +39,23 @@ tools:
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	    $$SUDO apt-get update -q && $$SUDO apt-get install -y -q git openssh-client; }
 
-test: install lint tools
+test: install lint tools $(CDK_STAMP)
 	$(BIN)/python -m pytest -q
 
-# The signed-off reviews go to build/: legacy must FAIL (exit 1), migrated must PASS; both verify.
+# The signed-off reviews go to build/: legacy must FAIL (exit 1), migrated must PASS; all verify.
+# The migrated example holds two flavours of one service, each a system of its own (one DSQL
+# cluster each): CloudFormation, and the CDK app with its application code.
+MIGRATED_CDK := examples/migrated/cdk examples/migrated/app
 demo: install
 	-$(BIN)/dsql-scan scan examples/legacy
-	$(BIN)/dsql-scan scan examples/migrated
+	$(BIN)/dsql-scan scan examples/migrated/cloudformation
+	$(BIN)/dsql-scan scan $(MIGRATED_CDK)
 	$(BIN)/dsql-scan review examples/legacy -o build/review-legacy.md; test $$? -eq 1
-	$(BIN)/dsql-scan review examples/migrated -o build/review-migrated.html
+	$(BIN)/dsql-scan review examples/migrated/cloudformation -o build/review-migrated.html
+	$(BIN)/dsql-scan review $(MIGRATED_CDK) -o build/review-migrated-cdk.md
 	$(BIN)/dsql-scan verify build/review-legacy.md
 	$(BIN)/dsql-scan verify build/review-migrated.html
+	$(BIN)/dsql-scan verify build/review-migrated-cdk.md
 
 readme: install
 	$(BIN)/python scripts/readme_rules.py --write

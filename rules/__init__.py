@@ -8,7 +8,7 @@ from scanner.rules import dsql, rds, scan, sql
 from scanner.rules.base import Example, Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
-    sorted((*rds.RULES, *dsql.RULES, *scan.RULES, *sql.RULES), key=lambda r: r.id)
+    sorted((*rds.RULES, *dsql.RULES, *dsql.APP_RULES, *scan.RULES, *sql.RULES), key=lambda r: r.id)
 )
 BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULESET_VERSION = "1"

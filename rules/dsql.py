@@ -985,7 +985,22 @@ RULES = (
 
 # Application-code rules: their checks read facts only the Python input produces (health checks,
 # connections, token calls, configuration types), so their documented examples, which are also
-# their tests, are Python files. They join RULES once that input exists.
+# their tests, are Python files.
+CONNECTION_CODE = """
+import os
+
+import boto3
+import psycopg
+
+
+def connect():
+    host = os.environ["DSQL_ENDPOINT"]
+    token = boto3.client("dsql").{method}(host, "us-east-1")
+    return psycopg.connect(
+        host=host, user="{user}", password=token, dbname="postgres", sslmode="require"
+    )
+"""
+
 APP_RULES = (
     rule(
         id="DSQL011",
@@ -999,6 +1014,45 @@ APP_RULES = (
             in scope.""",
         remediation="""Add a function that connects with an IAM token, runs SELECT 1, logs
             success, and logs the exception in an except block.""",
+        examples=(
+            Example(
+                """
+                import boto3
+                import psycopg
+
+
+                def handler(event, context):
+                    token = boto3.client("dsql").generate_db_connect_auth_token(event["host"], "us-east-1")
+                    with psycopg.connect(host=event["host"], user="app", password=token) as connection:
+                        return connection.execute("SELECT id FROM accounts").fetchall()
+                """,
+                fires=1,
+                kind="app",
+                lines=(5,),
+            ),
+            Example(
+                CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="app")
+                + """
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def health_check() -> bool:
+    try:
+        with connect() as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error:
+        logger.exception("DSQL health check failed")
+        return False
+    logger.info("DSQL health check succeeded")
+    return True
+""",
+                fires=0,
+                kind="app",
+            ),
+        ),
         project_check=check_health_check,
     ),
     rule(
@@ -1013,6 +1067,53 @@ APP_RULES = (
             required-env name read ad hoc from os.environ, drifts from the infrastructure.""",
         remediation="""Declare the DSQL endpoint, cluster ARN and database name in the
             configuration type and read the environment there.""",
+        examples=(
+            Example(
+                """
+                from dataclasses import dataclass
+
+
+                @dataclass(frozen=True)
+                class DatabaseSettings:
+                    db_user: str
+                    db_password: str
+                """,
+                fires=1,
+                kind="app",
+                lines=(5,),
+            ),
+            Example(
+                """
+                import os
+
+                ENDPOINT = os.environ["DSQL_ENDPOINT"]
+                """,
+                fires=1,
+                kind="app",
+                lines=(3,),
+                extra_files=(
+                    ("pyproject.toml", '[tool.dsql-scan.dsql]\nrequired-env = ["DSQL_ENDPOINT"]\n'),
+                ),
+            ),
+            Example(
+                """
+                import os
+                from dataclasses import dataclass, field
+
+
+                @dataclass(frozen=True)
+                class DsqlSettings:
+                    endpoint: str = field(default_factory=lambda: os.environ["DSQL_ENDPOINT"])
+                    cluster_arn: str = field(default_factory=lambda: os.environ["DSQL_CLUSTER_ARN"])
+                    database: str = field(default_factory=lambda: os.environ["DSQL_DATABASE"])
+                """,
+                fires=0,
+                kind="app",
+                extra_files=(
+                    ("pyproject.toml", '[tool.dsql-scan.dsql]\nrequired-env = ["DSQL_ENDPOINT"]\n'),
+                ),
+            ),
+        ),
         project_check=check_config_unmodelled,
     ),
     rule(
@@ -1025,6 +1126,26 @@ APP_RULES = (
         rationale="""Aurora DSQL accepts only TLS connections; sslmode disable, allow or prefer
             either fails or silently depends on the server.""",
         remediation="Use sslmode=verify-full (or require).",
+        examples=(
+            Example(
+                CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="app").replace(
+                    'sslmode="require"', 'sslmode="prefer"'
+                ),
+                fires=1,
+                kind="app",
+                lines=(11,),
+            ),
+            Example(
+                CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="app")
+                + """
+
+def local_test_database():
+    return psycopg.connect("host=localhost dbname=test sslmode=disable")
+""",
+                fires=0,
+                kind="app",
+            ),
+        ),
         check=check_tls,
     ),
     rule(
@@ -1039,6 +1160,35 @@ APP_RULES = (
             the roles of every compute resource that connects are fully in scope.""",
         remediation="""Connect as a custom role with generate_db_connect_auth_token and grant
             dsql:DbConnect, or grant DbConnectAdmin for admin connections.""",
+        examples=(
+            Example(
+                CONNECTION_CODE.format(method="generate_db_connect_admin_auth_token", user="admin"),
+                fires=1,
+                kind="app",
+                lines=(9,),
+                extra_files=(
+                    (
+                        "stack.yaml",
+                        api_stack(
+                            allow("dsql:DbConnect"), env="DSQL_ENDPOINT: !GetAtt Ledger.Endpoint"
+                        ),
+                    ),
+                ),
+            ),
+            Example(
+                CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="ledger_app"),
+                fires=0,
+                kind="app",
+                extra_files=(
+                    (
+                        "stack.yaml",
+                        api_stack(
+                            allow("dsql:DbConnect"), env="DSQL_ENDPOINT: !GetAtt Ledger.Endpoint"
+                        ),
+                    ),
+                ),
+            ),
+        ),
         project_check=check_auth_role,
     ),
 )

@@ -20,6 +20,20 @@ AURORA_ENGINES = frozenset({"aurora", "aurora-mysql", "aurora-postgresql"})
 RDS_SERVICES = frozenset({"rds", "rds-data", "rds-db"})
 RDS_GRANTS = frozenset({"grant_data_api_access", "grant_connect"})
 LEGACY_PORTS = (5432, 3306)
+DATA_API_SERVICE = "rds-data"
+DATA_API_CALLS = frozenset(
+    {
+        "execute_statement",
+        "batch_execute_statement",
+        "begin_transaction",
+        "commit_transaction",
+        "rollback_transaction",
+        "execute_sql",
+    }
+)
+CLIENT_CREATION = "client"
+AUTH_TOKEN = ("rds", "generate_db_auth_token")
+DSQL_SETTINGS = "DSQL_ENDPOINT, DSQL_CLUSTER_ARN, DSQL_DATABASE"
 
 
 def subject(location: Location) -> str:
@@ -166,7 +180,7 @@ def _sink_hit(sink: Sink, config: Config) -> Hit | None:
         return Hit(
             sink.name_location,
             f"environment variable '{sink.name}' is a legacy Aurora RDS setting; replace it "
-            "with the DSQL settings (DSQL_ENDPOINT, DSQL_CLUSTER_ARN, DSQL_DATABASE)",
+            f"with the DSQL settings ({DSQL_SETTINGS})",
         )
     return None
 
@@ -176,6 +190,47 @@ def check_references(facts: FileFacts, config: Config) -> Iterator[Hit]:
         hit = _sink_hit(sink, config)
         if hit is not None:
             yield hit
+    for read in facts.env_reads:
+        if _legacy_name(read.name, config):
+            yield Hit(
+                read.location,
+                f"code reads the legacy Aurora RDS setting '{read.name}' from the environment; "
+                f"read the DSQL settings ({DSQL_SETTINGS}) instead",
+            )
+
+
+def check_data_api(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for call in facts.api_calls:
+        if call.service != DATA_API_SERVICE:
+            continue
+        if call.method == CLIENT_CREATION:
+            yield Hit(
+                call.location,
+                "boto3 client for the RDS Data API ('rds-data'); Aurora DSQL has no Data API: "
+                "connect with a PostgreSQL driver and an IAM token from the 'dsql' client",
+            )
+        elif call.method in DATA_API_CALLS:
+            yield Hit(
+                call.location,
+                f"{call.method}() runs SQL through the RDS Data API, which Aurora DSQL does not "
+                "have; run the statement over a PostgreSQL connection to the DSQL endpoint",
+            )
+
+
+def check_auth_token(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for call in facts.api_calls:
+        if (call.service, call.method) == AUTH_TOKEN:
+            yield Hit(
+                call.location,
+                "generate_db_auth_token() creates an Aurora RDS IAM token; DSQL tokens come "
+                "from the 'dsql' client's generate_db_connect_auth_token()",
+            )
+    for host in facts.hosts:
+        yield Hit(
+            host.location,
+            f"'{host.host}' is an Aurora RDS endpoint; connect to the DSQL cluster endpoint "
+            "(<cluster id>.dsql.<region>.on.aws), read from DSQL_ENDPOINT",
+        )
 
 
 RDS_CLUSTER_TEMPLATE = """
@@ -220,6 +275,51 @@ RULES = (
                 """,
                 fires=0,
             ),
+            Example(
+                """
+                from aws_cdk import CfnResource, Stack
+                from aws_cdk import aws_rds as rds
+                import aws_cdk.aws_rds as relational
+
+
+                class LedgerStack(Stack):
+                    def __init__(self, scope, construct_id, vpc):
+                        super().__init__(scope, construct_id)
+                        rds.DatabaseCluster(
+                            self, "Ledger", engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL, vpc=vpc
+                        )
+                        relational.ServerlessCluster(
+                            self, "Reports", engine=relational.DatabaseClusterEngine.AURORA_MYSQL, vpc=vpc
+                        )
+                        CfnResource(self, "Raw", type="AWS::RDS::DBCluster")
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(9, 12, 15),
+            ),
+            Example(
+                """
+                \"\"\"Moves the ledger off rds.DatabaseCluster onto Aurora DSQL.\"\"\"
+
+                from aws_cdk import Stack
+                from aws_cdk import aws_dsql as dsql
+
+
+                class DatabaseCluster:  # a local class that only shares the CDK name
+                    def __init__(self, scope, name):
+                        self.name = name
+
+
+                class LedgerStack(Stack):
+                    def __init__(self, scope, construct_id):
+                        super().__init__(scope, construct_id)
+                        # rds.DatabaseCluster(self, "Ledger") was removed by the migration
+                        dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
+                        DatabaseCluster(self, "Labels")
+                """,
+                fires=0,
+                kind="cdk",
+            ),
         ),
         check=check_cluster,
     ),
@@ -253,6 +353,41 @@ RULES = (
                     Type: AWS::DynamoDB::Table
                 """,
                 fires=0,
+            ),
+            Example(
+                """
+                from aws_cdk import aws_ec2 as ec2
+                from aws_cdk import aws_rds as rds
+
+                writer = rds.ClusterInstance.provisioned("writer", instance_type=ec2.InstanceType("r6g.large"))
+                reader = rds.ClusterInstance.serverless_v2("reader")
+
+
+                def reporting_replica(scope, vpc):
+                    return rds.DatabaseInstance(
+                        scope, "Reporting", engine=rds.DatabaseInstanceEngine.POSTGRES, vpc=vpc
+                    )
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(4, 5, 9),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_ec2 as ec2
+
+
+                def bastion(scope, vpc):
+                    return ec2.Instance(
+                        scope,
+                        "Bastion",
+                        vpc=vpc,
+                        instance_type=ec2.InstanceType("t3.micro"),
+                        machine_image=ec2.MachineImage.latest_amazon_linux2023(),
+                    )
+                """,
+                fires=0,
+                kind="cdk",
             ),
         ),
         check=check_instance,
@@ -291,6 +426,53 @@ RULES = (
                 """,
                 fires=0,
             ),
+            Example(
+                """
+                from aws_cdk import aws_rds as rds
+
+                ENGINE = rds.DatabaseClusterEngine.aurora_postgres(version=rds.AuroraPostgresEngineVersion.VER_16_4)
+
+
+                def legacy_cluster(scope):
+                    return rds.CfnDBCluster(scope, "Legacy", engine="aurora-mysql")
+                """,
+                fires=2,
+                kind="cdk",
+                lines=(3, 7),
+            ),
+            Example(
+                """
+                \"\"\"The reporting replica runs plain PostgreSQL, not aurora-postgresql.\"\"\"
+
+                from aws_cdk import aws_rds as rds
+
+                ENGINE = rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_16)
+                """,
+                fires=0,
+                kind="cdk",
+            ),
+            Example(
+                """
+                import psycopg
+
+                DATABASE = {
+                    "engine": "aurora-postgresql",
+                    "host": "localhost",
+                }
+                DB_ENGINE = "Aurora-MySQL"
+                """,
+                fires=2,
+                kind="app",
+                lines=(4, 7),
+            ),
+            Example(
+                """
+                DATABASE = {"engine": "postgresql", "host": "abc.dsql.us-east-1.on.aws"}
+                NOTE = "migrated off aurora-postgresql in 2025"
+                """,
+                fires=0,
+                kind="app",
+            ),
         ),
         check=check_engine,
     ),
@@ -326,6 +508,23 @@ RULES = (
             ),
             Example(
                 """
+                Mappings:
+                  RotationSARMapping:
+                    aws:
+                      applicationId: arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser
+                Resources:
+                  Rotator:
+                    Type: AWS::Serverless::Application
+                    Properties:
+                      Location:
+                        ApplicationId: !FindInMap [RotationSARMapping, !Ref AWS::Partition, applicationId]
+                        SemanticVersion: 1.1.367
+                """,
+                fires=1,
+                lines=(7,),
+            ),
+            Example(
+                """
                 Resources:
                   Cluster:
                     Type: AWS::RDS::DBCluster
@@ -335,6 +534,34 @@ RULES = (
                       Location: ./nested/api.yaml
                 """,
                 fires=0,
+            ),
+            Example(
+                """
+                from aws_cdk import aws_rds as rds
+                from aws_cdk.aws_rds import DatabaseProxy as Proxy
+
+
+                def database(scope, vpc, cluster: rds.DatabaseCluster):
+                    rds.SubnetGroup(scope, "Subnets", vpc=vpc, description="ledger")
+                    rds.ParameterGroup(scope, "Params", engine=cluster.engine)
+                    Proxy(scope, "Proxy", proxy_target=rds.ProxyTarget.from_cluster(cluster), vpc=vpc)
+                    cluster.add_proxy("AppProxy", vpc=vpc)
+                """,
+                fires=4,
+                kind="cdk",
+                lines=(6, 7, 8, 9),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_ec2 as ec2
+
+
+                def network(scope):
+                    vpc = ec2.Vpc(scope, "Vpc", max_azs=2)
+                    ec2.SecurityGroup(scope, "Api", vpc=vpc)
+                """,
+                fires=0,
+                kind="cdk",
             ),
         ),
         check=check_supporting,
@@ -383,6 +610,26 @@ RULES = (
             Example(
                 """
                 Resources:
+                  Attachment:
+                    Type: AWS::SecretsManager::SecretTargetAttachment
+                    Properties:
+                      SecretId: arn:aws:secretsmanager:us-east-1:111122223333:secret:db
+                      TargetId: !Ref Cluster
+                      TargetType: AWS::RDS::DBCluster
+                  Rotation:
+                    Type: AWS::SecretsManager::RotationSchedule
+                    Properties:
+                      SecretId: !Ref Attachment
+                      RotationLambdaARN: arn:aws:lambda:us-east-1:111122223333:function:rotate
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                """,
+                fires=2,
+                lines=(3, 9),
+            ),
+            Example(
+                """
+                Resources:
                   Instance:
                     Type: AWS::RDS::DBInstance
                     Properties:
@@ -405,6 +652,41 @@ RULES = (
                       RotationLambdaARN: arn:aws:lambda:us-east-1:111122223333:function:rotate
                 """,
                 fires=0,
+            ),
+            Example(
+                """
+                from aws_cdk import aws_rds as rds
+
+
+                def database(scope, vpc):
+                    cluster = rds.DatabaseCluster(
+                        scope,
+                        "Ledger",
+                        engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL,
+                        credentials=rds.Credentials.from_generated_secret("ledger_admin"),
+                        vpc=vpc,
+                    )
+                    cluster.add_rotation_single_user()
+                    rds.DatabaseSecret(scope, "AppUser", username="ledger_app", master_secret=cluster.secret)
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(9, 12, 13),
+            ),
+            Example(
+                """
+                from aws_cdk import Duration
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def partner_api_key(scope, rotator):
+                    secret = secretsmanager.Secret(scope, "PartnerApiKey")
+                    secret.add_rotation_schedule(
+                        "Rotation", rotation_lambda=rotator, automatically_after=Duration.days(30)
+                    )
+                """,
+                fires=0,
+                kind="cdk",
             ),
         ),
         check=check_credentials,
@@ -467,6 +749,43 @@ RULES = (
                 """,
                 fires=0,
             ),
+            Example(
+                """
+                from aws_cdk import aws_iam as iam
+                from aws_cdk import aws_rds as rds
+
+
+                def permissions(api, cluster: rds.DatabaseCluster):
+                    api.add_to_role_policy(
+                        iam.PolicyStatement(
+                            actions=["rds-data:ExecuteStatement", "rds-db:connect"], resources=["*"]
+                        )
+                    )
+                    cluster.grant_data_api_access(api)
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(8, 8, 11),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_dsql as dsql
+                from aws_cdk import aws_iam as iam
+
+
+                def permissions(scope, api):
+                    ledger = dsql.CfnCluster(scope, "Ledger")
+                    # "rds-data:ExecuteStatement" left with the Aurora cluster
+                    api.add_to_role_policy(
+                        iam.PolicyStatement(actions=["dsql:DbConnect"], resources=[ledger.attr_resource_arn])
+                    )
+                    api.add_to_role_policy(
+                        iam.PolicyStatement(effect=iam.Effect.DENY, actions=["rds:*"], resources=["*"])
+                    )
+                """,
+                fires=0,
+                kind="cdk",
+            ),
         ),
         check=check_iam_actions,
     ),
@@ -508,6 +827,24 @@ RULES = (
             Example(
                 """
                 Resources:
+                  Db:
+                    Type: AWS::RDS::DBCluster
+                    Properties:
+                      Engine: aurora-mysql
+                  FromApi:
+                    Type: AWS::EC2::SecurityGroupIngress
+                    Properties:
+                      GroupId: sg-0123456789abcdef0
+                      IpProtocol: tcp
+                      FromPort: !GetAtt Db.Endpoint.Port
+                      ToPort: !GetAtt Db.Endpoint.Port
+                """,
+                fires=1,
+                lines=(9,),
+            ),
+            Example(
+                """
+                Resources:
                   Web:
                     Type: AWS::EC2::SecurityGroup
                     Properties:
@@ -533,6 +870,46 @@ RULES = (
                 """,
                 fires=0,
             ),
+            Example(
+                """
+                from aws_cdk import aws_ec2 as ec2
+                from aws_cdk import aws_rds as rds
+
+
+                def network(scope, vpc, api):
+                    database = ec2.SecurityGroup(scope, "Database", vpc=vpc)
+                    database.add_ingress_rule(ec2.Peer.ipv4("10.0.0.0/16"), ec2.Port.tcp(5432))
+                    database.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp_range(3000, 4000))
+                    cluster = rds.DatabaseCluster(
+                        scope, "Ledger", engine=rds.DatabaseClusterEngine.AURORA_MYSQL, vpc=vpc
+                    )
+                    cluster.connections.allow_default_port_from(api)
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(7, 8, 12),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_ec2 as ec2
+
+
+                def network(scope, vpc):
+                    web = ec2.SecurityGroup(scope, "Web", vpc=vpc)
+                    web.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.HTTPS)
+                    endpoint_group = ec2.SecurityGroup(scope, "DsqlEndpoint", vpc=vpc)
+                    endpoint_group.add_ingress_rule(ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.POSTGRES)
+                    ec2.InterfaceVpcEndpoint(
+                        scope,
+                        "Dsql",
+                        vpc=vpc,
+                        service=ec2.InterfaceVpcEndpointService("com.amazonaws.us-east-1.dsql-fnh4"),
+                        security_groups=[endpoint_group],
+                    )
+                """,
+                fires=0,
+                kind="cdk",
+            ),
         ),
         check=check_ingress,
     ),
@@ -549,7 +926,8 @@ RULES = (
             RESOURCE_ARN, ENDPOINT, HOST; configurable with legacy-env-patterns) are reported
             unless their value is wired to the DSQL cluster.""",
         remediation="""Point the value at the DSQL cluster (GetAtt Cluster.Endpoint / Identifier /
-            ResourceArn) under a DSQL name such as DSQL_ENDPOINT, or remove it.""",
+            ResourceArn; CDK: cluster.attr_endpoint) under a DSQL name such as DSQL_ENDPOINT, or
+            remove it; application code reads the DSQL names instead of the legacy ones.""",
         examples=(
             Example(
                 """
@@ -575,6 +953,27 @@ RULES = (
             Example(
                 """
                 Resources:
+                  Attachment:
+                    Type: AWS::SecretsManager::SecretTargetAttachment
+                    Properties:
+                      SecretId: arn:aws:secretsmanager:us-east-1:111122223333:secret:db
+                      TargetId: !Ref Cluster
+                      TargetType: AWS::RDS::DBCluster
+                  Cluster:
+                    Type: AWS::RDS::DBCluster
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_SECRET_ARN: !Ref Attachment
+                """,
+                fires=1,
+                lines=(15,),
+            ),
+            Example(
+                """
+                Resources:
                   Api:
                     Type: AWS::Lambda::Function
                     Properties:
@@ -587,7 +986,183 @@ RULES = (
                 """,
                 fires=0,
             ),
+            Example(
+                """
+                from aws_cdk import aws_lambda as lambda_
+                from aws_cdk import aws_rds as rds
+
+
+                def api(scope, cluster: rds.DatabaseCluster, code):
+                    return lambda_.Function(
+                        scope,
+                        "Api",
+                        runtime=lambda_.Runtime.PYTHON_3_12,
+                        handler="app.handler",
+                        code=code,
+                        environment={
+                            "DB_HOST": cluster.cluster_endpoint.hostname,
+                            "DB_SECRET_ARN": cluster.secret.secret_arn,
+                            "AURORA_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:db",
+                        },
+                    )
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(13, 14, 15),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_dsql as dsql
+                from aws_cdk import aws_lambda as lambda_
+
+
+                def api(scope, code):
+                    ledger = dsql.CfnCluster(scope, "Ledger")
+                    return lambda_.Function(
+                        scope,
+                        "Api",
+                        runtime=lambda_.Runtime.PYTHON_3_12,
+                        handler="app.handler",
+                        code=code,
+                        environment={
+                            "DSQL_ENDPOINT": ledger.attr_endpoint,
+                            "AURORA_DB_CLUSTER_ARN": ledger.attr_resource_arn,
+                            "DSQL_DATABASE": "postgres",
+                        },
+                    )
+                """,
+                fires=0,
+                kind="cdk",
+            ),
+            Example(
+                """
+                import os
+                from os import getenv
+
+                CLUSTER_ARN = os.environ["AURORA_CLUSTER_ARN"]
+                HOST = getenv("RDS_HOSTNAME", "localhost")
+                SECRET = os.environ.get("RDS_SECRET_ARN")
+                """,
+                fires=3,
+                kind="app",
+                lines=(4, 5, 6),
+            ),
+            Example(
+                """
+                import os
+
+                ENDPOINT = os.environ["DSQL_ENDPOINT"]
+                DATABASE = os.environ.get("DSQL_DATABASE", "postgres")
+                NOTE = "AURORA_CLUSTER_ARN was replaced by DSQL_CLUSTER_ARN"
+                """,
+                fires=0,
+                kind="app",
+            ),
         ),
         check=check_references,
+    ),
+    rule(
+        id="RDS009",
+        name="rds-data-api",
+        title="Application uses the RDS Data API",
+        severity=Severity.ERROR,
+        kinds=("app",),
+        requirements=("FR-001", "SC-004"),
+        rationale="""Aurora DSQL has no Data API. Code that creates an rds-data client or calls
+            execute_statement, batch_execute_statement or the transaction calls on one still
+            talks to the Aurora RDS cluster, wherever the client was created (module global,
+            attribute, session) and whatever it was named.""",
+        remediation="""Connect to the DSQL endpoint with a PostgreSQL driver (psycopg) and a token
+            from boto3.client("dsql").generate_db_connect_auth_token(), and run the SQL over that
+            connection.""",
+        examples=(
+            Example(
+                """
+                import boto3
+
+                client = boto3.client("rds-data")
+
+
+                def balances(cluster_arn, secret_arn):
+                    session = boto3.Session(region_name="us-east-1")
+                    reporting = session.client("rds-data")
+                    reporting.begin_transaction(resourceArn=cluster_arn, secretArn=secret_arn)
+                    return client.execute_statement(
+                        resourceArn=cluster_arn, secretArn=secret_arn, sql="SELECT id, balance FROM accounts"
+                    )
+                """,
+                fires=4,
+                kind="app",
+                lines=(3, 8, 9, 10),
+            ),
+            Example(
+                """
+                import boto3
+
+                dsql = boto3.client("dsql", region_name="us-east-1")
+                warehouse = boto3.client("redshift-data")
+                dynamodb = boto3.client("dynamodb")
+
+
+                def refresh(cluster):
+                    warehouse.execute_statement(ClusterIdentifier=cluster, Database="dev", Sql="SELECT 1")
+                    dynamodb.execute_statement(Statement="SELECT * FROM accounts")
+                """,
+                fires=0,
+                kind="app",
+            ),
+        ),
+        check=check_data_api,
+    ),
+    rule(
+        id="RDS010",
+        name="rds-iam-auth-token",
+        title="Application authenticates against Aurora RDS",
+        severity=Severity.ERROR,
+        kinds=("app",),
+        requirements=("FR-003", "SC-004"),
+        rationale="""generate_db_auth_token() signs a token for an Aurora RDS endpoint, and a
+            *.rds.amazonaws.com host in connection code points at the old cluster. Both keep the
+            application on Aurora RDS after the infrastructure has moved.""",
+        remediation="""Read the DSQL endpoint from DSQL_ENDPOINT and authenticate with
+            boto3.client("dsql").generate_db_connect_auth_token() (or the admin variant for the
+            admin role).""",
+        examples=(
+            Example(
+                """
+                import boto3
+                import psycopg
+
+                HOST = "ledger.cluster-c1x2y3z4.us-east-1.rds.amazonaws.com"
+
+
+                def connect():
+                    token = boto3.client("rds").generate_db_auth_token(DBHostname=HOST, Port=5432, DBUsername="app")
+                    return psycopg.connect(host=HOST, user="app", password=token, sslmode="require")
+                """,
+                fires=2,
+                kind="app",
+                lines=(4, 8),
+            ),
+            Example(
+                """
+                \"\"\"Replaces the ledger.cluster-c1x2y3z4.us-east-1.rds.amazonaws.com endpoint.\"\"\"
+
+                import os
+
+                import boto3
+                import psycopg
+
+
+                def connect():
+                    host = os.environ["DSQL_ENDPOINT"]  # formerly *.rds.amazonaws.com
+                    token = boto3.client("dsql").generate_db_connect_auth_token(host, "us-east-1")
+                    return psycopg.connect(host=host, user="admin", password=token, dbname="postgres")
+                """,
+                fires=0,
+                kind="app",
+            ),
+        ),
+        check=check_auth_token,
     ),
 )

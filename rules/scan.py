@@ -43,6 +43,18 @@ RULES = (
                 """,
                 fires=0,
             ),
+            Example(
+                """
+                import boto3
+
+
+                def handler(event:
+                    return boto3.client("dsql")
+                """,
+                fires=1,
+                kind="app",
+                lines=(4,),
+            ),
         ),
     ),
     rule(
@@ -85,6 +97,26 @@ RULES = (
                 """,
                 fires=0,
             ),
+            Example(
+                """
+                import boto3
+
+                client = boto3.client("dsql")  # dsql-scan: ignore[RDS009] Data API until LEDGER-7
+                """,
+                fires=1,
+                kind="app",
+                lines=(3,),
+            ),
+            Example(
+                """
+                import boto3
+
+                # dsql-scan: ignore[RDS009] the reporting job keeps the Data API until LEDGER-7
+                client = boto3.client("rds-data")
+                """,
+                fires=0,
+                kind="app",
+            ),
         ),
     ),
     rule(
@@ -123,6 +155,16 @@ RULES = (
                             reason: deleted in the follow-up change LEDGER-43
                 """,
                 fires=0,
+            ),
+            Example(
+                """
+                import boto3
+
+                client = boto3.client("rds-data")  # dsql-scan: ignore[RDS009]
+                """,
+                fires=1,
+                kind="app",
+                lines=(3,),
             ),
         ),
     ),

@@ -101,10 +101,54 @@ def _template(
     return facts, suppressions, ""
 
 
+def _python(candidate: Candidate, text: str, digest: str, config: Config) -> FileAnalysis:
+    """Every .py file is parsed; CDK rules fire on CDK code, application rules on the rest."""
+    from scanner.inputs import python
+
+    try:
+        facts, suppressions = python.extract(python.parse(text), candidate.rel, text)
+    except ParseFailure as failure:
+        return _failure(candidate, failure, digest)
+    if not facts.sql:
+        return _analysis(candidate, facts, suppressions, text, digest, config)
+    from scanner.inputs import sql
+
+    embedded = sql.lint_embedded(facts)  # the SQL literals of execute-style calls
+    linted = not embedded.notices
+    suppressions = sql.checkable(suppressions + embedded.suppressions, linted)
+    analysis = _analysis(candidate, embedded.facts, suppressions, text, digest, config)
+    return replace(
+        analysis,
+        raw=analysis.raw + _with_context(list(embedded.raw), text),
+        notices=embedded.notices,
+    )
+
+
+def _analysis(
+    candidate: Candidate,
+    facts: FileFacts,
+    suppressions: tuple[Suppression, ...],
+    text: str,
+    digest: str,
+    config: Config,
+) -> FileAnalysis:
+    raw = run_file_rules(facts, config)
+    return FileAnalysis(
+        path=candidate.rel,
+        kind=candidate.kind,
+        facts=facts,
+        raw=_with_context(raw, text),
+        suppressions=suppressions,
+        sha256=digest,
+    )
+
+
 def preload(kinds: set[str]) -> None:
     """Import the parsers the given kinds need, once, before worker processes are forked."""
     if "template" in kinds:
         import cfnlint.decode  # noqa: F401
+    if "python" in kinds:
+        import libcst.metadata  # noqa: F401
 
 
 def _sql(
@@ -161,6 +205,8 @@ def analyze(
         ):
             return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
         return _failure(candidate, failure, digest)
+    if candidate.kind == "python":
+        return _python(candidate, text, digest, config)
     if candidate.kind == "sql":
         return _sql(candidate, text, digest, config, sql_reports)
     if candidate.kind != "template":
@@ -179,12 +225,4 @@ def analyze(
         return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
     if facts is None:
         return FileAnalysis(candidate.rel, "skipped", note=note, sha256=digest)
-    raw = run_file_rules(facts, config)
-    return FileAnalysis(
-        path=candidate.rel,
-        kind=candidate.kind,
-        facts=facts,
-        raw=_with_context(raw, text),
-        suppressions=suppressions,
-        sha256=digest,
-    )
+    return _analysis(candidate, facts, suppressions, text, digest, config)

@@ -133,3 +133,17 @@ def discover(paths: tuple[str, ...], config: Config) -> list[Candidate]:
             stack = manifests[parent].get(path.name, "")
             seen[rel] = Candidate(path, rel, kind, explicit_paths and path is top, stack)
     return [seen[rel] for rel in sorted(seen)]
+
+
+def cdk_app(path: Path, root: Path) -> str:
+    """The CDK app a source file belongs to: the nearest directory up to the project root that
+    holds a ``cdk.json`` (POSIX, relative to the root), or "" outside any app. Two apps in one
+    repository may both create an ``Api`` function; their names must not mix."""
+    root = root.resolve()
+    directory = path.resolve().parent
+    while True:
+        if (directory / "cdk.json").is_file():
+            return relative(directory, root) if directory != root else "."
+        if directory == root or directory.parent == directory:
+            return ""
+        directory = directory.parent

@@ -20,9 +20,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from scanner import suppress
+from scanner import link, suppress
 from scanner.config import Config, ConfigError
-from scanner.discover import Candidate, discover, relative
+from scanner.discover import Candidate, cdk_app, discover, relative
+from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.mask import mask, masked
 from scanner.model import (
@@ -189,6 +190,14 @@ def with_project_findings(
     return merged
 
 
+def in_app(facts: FileFacts, candidate: Candidate, config: Config) -> FileFacts:
+    """CDK facts link within their CDK app (decided here, not cached: it depends on cdk.json)."""
+    if facts.kind != "cdk":
+        return facts
+    app = cdk_app(candidate.path, config.root)
+    return replace(facts, namespace=f"cdk:{app}") if app else facts
+
+
 def _incomplete(analyses: Iterable[FileAnalysis]) -> list[str]:
     """Files in scope that should have been read but could not be (their facts are missing)."""
     return [a.path for a in analyses if a.facts is None and any(r.rule == "SCAN001" for r in a.raw)]
@@ -226,13 +235,17 @@ def scan(
     )
     analyses = everything[: len(candidates)]
     root = root_location(config)
+    scoped = zip(everything, candidates + context_candidates, strict=True)
     project = build(
-        (a.facts for a in everything if a.facts is not None), root, _incomplete(everything)
+        (in_app(a.facts, c, config) for a, c in scoped if a.facts is not None),
+        root,
+        _incomplete(everything),
     )
     project_raw = run_project_rules(project, config)
     findings = findings_of(
         with_project_findings(analyses, project_raw, candidates, root, config), config
     )
+    findings = link.link(findings, everything)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     return ScanResult(
         findings=tuple(findings),

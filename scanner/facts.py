@@ -248,6 +248,7 @@ class FileFacts:
     health_checks: tuple[HealthCheck, ...] = ()
     config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
+    namespace: str = ""  # where CDK names link: "cdk:<app dir>" (set by the engine), else by kind
 
 
 # --- The DSQL target state -------------------------------------------------------------------

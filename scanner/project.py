@@ -64,8 +64,15 @@ class Key:
 
 
 def namespace_of(facts: FileFacts) -> str:
-    """A template's names are its own; CDK and application names are shared within their kind."""
+    """A template's names are its own; CDK and application names are shared within their kind
+    (CDK names within their app, when the engine knows which app a file belongs to)."""
+    if facts.namespace:
+        return facts.namespace
     return facts.path if facts.kind == "cfn" else facts.kind
+
+
+def is_cdk(key: Key) -> bool:
+    return key.namespace == "cdk" or key.namespace.startswith("cdk:")
 
 
 def action_allows(pattern: str, action: str) -> bool:
@@ -424,9 +431,9 @@ def _cluster_sets(
         if cluster.multi_region and cluster.witness_region:
             union(i, witnesses.setdefault(cluster.witness_region, i))
     for i, item in enumerate(clusters):
-        if item[0].namespace == "cdk":
+        if is_cdk(item[0]):
             for j, other in enumerate(clusters):
-                if other[0].namespace != "cdk" and _same_cluster(item, other):
+                if not is_cdk(other[0]) and _same_cluster(item, other):
                     union(i, j)
     groups: dict[int, list[tuple[Key, DsqlCluster]]] = defaultdict(list)
     for i, item in enumerate(clusters):

@@ -115,16 +115,25 @@ def test_migration_layouts_are_found_and_linted_in_one_process(tmp_path):
         },
     )
     run = run_cli(
-        "scan", ".", "--format", "json", cwd=tmp_path / "project", env={ENV_VAR: str(shim)}
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--select",
+        "SQL,SCAN",
+        cwd=tmp_path / "project",
+        env={ENV_VAR: str(shim)},
     )
     assert findings(run) == [
+        ("alembic/versions/0001_init.py", "SQL082", 1, 13),
         ("db/migration/R__views.sql", "SQL037", 1, 1),
         ("db/migration/V1__accounts.sql", "SQL001", 1, 1),
         ("db/migration/V2__index.sql", "SQL015", 2, 1),
         ("migrations/000001_sessions.up.sql", "SQL082", 3, 1),
     ]
-    assert run.json()["summary"]["files_scanned"] == 5
-    assert len(log.read_text().splitlines()) == 1  # five files, one dsql-lint process
+    assert run.json()["summary"]["files_scanned"] == 6
+    # the five .sql files in one dsql-lint process, the Alembic module's SQL in its own
+    assert len(log.read_text().splitlines()) == 2
 
 
 def test_without_dsql_lint_one_note_and_the_exit_code_is_the_templates(tmp_path):

@@ -60,7 +60,13 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     assert rules.returncode == 0 and "rds-cluster" in rules.stdout
     # the review templates load from the installed package, wherever it runs
     review = subprocess.run(
-        [str(env_dir / "bin" / "dsql-scan"), "review", str(EXAMPLES / "migrated"), "-o", "r.html"],
+        [
+            str(env_dir / "bin" / "dsql-scan"),
+            "review",
+            str(EXAMPLES / "migrated" / "cloudformation"),
+            "-o",
+            "r.html",
+        ],
         cwd=work,
         capture_output=True,
         text=True,

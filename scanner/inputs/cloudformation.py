@@ -191,6 +191,7 @@ class TemplateContext:
     rds_secrets: set[str] = field(default_factory=set)
     dsql_endpoint_groups: set[str] = field(default_factory=set)
     rotation_apps: set[str] = field(default_factory=set)
+    database_ports: dict[str, int] = field(default_factory=dict)
     db_secrets: set[str] = field(default_factory=set)
     managed_policy_roles: dict[str, set[str]] = field(default_factory=dict)
 
@@ -417,12 +418,16 @@ def _as_port(context: TemplateContext, node: Node | None) -> int | str | None:
     try:
         return int(str(value))
     except (TypeError, ValueError):
-        return "unknown"
+        pass
+    targets = list(references(value))
+    if len(targets) == 1 and targets[0][1].endswith("Port"):
+        return context.database_ports.get(targets[0][0], "unknown")
+    return "unknown"
 
 
 def _analyse_wiring(root: Node, context: TemplateContext) -> None:
     """Decide which secrets exist for RDS and which security groups guard a DSQL endpoint."""
-    for _, type_name, resource in _resources(root):
+    for logical_id, type_name, resource in _resources(root):
         props = _properties(resource)
         refs = {name for name, _ in references(props.value)}
         secret_refs = {r for r in refs if context.types.get(r) == SECRET}
@@ -434,8 +439,8 @@ def _analyse_wiring(root: Node, context: TemplateContext) -> None:
             is_rds = (
                 target_type is not None and str(target_type.value).startswith(RDS_PREFIX)
             ) or any(context.types.get(r, "").startswith(RDS_PREFIX) for r in target_refs)
-            if is_rds:
-                context.rds_secrets |= secret_refs
+            if is_rds:  # a Ref to the attachment is the secret's ARN: an RDS secret too
+                context.rds_secrets |= secret_refs | {logical_id}
         elif type_name == ROTATION and _is_rds_rotation(props, context):
             context.rds_secrets |= secret_refs
         elif type_name == "AWS::EC2::VPCEndpoint":
@@ -871,6 +876,44 @@ class Extractor:
         )
 
 
+DATABASE_TYPES = frozenset({"AWS::RDS::DBCluster", "AWS::RDS::DBInstance"})
+MYSQL_ENGINES = re.compile(r"^(aurora|aurora-mysql|mysql|mariadb)$", re.IGNORECASE)
+
+
+def _database_port(props: Node) -> int:
+    """The port a database listens on: its Port property, else its engine's default."""
+    port = props.get("Port")
+    if port is not None and str(port.value).isdigit():
+        return int(str(port.value))
+    engine = props.get("Engine")
+    mysql = engine is not None and MYSQL_ENGINES.match(str(engine.value).strip())
+    return 3306 if mysql else 5432
+
+
+def _mapped_text(root: Node, node: Node) -> str:
+    """A value's text plus the Mappings it reads with Fn::FindInMap (CDK puts the rotation
+    application's id there)."""
+    texts = [snippet(node.value)]
+    mappings = root.get("Mappings")
+    for leaf in _find_in_map(node.value):
+        mapping = mappings.get(leaf) if mappings else None
+        if mapping is not None:
+            texts.append(snippet(mapping.value))
+    return " ".join(texts)
+
+
+def _find_in_map(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        arg = value.get("Fn::FindInMap")
+        if isinstance(arg, list) and arg and isinstance(arg[0], str):
+            yield arg[0]
+        for item in value.values():
+            yield from _find_in_map(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _find_in_map(item)
+
+
 def _context(root: Node, path: str, text: str, stack: str) -> TemplateContext:
     context = TemplateContext(path=path, lines=text.splitlines(), stack=stack)
     parameters = root.get("Parameters")
@@ -885,8 +928,10 @@ def _context(root: Node, path: str, text: str, stack: str) -> TemplateContext:
             context.construct_paths[logical_id] = str(cdk_path.value)
         if type_name == "AWS::Serverless::Application":
             location = _properties(resource).get("Location")
-            if location is not None and RDS_ROTATION_APP.search(snippet(location.value)):
+            if location is not None and RDS_ROTATION_APP.search(_mapped_text(root, location)):
                 context.rotation_apps.add(logical_id)
+        if type_name in DATABASE_TYPES:
+            context.database_ports[logical_id] = _database_port(_properties(resource))
     _analyse_wiring(root, context)
     _analyse_identity(root, context)
     return context

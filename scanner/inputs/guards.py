@@ -8,6 +8,7 @@ the file once, refuse what no parser should be given, and say why and where (SCA
 from __future__ import annotations
 
 import hashlib
+import tokenize
 from pathlib import Path
 
 MAX_DEPTH = 200
@@ -125,3 +126,98 @@ def _check_json_depth(text: str, max_depth: int) -> None:
         return
     finally:
         sys.setrecursionlimit(limit)
+
+
+MAX_PYTHON_DEPTH = 100
+_CHAIN_WORDS = frozenset({"not", "and", "or", "if", "else", "lambda", "await", "in", "is"})
+_RESETS = frozenset({",", ";", "=", ":="})
+_OPENERS, _CLOSERS = frozenset("([{"), frozenset(")]}")
+_TRAILER_AFTER = frozenset({")", "]"})
+
+
+_FIELD_OPERATORS = frozenset("+-*/%&|^~<>.=!@:")
+
+
+def _fstring_depth(text: str) -> int:
+    """Depth estimate of the replacement fields of an f-string token (one token before 3.12):
+    brackets plus operator characters inside each ``{...}``, the worst field."""
+    worst = depth = operators = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if depth == 0:
+            if char == "{" and text[index + 1 : index + 2] == "{":
+                index += 1
+            elif char == "{":
+                depth, operators = 1, 0
+        elif char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        elif char in _FIELD_OPERATORS:
+            operators += 1
+        worst = max(worst, depth + operators)
+        index += 1
+    return worst
+
+
+def _chains(token: tokenize.TokenInfo, previous: tokenize.TokenInfo | None) -> bool:
+    """A word operator, or a string right after a string (implicit concatenation nests)."""
+    if token.type == tokenize.NAME:
+        return token.string in _CHAIN_WORDS
+    return token.type == tokenize.STRING and previous is not None and previous.type == token.type
+
+
+def check_python_structure(text: str, max_depth: int = MAX_PYTHON_DEPTH) -> None:
+    """Refuse Python source whose syntax tree would be deeper than ``max_depth``.
+
+    libcst's native parser overflows its stack (a crash, not an exception) on a few thousand
+    chained operators (``not not not ...``, ``1+1+...``) or adjacent string literals, and its
+    tree walks hit Python's recursion limit far earlier. The tokenizer is flat and linear, so
+    it can estimate the tree depth first: open brackets plus, per bracket, the operators,
+    attribute dots, call/subscript trailers and implicit string concatenations chained since
+    the last comma. Tokenizer errors are left for the real parser to report.
+    """
+    import io
+
+    frames = [0]
+    chained = 0
+    previous: tokenize.TokenInfo | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            kind, string = token.type, token.string
+            step = 0
+            if kind == tokenize.OP:
+                if string in _OPENERS:
+                    trailer = previous is not None and (
+                        previous.type in (tokenize.NAME, tokenize.STRING)
+                        or previous.string in _TRAILER_AFTER
+                    )
+                    frames[-1] += trailer
+                    chained += trailer
+                    frames.append(0)
+                elif string in _CLOSERS:
+                    if len(frames) > 1:
+                        chained -= frames.pop()
+                elif string in _RESETS:
+                    chained -= frames[-1]
+                    frames[-1] = 0
+                else:
+                    step = 1
+            elif _chains(token, previous):
+                step = 1
+            elif kind == tokenize.NEWLINE:
+                frames, chained = [0], 0
+            frames[-1] += step
+            chained += step
+            inner = _fstring_depth(string) if kind == tokenize.STRING and "{" in string else 0
+            if len(frames) + chained + inner > max_depth:
+                raise ParseFailure(
+                    f"expression nested too deeply to analyse (over {max_depth} levels)",
+                    token.start[0],
+                    token.start[1] + 1,
+                )
+            if kind not in (tokenize.NL, tokenize.COMMENT):
+                previous = token
+    except (tokenize.TokenError, SyntaxError):
+        return
