@@ -102,8 +102,30 @@ def suppressions_of(comment: str, location: Location, lines: list[str]) -> list[
     ]
 
 
+# Every fact this input extracts starts from one of these words: an import root that calls are
+# resolved against (aws_cdk, the database drivers and SQLAlchemy, the config-type libraries), an
+# AWS service name a client is created for (rds, rds-data, dsql), an environment read, a literal
+# it recognises (Aurora engines, *.rds.amazonaws.com, DSQL hosts), an execute-style call (SQL),
+# or a suppression comment ("dsql-scan"). A module containing none of them cannot yield a fact,
+# so it is parsed (a syntax error is still SCAN001) but not analysed: most of a service's code
+# (handlers, utilities, S3 and queue clients) costs one parse. tests/test_python_prefilter.py
+# checks this claim against the full analysis of hundreds of real modules.
+TRIGGERS = re.compile(
+    r"aws_cdk|rds|dsql|aurora|environ|getenv|psycopg|asyncpg|sqlalchemy|execute|fetch"
+    r"|dataclass|TypedDict|NamedTuple|pydantic|BaseSettings|\battrs?\b",
+    re.IGNORECASE,
+)
+
+
+def inert(text: str) -> bool:
+    """True when the module cannot contain any fact (see TRIGGERS)."""
+    return TRIGGERS.search(text) is None
+
+
 def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
     """Facts and suppressions of one parsed module."""
+    if inert(text):
+        return FileFacts(kind="app", path=path), ()
     try:
         return _extract(module, path, text)
     except RecursionError:

@@ -188,6 +188,10 @@ CLIENT_FACTORY_METHODS = frozenset({"client", "create_client"})
 # Typed clients (mypy-boto3 stubs) name the service in their module.
 STUB_CLIENTS = re.compile(r"^mypy_boto3_(\w+?)\.(?:client\.)?\w+Client$")
 AUTH_TOKEN_METHOD = "generate_db_auth_token"
+# The AWS services whose clients are facts: the RDS ones (residue) and DSQL (tokens). Clients of
+# other services (S3, SQS...) are not recorded, which is also what lets the module prefilter
+# (scanner.inputs.python.TRIGGERS) skip code that only talks to other services.
+DATABASE_SERVICES = frozenset({"rds", "rds-data", "dsql"})
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"})
 ENVIRON = "os.environ"
 RDS_HOST = re.compile(

@@ -525,7 +525,7 @@ class FactCollector(cst.CSTVisitor):
     # -- application code ----------------------------------------------------------------------
 
     def _api(self, node: cst.Call, service: str, method: str, qualified: str) -> None:
-        if service:
+        if service in catalog.DATABASE_SERVICES:
             self.api_calls.append(ApiCall(service, method, self.location(node, qualified)))
 
     def _env_read(self, name: cst.BaseExpression | None, qualified: str) -> None:
