@@ -80,7 +80,8 @@ class ResultCache:
                 _linter_identity() if candidate.kind == "sql" else "",
                 candidate.rel,
                 candidate.kind,
-                str(candidate.explicit),
+                # naming a file only changes how a template that fails to parse is treated
+                str(candidate.explicit) if candidate.kind == "template" else "",
                 candidate.stack,
                 hashlib.sha256(content).hexdigest(),
             )
