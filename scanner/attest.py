@@ -8,12 +8,12 @@ rescan what the review scanned with the settings it used, and say precisely what
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scanner import gitinfo, reviewdoc, signing
-from scanner.config import Config, parse_fail_on, with_overrides
+from scanner.config import Config, apply_command_line
 from scanner.discover import relative
 from scanner.engine import scan
 from scanner.model import Finding, ScanResult
@@ -61,15 +61,13 @@ def recorded_options(
 def apply_options(config: Config, options: Mapping[str, Any]) -> Config:
     """``config`` with a review's recorded command-line settings applied again."""
     fail_on = options.get("fail-on")
-    config = with_overrides(
+    return apply_command_line(
         config,
         select=tuple(options["select"]) if options.get("select") else None,
         ignore=tuple(options["ignore"]) if options.get("ignore") else None,
         regions=tuple(options["region"]) if options.get("region") else None,
+        fail_on=fail_on if isinstance(fail_on, str) else None,
     )
-    if isinstance(fail_on, str):  # "never" parses to None, which with_overrides would drop
-        config = replace(config, fail_on=parse_fail_on(fail_on))
-    return config
 
 
 def scan_paths(paths: tuple[str, ...], root: Path) -> tuple[str, ...]:

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner import __version__
-from scanner.config import ConfigError, cache_directory, load, parse_fail_on, with_overrides
+from scanner.config import (
+    ConfigError,
+    apply_command_line,
+    cache_directory,
+    load,
+    with_overrides,
+)
 from scanner.reporters import FORMATS
 
 if TYPE_CHECKING:
@@ -117,15 +122,9 @@ def scan(
     from scanner.rules import UnknownRuleError, selected
 
     try:
-        config = load(config_file)
-        config = with_overrides(
-            config,
-            select=_split(select),
-            ignore=_split(ignore),
-            regions=tuple(regions) or None,
+        config = apply_command_line(
+            load(config_file), _split(select), _split(ignore), tuple(regions) or None, fail_on
         )
-        if fail_on is not None:  # "never" parses to None, so it cannot go through with_overrides
-            config = replace(config, fail_on=parse_fail_on(fail_on))
         if lenient_paths:
             config = with_overrides(config, lenient_paths=True)
         selected(config.select, config.ignore)

@@ -253,3 +253,21 @@ def with_overrides(config: Config, **overrides: Any) -> Config:
     """Apply command-line values (None means 'not given')."""
     given = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **given)
+
+
+def apply_command_line(
+    config: Config,
+    select: tuple[str, ...] | None = None,
+    ignore: tuple[str, ...] | None = None,
+    regions: tuple[str, ...] | None = None,
+    fail_on: str | None = None,
+) -> Config:
+    """The settings ``scan``, ``review`` and ``verify`` take on the command line, over the file.
+
+    ``fail_on`` stays text until here: "never" parses to None, which an override that treats
+    None as "not given" could not express.
+    """
+    config = with_overrides(config, select=select, ignore=ignore, regions=regions)
+    if fail_on is not None:
+        config = replace(config, fail_on=parse_fail_on(fail_on))
+    return config
