@@ -79,7 +79,7 @@ def _disambiguate(findings: list[Finding]) -> list[Finding]:
         seen[finding.fingerprint] += 1
         if seen[finding.fingerprint] > 1:
             fp = f"{finding.fingerprint}:{seen[finding.fingerprint]}"
-            finding = Finding(**{**finding.__dict__, "fingerprint": fp})
+            finding = replace(finding, fingerprint=fp)
         out.append(finding)
     return out
 
