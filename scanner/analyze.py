@@ -106,7 +106,7 @@ def _python(candidate: Candidate, text: str, digest: str, config: Config) -> Fil
     from scanner.inputs import python
 
     try:
-        facts, suppressions = python.extract(python.parse(text), candidate.rel, text)
+        facts, suppressions = python.facts_of(text, candidate.rel)
     except ParseFailure as failure:
         return _failure(candidate, failure, digest)
     if not facts.sql:

@@ -7,6 +7,7 @@ cfn-lint...), several hundred files of every style.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,16 +48,46 @@ def test_the_corpus_exercises_both_outcomes():
 )
 def test_skipped_modules_have_no_facts(path):
     text = path.read_text(encoding="utf-8", errors="replace")
+    cpython = python.cpython_accepts(text)
     try:
         module = python.parse(text)
     except ParseFailure:  # a file that does not parse is SCAN001, before any facts
+        # the shortcut checks syntax with CPython alone: it must never accept what libcst refuses
+        assert not cpython
         pytest.skip("does not parse")
     facts, suppressions = python._extract(module, "m.py", text)
     assert facts == FileFacts(kind="app", path="m.py")
     assert suppressions == ()
+    assert python.facts_of(text, "m.py") == (facts, suppressions)
 
 
 def test_a_trigger_word_means_full_analysis():
     assert not python.inert("import boto3\nDATA = boto3.client('rds-data')\n")
     assert not python.inert("import os\nHOST = os.environ['DB_HOST']\n")
     assert python.inert("import boto3\nS3 = boto3.client('s3')\n")
+
+
+def test_an_inert_module_is_checked_without_importing_libcst():
+    probe = (
+        "import sys\n"
+        "from scanner.inputs import python\n"
+        "facts, _ = python.facts_of('import json\\nprint(json.dumps({}))\\n', 'm.py')\n"
+        "print(facts.kind, 'libcst' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["app", "False"]
+
+
+def test_a_syntax_error_in_an_inert_module_is_still_refused_with_its_position():
+    with pytest.raises(ParseFailure) as refused:
+        python.facts_of("import json\n\ndef broken(:\n    pass\n", "m.py")
+    assert refused.value.reason.startswith("syntax error")
+    assert (refused.value.line, refused.value.column) == (3, 12)
+
+
+def test_syntax_newer_than_the_interpreter_is_judged_by_libcst():
+    source = (
+        "type Pair = tuple[int, int]\n\ndef first[T](items: list[T]) -> T:\n    return items[0]\n"
+    )
+    assert python.inert(source)
+    assert python.facts_of(source, "m.py") == (FileFacts(kind="app", path="m.py"), ())
