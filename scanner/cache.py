@@ -70,8 +70,6 @@ class ResultCache:
     def __init__(self, directory: Path, config: Config) -> None:
         self.directory = directory / LAYOUT
         self.prefix = f"{tool_digest()}|{config.analysis_digest()}|{config.max_file_size}"
-        self.hits = 0
-        self.misses = 0
 
     def key(self, candidate: Candidate, content: bytes) -> str:
         material = "|".join(
@@ -88,6 +86,11 @@ class ResultCache:
         )
         return hashlib.sha256(material.encode()).hexdigest()
 
+    @staticmethod
+    def context_key(key: str) -> str:
+        """Where the same file's context view (``project.context_view``) is kept."""
+        return hashlib.sha256(f"{key}|context".encode()).hexdigest()
+
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
@@ -96,13 +99,8 @@ class ResultCache:
             data = self._path(key).read_bytes()
             value = _SafeUnpickler(io.BytesIO(data)).load()
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            self.misses += 1
             return None
-        if not isinstance(value, FileAnalysis):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return value
+        return value if isinstance(value, FileAnalysis) else None
 
     def put(self, key: str, analysis: FileAnalysis) -> None:
         """Atomic write (temp file + rename): concurrent runs never read half an entry."""

@@ -41,7 +41,11 @@ class Candidate:
 
 
 def kind_of(path: Path) -> str | None:
-    suffix = path.suffix.lower()
+    return _kind_of_suffix(path.suffix)
+
+
+def _kind_of_suffix(suffix: str) -> str | None:
+    suffix = suffix.lower()
     if suffix in PYTHON_SUFFIXES:
         return "python"
     if suffix in TEMPLATE_SUFFIXES:
@@ -52,10 +56,15 @@ def kind_of(path: Path) -> str | None:
 
 
 def relative(path: Path, root: Path) -> str:
+    """The reporting path: POSIX, relative to the (resolved) root, else absolute."""
+    return _relative_resolved(path.resolve(), root)
+
+
+def _relative_resolved(resolved: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root).as_posix()
+        return resolved.relative_to(root).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return resolved.as_posix()
 
 
 def is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
@@ -74,19 +83,43 @@ def is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
 
 
 def _skip_directory(directory: Path, name: str) -> bool:
+    """Default excludes, cdk.out assets, virtual environments and tagged cache directories
+    (``CACHEDIR.TAG``, which the result cache writes wherever DSQL_SCAN_CACHE_DIR puts it)."""
     if name in DEFAULT_EXCLUDES:
         return True
     if directory.name == "cdk.out" and name.startswith("asset."):
         return True
-    return (directory / name / "pyvenv.cfg").is_file()
+    inside = directory / name
+    return (inside / "pyvenv.cfg").is_file() or (inside / "CACHEDIR.TAG").is_file()
 
 
-def _walk(top: Path) -> list[Path]:
-    found: list[Path] = []
-    for directory, dirnames, filenames in os.walk(top):
-        here = Path(directory)
-        dirnames[:] = sorted(d for d in dirnames if not _skip_directory(here, d))
-        found.extend(here / f for f in sorted(filenames) if kind_of(Path(f)))
+def _walk(top: Path) -> list[tuple[Path, Path]]:
+    """(path, resolved path) of every file of a known kind under ``top``, directories in order.
+
+    Like ``os.walk``, symlinked directories are not entered, so a file's resolved path is its
+    directory's plus its name: only the top and symlinked files need the file system's realpath
+    (one realpath per file was most of a one-file pre-commit run's discovery of the project).
+    """
+    found: list[tuple[Path, Path]] = []
+    pending = [(top, top.resolve())]
+    while pending:
+        here, resolved = pending.pop()
+        try:
+            with os.scandir(here) as scanning:
+                entries = sorted(scanning, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        subdirectories = []
+        for entry in entries:
+            if entry.is_dir():
+                if not entry.is_symlink() and not _skip_directory(here, entry.name):
+                    subdirectories.append((here / entry.name, resolved / entry.name))
+            elif _kind_of_suffix(os.path.splitext(entry.name)[1]):
+                path = here / entry.name
+                found.append(
+                    (path, path.resolve() if entry.is_symlink() else resolved / entry.name)
+                )
+        pending.extend(reversed(subdirectories))
     return found
 
 
@@ -119,13 +152,13 @@ def discover(paths: tuple[str, ...], config: Config) -> list[Candidate]:
         top = Path(raw)
         if not top.exists():
             raise ConfigError(f"no such file or directory: {raw}")
-        files = [top] if top.is_file() else _walk(top)
-        for path in files:
+        files = [(top, top.resolve())] if top.is_file() else _walk(top)
+        for path, resolved in files:
             kind = kind_of(path) if path is not top else (kind_of(path) or "template")
-            rel = relative(path, root)
+            rel = _relative_resolved(resolved, root)
             if kind is None or rel in seen or is_excluded(rel, config.exclude):
                 continue
-            parent = path.resolve().parent
+            parent = resolved.parent
             if parent not in manifests:
                 manifests[parent] = (
                     stacks_of(parent) if (parent / "manifest.json").is_file() else {}

@@ -6,10 +6,11 @@ that differ only in those settings.
 
 Project rules judge the project, not the command line. When files are named (pre-commit passes
 only the changed ones), the project model is still built from the configured project scope: the
-other files are analysed for their facts only (no file rules, no cfn-lint validation, the costly
-part), and findings are reported for the named files and the project root alone. That costs a
-parse of every file in scope per run, the price of never reporting "no DSQL cluster" because the
-cluster's template was not among the changed files; the result cache will make it cheap.
+other files are context, and findings are reported for the named files and the project root
+alone. Context files are analysed (and cached) like named ones, but only their context view
+(``project.context_view``: the facts the project model reads) is kept, so with a warm cache a
+one-file run parses one file and loads small cache entries for the rest. That is the price of
+never reporting "no DSQL cluster" because the cluster's template was not among the changed files.
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def scan(
     candidates = discover(paths, config)
     context_candidates = project_scope(paths, config, candidates)
     everything = analyze_all(
-        candidates + context_candidates, config, jobs=jobs, cache_dir=cache_dir
+        candidates, config, jobs=jobs, cache_dir=cache_dir, context=context_candidates
     )
     analyses = everything[: len(candidates)]
     root = root_location(config)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from fnmatch import fnmatchcase
 
 from scanner.facts import (
@@ -33,9 +33,20 @@ from scanner.facts import (
     Target,
     Value,
 )
-from scanner.model import Location
+from scanner.model import FileAnalysis, Location
 
 INFRA_KINDS = frozenset({"cfn", "cdk"})
+# The facts the project model, the project rules and the source links (link.py) read. When files
+# are named (pre-commit), the rest of the project is context: it is loaded for these alone, which
+# keeps a one-file run from unpickling every resource of every template in the repository.
+# tests/test_project_context.py checks that project findings and links are the same either way.
+CONTEXT_FIELDS = frozenset(
+    {
+        "kind", "path", "namespace", "statements", "grants", "sinks", "clusters", "compute",
+        "roles", "connections", "token_calls", "health_checks", "config_types", "env_reads",
+        "construct_ids",
+    }
+)  # fmt: skip
 AWS_MANAGED_POLICY = re.compile(r"(?:^|:iam::aws:policy/(?:.*/)?)([A-Za-z0-9+=,.@_-]+)$")
 # What the AWS managed policies that matter here allow (all on Resource "*"). Every other AWS
 # managed policy grants nothing in DSQL; a customer policy defined elsewhere is unknowable.
@@ -454,4 +465,20 @@ def build(files: Iterable[FileFacts], root: Location, incomplete: Iterable[str] 
         clusters=tuple(clusters),
         workloads=workloads,
         cluster_sets=_cluster_sets(clusters),
+    )
+
+
+def context_view(analysis: FileAnalysis, keep: frozenset[str] = CONTEXT_FIELDS) -> FileAnalysis:
+    """What a file that is only context for the project contributes: its CONTEXT_FIELDS facts,
+    and whether it could be read (SCAN001). Its own findings are not reported, so they go."""
+    facts = analysis.facts
+    if facts is not None:
+        facts = replace(facts, **{f.name: () for f in fields(facts) if f.name not in keep})
+    return FileAnalysis(
+        path=analysis.path,
+        kind=analysis.kind,
+        facts=facts,
+        raw=tuple(r for r in analysis.raw if r.rule == "SCAN001"),
+        note=analysis.note,
+        sha256=analysis.sha256,
     )

@@ -159,3 +159,30 @@ def test_a_file_outside_the_project_is_judged_alone(tmp_path):
     elsewhere = write(tmp_path / "elsewhere", {"api.yaml": API.replace("{action}", "dsql:*")})
     run = run_cli("--format", "json", str(elsewhere / "api.yaml"), cwd=repo)
     assert [f["rule"] for f in run.json()["findings"]] == ["DSQL001", "DSQL005"]
+
+
+def _fresh_and_warm(root, named):
+    fresh = run_cli("--format", "json", "--no-cache", named, cwd=root)
+    run_cli("--format", "json", cwd=root)  # a full scan fills the cache
+    warm = [run_cli("--format", "json", named, cwd=root) for _ in range(2)]
+    assert [(w.code, w.stdout) for w in warm] == [(fresh.code, fresh.stdout)] * 2
+    return fresh
+
+
+def test_cached_context_gives_the_same_report_as_a_fresh_analysis(tmp_path):
+    """Context files come from small cache entries (their context view) on warm runs; the
+    report must be byte-identical to a run that analyses every file afresh."""
+    broken = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Ledger: [unclosed\n"
+    root = project(tmp_path, action="rds-db:connect", **{"infra/broken.yaml": broken})
+    complete = _fresh_and_warm(root, "infra/api.yaml")
+    assert sorted(rules_of(complete)) == [
+        ("DSQL004", "infra/api.yaml"),
+        ("RDS006", "infra/api.yaml"),
+    ]
+    # without the cluster's stack, an unreadable context template keeps DSQL001 quiet: the scope
+    # is incomplete, and the context view must still say so
+    (root / "infra/data.yaml").unlink()
+    incomplete = _fresh_and_warm(root, "infra/api.yaml")
+    assert "DSQL001" not in [rule for rule, _ in rules_of(incomplete)]
+    (root / "infra/broken.yaml").unlink()
+    assert ("DSQL001", "pyproject.toml") in rules_of(_fresh_and_warm(root, "infra/api.yaml"))

@@ -1,0 +1,127 @@
+"""Context files (the rest of the project when files are named) are loaded as their context view.
+
+``project.CONTEXT_FIELDS`` claims to list exactly the facts the project model, the project rules
+and the source links read. The project is built from full facts and from context views, for
+every documented project-rule example, every bundled example project and a few application and
+CDK cases the examples do not cover: the project findings, the linked workloads and clusters,
+and the source links must be the same (the list is enough). And dropping any one field from the
+view must change one of those outcomes (the list holds nothing unused, and these cases are
+strong enough to notice a missing field).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scanner import link
+from scanner.config import Config, load
+from scanner.discover import Candidate, discover
+from scanner.engine import in_app, root_location, run_project_rules
+from scanner.model import FileAnalysis
+from scanner.project import CONTEXT_FIELDS, build, context_view
+from scanner.rules import ALL_RULES
+from scanner.runner import analyze_all
+from tests.conftest import EXAMPLES, write
+from tests.test_python_dsql import APP_CASES
+
+CDK_GRANT = """
+from aws_cdk import aws_dsql_alpha as dsql
+from aws_cdk import aws_lambda as lambda_
+
+
+def build(scope, code):
+    cluster = dsql.Cluster(scope, "Ledger")
+    api = lambda_.Function(scope, "Api", code=code, environment={"DSQL_ENDPOINT": cluster.cluster_endpoint})
+    cluster.grant_connect(api)
+"""
+IDENTITY = frozenset({"kind", "path", "namespace"})
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    files: dict[str, str] | None = None  # written to a temporary directory
+    root: Path | None = None  # or an existing project
+
+
+def cases() -> list[Case]:
+    found = [
+        Case(f"{rule.id}-{index}", {example.file_name: example.source, **dict(example.extra_files)})
+        for rule in ALL_RULES
+        if rule.project_check is not None
+        for index, example in enumerate(rule.examples)
+    ]
+    found += [
+        Case(f"app-{index}", {"db.py": source}) for index, (source, _) in enumerate(APP_CASES)
+    ]
+    found.append(Case("cdk-grant", {"stack.py": CDK_GRANT}))
+    # each flavour on its own, and each state whole (CDK source, its synthesized templates, the
+    # hand-written template and the application code together)
+    roots = [EXAMPLES / "legacy" / kind for kind in ("app", "cdk", "cloudformation")]
+    roots += [EXAMPLES / "migrated" / kind for kind in ("cdk", "cloudformation")]
+    roots += [EXAMPLES / "legacy", EXAMPLES / "migrated"]
+    found += [Case(root.relative_to(EXAMPLES).as_posix(), root=root) for root in roots]
+    return found
+
+
+CASES = cases()
+
+
+@dataclass(frozen=True)
+class Analysed:
+    config: Config
+    candidates: list[Candidate]
+    analyses: tuple[FileAnalysis, ...]
+
+    def outcome(self, keep: frozenset[str] | None = None) -> tuple:
+        analyses = self.analyses
+        if keep is not None:
+            analyses = tuple(context_view(a, keep) for a in analyses)
+        pairs = zip(analyses, self.candidates, strict=True)
+        facts = [in_app(a.facts, c, self.config) for a, c in pairs if a.facts is not None]
+        project = build(facts, root_location(self.config), ())
+        return (
+            run_project_rules(project, self.config),
+            (project.workloads, project.clusters, project.cluster_sets),
+            link.construct_index(analyses),
+        )
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory) -> dict[str, Analysed]:
+    out = {}
+    for case in CASES:
+        root = case.root
+        if root is None:
+            root = tmp_path_factory.mktemp("case")
+            write(root, case.files or {})
+        config_file = root / "pyproject.toml"
+        config = load(str(config_file)) if config_file.is_file() else Config(root=root)
+        candidates = discover((str(root),), config)
+        out[case.name] = Analysed(config, candidates, analyze_all(candidates, config, jobs=1))
+    return out
+
+
+@pytest.mark.parametrize("name", [case.name for case in CASES])
+def test_the_context_view_is_enough(analysed, name):
+    case = analysed[name]
+    assert case.outcome(CONTEXT_FIELDS) == case.outcome()
+
+
+@pytest.mark.parametrize("field", sorted(CONTEXT_FIELDS - IDENTITY))
+def test_every_context_field_is_read(analysed, field):
+    without = CONTEXT_FIELDS - {field}
+    changed = [name for name, case in analysed.items() if case.outcome(without) != case.outcome()]
+    assert changed, f"nothing reads {field}: drop it from CONTEXT_FIELDS (or add a case)"
+
+
+def test_the_view_drops_the_rest(analysed):
+    legacy = analysed["legacy/cloudformation"]
+    (analysis,) = legacy.analyses
+    view = context_view(analysis)
+    assert analysis.facts.resources and not view.facts.resources
+    assert analysis.raw and not view.raw
+    assert view.facts.sinks == analysis.facts.sinks
