@@ -117,7 +117,7 @@ def scan(
     lenient_paths: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
-    from scanner import baseline, gitdiff, outputs
+    from scanner import baseline, outputs
     from scanner.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, selected
 
@@ -130,7 +130,11 @@ def scan(
         selected(config.select, config.ignore)
         reports = outputs.plan(fmt, output)
         accepted = baseline.load(baseline_file) if baseline_file else None
-        changed = gitdiff.changed_lines(diff_base, config.root) if diff_base else None
+        changed = None
+        if diff_base:
+            from scanner import gitdiff  # runs git: imported only when asked for
+
+            changed = gitdiff.changed_lines(diff_base, config.root)
         cache_dir = None if no_cache else cache_directory(config)
         result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir)
         if write_baseline:
@@ -141,6 +145,8 @@ def scan(
         if accepted is not None:
             result = baseline.apply(result, accepted)
         if changed is not None:
+            from scanner import gitdiff
+
             result = gitdiff.restrict(result, changed)
     except (ConfigError, UnknownRuleError) as exc:
         fail(str(exc))

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from fnmatch import fnmatchcase
+from functools import cache, cached_property
 
 from scanner.facts import (
     DSQL_CLUSTER,
@@ -86,8 +87,11 @@ def is_cdk(key: Key) -> bool:
     return key.namespace == "cdk" or key.namespace.startswith("cdk:")
 
 
+@cache
 def action_allows(pattern: str, action: str) -> bool:
-    """IAM action matching: case-insensitive, ``*`` and ``?`` wildcards."""
+    """IAM action matching: case-insensitive, ``*`` and ``?`` wildcards.
+
+    Memoised: a project repeats the same few patterns and actions thousands of times."""
     return fnmatchcase(action.lower(), pattern.strip().lower())
 
 
@@ -179,7 +183,9 @@ class Workload:
     def location(self) -> Location:
         return self.compute.location
 
-    @property
+    # Derived once per workload (rules ask again and again): cached_property writes the
+    # instance dictionary directly, which a frozen dataclass allows, and equality ignores it.
+    @cached_property
     def dsql_env(self) -> tuple[EnvVar, ...]:
         return tuple(var for var in self.env if var.dsql)
 
@@ -191,6 +197,7 @@ class Workload:
     def allowed(self, action: str) -> tuple[Permission, ...]:
         return tuple(p for p in self.permissions if p.allows(action))
 
+    @cached_property
     def connect_grants(self) -> tuple[Permission, ...]:
         """Permissions that explicitly grant a ``dsql:DbConnect*`` action.
 
@@ -208,10 +215,10 @@ class Workload:
             and not p.not_action
         )
 
-    @property
+    @cached_property
     def connects(self) -> bool:
         """Does this code talk to DSQL: a DSQL value in its environment or a connect grant."""
-        return bool(self.dsql_env) or bool(self.connect_grants())
+        return bool(self.dsql_env) or bool(self.connect_grants)
 
 
 @dataclass(frozen=True)
