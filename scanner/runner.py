@@ -2,12 +2,18 @@
 
 Output never depends on scheduling: results are returned in candidate order whatever order the
 workers finish in. Small batches run in-process, because starting workers and importing the
-parsers in each would cost more than it saves (the pre-commit case: a handful of files).
+parsers in each would cost more than it saves, with one exception: the pre-commit case, a
+handful of named files in a project whose other files are context. There the named files are
+analysed in one forked child (importing libcst or cfn-lint and parsing) while this process
+loads the context from the cache on the other core.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +69,36 @@ def _in_workers(
         return [analysis for batch in pool.map(_analyze_batch, batches) for analysis in batch]
 
 
+def _in_background(work: Callable[[], list[FileAnalysis]]) -> Callable[[], list[FileAnalysis]]:
+    """Start ``work`` in a forked child; the returned function waits for its result.
+
+    When the child cannot deliver (it failed or was killed), the work is done again here, so
+    an error surfaces exactly as it would have without the child.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+        os.close(read_end)
+        status = 1
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(work(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def result() -> list[FileAnalysis]:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status == 0 and data:
+            return pickle.loads(data)  # our own child's output
+        return work()
+
+    return result
+
+
 def _cached(cache: ResultCache, key: str, as_context: bool) -> FileAnalysis | None:
     """A file's cached analysis, or its context view (derived once from the full entry)."""
     if not as_context:
@@ -76,6 +112,56 @@ def _cached(cache: ResultCache, key: str, as_context: bool) -> FileAnalysis | No
     return view
 
 
+@dataclass
+class _Batch:
+    """Candidates, what the cache had for them, and which still need an analysis."""
+
+    candidates: list[Candidate]
+    as_context: bool
+    results: list[FileAnalysis | None] = field(default_factory=list)
+    keys: dict[int, str] = field(default_factory=dict)
+    todo: list[int] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[Candidate]:
+        return [self.candidates[i] for i in self.todo]
+
+
+def _look_up(
+    candidates: list[Candidate], config: Config, cache: ResultCache | None, as_context: bool
+) -> _Batch:
+    batch = _Batch(candidates, as_context, results=[None] * len(candidates))
+    for index, candidate in enumerate(candidates):
+        content = read_for_key(candidate, config.max_file_size) if cache else None
+        if cache is not None and content is not None:
+            batch.keys[index] = cache.key(candidate, content)
+            batch.results[index] = _cached(cache, batch.keys[index], as_context)
+        if batch.results[index] is None:
+            batch.todo.append(index)
+    return batch
+
+
+def _analyze(candidates: list[Candidate], config: Config, jobs: int) -> list[FileAnalysis]:
+    reports = _sql_reports(candidates, config)
+    if jobs > 1 and len(candidates) >= PARALLEL_MIN_FILES:
+        return _in_workers(candidates, config, jobs, reports)
+    return [analyze(candidate, config, reports) for candidate in candidates]
+
+
+def _complete(
+    batch: _Batch, fresh: list[FileAnalysis], cache: ResultCache | None
+) -> tuple[FileAnalysis, ...]:
+    """Fill in the fresh analyses (as context views for context files) and cache them whole
+    and as their view, so that any file can later be context without being parsed again."""
+    for index, analysis in zip(batch.todo, fresh, strict=True):
+        view = context_view(analysis)
+        batch.results[index] = view if batch.as_context else analysis
+        if cache is not None and index in batch.keys:
+            cache.put(batch.keys[index], analysis)
+            cache.put(cache.context_key(batch.keys[index]), view)
+    return tuple(r for r in batch.results if r is not None)
+
+
 def analyze_all(
     candidates: list[Candidate],
     config: Config,
@@ -86,33 +172,19 @@ def analyze_all(
     """Every candidate's analysis in order, then every context file's context view.
 
     Context files (the rest of the project when files are named) only feed the project model,
-    so they come back as ``project.context_view``, with or without the cache; each fresh
-    analysis is cached whole and as that view. ``cache_dir=None`` disables the cache.
+    so they come back as ``project.context_view``, with or without the cache. ``cache_dir=None``
+    disables the cache.
     """
     jobs = jobs or default_jobs()
     cache = ResultCache(cache_dir, config) if cache_dir is not None else None
-    everything = [*candidates, *(context or ())]
-    as_context = [index >= len(candidates) for index in range(len(everything))]
-    results: list[FileAnalysis | None] = [None] * len(everything)
-    keys: dict[int, str] = {}
-    todo: list[int] = []
-    for index, candidate in enumerate(everything):
-        content = read_for_key(candidate, config.max_file_size) if cache else None
-        if cache is not None and content is not None:
-            keys[index] = cache.key(candidate, content)
-            results[index] = _cached(cache, keys[index], as_context[index])
-        if results[index] is None:
-            todo.append(index)
-    pending = [everything[i] for i in todo]
-    reports = _sql_reports(pending, config)
-    if jobs > 1 and len(pending) >= PARALLEL_MIN_FILES:
-        fresh = _in_workers(pending, config, jobs, reports)
+    named = _look_up(candidates, config, cache, as_context=False)
+    pending = named.pending
+    overlap = bool(context and pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
+    if overlap and hasattr(os, "fork"):
+        waiting = _in_background(lambda: _analyze(pending, config, 1))
     else:
-        fresh = [analyze(candidate, config, reports) for candidate in pending]
-    for index, analysis in zip(todo, fresh, strict=True):
-        view = context_view(analysis)
-        results[index] = view if as_context[index] else analysis
-        if cache is not None and index in keys:
-            cache.put(keys[index], analysis)
-            cache.put(cache.context_key(keys[index]), view)
-    return tuple(r for r in results if r is not None)
+        done = _analyze(pending, config, jobs)
+        waiting = lambda: done  # noqa: E731
+    around = _look_up(context or [], config, cache, as_context=True)
+    fresh_context = _analyze(around.pending, config, jobs)
+    return _complete(named, waiting(), cache) + _complete(around, fresh_context, cache)

@@ -7,8 +7,11 @@ import pickle
 import subprocess
 import sys
 
+import pytest
+
+from scanner import runner
 from scanner.cache import ResultCache, read_for_key
-from scanner.config import Config
+from scanner.config import Config, load
 from scanner.discover import discover
 from scanner.engine import scan
 from scanner.model import FileAnalysis
@@ -106,3 +109,41 @@ def test_parallel_workers_give_the_same_result_as_one(tmp_path):
     parallel = scan((str(tmp_path),), config, jobs=2)
     assert parallel.findings == serial.findings
     assert len(serial.findings) == 81
+
+
+def test_named_files_analysed_beside_the_context_load_give_the_same_result(tmp_path, monkeypatch):
+    """With files named inside a project, the named files are analysed in a forked child while
+    the context loads; the result must not depend on it (jobs=1 does everything in-process)."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.dsql-scan]\n",
+            "db.yaml": DB.format(n=1),
+            "other.yaml": DB.format(n=2),
+            "app.py": "import boto3\nDATA = boto3.client('rds-data')\n",
+        },
+    )
+    config = load(str(tmp_path / "pyproject.toml"))
+    named = (str(tmp_path / "app.py"), str(tmp_path / "db.yaml"))
+    started = []
+    background = runner._in_background
+    monkeypatch.setattr(
+        runner, "_in_background", lambda work: started.append(1) or background(work)
+    )
+    results = [scan(named, config, jobs=jobs) for jobs in (2, 1)]
+    results.append(scan(named, config, jobs=2, cache_dir=tmp_path / "c"))  # context from the cache
+    assert results[0] == results[1] == results[2]
+    assert len(started) == 2, "the jobs=2 runs analyse the named files in a child"
+    rules = sorted({f.rule for f in results[0].findings})
+    assert rules == ["DSQL001", "DSQL011", "RDS001", "RDS003", "RDS009"]
+    assert {f.location.path for f in results[0].findings} == {"pyproject.toml", "app.py", "db.yaml"}
+
+
+def test_a_failing_background_analysis_is_redone_in_process():
+    def work():
+        raise ValueError("from the analysis")
+
+    with pytest.raises(ValueError, match="from the analysis"):
+        runner._in_background(work)()
+    done = FileAnalysis(path="a.py", kind="python")
+    assert runner._in_background(lambda: [done])() == [done]
