@@ -175,23 +175,24 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     from scanner.inputs.python_cdk import TargetCollector
     from scanner.inputs.python_facts import FactCollector
     from scanner.inputs.python_locations import Locator
-    from scanner.inputs.python_sql import snippets_in
+    from scanner.inputs.python_sql import SqlCollector
     from scanner.inputs.python_values import BindingCollector, Bindings, Evaluator
+    from scanner.inputs.python_walk import Together
 
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     resolved = wrapper.resolve_many((ScopeProvider, PositionProvider))
     scopes, positions = resolved[ScopeProvider], resolved[PositionProvider]
     bindings = Bindings()
-    module.visit(BindingCollector(bindings))
+    module.visit(Together(BindingCollector(bindings)))  # the others resolve names through it
     evaluator = Evaluator(scopes, positions, bindings, module.code_for_node)  # type: ignore[arg-type]
     kind = kind_of(bindings.imports)
     uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)
     locator = Locator(positions, module.code_for_node, path)  # type: ignore[arg-type]
     collector = FactCollector(evaluator, locator, uses_rds)
-    module.visit(collector)
     targets = TargetCollector(evaluator, locator)
     application = AppCollector(evaluator, locator)
-    module.visit(targets if kind == "cdk" else application)
+    sql = SqlCollector(evaluator, locator)
+    module.visit(Together(collector, *((targets,) if kind == "cdk" else (application, sql))))
     lines = text.splitlines()
     suppressions = tuple(
         found
@@ -219,6 +220,6 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         token_calls=tuple(application.token_calls),
         health_checks=application.health_checks(),
         config_types=tuple(application.config_types),
-        sql=tuple(snippets_in(module, evaluator, locator)) if kind == "app" else (),
+        sql=tuple(sql.snippets),
     )
     return facts, suppressions

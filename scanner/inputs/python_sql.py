@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
 
 import libcst as cst
 
@@ -160,9 +159,3 @@ class SqlCollector(cst.CSTVisitor):
                     piece.stand_in(where.line, where.column + 1)
             return True
         return False
-
-
-def snippets_in(module: cst.Module, evaluator: Evaluator, locator: Locator) -> Iterator[SqlSnippet]:
-    collector = SqlCollector(evaluator, locator)
-    module.visit(collector)
-    yield from collector.snippets
