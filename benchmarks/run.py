@@ -3,7 +3,8 @@
     python benchmarks/run.py [--templates 300] [--python 300] [--repeat 3] [--json out.json]
 
 Each measurement is the median wall time of ``--repeat`` runs of a fresh process (peak RSS from
-the same runs). Ratios in one run on one machine are what the targets are stated in, because
+the same runs); the cold scans of both corpora and the parse-only floor run in interleaved
+rounds, so that the machine's drift during the benchmark cancels out of their ratios. Ratios in one run on one machine are what the targets are stated in, because
 absolute seconds move with the machine and its load. The planted-findings check runs first: a
 scanner that is fast because it misses findings fails the benchmark.
 """
@@ -68,13 +69,27 @@ def timed(
     return wall, rss_kb // 1024, code
 
 
-def median_of(repeat: int, command: list[str], **kwargs) -> dict:
-    runs = [timed(command, **kwargs) for _ in range(repeat)]
+def summary(runs: list[tuple[float, int, int]]) -> dict:
     return {
         "seconds": round(statistics.median(r[0] for r in runs), 3),
         "peak_mb": max(r[1] for r in runs),
         "exit": runs[-1][2],
     }
+
+
+def median_of(repeat: int, command: list[str], **kwargs) -> dict:
+    return summary([timed(command, **kwargs) for _ in range(repeat)])
+
+
+def interleaved(repeat: int, commands: dict[str, tuple[list[str], dict]]) -> dict[str, dict]:
+    """Medians of commands run in rounds (each once per round), not one after the other: a
+    machine that slows down or speeds up during the benchmark then affects every measurement
+    alike, and the targets are ratios between them."""
+    runs: dict[str, list] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, (command, kwargs) in commands.items():
+            runs[name].append(timed(command, **kwargs))
+    return {name: summary(found) for name, found in runs.items()}
 
 
 def check_planted(root: Path, planted: Counter) -> dict:
@@ -141,14 +156,18 @@ def compile_bytecode() -> None:
         compileall.compile_dir(Path(package.__file__).parent, quiet=1)
 
 
-def measure(root: Path, repeat: int) -> dict:
+def measure(root: Path, double: Path, repeat: int) -> dict:
     templates = sorted(str(p) for p in root.rglob("*") if p.suffix in (".json", ".yaml"))
     cache = root / ".bench-cache"
     env = {"DSQL_SCAN_CACHE_DIR": str(cache)}
-    results = {
-        "cold": median_of(repeat, scan_cmd(root, "--no-cache"), cwd=root),
-        "floor": median_of(repeat, [sys.executable, "-c", FLOOR, str(root)]),
-    }
+    results = interleaved(
+        repeat,
+        {
+            "cold": (scan_cmd(root, "--no-cache"), {"cwd": root}),
+            "floor": ([sys.executable, "-c", FLOOR, str(root)], {}),
+            "cold_doubled_corpus": (scan_cmd(double, "--no-cache"), {"cwd": double}),
+        },
+    )
     shutil.rmtree(cache, ignore_errors=True)
     timed(scan_cmd(root), env=env, cwd=root)  # populate the cache
     results["warm"] = median_of(repeat, scan_cmd(root), env=env, cwd=root)
@@ -177,10 +196,10 @@ def main() -> None:
         planted = build(base, args.templates, args.python)
         subprocess.run(["git", "init", "-q", str(base)], check=True)
         found = check_planted(base, planted)
-        results = measure(base, args.repeat)
         build(double, args.templates * 2, args.python * 2)
-        doubled = median_of(args.repeat, scan_cmd(double, "--no-cache"), cwd=double)
+        results = measure(base, double, args.repeat)
     cold = results["cold"]["seconds"]
+    doubled = results["cold_doubled_corpus"]
     ratios = {
         "cold_vs_cfn_lint": round(cold / results["cfn_lint"]["seconds"], 3),
         "cold_vs_floor": round(cold / results["floor"]["seconds"], 3),
@@ -193,7 +212,7 @@ def main() -> None:
         "corpus": {"templates": args.templates, "python": args.python, "planted": found},
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
-        "timings": {**results, "cold_doubled_corpus": doubled},
+        "timings": results,
         "ratios": ratios,
         "date": time.strftime("%Y-%m-%d"),
     }
