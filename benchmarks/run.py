@@ -4,9 +4,10 @@
 
 Each measurement is the median wall time of ``--repeat`` runs of a fresh process (peak RSS from
 the same runs); the cold scans of both corpora and the parse-only floor run in interleaved
-rounds, so that the machine's drift during the benchmark cancels out of their ratios. Ratios in one run on one machine are what the targets are stated in, because
-absolute seconds move with the machine and its load. The planted-findings check runs first: a
-scanner that is fast because it misses findings fails the benchmark.
+rounds, so that the machine's drift during the benchmark cancels out of their ratios. Ratios in
+one run on one machine are what the targets are stated in, because absolute seconds move with
+the machine and its load. The planted-findings check runs first: a scanner that is fast because
+it misses findings fails the benchmark.
 """
 
 from __future__ import annotations

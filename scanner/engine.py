@@ -37,9 +37,9 @@ from scanner.model import (
     ScanResult,
     Suppression,
 )
-from scanner.project import Project, build
+from scanner.project import Project, build, prepare
 from scanner.rules import ALL_RULES, BY_ID, selected
-from scanner.runner import analyze_all
+from scanner.runner import start_all
 
 
 def fingerprint(raw: RawFinding) -> str:
@@ -199,6 +199,13 @@ def in_app(facts: FileFacts, candidate: Candidate, config: Config) -> FileFacts:
     return replace(facts, namespace=f"cdk:{app}") if app else facts
 
 
+def _facts_in_app(
+    analyses: Iterable[FileAnalysis], candidates: list[Candidate], config: Config
+) -> list[FileFacts]:
+    scoped = zip(analyses, candidates, strict=True)
+    return [in_app(a.facts, c, config) for a, c in scoped if a.facts is not None]
+
+
 def _incomplete(analyses: Iterable[FileAnalysis]) -> list[str]:
     """Files in scope that should have been read but could not be (their facts are missing)."""
     return [a.path for a in analyses if a.facts is None and any(r.rule == "SCAN001" for r in a.raw)]
@@ -231,16 +238,20 @@ def scan(
     _check_regions(config)
     candidates = discover(paths, config)
     context_candidates = project_scope(paths, config, candidates)
-    everything = analyze_all(
+    started = start_all(
         candidates, config, jobs=jobs, cache_dir=cache_dir, context=context_candidates
     )
-    analyses = everything[: len(candidates)]
+    context_facts = _facts_in_app(started.context, context_candidates, config)
+    # while the named files are analysed in another process, link the context
+    prepared = prepare(context_facts) if started.in_background else None
+    analyses = started.wait()
+    everything = analyses + started.context
     root = root_location(config)
-    scoped = zip(everything, candidates + context_candidates, strict=True)
     project = build(
-        (in_app(a.facts, c, config) for a, c in scoped if a.facts is not None),
+        _facts_in_app(analyses, candidates, config) + context_facts,
         root,
         _incomplete(everything),
+        prepared,
     )
     project_raw = run_project_rules(project, config)
     findings = findings_of(

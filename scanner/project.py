@@ -265,6 +265,16 @@ class _Namespace:
                 self.grants[grant.grantee].append(grant)
 
 
+def _exports(files: Iterable[FileFacts]) -> dict[str, tuple[str, Sink]]:
+    """Export name -> (namespace, sink) of every ``Export`` in scope (the first one wins)."""
+    exports: dict[str, tuple[str, Sink]] = {}
+    for facts in files:
+        for sink in facts.sinks:
+            if sink.kind == "export" and sink.export_name:
+                exports.setdefault(sink.export_name, (namespace_of(facts), sink))
+    return exports
+
+
 class _Linker:
     """Builds workloads: resolves targets (including imports) and collects permissions."""
 
@@ -273,11 +283,7 @@ class _Linker:
         for facts in files:
             grouped[namespace_of(facts)].append(facts)
         self.namespaces = {name: _Namespace(group) for name, group in grouped.items()}
-        self.exports: dict[str, tuple[str, Sink]] = {}
-        for facts in files:
-            for sink in facts.sinks:
-                if sink.kind == "export" and sink.export_name:
-                    self.exports.setdefault(sink.export_name, (namespace_of(facts), sink))
+        self.exports = _exports(files)
 
     def resolve(self, targets: Iterable[Target], namespace: str) -> tuple[list[Key], bool]:
         """DSQL clusters the targets name (imports followed to their Export), and whether an
@@ -459,18 +465,58 @@ def _cluster_sets(
     return tuple(tuple(group) for _, group in sorted(groups.items()))
 
 
-def build(files: Iterable[FileFacts], root: Location, incomplete: Iterable[str] = ()) -> Project:
-    """Link the facts of every file in the project scope."""
+@dataclass(frozen=True)
+class Prepared:
+    """The workloads of the context files, linked while the named files are still being
+    analysed in another process (a one-file pre-commit run): ``build`` takes them as they are
+    for every file whose namespace the named files do not join, when the exports are the same.
+    A workload depends only on its namespace's facts and on the exports, so that is exact."""
+
+    workloads: dict[str, tuple[FileFacts, tuple[Workload, ...]]]  # path -> (facts, workloads)
+    exports: dict[str, tuple[str, Sink]]
+
+
+def prepare(files: Iterable[FileFacts]) -> Prepared:
     ordered = tuple(sorted(files, key=lambda f: f.path))
     linker = _Linker(ordered)
+    return Prepared(
+        workloads={f.path: (f, tuple(linker.workload(c, f) for c in f.compute)) for f in ordered},
+        exports=linker.exports,
+    )
+
+
+def _reusable(ordered: tuple[FileFacts, ...], prepared: Prepared | None) -> set[str]:
+    """Paths whose prepared workloads are exactly what linking everything would give."""
+    if prepared is None or _exports(ordered) != prepared.exports:
+        return set()
+    known = prepared.workloads
+    joined = {namespace_of(f) for f in ordered if known.get(f.path, (None,))[0] is not f}
+    return {f.path for f in ordered if f.path in known and namespace_of(f) not in joined}
+
+
+def build(
+    files: Iterable[FileFacts],
+    root: Location,
+    incomplete: Iterable[str] = (),
+    prepared: Prepared | None = None,
+) -> Project:
+    """Link the facts of every file in the project scope (reusing ``prepared`` where exact)."""
+    ordered = tuple(sorted(files, key=lambda f: f.path))
+    reusable = _reusable(ordered, prepared)
+    linker = _Linker(ordered) if len(reusable) < len(ordered) else None
     clusters = [(Key(namespace_of(f), c.name), c) for f in ordered for c in f.clusters]
-    workloads = tuple(linker.workload(c, f) for f in ordered for c in f.compute)
+    workloads: list[Workload] = []
+    for facts in ordered:
+        if prepared is not None and facts.path in reusable:
+            workloads.extend(prepared.workloads[facts.path][1])
+        elif linker is not None:
+            workloads.extend(linker.workload(c, facts) for c in facts.compute)
     return Project(
         files=ordered,
         root=root,
         incomplete=tuple(sorted(incomplete)),
         clusters=tuple(clusters),
-        workloads=workloads,
+        workloads=tuple(workloads),
         cluster_sets=_cluster_sets(clusters),
     )
 

@@ -162,14 +162,27 @@ def _complete(
     return tuple(r for r in batch.results if r is not None)
 
 
-def analyze_all(
+@dataclass(frozen=True)
+class Started:
+    """Analyses under way: the context is there, the named files' analyses come from ``wait``.
+
+    ``in_background`` says the named files are being analysed in another process, so that
+    whatever the caller does before ``wait`` (linking the context) costs no time.
+    """
+
+    context: tuple[FileAnalysis, ...]
+    wait: Callable[[], tuple[FileAnalysis, ...]]
+    in_background: bool = False
+
+
+def start_all(
     candidates: list[Candidate],
     config: Config,
     jobs: int | None = None,
     cache_dir: Path | None = None,
     context: list[Candidate] | None = None,
-) -> tuple[FileAnalysis, ...]:
-    """Every candidate's analysis in order, then every context file's context view.
+) -> Started:
+    """Every candidate's analysis, and every context file's context view.
 
     Context files (the rest of the project when files are named) only feed the project model,
     so they come back as ``project.context_view``, with or without the cache. ``cache_dir=None``
@@ -185,6 +198,23 @@ def analyze_all(
     else:
         done = _analyze(pending, config, jobs)
         waiting = lambda: done  # noqa: E731
+        overlap = False
     around = _look_up(context or [], config, cache, as_context=True)
     fresh_context = _analyze(around.pending, config, jobs)
-    return _complete(named, waiting(), cache) + _complete(around, fresh_context, cache)
+    return Started(
+        context=_complete(around, fresh_context, cache),
+        wait=lambda: _complete(named, waiting(), cache),
+        in_background=overlap,
+    )
+
+
+def analyze_all(
+    candidates: list[Candidate],
+    config: Config,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    context: list[Candidate] | None = None,
+) -> tuple[FileAnalysis, ...]:
+    """Every candidate's analysis in order, then every context file's context view."""
+    started = start_all(candidates, config, jobs=jobs, cache_dir=cache_dir, context=context)
+    return started.wait() + started.context

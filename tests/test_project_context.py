@@ -20,11 +20,13 @@ from scanner import link
 from scanner.config import Config, load
 from scanner.discover import Candidate, discover
 from scanner.engine import in_app, root_location, run_project_rules
-from scanner.model import FileAnalysis
-from scanner.project import CONTEXT_FIELDS, build, context_view
+from scanner.facts import Compute, FileFacts, IamRole, IamStatement, Value
+from scanner.model import FileAnalysis, Location
+from scanner.project import CONTEXT_FIELDS, _reusable, build, context_view, prepare
 from scanner.rules import ALL_RULES
 from scanner.runner import analyze_all
 from tests.conftest import EXAMPLES, write
+from tests.test_project_scope import API, DATA
 from tests.test_python_dsql import APP_CASES
 
 CDK_GRANT = """
@@ -58,6 +60,9 @@ def cases() -> list[Case]:
         Case(f"app-{index}", {"db.py": source}) for index, (source, _) in enumerate(APP_CASES)
     ]
     found.append(Case("cdk-grant", {"stack.py": CDK_GRANT}))
+    # a function in one stack finds the cluster through the other stack's exports
+    api = API.replace("{action}", "dsql:DbConnect")
+    found.append(Case("cross-stack", {"data.yaml": DATA, "api.yaml": api}))
     # each flavour on its own, and each state whole (CDK source, its synthesized templates, the
     # hand-written template and the application code together)
     roots = [EXAMPLES / "legacy" / kind for kind in ("app", "cdk", "cloudformation")]
@@ -75,6 +80,10 @@ class Analysed:
     config: Config
     candidates: list[Candidate]
     analyses: tuple[FileAnalysis, ...]
+
+    def facts(self) -> list:
+        pairs = zip(self.analyses, self.candidates, strict=True)
+        return [in_app(a.facts, c, self.config) for a, c in pairs if a.facts is not None]
 
     def outcome(self, keep: frozenset[str] | None = None) -> tuple:
         analyses = self.analyses
@@ -125,3 +134,48 @@ def test_the_view_drops_the_rest(analysed):
     assert analysis.facts.resources and not view.facts.resources
     assert analysis.raw and not view.raw
     assert view.facts.sinks == analysis.facts.sinks
+
+
+@pytest.mark.parametrize("name", [case.name for case in CASES])
+def test_a_prepared_context_links_like_the_whole_project(analysed, name):
+    """Each file in turn is the named one: linking the others first (while it is analysed)
+    and then everything must give the project that linking everything at once gives."""
+    facts = analysed[name].facts()
+    root = root_location(analysed[name].config)
+    whole = build(facts, root)
+    for index in range(len(facts)):
+        prepared = prepare(facts[:index] + facts[index + 1 :])
+        assert build(facts, root, (), prepared) == whole
+
+
+def test_the_prepared_links_are_reused_where_nothing_joins_their_namespace(analysed):
+    facts = analysed["legacy"].facts()
+    (app,) = [f for f in facts if f.path == "app/repository.py"]
+    (template,) = [f for f in facts if f.path == "cloudformation/ledger.yaml"]
+    prepared = prepare([f for f in facts if f is not app])
+    reused = _reusable(tuple(sorted(facts, key=lambda f: f.path)), prepared)
+    assert template.compute and template.path in reused
+    assert app.path not in reused  # the named file's own namespace is linked again
+
+
+def test_a_named_file_that_joins_a_namespace_relinks_it():
+    """CDK names are shared by every module of an app: a policy statement in the named module
+    reaches a role whose function another module creates."""
+    stack = FileFacts(
+        kind="cdk",
+        path="infra/stack.py",
+        compute=(Compute("Api", "lambda", Location("infra/stack.py", 9), role="ApiRole"),),
+        roles=(IamRole("ApiRole", Location("infra/stack.py", 7)),),
+    )
+    statement = IamStatement(
+        effect="Allow",
+        actions=(Value("dsql:DbConnect", Location("infra/access.py", 5)),),
+        resources=(Value("*", Location("infra/access.py", 6)),),
+        location=Location("infra/access.py", 4),
+        principals=("ApiRole",),
+    )
+    access = FileFacts(kind="cdk", path="infra/access.py", statements=(statement,))
+    root = Location(".")
+    whole = build((stack, access), root)
+    assert whole.workloads[0].connect_grants  # the statement reaches the role
+    assert build((stack, access), root, (), prepare([stack])) == whole
