@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,9 @@ class _Batch:
     results: list[FileAnalysis | None] = field(default_factory=list)
     keys: dict[int, str] = field(default_factory=dict)
     todo: list[int] = field(default_factory=list)
+    # A named template that parses is analysed exactly as a discovered one: its result is
+    # also kept under the discovered key, for the runs in which it is context.
+    aliases: dict[int, str] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[Candidate]:
@@ -136,6 +139,8 @@ def _look_up(
         if cache is not None and content is not None:
             batch.keys[index] = cache.key(candidate, content)
             batch.results[index] = _cached(cache, batch.keys[index], as_context)
+            if candidate.explicit and candidate.kind == "template":
+                batch.aliases[index] = cache.key(replace(candidate, explicit=False), content)
         if batch.results[index] is None:
             batch.todo.append(index)
     return batch
@@ -156,9 +161,14 @@ def _complete(
     for index, analysis in zip(batch.todo, fresh, strict=True):
         view = context_view(analysis)
         batch.results[index] = view if batch.as_context else analysis
-        if cache is not None and index in batch.keys:
-            cache.put(batch.keys[index], analysis)
-            cache.put(cache.context_key(batch.keys[index]), view)
+        if cache is None or index not in batch.keys:
+            continue
+        keys = [batch.keys[index]]
+        if analysis.facts is not None and index in batch.aliases:
+            keys.append(batch.aliases[index])
+        for key in keys:
+            cache.put(key, analysis)
+            cache.put(cache.context_key(key), view)
     return tuple(r for r in batch.results if r is not None)
 
 

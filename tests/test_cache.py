@@ -147,3 +147,26 @@ def test_a_failing_background_analysis_is_redone_in_process():
         runner._in_background(work)()
     done = FileAnalysis(path="a.py", kind="python")
     assert runner._in_background(lambda: [done])() == [done]
+
+
+def test_a_named_template_is_not_analysed_again_when_it_becomes_context(tmp_path, monkeypatch):
+    """Commit 1 changes a template, commit 2 a module: the template, now context, comes from
+    the entry its named run stored (it parsed, so naming it changed nothing)."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.dsql-scan]\n",
+            "db.yaml": DB.format(n=1),
+            "app.py": "import boto3\nDATA = boto3.client('rds-data')\n",
+        },
+    )
+    config = load(str(tmp_path / "pyproject.toml"))
+    cache = tmp_path / "c"
+    scan((str(tmp_path / "db.yaml"),), config, jobs=1, cache_dir=cache)
+    (tmp_path / "app.py").write_text("import boto3\nDATA = boto3.client('rds-data')  # v2\n")
+    analysed = []
+    real = runner.analyze
+    monkeypatch.setattr(runner, "analyze", lambda c, *a: analysed.append(c.rel) or real(c, *a))
+    second = scan((str(tmp_path / "app.py"),), config, jobs=1, cache_dir=cache)
+    assert analysed == ["app.py"]
+    assert second == scan((str(tmp_path / "app.py"),), config, jobs=1)  # as without a cache
