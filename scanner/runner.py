@@ -14,6 +14,7 @@ import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache as cache_result
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,7 @@ def start_all(
     fresh_context = _analyze(around.pending, config, jobs)
     return Started(
         context=_complete(around, fresh_context, cache),
-        wait=lambda: _complete(named, waiting(), cache),
+        wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
         in_background=overlap,
     )
 
