@@ -278,12 +278,14 @@ def _exports(files: Iterable[FileFacts]) -> dict[str, tuple[str, Sink]]:
 class _Linker:
     """Builds workloads: resolves targets (including imports) and collects permissions."""
 
-    def __init__(self, files: tuple[FileFacts, ...]) -> None:
+    def __init__(
+        self, files: tuple[FileFacts, ...], exports: dict[str, tuple[str, Sink]] | None = None
+    ) -> None:
         grouped: dict[str, list[FileFacts]] = defaultdict(list)
         for facts in files:
             grouped[namespace_of(facts)].append(facts)
         self.namespaces = {name: _Namespace(group) for name, group in grouped.items()}
-        self.exports = _exports(files)
+        self.exports = _exports(files) if exports is None else exports
 
     def resolve(self, targets: Iterable[Target], namespace: str) -> tuple[list[Key], bool]:
         """DSQL clusters the targets name (imports followed to their Export), and whether an
@@ -485,9 +487,11 @@ def prepare(files: Iterable[FileFacts]) -> Prepared:
     )
 
 
-def _reusable(ordered: tuple[FileFacts, ...], prepared: Prepared | None) -> set[str]:
+def _reusable(
+    ordered: tuple[FileFacts, ...], exports: dict[str, tuple[str, Sink]], prepared: Prepared | None
+) -> set[str]:
     """Paths whose prepared workloads are exactly what linking everything would give."""
-    if prepared is None or _exports(ordered) != prepared.exports:
+    if prepared is None or exports != prepared.exports:
         return set()
     known = prepared.workloads
     joined = {namespace_of(f) for f in ordered if known.get(f.path, (None,))[0] is not f}
@@ -502,8 +506,9 @@ def build(
 ) -> Project:
     """Link the facts of every file in the project scope (reusing ``prepared`` where exact)."""
     ordered = tuple(sorted(files, key=lambda f: f.path))
-    reusable = _reusable(ordered, prepared)
-    linker = _Linker(ordered) if len(reusable) < len(ordered) else None
+    exports = _exports(ordered)
+    reusable = _reusable(ordered, exports, prepared)
+    linker = _Linker(ordered, exports) if len(reusable) < len(ordered) else None
     clusters = [(Key(namespace_of(f), c.name), c) for f in ordered for c in f.clusters]
     workloads: list[Workload] = []
     for facts in ordered:

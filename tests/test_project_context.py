@@ -22,7 +22,7 @@ from scanner.discover import Candidate, discover
 from scanner.engine import in_app, root_location, run_project_rules
 from scanner.facts import Compute, FileFacts, IamRole, IamStatement, Value
 from scanner.model import FileAnalysis, Location
-from scanner.project import CONTEXT_FIELDS, _reusable, build, context_view, prepare
+from scanner.project import CONTEXT_FIELDS, _exports, _reusable, build, context_view, prepare
 from scanner.rules import ALL_RULES
 from scanner.runner import analyze_all
 from tests.conftest import EXAMPLES, write
@@ -153,7 +153,8 @@ def test_the_prepared_links_are_reused_where_nothing_joins_their_namespace(analy
     (app,) = [f for f in facts if f.path == "app/repository.py"]
     (template,) = [f for f in facts if f.path == "cloudformation/ledger.yaml"]
     prepared = prepare([f for f in facts if f is not app])
-    reused = _reusable(tuple(sorted(facts, key=lambda f: f.path)), prepared)
+    ordered = tuple(sorted(facts, key=lambda f: f.path))
+    reused = _reusable(ordered, _exports(ordered), prepared)
     assert template.compute and template.path in reused
     assert app.path not in reused  # the named file's own namespace is linked again
 
