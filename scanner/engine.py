@@ -199,9 +199,10 @@ def in_app(facts: FileFacts, candidate: Candidate, config: Config) -> FileFacts:
     return replace(facts, namespace=f"cdk:{app}") if app else facts
 
 
-def _facts_in_app(
+def facts_in_app(
     analyses: Iterable[FileAnalysis], candidates: list[Candidate], config: Config
 ) -> list[FileFacts]:
+    """The facts of every analysed file, each placed in its CDK app (see ``in_app``)."""
     scoped = zip(analyses, candidates, strict=True)
     return [in_app(a.facts, c, config) for a, c in scoped if a.facts is not None]
 
@@ -241,14 +242,14 @@ def scan(
     started = start_all(
         candidates, config, jobs=jobs, cache_dir=cache_dir, context=context_candidates
     )
-    context_facts = _facts_in_app(started.context, context_candidates, config)
+    context_facts = facts_in_app(started.context, context_candidates, config)
     # while the named files are analysed in another process, link the context
     prepared = prepare(context_facts) if started.in_background else None
     analyses = started.wait()
     everything = analyses + started.context
     root = root_location(config)
     project = build(
-        _facts_in_app(analyses, candidates, config) + context_facts,
+        facts_in_app(analyses, candidates, config) + context_facts,
         root,
         _incomplete(everything),
         prepared,

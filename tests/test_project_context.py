@@ -19,7 +19,7 @@ import pytest
 from scanner import link
 from scanner.config import Config, load
 from scanner.discover import Candidate, discover
-from scanner.engine import in_app, root_location, run_project_rules
+from scanner.engine import facts_in_app, root_location, run_project_rules
 from scanner.facts import Compute, FileFacts, IamRole, IamStatement, Value
 from scanner.model import FileAnalysis, Location
 from scanner.project import CONTEXT_FIELDS, _exports, _reusable, build, context_view, prepare
@@ -82,15 +82,13 @@ class Analysed:
     analyses: tuple[FileAnalysis, ...]
 
     def facts(self) -> list:
-        pairs = zip(self.analyses, self.candidates, strict=True)
-        return [in_app(a.facts, c, self.config) for a, c in pairs if a.facts is not None]
+        return facts_in_app(self.analyses, self.candidates, self.config)
 
     def outcome(self, keep: frozenset[str] | None = None) -> tuple:
         analyses = self.analyses
         if keep is not None:
             analyses = tuple(context_view(a, keep) for a in analyses)
-        pairs = zip(analyses, self.candidates, strict=True)
-        facts = [in_app(a.facts, c, self.config) for a, c in pairs if a.facts is not None]
+        facts = facts_in_app(analyses, self.candidates, self.config)
         project = build(facts, root_location(self.config), ())
         return (
             run_project_rules(project, self.config),
