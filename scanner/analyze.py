@@ -8,7 +8,8 @@ bad file never stops the scan of the others.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,12 +144,39 @@ def _analysis(
     )
 
 
-def preload(kinds: set[str]) -> None:
-    """Import the parsers the given kinds need, once, before worker processes are forked."""
-    if "template" in kinds:
-        import cfnlint.decode  # noqa: F401
-    if "python" in kinds:
-        import libcst.metadata  # noqa: F401
+# What analysing each kind imports: its parser, its extractors, the file rules. Imported up front
+# by whatever process is about to analyse such files (a worker, or the parent of forked ones).
+PARSER_MODULES = {
+    "template": (
+        "cfnlint.decode",
+        "scanner.inputs.cloudformation",
+        "scanner.rules",
+    ),
+    "python": (
+        "libcst.metadata",
+        "scanner.inputs.python",
+        "scanner.inputs.python_app",
+        "scanner.inputs.python_cdk",
+        "scanner.inputs.python_facts",
+        "scanner.inputs.python_locations",
+        "scanner.inputs.python_sql",
+        "scanner.inputs.python_values",
+        "scanner.inputs.python_walk",
+        "scanner.rules",
+    ),
+}
+
+
+def parser_modules(kinds: Iterable[str]) -> tuple[str, ...]:
+    """The modules that analysing files of these kinds imports, each once, in a fixed order."""
+    found = (module for kind in sorted(set(kinds)) for module in PARSER_MODULES.get(kind, ()))
+    return tuple(dict.fromkeys(found))
+
+
+def preload(kinds: Iterable[str]) -> None:
+    """Import what the given kinds need, once, before worker processes are forked."""
+    for module in parser_modules(kinds):
+        importlib.import_module(module)
 
 
 def _sql(

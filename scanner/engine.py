@@ -40,6 +40,7 @@ from scanner.model import (
 from scanner.project import Project, build, prepare
 from scanner.rules import ALL_RULES, BY_ID, selected
 from scanner.runner import start_all
+from scanner.worker import Worker
 
 
 def fingerprint(raw: RawFinding) -> str:
@@ -228,19 +229,27 @@ def scan(
     config: Config,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    worker: Worker | None = None,
 ) -> ScanResult:
     """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule).
 
-    ``jobs`` defaults to the CPU count; ``cache_dir=None`` means no result cache. Files of the
-    project scope that were not named are analysed like named ones (and cached alike), so a
-    pre-commit run after a full scan parses only what changed; their own findings are dropped.
+    ``jobs`` defaults to the CPU count; ``cache_dir=None`` means no result cache; ``worker`` is
+    a process already importing the parsers (``headstart``), used or released by the runner.
+    Files of the project scope that were not named are analysed like named ones (and cached
+    alike), so a pre-commit run after a full scan parses only what changed; their own findings
+    are dropped.
     """
     enabled = selected(config.select, config.ignore)
     _check_regions(config)
     candidates = discover(paths, config)
     context_candidates = project_scope(paths, config, candidates)
     started = start_all(
-        candidates, config, jobs=jobs, cache_dir=cache_dir, context=context_candidates
+        candidates,
+        config,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        context=context_candidates,
+        worker=worker,
     )
     context_facts = facts_in_app(started.context, context_candidates, config)
     # while the named files are analysed in another process, link the context

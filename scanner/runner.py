@@ -11,7 +11,6 @@ loads the context from the cache on the other core.
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
@@ -24,6 +23,7 @@ from scanner.config import Config
 from scanner.discover import Candidate
 from scanner.model import FileAnalysis
 from scanner.project import context_view
+from scanner.worker import Pending, Worker
 
 PARALLEL_MIN_FILES = 16
 
@@ -70,32 +70,15 @@ def _in_workers(
         return [analysis for batch in pool.map(_analyze_batch, batches) for analysis in batch]
 
 
-def _in_background(work: Callable[[], list[FileAnalysis]]) -> Callable[[], list[FileAnalysis]]:
-    """Start ``work`` in a forked child; the returned function waits for its result.
-
-    When the child cannot deliver (it failed or was killed), the work is done again here, so
-    an error surfaces exactly as it would have without the child.
-    """
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-        os.close(read_end)
-        status = 1
-        try:
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(work(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
+def _waiting_for(
+    pending: Pending, candidates: list[Candidate], config: Config
+) -> Callable[[], list[FileAnalysis]]:
+    """Wait for the worker's analyses; when it failed, analyse here, so that an error surfaces
+    exactly as it would have without the worker."""
 
     def result() -> list[FileAnalysis]:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if status == 0 and data:
-            return pickle.loads(data)  # our own child's output
-        return work()
+        delivered, analyses = pending.result()
+        return analyses if delivered else _analyze(candidates, config, 1)
 
     return result
 
@@ -192,6 +175,7 @@ def start_all(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     context: list[Candidate] | None = None,
+    worker: Worker | None = None,
 ) -> Started:
     """Every candidate's analysis, and every context file's context view.
 
@@ -203,19 +187,24 @@ def start_all(
     cache = ResultCache(cache_dir, config) if cache_dir is not None else None
     named = _look_up(candidates, config, cache, as_context=False)
     pending = named.pending
-    overlap = bool(context and pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
-    if overlap and hasattr(os, "fork"):
-        waiting = _in_background(lambda: _analyze(pending, config, 1))
+    few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
+    # worth a worker when there is context to load meanwhile, or when one is already importing
+    if few and (context or worker is not None):
+        worker = worker or Worker.start(())  # this process has imported what the job needs
+    elif worker is not None:
+        worker.release()
+        worker = None
+    if worker is not None:
+        waiting = _waiting_for(worker.submit(_analyze, pending, config, 1), pending, config)
     else:
         done = _analyze(pending, config, jobs)
         waiting = lambda: done  # noqa: E731
-        overlap = False
     around = _look_up(context or [], config, cache, as_context=True)
     fresh_context = _analyze(around.pending, config, jobs)
     return Started(
         context=_complete(around, fresh_context, cache),
         wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
-        in_background=overlap,
+        in_background=worker is not None,
     )
 
 

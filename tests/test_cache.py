@@ -7,14 +7,13 @@ import pickle
 import subprocess
 import sys
 
-import pytest
-
 from scanner import runner
 from scanner.cache import ResultCache, read_for_key
 from scanner.config import Config, load
 from scanner.discover import discover
 from scanner.engine import scan
 from scanner.model import FileAnalysis
+from scanner.worker import Worker
 from tests.conftest import EXAMPLES, run_cli, write
 
 DB = "Resources:\n  Db{n}:\n    Type: AWS::RDS::DBCluster\n    Properties: {{Engine: aurora}}\n"
@@ -126,10 +125,8 @@ def test_named_files_analysed_beside_the_context_load_give_the_same_result(tmp_p
     config = load(str(tmp_path / "pyproject.toml"))
     named = (str(tmp_path / "app.py"), str(tmp_path / "db.yaml"))
     started = []
-    background = runner._in_background
-    monkeypatch.setattr(
-        runner, "_in_background", lambda work: started.append(1) or background(work)
-    )
+    start = Worker.start
+    monkeypatch.setattr(Worker, "start", lambda modules: started.append(modules) or start(modules))
     results = [scan(named, config, jobs=jobs) for jobs in (2, 1)]
     results.append(scan(named, config, jobs=2, cache_dir=tmp_path / "c"))  # context from the cache
     assert results[0] == results[1] == results[2]
@@ -139,14 +136,16 @@ def test_named_files_analysed_beside_the_context_load_give_the_same_result(tmp_p
     assert {f.location.path for f in results[0].findings} == {"pyproject.toml", "app.py", "db.yaml"}
 
 
-def test_a_failing_background_analysis_is_redone_in_process():
-    def work():
-        raise ValueError("from the analysis")
-
-    with pytest.raises(ValueError, match="from the analysis"):
-        runner._in_background(work)()
-    done = FileAnalysis(path="a.py", kind="python")
-    assert runner._in_background(lambda: [done])() == [done]
+def test_a_failing_worker_analysis_is_redone_in_process(tmp_path):
+    """When the worker does not deliver, the runner analyses the files itself: the result (and
+    any error) is what it would have been without the worker."""
+    write(tmp_path, {"app.py": "import boto3\nDATA = boto3.client('rds-data')\n"})
+    config = Config(root=tmp_path)
+    candidates = discover((str(tmp_path),), config)
+    failing = Worker.start(()).submit(int, "not a number")  # the job raises in the worker
+    redone = runner._waiting_for(failing, candidates, config)()
+    assert redone == runner._analyze(candidates, config, 1)
+    assert [a.path for a in redone] == ["app.py"] and redone[0].facts.api_calls
 
 
 def test_a_named_template_is_not_analysed_again_when_it_becomes_context(tmp_path, monkeypatch):
