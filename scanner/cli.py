@@ -123,7 +123,7 @@ def scan(
     lenient_paths: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
-    from scanner import baseline, outputs
+    from scanner import baseline, headstart, outputs
     from scanner.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, selected
 
@@ -142,7 +142,8 @@ def scan(
 
             changed = gitdiff.changed_lines(diff_base, config.root)
         cache_dir = None if no_cache else cache_directory(config)
-        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir)
+        worker = headstart.take()  # started by the console script when files were named
+        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir, worker=worker)
         if write_baseline:
             accepted = baseline.write(write_baseline, result)
             count = len(accepted.entries)
