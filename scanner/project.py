@@ -478,13 +478,19 @@ class Prepared:
     exports: dict[str, tuple[str, Sink]]
 
 
+# The properties rules derive from a workload, cached on it (see Workload).
+DERIVED = tuple(name for name, kind in vars(Workload).items() if isinstance(kind, cached_property))
+
+
 def prepare(files: Iterable[FileFacts]) -> Prepared:
     ordered = tuple(sorted(files, key=lambda f: f.path))
     linker = _Linker(ordered)
-    return Prepared(
-        workloads={f.path: (f, tuple(linker.workload(c, f) for c in f.compute)) for f in ordered},
-        exports=linker.exports,
-    )
+    workloads = {f.path: (f, tuple(linker.workload(c, f) for c in f.compute)) for f in ordered}
+    for _, linked in workloads.values():
+        for workload in linked:  # derived now, while the named files are still being analysed
+            for name in DERIVED:
+                getattr(workload, name)
+    return Prepared(workloads=workloads, exports=linker.exports)
 
 
 def _reusable(
@@ -508,7 +514,9 @@ def build(
     ordered = tuple(sorted(files, key=lambda f: f.path))
     exports = _exports(ordered)
     reusable = _reusable(ordered, exports, prepared)
-    linker = _Linker(ordered, exports) if len(reusable) < len(ordered) else None
+    # a namespace is reused whole or linked whole, so the linker needs only the rest
+    rest = tuple(f for f in ordered if f.path not in reusable)
+    linker = _Linker(rest, exports) if rest else None
     clusters = [(Key(namespace_of(f), c.name), c) for f in ordered for c in f.clusters]
     workloads: list[Workload] = []
     for facts in ordered:
