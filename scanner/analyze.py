@@ -173,6 +173,21 @@ def parser_modules(kinds: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def sql_reports(candidates: list[Candidate], config: Config) -> dict[str, Report]:
+    """dsql-lint reports for every ``.sql`` candidate, from one linter process."""
+    if not any(c.kind == "sql" for c in candidates):
+        return {}
+    from scanner.inputs.sql import lint_candidates
+
+    return lint_candidates(candidates, config.max_file_size)
+
+
+def analyze_files(candidates: list[Candidate], config: Config) -> list[FileAnalysis]:
+    """Every candidate's analysis, in order, in this process."""
+    reports = sql_reports(candidates, config)
+    return [analyze(candidate, config, reports) for candidate in candidates]
+
+
 def preload(kinds: Iterable[str]) -> None:
     """Import what the given kinds need, once, before worker processes are forked."""
     for module in parser_modules(kinds):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -194,6 +193,8 @@ def _load_file(path: Path) -> tuple[Any, bool]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
     if path.suffix == ".toml":
+        import tomllib  # here, not at the top: a worker forked before this runs never needs it
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -5,7 +5,7 @@ template takes cfn-lint (about 0.5 s). Before the runner knows which named files
 the main process has spent a tenth of a second importing the command line, reading the
 configuration, discovering the project and asking the cache. So the console script looks at its
 arguments first: when they name existing files that need an expensive parser, it forks a
-worker at once (``runner`` will hand it those files) which imports the parser while the main
+worker at once (the runner will hand it those files) which imports the parser while the main
 process starts up. If the runner has no use for it (the cache had the file), it releases it.
 
 This only guesses from the arguments (an existing ``-o report.json`` looks like a template), so
@@ -20,8 +20,7 @@ from pathlib import Path
 from scanner.analyze import parser_modules
 from scanner.discover import kind_of
 from scanner.inputs.python import MAX_PYTHON_BYTES, inert
-from scanner.runner import default_jobs
-from scanner.worker import Worker
+from scanner.worker import Worker, default_jobs
 
 _started: list[Worker] = []  # the worker begin() started, until the runner takes it
 
@@ -30,7 +29,7 @@ def begin(arguments: list[str]) -> None:
     """Start a worker for the parsers the named files need, where there is a core to spare."""
     kinds = {kind for argument in arguments if (kind := _expensive_kind(argument))}
     if kinds and default_jobs() > 1:
-        worker = Worker.start(("scanner.runner", *parser_modules(kinds)))
+        worker = Worker.start(parser_modules(kinds))  # the job is analyze.analyze_files
         if worker is not None:
             _started.append(worker)
 

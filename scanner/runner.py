@@ -4,32 +4,28 @@ Output never depends on scheduling: results are returned in candidate order what
 workers finish in. Small batches run in-process, because starting workers and importing the
 parsers in each would cost more than it saves, with one exception: the pre-commit case, a
 handful of named files in a project whose other files are context. There the named files are
-analysed in one forked child (importing libcst or cfn-lint and parsing) while this process
-loads the context from the cache on the other core.
+analysed by one worker process (``worker.Worker``: importing libcst or cfn-lint and parsing,
+possibly since the console script started, see ``headstart``) while this process loads the
+context from the cache on the other core.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
 from pathlib import Path
 from typing import Any
 
-from scanner.analyze import analyze, preload
+from scanner.analyze import analyze, analyze_files, preload, sql_reports
 from scanner.cache import ResultCache, read_for_key
 from scanner.config import Config
 from scanner.discover import Candidate
 from scanner.model import FileAnalysis
 from scanner.project import context_view
-from scanner.worker import Pending, Worker
+from scanner.worker import Pending, Worker, default_jobs
 
 PARALLEL_MIN_FILES = 16
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 Reports = dict[str, Any]
@@ -37,15 +33,6 @@ Reports = dict[str, Any]
 
 def _analyze_batch(batch: list[tuple[Candidate, Config, Reports]]) -> list[FileAnalysis]:
     return [analyze(candidate, config, reports) for candidate, config, reports in batch]
-
-
-def _sql_reports(candidates: list[Candidate], config: Config) -> Reports:
-    """dsql-lint reports for every pending ``.sql`` file, from one linter process."""
-    if not any(c.kind == "sql" for c in candidates):
-        return {}
-    from scanner.inputs.sql import lint_candidates
-
-    return lint_candidates(candidates, config.max_file_size)
 
 
 def _in_workers(
@@ -78,7 +65,7 @@ def _waiting_for(
 
     def result() -> list[FileAnalysis]:
         delivered, analyses = pending.result()
-        return analyses if delivered else _analyze(candidates, config, 1)
+        return analyses if delivered else analyze_files(candidates, config)
 
     return result
 
@@ -131,10 +118,9 @@ def _look_up(
 
 
 def _analyze(candidates: list[Candidate], config: Config, jobs: int) -> list[FileAnalysis]:
-    reports = _sql_reports(candidates, config)
     if jobs > 1 and len(candidates) >= PARALLEL_MIN_FILES:
-        return _in_workers(candidates, config, jobs, reports)
-    return [analyze(candidate, config, reports) for candidate in candidates]
+        return _in_workers(candidates, config, jobs, sql_reports(candidates, config))
+    return analyze_files(candidates, config)
 
 
 def _complete(
@@ -195,7 +181,7 @@ def start_all(
         worker.release()
         worker = None
     if worker is not None:
-        waiting = _waiting_for(worker.submit(_analyze, pending, config, 1), pending, config)
+        waiting = _waiting_for(worker.submit(analyze_files, pending, config), pending, config)
     else:
         done = _analyze(pending, config, jobs)
         waiting = lambda: done  # noqa: E731

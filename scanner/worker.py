@@ -22,6 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def default_jobs() -> int:
+    """How many processes can run at once: the CPUs this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
 @dataclass
 class Worker:
     """A forked process that has imported (or is importing) its modules and awaits one job."""

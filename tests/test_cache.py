@@ -7,7 +7,9 @@ import pickle
 import subprocess
 import sys
 
+from scanner import analyze as analyzing
 from scanner import runner
+from scanner.analyze import analyze_files
 from scanner.cache import ResultCache, read_for_key
 from scanner.config import Config, load
 from scanner.discover import discover
@@ -144,7 +146,7 @@ def test_a_failing_worker_analysis_is_redone_in_process(tmp_path):
     candidates = discover((str(tmp_path),), config)
     failing = Worker.start(()).submit(int, "not a number")  # the job raises in the worker
     redone = runner._waiting_for(failing, candidates, config)()
-    assert redone == runner._analyze(candidates, config, 1)
+    assert redone == analyze_files(candidates, config)
     assert [a.path for a in redone] == ["app.py"] and redone[0].facts.api_calls
 
 
@@ -164,8 +166,8 @@ def test_a_named_template_is_not_analysed_again_when_it_becomes_context(tmp_path
     scan((str(tmp_path / "db.yaml"),), config, jobs=1, cache_dir=cache)
     (tmp_path / "app.py").write_text("import boto3\nDATA = boto3.client('rds-data')  # v2\n")
     analysed = []
-    real = runner.analyze
-    monkeypatch.setattr(runner, "analyze", lambda c, *a: analysed.append(c.rel) or real(c, *a))
+    real = analyzing.analyze
+    monkeypatch.setattr(analyzing, "analyze", lambda c, *a: analysed.append(c.rel) or real(c, *a))
     second = scan((str(tmp_path / "app.py"),), config, jobs=1, cache_dir=cache)
     assert analysed == ["app.py"]
     assert second == scan((str(tmp_path / "app.py"),), config, jobs=1)  # as without a cache
