@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+import pytest
 
 from scanner.inputs.python_walk import Together
 
@@ -18,18 +19,29 @@ class Box:
 
 
 class Recorder(cst.CSTVisitor):
-    """Records every visit and leave; prunes below the node types it is given."""
+    """Records every visit and leave; prunes below the node types it is given.
+
+    It declares a ``visit_X`` and a ``leave_X`` for every node type X (below), as collectors
+    declare theirs.
+    """
 
     def __init__(self, *prune: type[cst.CSTNode]) -> None:
         self.prune = prune
         self.seen: list[str] = []
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self.seen.append(f"visit {type(node).__name__}")
+
+def _recording(event: str, kind: str):
+    def hook(self: Recorder, node: cst.CSTNode) -> bool:
+        self.seen.append(f"{event} {kind}")
         return not isinstance(node, self.prune)
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.seen.append(f"leave {type(original_node).__name__}")
+    return hook
+
+
+for _name in dir(cst.CSTVisitor):
+    _event, _, _kind = _name.partition("_")
+    if _event in ("visit", "leave") and _kind[:1].isupper() and "_" not in _kind:
+        setattr(Recorder, _name, _recording(_event, _kind))
 
 
 def alone(*prune: type[cst.CSTNode]) -> list[str]:
@@ -61,3 +73,34 @@ def test_the_walk_stops_descending_once_every_collector_pruned():
     cst.parse_module(SOURCE).visit(Counting(Recorder(*definitions), Recorder(*definitions)))
     visited_alone = len(alone(*definitions)) // 2  # one visit and one leave per node
     assert Counting.nodes == visited_alone < len(alone()) // 2
+
+
+def test_a_collector_that_overrides_on_visit_is_refused():
+    class Own(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            return True
+
+    with pytest.raises(TypeError, match="Own overrides"):
+        Together(Recorder(), Own())
+
+
+class Definitions(cst.CSTVisitor):
+    """Declares two hooks only: function names, and no look inside classes."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.names.append(node.name.value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def test_a_collector_with_few_hooks_sees_what_it_would_see_alone():
+    source = SOURCE + "class Other:\n    def hidden(self):\n        pass\n"
+    walked = Definitions()
+    cst.parse_module(source).visit(Together(walked, Recorder()))
+    solo = Definitions()
+    cst.parse_module(source).visit(solo)
+    assert walked.names == solo.names == ["outer", "inner"]
