@@ -72,8 +72,13 @@ def timed(
 
 
 def summary(runs: list[tuple[float, int, int]]) -> dict:
+    """The median (what the targets use), and the spread, which says how far to trust it."""
+    seconds = [r[0] for r in runs]
     return {
-        "seconds": round(statistics.median(r[0] for r in runs), 3),
+        "seconds": round(statistics.median(seconds), 3),
+        "fastest": round(min(seconds), 3),
+        "slowest": round(max(seconds), 3),
+        "runs": len(runs),
         "peak_mb": max(r[1] for r in runs),
         "exit": runs[-1][2],
     }
@@ -216,9 +221,10 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
     }
     args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{'measurement':<30}{'seconds':>10}{'peak MB':>10}")
+    print(f"{'measurement':<30}{'seconds':>10}{'spread':>16}{'peak MB':>10}")
     for name, value in report["timings"].items():
-        print(f"{name:<30}{value['seconds']:>10.3f}{value['peak_mb']:>10}")
+        spread = f"{value['fastest']:.3f}-{value['slowest']:.3f}"
+        print(f"{name:<30}{value['seconds']:>10.3f}{spread:>16}{value['peak_mb']:>10}")
     print()
     for name, value in ratios.items():
         print(f"{name:<30}{value:>10.3f}")
