@@ -22,16 +22,32 @@ from scanner.discover import kind_of
 from scanner.inputs.python import MAX_PYTHON_BYTES, inert
 from scanner.worker import Worker, default_jobs
 
+EXPENSIVE = ("python", "template")  # the kinds whose parser costs more than starting up
 _started: list[Worker] = []  # the worker begin() started, until the runner takes it
 
 
 def begin(arguments: list[str]) -> None:
     """Start a worker for the parsers the named files need, where there is a core to spare."""
-    kinds = {kind for argument in arguments if (kind := _expensive_kind(argument))}
-    if kinds and default_jobs() > 1:
+    if default_jobs() < 2:
+        return
+    kinds = named_kinds(arguments)
+    if kinds:
         worker = Worker.start(parser_modules(kinds))  # the job is analyze.analyze_files
         if worker is not None:
             _started.append(worker)
+
+
+def named_kinds(arguments: list[str]) -> set[str]:
+    """The expensive kinds among the named files; it stops reading once it has found both (a
+    hook run with every file of a repository names hundreds)."""
+    kinds: set[str] = set()
+    for argument in arguments:
+        kind = _expensive_kind(argument)
+        if kind is not None:
+            kinds.add(kind)
+            if len(kinds) == len(EXPENSIVE):
+                break
+    return kinds
 
 
 def take() -> Worker | None:
@@ -47,7 +63,7 @@ def _expensive_kind(argument: str) -> str | None:
     """
     path = Path(argument)
     kind = kind_of(path)
-    if kind not in ("python", "template") or argument.startswith("-"):
+    if kind not in EXPENSIVE or argument.startswith("-"):
         return None
     try:
         if not path.is_file():

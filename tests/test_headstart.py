@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,15 @@ def test_files_that_need_a_parser_are_recognised(project):
     assert kind(str(project / "notes.txt")) is None
     assert kind(str(project / "app")) is None
     assert kind("--config=" + str(project / "infra/db.yaml")) is None
+
+
+def test_the_named_files_are_read_only_until_both_parsers_are_known(project, monkeypatch):
+    looked_at = []
+    expensive = headstart._expensive_kind
+    monkeypatch.setattr(headstart, "_expensive_kind", lambda a: looked_at.append(a) or expensive(a))
+    named = ["app/plain.py", "app/data.py", "infra/db.yaml", "infra/other.yaml", "app/x.py"]
+    assert headstart.named_kinds([str(project / n) for n in named]) == {"python", "template"}
+    assert [Path(a).name for a in looked_at] == ["plain.py", "data.py", "db.yaml"]
 
 
 def test_begin_starts_one_worker_only_for_files_that_need_a_parser(project, monkeypatch):
