@@ -167,7 +167,8 @@ def start_all(
 
     Context files (the rest of the project when files are named) only feed the project model,
     so they come back as ``project.context_view``, with or without the cache. ``cache_dir=None``
-    disables the cache.
+    disables the cache. ``worker`` is one already importing the parsers (the console script's
+    head start): it gets the named files the cache lacks, or is released.
     """
     jobs = jobs or default_jobs()
     cache = ResultCache(cache_dir, config) if cache_dir is not None else None
@@ -176,7 +177,7 @@ def start_all(
     few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
     # worth a worker when there is context to load meanwhile, or when one is already importing
     if few and (context or worker is not None):
-        worker = worker or Worker.start(())  # this process has imported what the job needs
+        worker = worker or Worker.start(())  # the job imports its parser itself
     elif worker is not None:
         worker.release()
         worker = None
