@@ -23,6 +23,7 @@ from scanner.inputs.python import MAX_PYTHON_BYTES, inert
 from scanner.worker import Worker, default_jobs
 
 EXPENSIVE = ("python", "template")  # the kinds whose parser costs more than starting up
+MAX_NAMED = 16  # arguments; the runner's PARALLEL_MIN_FILES (tests keep them equal)
 _started: list[Worker] = []  # the worker begin() started, until the runner takes it
 
 
@@ -38,8 +39,14 @@ def begin(arguments: list[str]) -> None:
 
 
 def named_kinds(arguments: list[str]) -> set[str]:
-    """The expensive kinds among the named files; it stops reading once it has found both (a
-    hook run with every file of a repository names hundreds)."""
+    """The expensive kinds among the named files; it stops reading once it has found both.
+
+    With many files named (a hook run over a whole repository) there is no head start: the
+    runner analyses that many in a pool of workers, and reading them all here would only delay
+    the start.
+    """
+    if len(arguments) > MAX_NAMED:
+        return set()
     kinds: set[str] = set()
     for argument in arguments:
         kind = _expensive_kind(argument)

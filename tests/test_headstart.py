@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner import console, headstart
+from scanner import console, headstart, runner
 from scanner.cli import main as command_line
 from scanner.config import load
 from scanner.engine import scan
@@ -65,6 +65,13 @@ def test_the_named_files_are_read_only_until_both_parsers_are_known(project, mon
     named = ["app/plain.py", "app/data.py", "infra/db.yaml", "infra/other.yaml", "app/x.py"]
     assert headstart.named_kinds([str(project / n) for n in named]) == {"python", "template"}
     assert [Path(a).name for a in looked_at] == ["plain.py", "data.py", "db.yaml"]
+
+
+def test_no_head_start_when_too_many_files_are_named_for_one_worker(project):
+    data = str(project / "app/data.py")
+    assert headstart.named_kinds([data] * headstart.MAX_NAMED) == {"python"}
+    assert headstart.named_kinds([data] * (headstart.MAX_NAMED + 1)) == set()
+    assert headstart.MAX_NAMED == runner.PARALLEL_MIN_FILES
 
 
 def test_begin_starts_one_worker_only_for_files_that_need_a_parser(project, monkeypatch):
