@@ -6,7 +6,6 @@ one-line message and exit code 2, never a traceback.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
@@ -60,11 +59,6 @@ def _use_color(stream: Any) -> bool:
 @click.version_option(__version__, prog_name="dsql-scan")
 def main() -> None:
     """Static compliance scanner for Aurora RDS to Aurora DSQL migrations."""
-    # A scan builds a large heap of small long-lived objects (facts, cached analyses) and makes
-    # little cyclic garbage. With CPython's default thresholds the collector walks that growing
-    # heap again and again: a quarter of a cold scan and more than a third of a warm one on
-    # 1,200 files. Collecting less often (as mypy does) keeps the time linear in the input.
-    gc.set_threshold(200_000, 30, 30)
 
 
 @main.command()

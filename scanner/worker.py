@@ -87,15 +87,17 @@ def _serve(modules: tuple[str, ...], orders: int, results: int) -> None:
     """The worker's life: import, read the job (none if the pipe closes), run it, answer."""
     status = 1
     try:
-        # Short-lived and holding one job's objects: the cyclic collector would only re-walk
-        # the freshly imported modules. Output and errors belong to the main process, which
-        # redoes a failed job itself; a worker must not hold its caller's pipes open either.
-        gc.disable()
+        # Output and errors belong to the main process, which redoes a failed job itself; a
+        # worker must not hold its caller's pipes open either.
         quiet = os.open(os.devnull, os.O_RDWR)
         for stream in (0, 1, 2):
             os.dup2(quiet, stream)
         for module in modules:
             importlib.import_module(module)
+        # What is imported now lives as long as the worker: the cyclic collector leaves it
+        # alone from here on (and so does not copy the pages shared with the parent), while
+        # the job's own cyclic garbage (libcst's scopes) is still collected as it goes.
+        gc.freeze()
         with os.fdopen(orders, "rb") as pipe:
             order = pipe.read()
         if order:

@@ -66,3 +66,21 @@ def test_a_released_worker_is_gone():
         os.waitpid(worker.pid, os.WNOHANG)
     with pytest.raises(OSError):
         os.fstat(worker.orders)
+
+
+def cyclic_garbage(megabytes: int) -> int:
+    """Make ``megabytes`` of garbage held in reference cycles; the peak RSS growth, in MB."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(megabytes * 1024):
+        pair: list = [bytes(1024)]
+        pair.append(pair)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
+
+
+def test_the_jobs_cyclic_garbage_is_collected():
+    """A job analysing several large modules must not keep every module's tree (libcst's scopes
+    form cycles) until the worker exits."""
+    delivered, grown = start(("json",)).submit(cyclic_garbage, 200).result()
+    assert delivered and grown < 50
