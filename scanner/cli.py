@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scanner import __version__
+from scanner.collection import collect_rarely
 from scanner.config import (
     ConfigError,
     apply_command_line,
@@ -59,6 +60,7 @@ def _use_color(stream: Any) -> bool:
 @click.version_option(__version__, prog_name="dsql-scan")
 def main() -> None:
     """Static compliance scanner for Aurora RDS to Aurora DSQL migrations."""
+    collect_rarely()
 
 
 @main.command()

@@ -9,7 +9,6 @@ give back anyway. Output is flushed first and exit handlers still run (mypy does
 from __future__ import annotations
 
 import atexit
-import gc
 import os
 import sys
 
@@ -19,12 +18,6 @@ OTHER_COMMANDS = ("rules", "review", "verify")
 
 
 def main() -> None:
-    # A scan builds a large heap of small long-lived objects (facts, cached analyses) and makes
-    # little cyclic garbage. With CPython's default thresholds the collector walks that growing
-    # heap again and again: a quarter of a cold scan and more than a third of a warm one on
-    # 1,200 files. Collecting less often (as mypy does) keeps the time linear in the input; set
-    # first, so that every process forked from this one collects alike.
-    gc.set_threshold(200_000, 30, 30)
     arguments = sys.argv[1:]
     if arguments and arguments[0] not in OTHER_COMMANDS:
         from scanner import headstart  # before the command line is even imported

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.collection import collect_rarely
+
 
 def default_jobs() -> int:
     """How many processes can run at once: the CPUs this process may use."""
@@ -98,6 +100,7 @@ def _serve(modules: tuple[str, ...], orders: int, results: int) -> None:
         # alone from here on (and so does not copy the pages shared with the parent), while
         # the job's own cyclic garbage (libcst's scopes) is still collected as it goes.
         gc.freeze()
+        collect_rarely()
         with os.fdopen(orders, "rb") as pipe:
             order = pipe.read()
         if order:
