@@ -7,7 +7,7 @@ less often (as mypy does) keeps the time linear in the input.
 
 It is applied once the modules are imported, not before: raised during the imports, the
 thresholds keep the modules' objects in the young generations, which every later collection
-then walks again (a warm scan measured 0.38 s against 0.46 s).
+then walks again (a warm scan took 0.46 s instead of 0.38 s).
 """
 
 from __future__ import annotations
