@@ -20,10 +20,9 @@ from pathlib import Path
 from scanner.analyze import parser_modules
 from scanner.discover import kind_of
 from scanner.inputs.python import MAX_PYTHON_BYTES, inert
-from scanner.worker import Worker, default_jobs
+from scanner.worker import PARALLEL_MIN_FILES, Worker, default_jobs
 
 EXPENSIVE = ("python", "template")  # the kinds whose parser costs more than starting up
-MAX_NAMED = 16  # arguments; the runner's PARALLEL_MIN_FILES (tests keep them equal)
 _started: list[Worker] = []  # the worker begin() started, until the runner takes it
 
 
@@ -45,7 +44,7 @@ def named_kinds(arguments: list[str]) -> set[str]:
     runner analyses that many in a pool of workers, and reading them all here would only delay
     the start.
     """
-    if len(arguments) > MAX_NAMED:
+    if len(arguments) > PARALLEL_MIN_FILES:
         return set()
     kinds: set[str] = set()
     for argument in arguments:

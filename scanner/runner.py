@@ -23,10 +23,7 @@ from scanner.config import Config
 from scanner.discover import Candidate
 from scanner.model import FileAnalysis
 from scanner.project import context_view
-from scanner.worker import Pending, Worker, default_jobs
-
-PARALLEL_MIN_FILES = 16
-
+from scanner.worker import PARALLEL_MIN_FILES, Pending, Worker, default_jobs
 
 Reports = dict[str, Any]
 

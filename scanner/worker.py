@@ -23,6 +23,10 @@ from typing import Any
 
 from scanner.collection import collect_rarely
 
+# Below this many files to analyse, a pool of workers costs more than it saves (each would
+# import the parsers); the runner analyses them in-process or in one worker.
+PARALLEL_MIN_FILES = 16
+
 
 def default_jobs() -> int:
     """How many processes can run at once: the CPUs this process may use."""

@@ -69,9 +69,8 @@ def test_the_named_files_are_read_only_until_both_parsers_are_known(project, mon
 
 def test_no_head_start_when_too_many_files_are_named_for_one_worker(project):
     data = str(project / "app/data.py")
-    assert headstart.named_kinds([data] * headstart.MAX_NAMED) == {"python"}
-    assert headstart.named_kinds([data] * (headstart.MAX_NAMED + 1)) == set()
-    assert headstart.MAX_NAMED == runner.PARALLEL_MIN_FILES
+    assert headstart.named_kinds([data] * runner.PARALLEL_MIN_FILES) == {"python"}
+    assert headstart.named_kinds([data] * (runner.PARALLEL_MIN_FILES + 1)) == set()
 
 
 def test_begin_starts_one_worker_only_for_files_that_need_a_parser(project, monkeypatch):
