@@ -9,29 +9,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from scanner.facts import FileFacts
 from scanner.inputs import python
 from scanner.inputs.guards import ParseFailure
-from tests.conftest import ROOT
+from tests.real_code import real_modules
 
-LIBRARIES = ("click", "jinja2", "yaml", "libcst", "cfnlint", "jsonschema", "_pytest", "pip")
-PER_LIBRARY = 60
-
-
-def corpus() -> list[Path]:
-    own = sorted(p for p in ROOT.rglob("*.py") if ".venv" not in p.parts and "build" not in p.parts)
-    site = Path(next(p for p in sys.path if p.endswith("site-packages")))
-    installed = []
-    for name in LIBRARIES:
-        installed += sorted((site / name).rglob("*.py"))[:PER_LIBRARY]
-    return own + installed
-
-
-FILES = corpus()
+FILES = real_modules()
 
 
 def test_the_corpus_exercises_both_outcomes():

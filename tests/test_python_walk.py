@@ -1,11 +1,18 @@
-"""Collectors sharing one walk see exactly what they would see walking alone."""
+"""Read-only walks: in place they make libcst's own calls; collectors sharing one walk see
+exactly what they would see walking alone."""
 
 from __future__ import annotations
+
+import ast
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
-from scanner.inputs.python_walk import Together
+from scanner.inputs import python
+from scanner.inputs.guards import ParseFailure
+from scanner.inputs.python_walk import VISITED_WHEN_SET, Together, in_place
+from tests.real_code import real_modules
 
 SOURCE = """
 def outer(a):
@@ -104,3 +111,161 @@ def test_a_collector_with_few_hooks_sees_what_it_would_see_alone():
     solo = Definitions()
     cst.parse_module(source).visit(solo)
     assert walked.names == solo.names == ["outer", "inner"]
+
+
+# -- in-place walks: the same calls as libcst's own walk, without rebuilding --------------------
+
+EVERY_SHAPE = """
+from . import a
+from .b import *
+from c import (d as e, f)
+x: int = 1
+y = f"{x!r:>{width}} {x=} {x:.2f} {x}"
+z = lambda q, *r, s=1, **t: (q, r, s, t)
+class C(Base, metaclass=Meta):
+    @decorated
+    async def m(self, /, a, *, b=None) -> None:
+        async with ctx() as c, other():
+            async for i in c:
+                yield [j for j in i if j] or {k: v for k, v in i}
+        del a[1:2, ::3]
+        global g
+        try:
+            pass
+        except* (E, F) as err:
+            raise X from err
+        finally:
+            return
+match point:
+    case Point(x=0, y=[1, *rest]) | {"k": _} if rest:
+        pass
+"""
+
+
+class Tracer(cst.CSTVisitor):
+    """Records every call a walk makes to it. Like libcst's scope visitor, it walks some
+    children itself from a hook (a class's body) and prunes there; it also prunes lambdas."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, object]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.calls.append(("visit", type(node).__name__, id(node)))
+        if isinstance(node, cst.ClassDef):
+            node.body.visit(self)
+            return False
+        return not isinstance(node, cst.Lambda)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.calls.append(("leave", type(original_node).__name__, id(original_node)))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.calls.append(("enter", type(node).__name__, attribute))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        self.calls.append(("exit", type(original_node).__name__, attribute))
+
+
+def traced(module: cst.Module) -> list[tuple[str, str, object]]:
+    tracer = Tracer()
+    assert module.visit(tracer) is module
+    return tracer.calls
+
+
+def test_an_in_place_walk_makes_libcsts_calls_in_libcsts_order():
+    module = cst.parse_module(EVERY_SHAPE)
+    libcsts = traced(module)
+    with in_place():
+        ours = traced(module)
+    assert ours == libcsts
+    kinds = {kind for _, kind, _ in libcsts}
+    assert {"FormattedStringExpression", "MatchOr", "ImportStar", "Lambda", "ClassDef"} <= kinds
+    assert ("enter", "FormattedStringExpression", "format_spec") in libcsts
+
+
+@pytest.mark.parametrize("path", real_modules(), ids=lambda p: p.name)
+def test_in_place_walks_of_real_modules_make_the_same_calls(path):
+    try:
+        module = cst.parse_module(path.read_bytes())
+    except cst.ParserSyntaxError:
+        pytest.skip("libcst does not parse it")
+    libcsts = traced(module)
+    with in_place():
+        assert traced(module) == libcsts
+
+
+def test_the_types_that_keep_libcsts_walk_are_all_those_whose_walk_depends_on_values():
+    """libcst's source decides: a walk that visits a field under a condition (``x if c else
+    None``) cannot be learnt from one node; choosing between two visits of a field can."""
+    nodes = Path(cst.__file__).parent / "_nodes"
+    conditional = set()
+    for source in sorted(nodes.glob("*.py")):
+        for cls in ast.walk(ast.parse(source.read_text())):
+            if not isinstance(cls, ast.ClassDef):
+                continue
+            for method in cls.body:
+                if getattr(method, "name", "") != "_visit_and_replace_children":
+                    continue
+                for branch in ast.walk(method):
+                    if isinstance(branch, ast.IfExp | ast.If) and _visits(branch.body) != _visits(
+                        branch.orelse
+                    ):
+                        conditional.add(cls.name)
+    assert conditional == VISITED_WHEN_SET
+
+
+def _visits(part: ast.AST | list[ast.stmt]) -> set[str]:
+    """The fields a piece of ``_visit_and_replace_children`` hands to libcst's visit_* helpers."""
+    parts = part if isinstance(part, list) else [part]
+    return {
+        call.args[1].value
+        for piece in parts
+        for call in ast.walk(piece)
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", "").startswith("visit_")
+        and isinstance(call.args[1], ast.Constant)
+    }
+
+
+class Renamer(cst.CSTTransformer):
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return updated_node.with_changes(value=updated_node.value.upper())
+
+
+def test_transformers_still_rebuild_inside_the_block():
+    module = cst.parse_module("a = b(c)\n")
+    with in_place():
+        assert module.visit(Renamer()).code == "A = B(C)\n"
+
+
+def test_leaving_the_block_restores_libcsts_walk_even_after_an_error():
+    libcsts = cst.CSTNode.visit
+    with in_place():
+        with in_place():  # re-entered: the inner exit must not restore too early
+            pass
+        assert cst.CSTNode.visit is not libcsts
+    assert cst.CSTNode.visit is libcsts
+    with pytest.raises(RecursionError), in_place():
+        raise RecursionError
+    assert cst.CSTNode.visit is libcsts
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in real_modules()
+        if {"site-packages", "tests"}.isdisjoint(p.parts[:-1])
+        and not python.inert(p.read_text(errors="replace"))
+    ],
+    ids=lambda p: p.name,
+)
+def test_facts_of_real_modules_are_the_same_with_walks_in_place(path):
+    """The calls are compared on every module above; the facts on this project's own code
+    and examples."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        module = python.parse(text)
+    except ParseFailure:
+        pytest.skip("does not parse")
+    assert python.extract(module, "m.py", text) == python._extract(module, "m.py", text)

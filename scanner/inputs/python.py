@@ -162,8 +162,11 @@ def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[
     """Facts and suppressions of one parsed module."""
     if inert(text):
         return FileFacts(kind="app", path=path), ()
+    from scanner.inputs.python_walk import in_place
+
     try:
-        return _extract(module, path, text)
+        with in_place():  # every walk below only reads the tree
+            return _extract(module, path, text)
     except RecursionError:
         raise ParseFailure("source nested too deeply to analyse") from None
 
