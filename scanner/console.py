@@ -18,6 +18,9 @@ OTHER_COMMANDS = ("rules", "review", "verify")
 
 
 def main() -> None:
+    from scanner.collection import exit_without_freeing
+
+    exit_without_freeing()  # see _exit
     arguments = sys.argv[1:]
     if arguments and arguments[0] not in OTHER_COMMANDS:
         from scanner import headstart  # before the command line is even imported

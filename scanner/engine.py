@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from scanner import link, suppress
+from scanner.collection import spare
 from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, relative
 from scanner.facts import FileFacts
@@ -269,6 +270,7 @@ def scan(
     )
     findings = link.link(findings, everything)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
+    spare(project, prepared, everything, context_facts)  # the process may end next: see spare
     return ScanResult(
         findings=tuple(findings),
         files=analyses,

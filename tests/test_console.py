@@ -66,3 +66,26 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     assert scan.wait(timeout=60) == 1
     assert b"DSQL001" in first
     assert "Traceback" not in errors and "Exception ignored" not in errors
+
+
+SPARED_AFTER_A_SCAN = """
+import sys
+from pathlib import Path
+from scanner import collection, engine
+from scanner.config import Config
+from scanner.project import Project
+if sys.argv[1] == "console":
+    collection.exit_without_freeing()
+engine.scan((sys.argv[2],), Config(root=Path(sys.argv[2])))
+spared = collection._spared
+print("none" if spared is None else sum(isinstance(kept, Project) for kept in spared))
+"""
+
+
+@pytest.mark.parametrize(("process", "projects_kept"), [("console", "1"), ("library", "none")])
+def test_the_scan_keeps_its_project_model_only_for_a_process_that_exits_without_freeing(
+    process, projects_kept
+):
+    program = [sys.executable, "-c", SPARED_AFTER_A_SCAN, process, str(EXAMPLES / "legacy")]
+    done = subprocess.run(program, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == projects_kept
