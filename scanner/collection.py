@@ -11,9 +11,8 @@ then walks again (a warm scan took 0.46 s instead of 0.38 s).
 
 The console script ends the process without tearing down its heap (``os._exit`` once the output
 is flushed). The scan's own structures would still be freed object by object as the engine
-returns them to nobody: the project model and the facts of every file, about 15 ms of a
-one-file run.
-``spare`` keeps them until that exit, in the console script's process only.
+returns them to nobody: the project model and the facts of every file, about 15 ms of a one-file
+run. ``spare`` keeps them until that exit, in the console script's process only.
 """
 
 from __future__ import annotations
