@@ -40,7 +40,9 @@ def in_place() -> Iterator[None]:
     """Within this block, every ``CSTVisitor`` walk reads the tree in place (see above).
 
     Transformers are untouched. Re-entering the block is harmless; leaving the outermost one
-    restores libcst's own walk, also when the walk raised (a RecursionError on deep code).
+    restores libcst's own walk, also when the walk raised (a RecursionError on deep code). The
+    switch is process-wide while the block runs, but it changes no visitor's calls, so a walk in
+    another thread only runs faster or slower, never differently.
     """
     if cst.CSTNode.visit is _visit_in_place:
         yield
