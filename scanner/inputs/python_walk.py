@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import libcst as cst
 
@@ -61,8 +62,15 @@ def _visit_in_place(self: cst.CSTNode, visitor: cst.CSTVisitorT) -> cst.CSTNode:
         reads_only = _READS_ONLY[type(visitor)] = isinstance(visitor, cst.CSTVisitor)
     if not reads_only:
         return _libcst_visit(self, visitor)
-    hooks = (visitor.on_visit, visitor.on_visit_attribute, visitor.on_leave_attribute)
-    _walk(self, visitor, *hooks, visitor.on_leave)  # type: ignore[arg-type]
+    reader = cast(cst.CSTVisitor, visitor)
+    _walk(
+        self,
+        reader,
+        reader.on_visit,
+        reader.on_visit_attribute,
+        reader.on_leave_attribute,
+        reader.on_leave,
+    )
     return self
 
 
