@@ -137,7 +137,11 @@ def scan(
             from scanner import gitdiff  # runs git: imported only when asked for
 
             changed = gitdiff.changed_lines(diff_base, config.root)
-        cache_dir = None if no_cache else cache_directory(config)
+        cache_dir = None
+        if not no_cache:
+            cache_dir, ignored = cache_directory(config)
+            if ignored:
+                click.echo(f"dsql-scan: warning: {ignored}", err=True)
         worker = headstart.take()  # started by the console script when files were named
         result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir, worker=worker)
         if write_baseline:

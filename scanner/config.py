@@ -241,13 +241,29 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
     return from_mapping(table, path.resolve().parent, str(path))
 
 
-def cache_directory(config: Config) -> Path:
-    """The cache: $DSQL_SCAN_CACHE_DIR, else cache-dir, else <root>/.dsql-scan-cache."""
+def cache_directory(config: Config, environ: Mapping[str, str] | None = None) -> tuple[Path, str]:
+    """The cache directory, and why a configured ``cache-dir`` was ignored ("" if it was not).
+
+    ``$DSQL_SCAN_CACHE_DIR`` is the user's own choice and may point anywhere. ``cache-dir``
+    comes from the scanned project's configuration, which a pull request can change: it is
+    honoured only when it stays inside the project root, else the default is used.
+    """
     import os
 
-    chosen = os.environ.get("DSQL_SCAN_CACHE_DIR") or config.cache_dir or ".dsql-scan-cache"
-    path = Path(chosen)
-    return path if path.is_absolute() else config.root / path
+    given = (os.environ if environ is None else environ).get("DSQL_SCAN_CACHE_DIR", "")
+    if given:
+        return config.root / given, ""  # an absolute path stays as it is
+    default = config.root / ".dsql-scan-cache"
+    if not config.cache_dir:
+        return default, ""
+    configured = Path(config.cache_dir)
+    if configured.is_absolute() or ".." in configured.parts:
+        where = config.source or "the configuration"
+        return default, (
+            f"{where}: cache-dir {config.cache_dir!r} is ignored: it must be a relative path "
+            "inside the project (set DSQL_SCAN_CACHE_DIR to keep the cache elsewhere)"
+        )
+    return config.root / configured, ""
 
 
 def with_overrides(config: Config, **overrides: Any) -> Config:

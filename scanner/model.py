@@ -1,7 +1,8 @@
 """The data every stage shares: severities, locations, findings, and per-file analyses.
 
 Everything here is a frozen dataclass of plain values so that it can be sorted, hashed,
-pickled (parallel workers, the result cache) and serialised without surprises.
+pickled (parallel workers) and serialised without surprises (the result cache decodes entries
+into these classes against their type hints).
 """
 
 from __future__ import annotations
@@ -10,8 +11,13 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+# ``FileAnalysis.facts`` is annotated through the package: facts.py imports this module, so this
+# one cannot import facts.py, but the annotation still resolves at run time (the result cache's
+# decoder evaluates it) once anything has imported scanner.facts.
+import scanner
+
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts
+    import scanner.facts
 
 
 class Severity(enum.IntEnum):
@@ -132,7 +138,7 @@ class FileAnalysis:
 
     path: str
     kind: str  # "template", "python", "sql", "skipped"
-    facts: FileFacts | None = None
+    facts: scanner.facts.FileFacts | None = None
     raw: tuple[RawFinding, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     note: str = ""  # why a file was skipped (shown with --verbose)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.analyze import analyze, analyze_files, preload, sql_reports
-from scanner.cache import ResultCache, read_for_key
+from scanner.cache import Key, ResultCache, read_for_key
 from scanner.config import Config
 from scanner.discover import Candidate
 from scanner.model import FileAnalysis
@@ -67,7 +67,7 @@ def _waiting_for(
     return result
 
 
-def _cached(cache: ResultCache, key: str, as_context: bool) -> FileAnalysis | None:
+def _cached(cache: ResultCache, key: Key, as_context: bool) -> FileAnalysis | None:
     """A file's cached analysis, or its context view (derived once from the full entry)."""
     if not as_context:
         return cache.get(key)
@@ -87,11 +87,11 @@ class _Batch:
     candidates: list[Candidate]
     as_context: bool
     results: list[FileAnalysis | None] = field(default_factory=list)
-    keys: dict[int, str] = field(default_factory=dict)
+    keys: dict[int, Key] = field(default_factory=dict)
     todo: list[int] = field(default_factory=list)
     # A named template that parses is analysed exactly as a discovered one: its result is
     # also kept under the discovered key, for the runs in which it is context.
-    aliases: dict[int, str] = field(default_factory=dict)
+    aliases: dict[int, Key] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[Candidate]:
@@ -124,7 +124,12 @@ def _complete(
     batch: _Batch, fresh: list[FileAnalysis], cache: ResultCache | None
 ) -> tuple[FileAnalysis, ...]:
     """Fill in the fresh analyses (as context views for context files) and cache them whole
-    and as their view, so that any file can later be context without being parsed again."""
+    and as their view, so that any file can later be context without being parsed again.
+
+    The cache stores an analysis only when it is of the bytes the key was read from (see
+    ``ResultCache.put``): a file edited since its key was computed is reported as analysed,
+    and cached by the next run.
+    """
     for index, analysis in zip(batch.todo, fresh, strict=True):
         view = context_view(analysis)
         batch.results[index] = view if batch.as_context else analysis
@@ -164,11 +169,12 @@ def start_all(
 
     Context files (the rest of the project when files are named) only feed the project model,
     so they come back as ``project.context_view``, with or without the cache. ``cache_dir=None``
-    disables the cache. ``worker`` is one already importing the parsers (the console script's
-    head start): it gets the named files the cache lacks, or is released.
+    disables the cache (so does a cache ``ResultCache.open`` finds unsafe). ``worker`` is one
+    already importing the parsers (the console script's head start): it gets the named files
+    the cache lacks, or is released.
     """
     jobs = jobs or default_jobs()
-    cache = ResultCache(cache_dir, config) if cache_dir is not None else None
+    cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
     named = _look_up(candidates, config, cache, as_context=False)
     pending = named.pending
     few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES

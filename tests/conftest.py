@@ -70,3 +70,13 @@ def scan_tree(root: Path, **config: object) -> ScanResult:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_secret(tmp_path_factory):
+    """The result cache's per-user secret lives under a directory of the session's own, never
+    the developer's ~/.cache, and no DSQL_SCAN_CACHE_SECRET of the caller's applies."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        patch.delenv("DSQL_SCAN_CACHE_SECRET", raising=False)
+        yield
