@@ -257,21 +257,27 @@ def _split_below(directory: Path, root: Path) -> tuple[Path, tuple[str, ...]]:
 
 
 def _open_directory(directory: Path, root: Path) -> int | None:
-    """The cache directory, created if need be; None when it cannot be used (with a warning
-    when that is because a component in the scanned tree is a symbolic link)."""
+    """The cache directory, created if need be; None when it cannot be used."""
     try:
         start, parts = _split_below(directory, root)
         base = os.open(start, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
         return None
     try:
+        return _open_or_warn(base, parts, directory)
+    finally:
+        os.close(base)
+
+
+def _open_or_warn(base: int, parts: tuple[str, ...], directory: Path) -> int | None:
+    """``_open_below`` with creation; None when it fails, with a warning when that is because
+    a component is a symbolic link (committed to the scanned tree, most likely)."""
+    try:
         return _open_below(base, parts, create=True)
     except OSError:
         if _leads_through_link(base, parts):
             warn(f"{directory} leads through a symbolic link: the cache is off for this run")
         return None
-    finally:
-        os.close(base)
 
 
 def _leads_through_link(base: int, parts: tuple[str, ...]) -> bool:
@@ -329,12 +335,12 @@ class ResultCache:
         try:
             _write_missing(top, {".gitignore": GITIGNORE, "CACHEDIR.TAG": CACHEDIR_TAG})
             _sweep(top, time.time())
-            layout = _open_below(top, (LAYOUT,), create=True)
+            layout = _open_or_warn(top, (LAYOUT,), directory)
         except OSError:
             return None
         finally:
             os.close(top)
-        return cls(layout, secret, config)
+        return None if layout is None else cls(layout, secret, config)
 
     def close(self) -> None:
         self._finalizer()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import stat
 import subprocess
 import sys
+from pathlib import Path
+
+import msgspec
+import pytest
 
 from scanner import analyze as analyzing
 from scanner import runner
 from scanner.analyze import analyze_files
-from scanner.cache import LAYOUT, ResultCache, read_for_key
-from scanner.config import Config, load
+from scanner.cache import LAYOUT, Key, ResultCache, load_secret, read_for_key
+from scanner.config import Config, cache_directory, load
 from scanner.discover import discover
 from scanner.engine import scan
 from scanner.model import FileAnalysis
@@ -143,3 +149,125 @@ def test_a_named_template_is_not_analysed_again_when_it_becomes_context(tmp_path
     second = scan((str(tmp_path / "app.py"),), config, jobs=1, cache_dir=cache)
     assert analysed == ["app.py"]
     assert second == scan((str(tmp_path / "app.py"),), config, jobs=1)  # as without a cache
+
+
+def test_a_file_edited_between_key_and_analysis_is_not_cached_under_the_old_key(
+    tmp_path, monkeypatch
+):
+    """The key is read first, the analysis reads again: an edit in between (swapped in right
+    after the key read here) must not store the new bytes' analysis under the old bytes' key."""
+    write(tmp_path, {"db.yaml": DB.format(n=1) + DB.format(n=2).removeprefix("Resources:\n")})
+    original = (tmp_path / "db.yaml").read_bytes()
+    config = Config(root=tmp_path, select=("RDS", "SCAN"))
+    expected = scan((str(tmp_path),), config)
+    assert len(expected.findings) == 4
+
+    def read_then_edit(candidate, max_size):
+        content = read_for_key(candidate, max_size)
+        (tmp_path / "db.yaml").write_text(DB.format(n=1))  # two of the four findings go
+        return content
+
+    monkeypatch.setattr(runner, "read_for_key", read_then_edit)
+    during = scan((str(tmp_path),), config, jobs=1, cache_dir=tmp_path / "c")
+    assert len(during.findings) == 2, "the run reports the bytes it analysed"
+    monkeypatch.undo()
+    (tmp_path / "db.yaml").write_bytes(original)
+    assert scan((str(tmp_path),), config, jobs=1, cache_dir=tmp_path / "c") == expected
+
+
+def _opened(tmp_path: Path) -> tuple[ResultCache, Key]:
+    write(tmp_path, {"db.yaml": DB.format(n=1)})
+    config = Config(root=tmp_path, select=("RDS", "SCAN"))
+    (candidate,) = discover((str(tmp_path),), config)
+    cache = ResultCache.open(tmp_path / "c", config)
+    return cache, cache.key(candidate, read_for_key(candidate, config.max_file_size))
+
+
+def _entry(root: Path, key: Key) -> Path:
+    """Where ``_opened``'s cache keeps ``key``'s entry."""
+    return root / "c" / LAYOUT / key.name[:2] / key.name
+
+
+def _sign(cache: ResultCache, root: Path, key: Key, body: bytes) -> None:
+    """Store ``body`` as the entry, with a valid MAC: only the schema stands in the way."""
+    path = _entry(root, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(cache._mac(key, body) + body)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"path": 1},  # a str field takes only a str
+        {"raw": [{"rule": "RDS001", "location": {"path": "db.yaml", "line": True}, "message": ""}]},
+        {
+            "suppressions": [
+                {"rules": ["RDS001"], "reason": "", "location": {"path": "x"}, "lines": [1, 2, 3]}
+            ]
+        },  # a fixed-length tuple
+        {"facts": {"kind": "cfn", "path": "db.yaml", "resources": [{"type": "X"}]}},  # no location
+        {"note": None},
+    ],
+)
+def test_an_authenticated_entry_that_does_not_fit_the_schema_is_a_miss(tmp_path, change):
+    cache, key = _opened(tmp_path)
+    valid = {"path": "db.yaml", "kind": "template", "sha256": key.content}
+    _sign(cache, tmp_path, key, json.dumps(valid).encode())
+    assert cache.get(key) == FileAnalysis("db.yaml", "template", sha256=key.content)
+    _sign(cache, tmp_path, key, json.dumps({**valid, **change}).encode())
+    assert cache.get(key) is None
+
+
+def test_entries_are_only_of_the_keys_bytes_and_under_the_users_secret(tmp_path, monkeypatch):
+    cache, key = _opened(tmp_path)
+    other_bytes = FileAnalysis("db.yaml", "template", sha256="0" * 64)
+    cache.put(key, other_bytes)
+    assert not _entry(tmp_path, key).exists(), "an analysis of other bytes is not stored"
+    _sign(cache, tmp_path, key, msgspec.json.encode(other_bytes))
+    assert cache.get(key) is None, "nor served"
+    analysis = FileAnalysis("db.yaml", "template", sha256=key.content)
+    cache.put(key, analysis)
+    assert cache.get(key) == analysis
+    monkeypatch.setenv("XDG_CACHE_HOME", f"{tmp_path}-another-user")
+    assert (
+        ResultCache.open(tmp_path / "c", Config(root=tmp_path, select=("RDS", "SCAN"))).get(key)
+        is None
+    )
+
+
+def test_the_secret_is_private_and_never_read_through_a_link(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    secret = load_secret(tmp_path / "project")
+    path = tmp_path / "xdg" / "dsql-scan" / "secret"
+    assert len(secret) == 32 and path.read_bytes() == secret
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_secret(tmp_path / "project") == secret, "created once, then read"
+    elsewhere = tmp_path / "planted"
+    elsewhere.write_bytes(b"k" * 32)
+    elsewhere.chmod(0o600)
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert load_secret(tmp_path / "project") is None
+    path.unlink()
+    path.write_bytes(b"k" * 32)
+    path.chmod(0o644)
+    assert load_secret(tmp_path / "project") is None, "a secret others can read is not one"
+
+
+@pytest.mark.parametrize(
+    ("environment", "configured", "expected", "warned"),
+    [
+        ({}, "", "root/.dsql-scan-cache", False),
+        ({}, "build/cache", "root/build/cache", False),
+        ({}, "/abs/cache", "root/.dsql-scan-cache", True),
+        ({}, "build/../../cache", "root/.dsql-scan-cache", True),
+        ({"DSQL_SCAN_CACHE_DIR": "/abs/cache"}, "/x", "/abs/cache", False),
+        ({"DSQL_SCAN_CACHE_DIR": "rel"}, "", "root/rel", False),
+    ],
+)
+def test_only_the_users_environment_puts_the_cache_outside_the_root(
+    environment, configured, expected, warned
+):
+    config = Config(root=Path("root"), cache_dir=configured, source="pyproject.toml")
+    directory, warning = cache_directory(config, environment)
+    assert (directory, bool(warning)) == (Path(expected), warned)
