@@ -60,10 +60,16 @@ CACHEDIR_TAG = (
 )
 GITIGNORE = "# Automatically created by dsql-scan.\n*\n"
 
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# (descriptors from os.open are not inherited by child processes: PEP 446)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_TRUSTED_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)  # may be reached through links
+_DIRECTORY = _TRUSTED_DIRECTORY | _NOFOLLOW
 # O_NONBLOCK: a FIFO committed where an entry would be must not block the open
-_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+# Where opening relative to a directory without following links is not possible (Windows),
+# the cache cannot be kept safely inside an untrusted tree: it is off.
+SUPPORTED = bool(_NOFOLLOW) and os.open in os.supports_dir_fd
 
 
 @cache
@@ -260,7 +266,7 @@ def _open_directory(directory: Path, root: Path) -> int | None:
     """The cache directory, created if need be; None when it cannot be used."""
     try:
         start, parts = _split_below(directory, root)
-        base = os.open(start, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        base = os.open(start, _TRUSTED_DIRECTORY)
     except OSError:
         return None
     try:
@@ -326,6 +332,8 @@ class ResultCache:
     @classmethod
     def open(cls, directory: Path, config: Config) -> ResultCache | None:
         """The cache in ``directory``, or None when this run cannot use one safely."""
+        if not SUPPORTED:
+            return None
         secret = load_secret(config.root)
         if secret is None:
             return None
