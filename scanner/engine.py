@@ -27,7 +27,7 @@ from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, relative
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
-from scanner.mask import mask, masked, source_excerpt
+from scanner.mask import masked, shortened, source_excerpt
 from scanner.model import (
     FileAnalysis,
     Finding,
@@ -69,7 +69,7 @@ def _finding(raw: RawFinding, config: Config, suppression: Suppression | None) -
         remediation=rule.remediation,
         suppressed=suppression is not None,
         suppression_kind="inSource" if suppression is not None else "",
-        suppression_reason=mask(suppression.reason) if suppression is not None else "",
+        suppression_reason=shortened(suppression.reason) if suppression is not None else "",
         context=raw.context,
     )
 
