@@ -18,6 +18,7 @@ from scanner.config import Config
 from scanner.discover import Candidate
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
+from scanner.mask import source_excerpt
 from scanner.model import FileAnalysis, Hit, Location, RawFinding, Suppression
 
 if TYPE_CHECKING:
@@ -72,12 +73,13 @@ def run_file_rules(facts: FileFacts, config: Config) -> list[RawFinding]:
 def _with_context(
     raw: list[RawFinding], text: str, lines: list[str] | None = None
 ) -> tuple[RawFinding, ...]:
-    """Attach each finding's source line, so reporters need not re-read files."""
+    """Attach each finding's source line, so reporters need not re-read files.
+
+    Only a masked excerpt around the finding: a minified template is one long line, and each of
+    its findings would otherwise carry (and print) all of it.
+    """
     lines = text.splitlines() if lines is None else lines
-    return tuple(
-        replace(r, context=lines[r.location.line - 1] if 0 < r.location.line <= len(lines) else "")
-        for r in raw
-    )
+    return tuple(replace(r, context=source_excerpt(lines, r.location)) for r in raw)
 
 
 def _template(

@@ -27,7 +27,7 @@ from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, relative
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
-from scanner.mask import mask, masked
+from scanner.mask import masked, shortened, source_excerpt
 from scanner.model import (
     FileAnalysis,
     Finding,
@@ -69,7 +69,7 @@ def _finding(raw: RawFinding, config: Config, suppression: Suppression | None) -
         remediation=rule.remediation,
         suppressed=suppression is not None,
         suppression_kind="inSource" if suppression is not None else "",
-        suppression_reason=mask(suppression.reason) if suppression is not None else "",
+        suppression_reason=shortened(suppression.reason) if suppression is not None else "",
         context=raw.context,
     )
 
@@ -180,12 +180,7 @@ def with_project_findings(
         extra = by_path.pop(analysis.path, [])
         if extra and analysis.path in sources:
             lines = _source_lines(sources[analysis.path], config)
-            extra = [
-                replace(r, context=lines[r.location.line - 1])
-                if 0 < r.location.line <= len(lines)
-                else r
-                for r in extra
-            ]
+            extra = [replace(r, context=source_excerpt(lines, r.location)) for r in extra]
         merged.append(replace(analysis, raw=analysis.raw + tuple(extra)) if extra else analysis)
     at_root = by_path.pop(root.path, [])
     if at_root:

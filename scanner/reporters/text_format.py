@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner.mask import excerpt_column
 from scanner.model import Finding, ScanResult, Severity
 from scanner.reporters.summary import summarize
 
@@ -24,8 +25,9 @@ def _caret(finding: Finding) -> list[str]:
         return []
     gutter = f"{loc.line:>5} | "
     width = loc.end_column - loc.column if loc.end_line == loc.line else 0
-    width = max(1, min(width, len(finding.context) - loc.column + 1))
-    marker = " " * (len(gutter) - 2) + "| " + " " * (loc.column - 1) + "^" * width
+    column = excerpt_column(finding.context, loc.column)
+    width = max(1, min(width, len(finding.context) - column + 1))
+    marker = " " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" * width
     return [gutter + finding.context.expandtabs(1), marker]
 
 
