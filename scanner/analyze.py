@@ -86,7 +86,7 @@ def _template(
 ) -> tuple[FileFacts | None, tuple[Suppression, ...], str]:
     from scanner.inputs import cloudformation
 
-    document = cloudformation.parse(text)
+    document = cloudformation.expand(cloudformation.parse(text), config.regions)
     defect = cloudformation.template_defect(document)
     if defect is not None:
         raise defect
