@@ -160,14 +160,7 @@ def check_structure(text: str, max_depth: int = MAX_DEPTH) -> None:
     stack = [_Frame(None)]
     try:
         for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                if len(stack) > max_depth:
-                    raise _at(event.start_mark, f"document nested deeper than {max_depth} levels")
-                stack.append(_Frame(event.anchor))
-            elif isinstance(event, yaml.CollectionEndEvent):
-                frame = stack.pop()
-                _close(frame, stack[-1], cost)
-            elif isinstance(event, yaml.ScalarEvent):
+            if isinstance(event, yaml.ScalarEvent):  # the most frequent event first
                 frame = stack[-1]
                 size = _utf8_size(event.value)
                 if event.anchor:
@@ -176,6 +169,13 @@ def check_structure(text: str, max_depth: int = MAX_DEPTH) -> None:
                 frame.nodes += 1
                 frame.size += size
                 frame.items += 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) > max_depth:
+                    raise _at(event.start_mark, f"document nested deeper than {max_depth} levels")
+                stack.append(_Frame(event.anchor))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                frame = stack.pop()
+                _close(frame, stack[-1], cost)
             elif isinstance(event, yaml.AliasEvent):
                 _alias(stack[-1], cost, event)
     except yaml.YAMLError as exc:
