@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scanner.budget import OverBudget, TimeLimit
 from scanner.config import Config
 from scanner.discover import Candidate
 from scanner.facts import FileFacts
@@ -87,7 +88,7 @@ def _template(
 ) -> tuple[FileFacts | None, tuple[Suppression, ...], str]:
     from scanner.inputs import cloudformation
 
-    document = cloudformation.parse(text)
+    document = cloudformation.expand(cloudformation.parse(text), config.regions)
     defect = cloudformation.template_defect(document)
     if defect is not None:
         raise defect
@@ -233,10 +234,10 @@ def _sql(
     )
 
 
-def analyze(
+def _analyze_file(
     candidate: Candidate, config: Config, sql_reports: Mapping[str, Report] | None = None
 ) -> FileAnalysis:
-    """Everything one file contributes to the scan.
+    """Everything one file contributes to the scan, however long it takes.
 
     ``sql_reports`` are dsql-lint reports of the scan's ``.sql`` files by content digest,
     linted in one batch by the runner; a file missing from it is linted on its own.
@@ -271,3 +272,28 @@ def analyze(
     if facts is None:
         return FileAnalysis(candidate.rel, "skipped", note=note, sha256=digest)
     return _analysis(candidate, facts, suppressions, text, digest, config)
+
+
+def _over_budget(candidate: Candidate, seconds: float) -> FileAnalysis:
+    """SCAN001 at line 1 for a file whose analysis ran out of time, marked ``transient``: how
+    far a machine gets in N seconds is no property of the file, so it is never cached."""
+    failure = ParseFailure(f"analysis exceeded {seconds:g} s (max-file-seconds)")
+    analysis = _failure(candidate, failure, _file_sha256(candidate.path))
+    return replace(analysis, transient=True)
+
+
+def analyze(
+    candidate: Candidate, config: Config, sql_reports: Mapping[str, Report] | None = None
+) -> FileAnalysis:
+    """Everything one file contributes to the scan, within ``max-file-seconds``.
+
+    A file that exceeds the budget is one SCAN001 and the scan goes on with the next file.
+    """
+    try:
+        with TimeLimit(config.max_file_seconds) as budget:
+            analysis = _analyze_file(candidate, config, sql_reports)
+    except OverBudget:
+        return _over_budget(candidate, config.max_file_seconds)
+    if budget.expired:  # raised, but swallowed by code that catches everything
+        return _over_budget(candidate, config.max_file_seconds)
+    return analysis

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from scanner.model import Severity
 
 CONFIG_FILES = ("pyproject.toml", ".dsql-scan.yaml", ".dsql-scan.yml")
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+DEFAULT_MAX_FILE_SECONDS = 30.0
 DEFAULT_LEGACY_ENV_PATTERNS = (
     r"^(?=.*(?:RDS_|AURORA_))(?=.*(?:SECRET|CLUSTER_ARN|RESOURCE_ARN|ENDPOINT|HOST)).*$",
 )
@@ -51,6 +53,9 @@ class Config:
     severity: tuple[tuple[str, Severity], ...] = ()
     require_reason: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # Not part of analysis_digest: an analysis that ends in time does not depend on it, and
+    # one that does not is never cached.
+    max_file_seconds: float = DEFAULT_MAX_FILE_SECONDS
     legacy_env_patterns: tuple[str, ...] = DEFAULT_LEGACY_ENV_PATTERNS
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
     cache_dir: str = ""
@@ -96,6 +101,12 @@ def _as_int(key: str, value: Any, where: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{where}: '{key}' must be an integer >= {minimum}")
     return value
+
+
+def _as_seconds(key: str, value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ConfigError(f"{where}: '{key}' must be a number of seconds > 0")
+    return float(value)
 
 
 def parse_fail_on(value: str, where: str = "--fail-on") -> Severity | None:
@@ -164,6 +175,7 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
         "severity": lambda k, v: ("severity", _parse_severity(v, where)),
         "require-reason": lambda k, v: ("require_reason", _as_bool(k, v, where)),
         "max-file-size": lambda k, v: ("max_file_size", _as_int(k, v, where, 1)),
+        "max-file-seconds": lambda k, v: ("max_file_seconds", _as_seconds(k, v, where)),
         "legacy-env-patterns": lambda k, v: ("legacy_env_patterns", _check_patterns(k, v, where)),
         "dsql": lambda k, v: ("dsql", _parse_dsql(v, where)),
         "cache-dir": lambda k, v: ("cache_dir", _as_str(k, v, where)),

@@ -144,6 +144,7 @@ class FileAnalysis:
     note: str = ""  # why a file was skipped (shown with --verbose)
     sha256: str = ""
     notices: tuple[Notice, ...] = ()  # what this file could not have checked (merged per scan)
+    transient: bool = False  # depends on this run, not on the file (a time budget): never cached
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def _complete(
     for index, analysis in zip(batch.todo, fresh, strict=True):
         view = context_view(analysis)
         batch.results[index] = view if batch.as_context else analysis
-        if cache is None or index not in batch.keys:
+        if cache is None or index not in batch.keys or analysis.transient:
             continue
         keys = [batch.keys[index]]
         if analysis.facts is not None and index in batch.aliases:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_cli, write
+from tests.conftest import RESIDUE, run_cli, write
+from tests.limits import assert_no_traceback, run_limited
 
 GOOD = "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n"
 BOMB = "\n".join(
@@ -22,6 +23,26 @@ BOMB = "\n".join(
         "",
     ]
 )
+
+
+def _aliased_scalar(copies: int) -> bytes:
+    """A 1 MB anchored scalar aliased as ``copies`` environment variables: a few nodes, but
+    gigabytes once every copy becomes a value of its own (1,600 copies took 4.8 GB)."""
+    head = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+    variables = [f"          V0: &big {'x' * 1_000_000}"]
+    variables += [f"          V{n}: *big" for n in range(1, copies)]
+    body = "      Environment:\n        Variables:\n" + "\n".join(variables) + "\n"
+    return (head + body).encode()
+
+
+def _alias_list(count: int) -> bytes:
+    """``Engine: [*e, *e, ...]``: cfn-lint locates each alias by scanning the list (60 KB of
+    it took 191 s)."""
+    return (
+        "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n    Properties:\n"
+        f"      Engine: &e aurora-postgresql\n      Tags: [{','.join(['*e'] * count)}]\n"
+    ).encode()
+
 
 BAD_FILES = {
     "broken.yaml": (
@@ -43,6 +64,9 @@ BAD_FILES = {
         4,
     ),
     "bomb.yaml": (BOMB.encode(), "alias bomb", 6),
+    # the 1 MB value and four copies fit the limit; the fifth copy (line 12) does not
+    "alias-bytes.yaml": (_aliased_scalar(4000), "expand to more than 4,194,304 bytes", 12),
+    "alias-list.yaml": (_alias_list(200_000), "too many YAML aliases to locate", 6),
     "deep.json": (
         (
             '{"AWSTemplateFormatVersion": "x", "Resources": ' + "[" * 50000 + "]" * 50000 + "}"
@@ -92,13 +116,33 @@ def test_each_bad_file_is_one_scan001_and_good_files_still_scanned(tree):
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
-def test_each_bad_file_alone_finishes(tmp_path, name):
-    """Each pathological input on its own: a hang or a crash fails here (the timeout is only a
-    guard against hangs; the measured times are in benchmarks/)."""
-    (tmp_path / name).write_bytes(BAD_FILES[name][0])
-    run = run_cli("scan", name, "--format", "json", cwd=tmp_path)
+def test_each_bad_file_alone_finishes_in_bounded_time_and_memory(tmp_path, name):
+    """Each pathological input next to a good template, through the installed command under a
+    time and address-space limit: a hang, a MemoryError or a crash fails here."""
+    data, reason, line = BAD_FILES[name]
+    (tmp_path / name).write_bytes(data)
+    write(tmp_path, {"good.yaml": GOOD})
+    run = run_limited("scan", ".", "--format", "json", *RESIDUE, cwd=tmp_path, seconds=30)
+    assert_no_traceback(run)
     assert run.code == 1, run.stderr
-    assert [f["rule"] for f in run.json()["findings"]] == ["SCAN001"]
+    findings = {f["path"]: f for f in run.json()["findings"]}
+    assert sorted((f["rule"], f["path"], f["line"]) for f in findings.values()) == [
+        ("RDS001", "good.yaml", 3),
+        ("SCAN001", name, line),
+    ]
+    assert reason in findings[name]["message"]
+
+
+def test_aliases_within_the_limits_are_resolved(tmp_path):
+    """The bounds refuse bombs, not aliases: a template that stays under them is analysed, and
+    every alias of the engine is a finding of its own."""
+    (tmp_path / "few.yaml").write_bytes(_alias_list(1000))
+    (tmp_path / "copies.yaml").write_bytes(_aliased_scalar(4))
+    run = run_limited("scan", ".", "--format", "json", *RESIDUE, "--no-cache", cwd=tmp_path)
+    assert_no_traceback(run)
+    rules = [f["rule"] for f in run.json()["findings"]]
+    assert "SCAN001" not in rules
+    assert rules.count("RDS001") == 1
 
 
 def test_file_over_the_size_limit(tmp_path):

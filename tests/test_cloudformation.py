@@ -300,3 +300,164 @@ def test_rds_actions_in_every_iam_resource_shape(tmp_path):
     found = [(f.rule, f.location.resource) for f in scan_tree(tmp_path, select=RDS_ONLY).findings]
     # the trust policy (AssumeRolePolicyDocument) grants nothing and is not judged
     assert found == [("RDS006", "U"), ("RDS006", "G"), ("RDS006", "RP"), ("RDS006", "MP")]
+
+
+FOR_EACH_CLUSTERS = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Clusters:
+    - Name
+    - [Orders, Ledger]
+    - ${Name}Cluster:
+        Type: AWS::RDS::DBCluster
+        Properties:
+          Engine: aurora-postgresql
+          DatabaseName: !Sub "${Name}db"
+"""
+
+
+def _by_resource(result, rule):
+    return sorted(
+        (f.location.resource, f.location.line, f.location.pointer)
+        for f in result.findings
+        if f.rule == rule
+    )
+
+
+def test_for_each_over_rds_clusters_reports_each_cluster_at_its_source_line(tmp_path):
+    write(tmp_path, {"t.yaml": FOR_EACH_CLUSTERS})
+    result = scan_tree(tmp_path, select=RDS_ONLY)
+    assert _by_resource(result, "RDS001") == [
+        ("LedgerCluster", 8, "/Resources/LedgerCluster/Type"),
+        ("OrdersCluster", 8, "/Resources/OrdersCluster/Type"),
+    ]
+    assert [line for _, line, _ in _by_resource(result, "RDS003")] == [10, 10]
+    assert "SCAN001" not in {f.rule for f in result.findings}
+
+
+def test_for_each_over_dynamodb_tables_is_clean_and_nested_loops_expand(tmp_path):
+    """Loops that declare no RDS residue are valid templates, not SCAN001; a nested loop's
+    identifiers reach the logical ids and the properties of the resources it creates."""
+    write(
+        tmp_path,
+        {
+            "tables.yaml": """
+            Transform: [AWS::LanguageExtensions]
+            Resources:
+              Fn::ForEach::Tables:
+                - Table
+                - [Points, Score]
+                - ${Table}:
+                    Type: AWS::DynamoDB::Table
+                    Properties:
+                      TableName: !Sub ${Table}
+                      BillingMode: PAY_PER_REQUEST
+                      KeySchema: [{AttributeName: id, KeyType: HASH}]
+                      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+            """,
+            "nested.yaml": """
+            Transform: AWS::LanguageExtensions
+            Resources:
+              Fn::ForEach::Envs:
+                - Env
+                - [Dev, Prod]
+                - Fn::ForEach::Apps:
+                    - App
+                    - [Api, Jobs]
+                    - ${Env}${App}Db:
+                        Type: AWS::RDS::DBInstance
+                        Properties:
+                          Engine: aurora-mysql
+                          DBInstanceIdentifier: !Sub ${Env}-${App}
+            """,
+        },
+    )
+    result = scan_tree(tmp_path, select=RDS_ONLY)
+    assert {f.location.path for f in result.findings} == {"nested.yaml"}
+    assert [r for r, _, _ in _by_resource(result, "RDS002")] == [
+        "DevApiDb",
+        "DevJobsDb",
+        "ProdApiDb",
+        "ProdJobsDb",
+    ]
+    assert {line for _, line, _ in _by_resource(result, "RDS002")} == {10}
+
+
+def test_for_each_that_cannot_be_expanded_is_scan001_with_the_reason(tmp_path):
+    write(
+        tmp_path,
+        {
+            "duplicate.yaml": """
+            Transform: AWS::LanguageExtensions
+            Resources:
+              Fn::ForEach::Dbs:
+                - Name
+                - [A, B]
+                - Db:
+                    Type: AWS::RDS::DBCluster
+            """,
+            "malformed.yaml": """
+            Transform: AWS::LanguageExtensions
+            Resources:
+              Fn::ForEach::Dbs:
+                - Name
+                - Db${Name}: {Type: AWS::RDS::DBCluster}
+            """,
+            "no-transform.yaml": FOR_EACH_CLUSTERS.replace(
+                "Transform: AWS::LanguageExtensions\n", ""
+            ),
+        },
+    )
+    found = {f.location.path: f for f in scan_tree(tmp_path, select=RDS_ONLY).findings}
+    assert {path: f.rule for path, f in found.items()} == dict.fromkeys(found, "SCAN001")
+    assert set(found) == {"duplicate.yaml", "malformed.yaml", "no-transform.yaml"}
+    assert "Duplicate Db" in found["duplicate.yaml"].message
+    assert "3 elements" in found["malformed.yaml"].message
+    assert "needs Transform: AWS::LanguageExtensions" in found["no-transform.yaml"].message
+    lines = {path: f.location.line for path, f in found.items()}
+    assert lines == {"duplicate.yaml": 6, "malformed.yaml": 3, "no-transform.yaml": 3}
+
+
+def test_for_each_bomb_is_refused_before_it_is_expanded(tmp_path):
+    """Nested loops multiply: four loops over 100 values would be 100 million resources."""
+    values = "[" + ",".join(f"V{n}" for n in range(100)) + "]"
+    loops = "".join(
+        f"{'  ' * (2 * level + 1)}Fn::ForEach::L{level}:\n"
+        f"{'  ' * (2 * level + 2)}- I{level}\n"
+        f"{'  ' * (2 * level + 2)}- {values}\n"
+        f"{'  ' * (2 * level + 2)}-\n"
+        for level in range(4)
+    )
+    body = "  " * 9 + "Db${I0}${I1}${I2}${I3}: {Type: AWS::RDS::DBCluster}\n"
+    (tmp_path / "bomb.yaml").write_text(
+        "Transform: AWS::LanguageExtensions\nResources:\n" + loops + body
+    )
+    (finding,) = scan_tree(tmp_path, select=RDS_ONLY).findings
+    assert finding.rule == "SCAN001" and finding.location.line == 3
+    assert "Fn::ForEach expands to more than 200,000 nodes" in finding.message
+
+
+def test_for_each_over_an_unresolved_parameter_is_deterministic(tmp_path):
+    """cfn-lint makes up the values of a collection it cannot resolve; they are the same in
+    every run, so output stays byte for byte reproducible."""
+    write(
+        tmp_path,
+        {
+            "t.yaml": """
+            Transform: AWS::LanguageExtensions
+            Parameters:
+              Suffix: {Type: String}
+            Resources:
+              Fn::ForEach::Dbs:
+                - Name
+                - [!Ref Suffix, Fixed]
+                - Db${Name}:
+                    Type: AWS::RDS::DBCluster
+            """
+        },
+    )
+    runs = [_by_resource(scan_tree(tmp_path, select=RDS_ONLY), "RDS001") for _ in range(2)]
+    assert runs[0] == runs[1]
+    ids = [resource for resource, _, _ in runs[0]]
+    assert len(ids) == 2 and "DbFixed" in ids

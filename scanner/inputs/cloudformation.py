@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,6 +46,11 @@ HOSTED_RDS_ROTATION = re.compile(r"^(PostgreSQL|MySQL|MariaDB)", re.IGNORECASE)
 SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 RESOLVE_SECRET = "{{resolve:secretsmanager:"
 SNIPPET_LIMIT = 200
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+FOR_EACH = "Fn::ForEach::"
+# Nodes that Fn::ForEach may add to a template, the bound the alias guard also applies: an
+# expansion is a copy of its body per value, and nested loops multiply.
+MAX_FOR_EACH_NODES = 200_000
 ROLE = "AWS::IAM::Role"
 MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 LAMBDA = "AWS::Lambda::Function"
@@ -83,6 +90,111 @@ def parse(text: str) -> Any:
     return document
 
 
+@contextmanager
+def fixed_random() -> Iterator[None]:
+    """cfn-lint names the values of a collection it cannot resolve (a parameter without a
+    default) with random letters; seeded, they are the same in every run, as output must be."""
+    state = random.getstate()
+    random.seed(0)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def _declares_language_extensions(document: Any) -> bool:
+    if not isinstance(document, dict):
+        return False
+    transform = document.get("Transform")
+    return LANGUAGE_EXTENSIONS in (transform if isinstance(transform, list) else [transform])
+
+
+def _supplied_list_length(document: dict) -> int:
+    """The longest list a collection that is not written out could resolve to: a list in the
+    Mappings, a comma-separated parameter default or allowed value, or the two values cfn-lint
+    makes up for one it cannot resolve."""
+    longest = 2
+    stack: list[Any] = [document.get("Mappings")]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            longest = max(longest, len(value))
+    parameters = document.get("Parameters")
+    for parameter in parameters.values() if isinstance(parameters, dict) else ():
+        if not isinstance(parameter, dict):
+            continue
+        allowed = parameter.get("AllowedValues")
+        texts = [parameter.get("Default"), *(allowed if isinstance(allowed, list) else ())]
+        for text in texts:
+            if isinstance(text, str):
+                longest = max(longest, text.count(",") + 1)
+    return longest
+
+
+def _expanded_nodes(value: Any, supplied: int, expand: bool = True) -> int:
+    """Nodes of a value with every Fn::ForEach body copied once per collection value (an upper
+    bound: collections that are not written out count as the longest list the template has)."""
+    if isinstance(value, list):
+        return 1 + sum(_expanded_nodes(item, supplied, expand) for item in value)
+    if not isinstance(value, dict):
+        return 1
+    total = 1
+    for key, item in value.items():
+        loop = expand and str(key).startswith(FOR_EACH) and isinstance(item, list)
+        if loop and len(item) == 3:
+            copies = len(item[1]) if isinstance(item[1], list) else supplied
+            total += copies * _expanded_nodes(item[2], supplied)
+        else:
+            total += _expanded_nodes(item, supplied, expand)
+    return total
+
+
+def expand(document: Any, regions: tuple[str, ...] = ()) -> Any:
+    """The template CloudFormation deploys: ``Fn::ForEach`` loops (and the other language
+    extensions) expanded by cfn-lint's own transform, when the template declares
+    ``Transform: AWS::LanguageExtensions``; other documents are returned unchanged.
+
+    The copies keep the marks of the loop body, so a resource a loop creates is reported at its
+    line in the source, under its expanded logical id. A loop that would add more than
+    ``MAX_FOR_EACH_NODES`` nodes, or that cfn-lint cannot expand (duplicate logical ids, a
+    malformed loop), is a ParseFailure with the reason.
+    """
+    if not _declares_language_extensions(document):
+        return document
+    added = _expanded_nodes(document, _supplied_list_length(document)) - _expanded_nodes(
+        document, 0, expand=False
+    )
+    if added > MAX_FOR_EACH_NODES:
+        raise ParseFailure(
+            f"Fn::ForEach expands to more than {MAX_FOR_EACH_NODES:,} nodes",
+            *_for_each_position(document),
+        )
+    from cfnlint.helpers import TRANSFORM_LANGUAGE_EXTENSION
+    from cfnlint.template import Template
+    from cfnlint.template.transforms import Transform
+
+    language_extension = Transform().transforms[TRANSFORM_LANGUAGE_EXTENSION]
+    with fixed_random():
+        matches, expanded = language_extension(Template(None, document, list(regions) or None))
+    if matches:
+        first = matches[0]
+        message = re.sub(r"\s+", " ", str(first.message)).strip()
+        raise ParseFailure(message, first.linenumber, first.columnnumber)
+    return expanded
+
+
+def _for_each_position(document: dict) -> tuple[int, int]:
+    """Where the first top-level loop is (the loops of Resources, else of Outputs)."""
+    for section in ("Resources", "Outputs", "Conditions"):
+        mapping = document.get(section)
+        for key in mapping if isinstance(mapping, dict) else ():
+            if str(key).startswith(FOR_EACH):
+                return _mark(key, "start_mark") or (1, 1)
+    return 1, 1
+
+
 def is_template(document: Any) -> bool:
     """A Resources mapping whose entries have a Type: what CloudFormation itself requires."""
     if not isinstance(document, dict):
@@ -110,7 +222,9 @@ def template_defect(document: Any) -> ParseFailure | None:
     for key, resource in resources.items():
         if not isinstance(resource, dict) or "Type" not in resource:
             line, column = _mark(key, "start_mark") or (1, 1)
-            return ParseFailure(f"resource '{key}' has no Type", line, column)
+            needs = f" ({FOR_EACH[:-2]} needs Transform: {LANGUAGE_EXTENSIONS})"
+            hint = needs if str(key).startswith(FOR_EACH) else ""
+            return ParseFailure(f"resource '{key}' has no Type{hint}", line, column)
     return None
 
 
@@ -1052,6 +1166,7 @@ def plain(value: Any) -> Any:
 __all__ = [
     "DSQL_CLUSTER",
     "ParseFailure",
+    "expand",
     "extract",
     "is_template",
     "looks_like_template",

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import tokenize
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MAX_DEPTH = 200
-MAX_ALIAS_EXPANSION = 200_000
+MAX_ALIAS_EXPANSION = 200_000  # nodes
+MAX_ALIAS_BYTES = 4 * 1024 * 1024  # UTF-8 bytes of text
+MAX_ALIAS_LOOKUPS = 2_000_000  # steps of cfn-lint's alias path lookup (about 1 s)
 BINARY_SNIFF = 8192
 
 
@@ -56,51 +60,124 @@ def read_text(path: Path, max_size: int) -> tuple[str, str]:
         raise ParseFailure(f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", line, column) from None
 
 
+@dataclass(slots=True)
+class _Frame:
+    """An open collection of the event stream, with what its aliases cost once resolved."""
+
+    anchor: str | None
+    nodes: int = 1  # nodes once aliases are expanded
+    size: int = 0  # UTF-8 bytes of its scalars once aliases are expanded
+    items: int = 0  # direct entries (keys and values of a mapping)
+    aliases: int = 0  # alias events anywhere inside
+    first_alias: Any = None  # the mark of the first of them
+
+
+@dataclass
+class _AliasCost:
+    """Running totals of what the aliases of one document cost its consumers."""
+
+    nodes: dict[str, int] = field(default_factory=dict)  # per anchor, expanded
+    sizes: dict[str, int] = field(default_factory=dict)  # per anchor, expanded bytes
+    expanded_nodes: int = 0
+    expanded_bytes: int = 0
+    lookups: int = 0
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _at(mark: Any, reason: str) -> ParseFailure:
+    return ParseFailure(reason, mark.line + 1, mark.column + 1)
+
+
+def _alias(frame: _Frame, cost: _AliasCost, event: Any) -> None:
+    """Charge an alias: the nodes and bytes it stands for, anchored where it is used."""
+    nodes = cost.nodes.get(event.anchor, 1)
+    size = cost.sizes.get(event.anchor, 0)
+    cost.expanded_nodes += nodes
+    cost.expanded_bytes += size
+    frame.nodes += nodes
+    frame.size += size
+    frame.items += 1
+    frame.aliases += 1
+    frame.first_alias = frame.first_alias or event.start_mark
+    if cost.expanded_nodes > MAX_ALIAS_EXPANSION:
+        raise _at(
+            event.start_mark,
+            f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (alias bomb)",
+        )
+    if cost.expanded_bytes > MAX_ALIAS_BYTES:
+        raise _at(
+            event.start_mark,
+            f"YAML aliases expand to more than {MAX_ALIAS_BYTES:,} bytes (alias bomb)",
+        )
+
+
+def _close(frame: _Frame, parent: _Frame, cost: _AliasCost) -> None:
+    """A collection ended: record its anchor, hand its totals up, charge its alias lookups.
+
+    cfn-lint locates every alias by walking down from the root through the entries of each
+    collection around it, so a collection costs (aliases inside) x (its entries).
+    """
+    if frame.anchor:
+        cost.nodes[frame.anchor] = frame.nodes
+        cost.sizes[frame.anchor] = frame.size
+    parent.nodes += frame.nodes
+    parent.size += frame.size
+    parent.items += 1
+    parent.aliases += frame.aliases
+    parent.first_alias = parent.first_alias or frame.first_alias
+    cost.lookups += frame.aliases * frame.items
+    if cost.lookups > MAX_ALIAS_LOOKUPS:
+        raise _at(
+            frame.first_alias,
+            f"too many YAML aliases to locate ({frame.aliases:,} aliases in a collection of "
+            f"{frame.items:,} entries; at most {MAX_ALIAS_LOOKUPS:,} lookup steps)",
+        )
+
+
 def check_structure(text: str, max_depth: int = MAX_DEPTH) -> None:
-    """Refuse documents nested deeper than ``max_depth`` or whose aliases expand too far.
+    """Refuse documents nested deeper than ``max_depth`` or whose aliases cost too much.
 
     Uses PyYAML's event stream (libyaml when available), which builds no tree and does not
     recurse, so it is safe on exactly the inputs the real parser is not. JSON is YAML here.
     Syntax errors are left for the real parser to report with its own message.
+
+    Aliases are bounded three ways, each measured where it hurts: the nodes they expand to
+    (walks of the tree), the bytes they expand to (a 1 MB anchored scalar aliased a thousand
+    times is a few nodes but gigabytes once copied into facts), and the steps cfn-lint takes
+    to locate them (per alias, a walk over the entries of every collection around it, so
+    ``[*e, *e, ...]`` costs the square of its length: 60 KB took minutes). The CloudFormation
+    service rejects templates with aliases (aws-cli's ``cloudformation package`` and SAM
+    unroll them before upload, and cfn-lint warns, W1101), so legitimate templates use a
+    handful; none comes near these limits.
     """
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    sizes: dict[str, int] = {}
-    stack: list[list] = [[None, 0]]  # [anchor, expanded node count]
-    expanded = 0
+    cost = _AliasCost()
+    stack = [_Frame(None)]
     try:
         for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                if len(stack) > max_depth:
-                    mark = event.start_mark
-                    raise ParseFailure(
-                        f"document nested deeper than {max_depth} levels",
-                        mark.line + 1,
-                        mark.column + 1,
-                    )
-                stack.append([event.anchor, 1])
-            elif isinstance(event, yaml.CollectionEndEvent):
-                anchor, count = stack.pop()
-                if anchor:
-                    sizes[anchor] = count
-                stack[-1][1] += count
-            elif isinstance(event, yaml.ScalarEvent):
+            if isinstance(event, yaml.ScalarEvent):  # the most frequent event first
+                frame = stack[-1]
+                size = _utf8_size(event.value)
                 if event.anchor:
-                    sizes[event.anchor] = 1
-                stack[-1][1] += 1
+                    cost.nodes[event.anchor] = 1
+                    cost.sizes[event.anchor] = size
+                frame.nodes += 1
+                frame.size += size
+                frame.items += 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) > max_depth:
+                    raise _at(event.start_mark, f"document nested deeper than {max_depth} levels")
+                stack.append(_Frame(event.anchor))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                frame = stack.pop()
+                _close(frame, stack[-1], cost)
             elif isinstance(event, yaml.AliasEvent):
-                size = sizes.get(event.anchor, 1)
-                expanded += size
-                stack[-1][1] += size
-                if expanded > MAX_ALIAS_EXPANSION:
-                    mark = event.start_mark
-                    raise ParseFailure(
-                        f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes "
-                        "(alias bomb)",
-                        mark.line + 1,
-                        mark.column + 1,
-                    )
+                _alias(stack[-1], cost, event)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", "") or ""
