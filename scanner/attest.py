@@ -17,6 +17,7 @@ from scanner.config import Config, apply_command_line
 from scanner.discover import relative
 from scanner.engine import scan
 from scanner.model import Finding, ScanResult
+from scanner.reporters.escaping import escape_line
 from scanner.review import (
     ReviewModel,
     build,
@@ -33,6 +34,11 @@ from scanner.review import (
 
 # review option -> how verify applies the recorded value to the configuration
 OPTION_KEYS = ("select", "ignore", "region", "fail-on")
+# Settings that cannot change what a review judges (where the result cache lives: a cache
+# never changes a result). Every other setting of the configuration rows can, so verify fails
+# when one differs from the review's, even if today's findings happen to be the same.
+VERDICT_NEUTRAL = frozenset({"cache-dir"})
+ABSENT = "(absent)"
 
 
 class DocumentError(Exception):
@@ -121,9 +127,11 @@ def write_review(
 class Drift:
     """What changed between a review and the tree it is verified against.
 
-    Files, findings and the verdict decide whether the review still holds. A different
-    configuration is only noted: settings that matter show up as changed findings or verdict,
-    and some settings (worker counts, caches) legitimately differ between machines.
+    Files, findings, the verdict and the configuration decide whether the review still holds: a
+    review vouches for the code judged by the settings it names (a region or a required
+    environment variable dropped from the configuration would let findings disappear without a
+    change to the code). Only settings that cannot change a verdict (``VERDICT_NEUTRAL``) are
+    merely noted, as they legitimately differ between machines.
     """
 
     added: tuple[str, ...] = ()
@@ -133,7 +141,9 @@ class Drift:
     resolved: tuple[Mapping[str, Any], ...] = ()
     altered: tuple[tuple[Mapping[str, Any], Finding], ...] = ()
     verdict: tuple[str, str] = ("", "")  # (recorded, now)
-    config_changed: bool = False
+    settings: tuple[tuple[str, str, str], ...] = ()  # (setting, recorded, now) that matter
+    neutral: tuple[tuple[str, str, str], ...] = ()  # the same, for VERDICT_NEUTRAL settings
+    unnamed_config: bool = False  # the digest differs, the review records no settings to name
     digests: tuple[tuple[str, str, str], ...] = ()  # (name, recorded, now)
 
     @property
@@ -146,34 +156,42 @@ class Drift:
             or self.resolved
             or self.altered
             or self.verdict[0] != self.verdict[1]
+            or self.settings
+            or self.unnamed_config
         )
 
     def lines(self) -> list[str]:
-        """One line per difference, in a stable order."""
-        out = [f"  added: {p}" for p in self.added]
-        out += [f"  removed: {p}" for p in self.removed]
-        out += [f"  changed: {p}" for p in self.changed]
-        out += [f"  new finding: {_finding_line(f)}" for f in self.new]
-        out += [f"  resolved finding: {_record_line(r)}" for r in self.resolved]
+        """One line per difference, in a stable order; recorded values come from the document
+        and paths and messages from the tree, so each line is escaped."""
+        out = [f"added: {p}" for p in self.added]
+        out += [f"removed: {p}" for p in self.removed]
+        out += [f"changed: {p}" for p in self.changed]
+        out += [f"new finding: {_finding_line(f)}" for f in self.new]
+        out += [f"resolved finding: {_record_line(r)}" for r in self.resolved]
         out += [
-            f"  changed finding: {_finding_line(f)} (was {_state(r)}, now "
+            f"changed finding: {_finding_line(f)} (was {_state(r)}, now "
             f"{_state(finding_record(f))})"
             for r, f in self.altered
         ]
         if self.verdict[0] != self.verdict[1]:
-            out.append(f"  verdict: {self.verdict[0]} -> {self.verdict[1]}")
+            out.append(f"verdict: {self.verdict[0]} -> {self.verdict[1]}")
+        out += [f"setting {name}: {before} -> {now}" for name, before, now in self.settings]
+        if self.unnamed_config:
+            out.append(
+                "configuration: differs from the review's, which records only its digest "
+                "(write the review again to record each setting)"
+            )
         for name, before, now in self.digests:
             change = f"{now} (unchanged)" if before == now else f"{before} -> {now}"
-            out.append(f"  {name} digest: {change}")
-        return out
+            out.append(f"{name} digest: {change}")
+        return ["  " + escape_line(line) for line in out]
 
     def notes(self) -> list[str]:
-        """Differences that do not by themselves make the review untrue."""
-        if not self.config_changed:
-            return []
+        """Differences that cannot make the review untrue."""
         return [
-            "note: the configuration in effect differs from the review's "
-            "(its section 3 lists the settings it used)"
+            escape_line(f"note: {name} differs from the review's ({before} -> {now}); ")
+            + "it cannot change what is judged"
+            for name, before, now in self.neutral
         ]
 
 
@@ -215,13 +233,29 @@ def _record_key(record: Mapping[str, Any]) -> tuple[str, int, str, str]:
     return (record["path"], record["line"], record["rule"], record["fingerprint"])
 
 
-def compare(record: Mapping[str, Any], result: ScanResult, settings_digest: str) -> Drift:
-    """The drift between a review's record and a fresh scan."""
+def setting_changes(
+    recorded: Mapping[str, str], now: Mapping[str, str]
+) -> tuple[tuple[str, str, str], ...]:
+    """(setting, recorded, now) for every setting whose value differs, sorted by name; a setting
+    only one side knows (another dsql-scan version) is ``(absent)`` on the other."""
+    return tuple(
+        (name, recorded.get(name, ABSENT), now.get(name, ABSENT))
+        for name in sorted(set(recorded) | set(now))
+        if recorded.get(name, ABSENT) != now.get(name, ABSENT)
+    )
+
+
+def compare(
+    record: Mapping[str, Any], result: ScanResult, settings: tuple[tuple[str, str], ...]
+) -> Drift:
+    """The drift between a review's record and a fresh scan with the given configuration rows."""
     files = {f.path: f.sha256 for f in scanned_files(result.files)}
     added, removed, changed = _file_changes(record.get("files", {}), files)
     before = {r["fingerprint"]: r for r in record.get("findings", [])}
     now = {f.fingerprint: f for f in result.findings}
     new = sorted((f for fp, f in now.items() if fp not in before), key=lambda f: f.sort_key)
+    recorded = record.get("config")  # None in reviews written before settings were recorded
+    differing = () if recorded is None else setting_changes(recorded, dict(settings))
     return Drift(
         added=added,
         removed=removed,
@@ -230,7 +264,9 @@ def compare(record: Mapping[str, Any], result: ScanResult, settings_digest: str)
         resolved=tuple(sorted((r for fp, r in before.items() if fp not in now), key=_record_key)),
         altered=_changed_findings(before, now),
         verdict=(str(record.get("verdict")), verdict_of(result)),
-        config_changed=record.get("config_digest") != settings_digest,
+        settings=tuple(c for c in differing if c[0] not in VERDICT_NEUTRAL),
+        neutral=tuple(c for c in differing if c[0] in VERDICT_NEUTRAL),
+        unnamed_config=recorded is None and record.get("config_digest") != config_digest(settings),
         digests=(
             ("scope", str(record.get("scope_digest")), scope_digest(files)),
             (
@@ -258,6 +294,9 @@ def _well_formed(record: Mapping[str, Any]) -> bool:
     if not isinstance(files, dict) or not isinstance(findings, list):
         return False
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        return False
+    settings = record.get("config", {})  # absent from reviews written before it was recorded
+    if not isinstance(settings, dict) or not all(isinstance(v, str) for v in settings.values()):
         return False
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
         return False
@@ -301,7 +340,9 @@ def verify_review(
     if allowed_signers is not None:
         identity = _identity(record)
         try:
-            confirmation = signing.verify(document, allowed_signers, identity)
+            # ssh-keygen names the principal, which the document supplies
+            checked = signing.verify(document, allowed_signers, identity)
+            confirmation = "\n".join(escape_line(line) for line in checked.splitlines())
         except signing.SigningError as exc:
             raise DocumentError(str(exc)) from None
     options = record.get("options") or {}
@@ -311,7 +352,7 @@ def verify_review(
     config = apply_options(config, options)
     recorded = tuple(str(root / p) for p in record.get("paths", []))
     result = scan(paths or recorded, config)
-    drift = compare(record, result, config_digest(config_rows(config)))
+    drift = compare(record, result, config_rows(config))
     return record, drift, confirmation
 
 

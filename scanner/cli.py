@@ -48,7 +48,11 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def fail(message: str) -> None:
-    click.echo(f"dsql-scan: error: {message}", err=True)
+    """A usage error. Messages can quote paths and values from the scanned tree, so they are
+    escaped like every report (one line, no control characters)."""
+    from scanner.reporters.escaping import escape_line
+
+    click.echo(f"dsql-scan: error: {escape_line(message)}", err=True)
     sys.exit(EXIT_USAGE)
 
 

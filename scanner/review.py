@@ -150,6 +150,7 @@ class ReviewModel:
             "reviewer": self.reviewer,
             "date": self.date,
             "verdict": self.verdict,
+            "config": dict(self.config),
             "config_digest": self.config_digest,
             "scope_digest": self.scope_digest,
             "result_digest": self.result_digest,

@@ -77,20 +77,96 @@ def test_configuration_that_changes_findings_or_verdict_is_drift(reviewed):
     (reviewed / "pyproject.toml").write_text('[tool.dsql-scan]\nseverity = { RDS004 = "note" }\n')
     run = verify(reviewed, "REVIEW.md")
     assert run.code == 1
-    assert "configuration in effect differs" in run.stdout
+    assert "  setting severity: (none) -> RDS004 = note" in run.stdout
     assert "changed finding: infra/ledger.yaml:4: RDS004 note" in run.stdout
     (reviewed / "pyproject.toml").write_text('[tool.dsql-scan]\nfail-on = "never"\n')
     run = verify(reviewed, "REVIEW.md")
     assert run.code == 1
     assert "  verdict: FAIL -> PASS" in run.stdout
+    assert "  setting fail-on: warning -> never" in run.stdout
     assert "finding:" not in run.stdout
 
 
-def test_configuration_that_changes_nothing_is_only_noted(reviewed):
-    (reviewed / "pyproject.toml").write_text('[tool.dsql-scan]\nexclude = ["nothing/**"]\n')
-    run = verify(reviewed, "REVIEW.md")
-    assert run.code == 0
-    assert "note: the configuration in effect differs" in run.stdout
+@pytest.fixture(scope="module")
+def reviewed_once(tmp_path_factory):
+    """A reviewed tree shared by tests that only read it (each passes its own --config)."""
+    root = tmp_path_factory.mktemp("reviewed")
+    write(root, {"infra/ledger.yaml": LEGACY, "infra/other.yaml": MIGRATED})
+    assert review(root, "infra", "-o", "REVIEW.md").code == 1
+    return root
+
+
+# A configuration that changes what is judged, and the line verify prints for it. None of them
+# changes a finding of the reviewed tree: verify must fail on the setting alone.
+WEAKENED = {
+    "regions": ('regions = ["us-east-1"]', "regions: (none) -> us-east-1"),
+    "legacy-env-patterns": (
+        "legacy-env-patterns = ['^NEVER$']",
+        "legacy-env-patterns: ^(?=.*(?:RDS_|AURORA_))",
+    ),
+    "dsql.expected-clusters": ("dsql = { expected-clusters = 2 }", "expected-clusters: 1 -> 2"),
+    "dsql.required-env": (
+        'dsql = { required-env = ["DSQL_DATABASE"] }',
+        "required-env: (none) -> DSQL_DATABASE",
+    ),
+    "dsql.allow-admin-connect": (
+        "dsql = { allow-admin-connect = true }",
+        "allow-admin-connect: false -> true",
+    ),
+    "dsql.require-deletion-protection": (
+        "dsql = { require-deletion-protection = false }",
+        "require-deletion-protection: true -> false",
+    ),
+    "select": ('select = ["RDS", "DSQL", "SCAN", "SQL"]', "select: (none) -> RDS, DSQL, SCAN, SQL"),
+    "ignore": ('ignore = ["DSQL011"]', "ignore: (none) -> DSQL011"),
+    "fail-on": ('fail-on = "error"', "fail-on: warning -> error"),
+    "severity": ('severity = { DSQL011 = "note" }', "severity: (none) -> DSQL011 = note"),
+    "exclude": ('exclude = ["nothing/**"]', "exclude: (none) -> nothing/**"),
+    "include": ('include = ["infra"]', "include: (none) -> infra"),
+    "require-reason": ("require-reason = false", "require-reason: true -> false"),
+    "max-file-size": ("max-file-size = 5000000", "max-file-size: 10485760 -> 5000000"),
+}
+
+
+@pytest.mark.parametrize("setting", sorted(WEAKENED))
+def test_every_setting_that_is_judged_fails_verify_by_name(reviewed_once, setting):
+    toml, shown = WEAKENED[setting]
+    config = reviewed_once / f"{setting}.toml"
+    config.write_text(f"[tool.dsql-scan]\n{toml}\n")
+    run = verify(reviewed_once, "REVIEW.md", "--config", config.name)
+    assert run.code == 1, run.stdout + run.stderr
+    assert f"  setting {setting}: " in run.stdout
+    assert shown.split(": ", 1)[1] in run.stdout
+    changes = [line for line in run.stdout.splitlines() if line.startswith("  setting ")]
+    assert len(changes) == 1, changes  # only the setting that differs is named
+    assert "finding:" not in run.stdout  # the code and its findings did not change
+
+
+def test_cache_dir_cannot_change_the_verdict_and_is_only_noted(reviewed_once):
+    config = reviewed_once / "cache.toml"
+    config.write_text('[tool.dsql-scan]\ncache-dir = "elsewhere"\n')
+    run = verify(reviewed_once, "REVIEW.md", "--config", config.name)
+    assert run.code == 0, run.stdout
+    assert "note: cache-dir differs from the review's ((none) -> elsewhere)" in run.stdout
+    assert "still true" in run.stdout
+
+
+def test_review_without_recorded_settings_fails_on_any_configuration_change(reviewed_once):
+    """A review written before settings were recorded can only compare the digest."""
+    text = (reviewed_once / "REVIEW.md").read_text()
+    record = read(text)
+    start = text.index('"config": {')
+    end = text.index("\n },\n", start) + len("\n },\n")
+    old = text[: start - 1] + text[end:]  # the "config" member, one line per setting
+    old = old.replace(f'"document_digest": "{record["document_digest"]}"', '"document_digest": ""')
+    (reviewed_once / "OLD.md").write_text(seal(old))
+    assert "config" not in read((reviewed_once / "OLD.md").read_text())
+    assert verify(reviewed_once, "OLD.md").code == 0
+    config = reviewed_once / "old-regions.toml"
+    config.write_text('[tool.dsql-scan]\nregions = ["us-east-1"]\n')
+    run = verify(reviewed_once, "OLD.md", "--config", config.name)
+    assert run.code == 1
+    assert "configuration: differs from the review's, which records only its digest" in run.stdout
 
 
 def test_recorded_command_line_options_are_applied_again(tmp_path):

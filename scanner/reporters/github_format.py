@@ -2,7 +2,11 @@
 
 The runner turns these into annotations on the pull request's diff. Values are escaped by the
 runner's own rules (``%``, CR and LF everywhere; ``:`` and ``,`` also inside properties), or a
-message with a newline or a path with a comma would be cut short or mis-parsed.
+message with a newline or a path with a comma would be cut short or mis-parsed. Before that,
+values from scanned files go through :func:`~scanner.reporters.escaping.escape_line`: the
+runner decodes ``%0A`` back into a line break inside the annotation (harmless), but ESC, bidi
+controls or a legacy ``##[command]`` marker would reach the log and the annotation raw. Only the
+line breaks this module puts between a message and its fix or suppression are ``%0A``.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import Finding, ScanResult, Severity
+from scanner.reporters.escaping import escape_line
 from scanner.reporters.summary import shown
 from scanner.reporters.text_format import summary_lines
 
@@ -37,14 +42,15 @@ def command(finding: Finding) -> str:
         if (loc.end_line, loc.end_column) != (loc.line, loc.column):
             properties.append(("endColumn", str(loc.end_column)))
     properties.append(("title", f"{finding.rule} {finding.name}"))
-    message = finding.message
+    message = escape_line(finding.message)
     if finding.remediation:
-        message += f"\nFix: {finding.remediation}"
+        message += f"\nFix: {escape_line(finding.remediation)}"
     name = COMMANDS[finding.severity]
     if finding.suppressed:
         name = "notice"
-        message += f"\nSuppressed ({finding.suppression_kind}): {finding.suppression_reason}"
-    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+        reason = escape_line(f"({finding.suppression_kind}): {finding.suppression_reason}")
+        message += f"\nSuppressed {reason}"
+    props = ",".join(f"{key}={escape_property(escape_line(value))}" for key, value in properties)
     return f"::{name} {props}::{escape_data(message)}"
 
 

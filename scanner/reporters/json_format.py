@@ -7,6 +7,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult
+from scanner.reporters.escaping import escape_json
 from scanner.reporters.summary import summarize
 from scanner.rules import RULESET_VERSION
 
@@ -52,4 +53,5 @@ def render(result: ScanResult, show_suppressed: bool = False, **_: Any) -> str:
         "findings": [finding_dict(f) for f in shown],
         "summary": summarize(result),
     }
-    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False)
+    return escape_json(text) + "\n"

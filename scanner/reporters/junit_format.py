@@ -2,7 +2,10 @@
 
 CI systems (GitLab, Jenkins, Azure Pipelines) show JUnit reports as test results: a rule that
 found nothing is a passed test, so the report also documents what was checked. The XML is built
-with ElementTree (correct escaping) after removing characters XML 1.0 cannot carry at all.
+with ElementTree (correct escaping). Each line of text built from scanned values is escaped
+first (:func:`~scanner.reporters.escaping.escape_line`): CI logs and test viewers show a
+failure's text as lines, and XML keeps a newline, ESC or a bidi override in element text as it
+is. Characters XML 1.0 cannot carry at all are then replaced, a last guard for the fixed text.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult
+from scanner.reporters.escaping import escape_line
 from scanner.reporters.sarif_format import rules_of
 from scanner.reporters.summary import shown
 from scanner.rules import RULESET_VERSION
@@ -44,7 +48,7 @@ def failure_text(finding: Finding) -> str:
     if finding.remediation:
         lines.append(f"fix: {finding.remediation}")
     lines.append(f"fingerprint: {finding.fingerprint}")
-    return "\n".join(lines)
+    return "\n".join(escape_line(line) for line in lines)
 
 
 def _suite(result: ScanResult, show_suppressed: bool) -> ET.Element:
@@ -67,15 +71,17 @@ def _suite(result: ScanResult, show_suppressed: bool) -> ET.Element:
         for finding in by_rule[rule.id]:
             if finding.suppressed:
                 notes.append(
-                    f"suppressed: {where(finding)} {finding.message} "
-                    f"({finding.suppression_kind}: {finding.suppression_reason})"
+                    escape_line(
+                        f"suppressed: {where(finding)} {finding.message} "
+                        f"({finding.suppression_kind}: {finding.suppression_reason})"
+                    )
                 )
                 continue
             failure = ET.SubElement(
                 case,
                 "failure",
                 {
-                    "message": clean(f"{where(finding)}: {finding.message}"),
+                    "message": clean(escape_line(f"{where(finding)}: {finding.message}")),
                     "type": finding.severity.label,
                 },
             )

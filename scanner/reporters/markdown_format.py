@@ -1,28 +1,21 @@
 """Markdown: a compact table for pull-request comments and GitHub job summaries.
 
-Every cell is escaped (pipes would split the row, ``<`` would start HTML, newlines would end the
-table). The table is capped so that a comment stays below GitHub's size limit; the full list is
-in the other formats.
+Every cell is escaped by :func:`~scanner.reporters.escaping.markdown_text` (pipes would split the
+row, ``<`` would start HTML, newlines would end the table, ``@name`` in a pull-request comment
+would notify that person, control characters would reach the reader). The table is capped so that
+a comment stays below GitHub's size limit; the full list is in the other formats.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from scanner.model import Finding, ScanResult
+from scanner.reporters.escaping import markdown_text as escape
 from scanner.reporters.summary import shown, summarize
 from scanner.rules import BY_ID
 
 MAX_ROWS = 200
-SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
-
-
-def escape(text: str) -> str:
-    """Make text inert inside a GFM table cell."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = SPECIAL.sub(r"\\\1", text)
-    return " ".join(text.replace("\r", "\n").split("\n")).strip()
 
 
 def _rule_cell(finding: Finding) -> str:

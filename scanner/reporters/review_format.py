@@ -2,43 +2,27 @@
 
 The templates (``scanner.reports``: ``review.md.j2``, ``review.html.j2``) only lay out a
 :class:`~scanner.review.ReviewModel`. HTML is autoescaped; Markdown goes through filters that
-escape what could break a table or be read as markup, because messages quote scanned files and
-a scanned file can contain anything (``|``, backticks, ``<script>``).
+escape what could break a table, be read as markup or notify someone (``@name``), because
+messages quote scanned files and a scanned file can contain anything (``|``, backticks,
+``<script>``). In both, every value passes through the environment's ``finalize``, which escapes
+control and bidi characters (:func:`~scanner.reporters.escaping.escape_line`): a review is read
+by people deciding on a migration, and a right-to-left override could show them other text.
 """
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from typing import Any
 
 from scanner.model import Finding
+from scanner.reporters.escaping import escape_line
+from scanner.reporters.escaping import markdown_code as md_code
+from scanner.reporters.escaping import markdown_text as md
 from scanner.review import ReviewModel
 from scanner.reviewdoc import block, seal
 
 FORMATS = ("md", "html")
 TEMPLATES = {"md": "review.md.j2", "html": "review.html.j2"}
-MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
-MD_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
-
-
-def md(value: Any) -> str:
-    """Markdown prose: escape markup characters, turn HTML into text, keep it on one line."""
-    text = " ".join(str(value).split())
-    for raw, entity in MD_ENTITIES:
-        text = text.replace(raw, entity)
-    return MD_SPECIAL.sub(r"\\\1", text)
-
-
-def md_code(value: Any) -> str:
-    """An inline code span safe inside a table cell (fence longer than any backtick run)."""
-    text = " ".join(str(value).split()).replace("|", "\\|")
-    if not text:
-        return ""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def where(finding: Finding) -> str:
@@ -47,6 +31,19 @@ def where(finding: Finding) -> str:
     text = f"{loc.path}:{loc.line}"
     subject = loc.construct_path or loc.resource or loc.qualified_name
     return f"{text} ({subject})" if subject else text
+
+
+def inert(value: Any) -> Any:
+    """Every ``{{ value }}`` of a template: text with control characters escaped.
+
+    Markup (the embedded record, already ASCII JSON) and non-text values pass unchanged; the
+    Markdown filters' output is already escaped, and escaping it again changes nothing.
+    """
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return escape_line(value)
+    return value
 
 
 def _load(name: str) -> str:
@@ -64,6 +61,7 @@ def environment(fmt: str) -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=inert,
     )
     env.filters.update(md=md, code=md_code, where=where)
     return env
@@ -77,7 +75,5 @@ def render(model: ReviewModel, fmt: str = "md") -> str:
 
     env = environment(fmt)
     record = block(model.record())
-    document = env.get_template(TEMPLATES[fmt]).render(
-        review=model, record=Markup(record) if fmt == "html" else record
-    )
+    document = env.get_template(TEMPLATES[fmt]).render(review=model, record=Markup(record))
     return seal(document)

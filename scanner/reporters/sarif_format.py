@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult, Severity
+from scanner.reporters.escaping import escape_json
 from scanner.reporters.summary import shown
 from scanner.rules import BY_ID, RULESET_VERSION, Rule
 from scanner.rules.base import HELP_URI
@@ -177,4 +178,5 @@ def root_uri(root: str) -> str:
 
 
 def render(result: ScanResult, show_suppressed: bool = False, **_: Any) -> str:
-    return json.dumps(document(result, show_suppressed), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document(result, show_suppressed), indent=2, ensure_ascii=False)
+    return escape_json(text) + "\n"

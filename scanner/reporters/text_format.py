@@ -1,7 +1,10 @@
 """Text: ``path:line:col: RULE severity message``, the source line with a caret, a fix hint.
 
 Modelled on ruff's and rustc's output. Colour only when asked (the CLI asks on a TTY without
-NO_COLOR), so piped output and files stay plain.
+NO_COLOR), so piped output and files stay plain. This report is what every CI log shows, so each
+value taken from a scanned file goes through :mod:`scanner.reporters.escaping`: it stays on its
+line, carries no terminal control, and a line never starts with one (a path that could start a
+workflow command is written ``./path``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 
 from scanner.mask import excerpt_column
 from scanner.model import Finding, ScanResult, Severity
+from scanner.reporters.escaping import escape_line, leading
 from scanner.reporters.summary import summarize
 
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}
@@ -20,15 +24,21 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def _caret(finding: Finding) -> list[str]:
+    """The source line and a caret under the finding's columns, both measured after escaping
+    (an escaped control character is several columns wide)."""
     loc = finding.location
     if not finding.context:
         return []
+    source = finding.context.replace("\t", " ")
     gutter = f"{loc.line:>5} | "
     width = loc.end_column - loc.column if loc.end_line == loc.line else 0
     column = excerpt_column(finding.context, loc.column)
-    width = max(1, min(width, len(finding.context) - column + 1))
-    marker = " " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" * width
-    return [gutter + finding.context.expandtabs(1), marker]
+    width = max(1, min(width, len(source) - column + 1))
+    start = column - 1
+    offset = len(escape_line(source[:start]))
+    width = max(1, len(escape_line(source[start : start + width])))
+    marker = " " * (len(gutter) - 2) + "| " + " " * offset + "^" * width
+    return [gutter + escape_line(source), marker]
 
 
 def _details(finding: Finding) -> list[str]:
@@ -51,14 +61,15 @@ def _details(finding: Finding) -> list[str]:
         lines.append(f"      = suppressed: {finding.suppression_reason}")
     if finding.remediation:
         lines.append(f"      = fix: {finding.remediation}")
-    return lines
+    return [escape_line(line) for line in lines]
 
 
 def format_finding(finding: Finding, color: bool = False) -> list[str]:
     loc = finding.location
     label = _paint(finding.severity.label, COLORS[finding.severity], color)
     rule = _paint(finding.rule, "1", color)
-    head = f"{loc.path}:{loc.line}:{loc.column}: {rule} {label} {finding.message}"
+    message = escape_line(finding.message)
+    head = f"{leading(loc.path)}:{loc.line}:{loc.column}: {rule} {label} {message}"
     if finding.suppressed:
         head += " [suppressed]"
     return [head, *_caret(finding), *_details(finding), ""]
@@ -77,10 +88,11 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
     lines.append(f"{summary['files_scanned']} file(s) scanned{extra}.")
     if result.diff_base:
         lines.append(f"Diff mode: only findings on lines changed since {result.diff_base}.")
+    lines = [escape_line(line) for line in lines]
     label = _paint("note", COLORS[Severity.NOTE], color)
     for notice in result.notices:
-        lines.append(f"{label}: {notice.message} ({notice.files} file(s))")
-        lines.extend([f"      = {notice.hint}"] if notice.hint else [])
+        lines.append(f"{label}: {escape_line(notice.message)} ({notice.files} file(s))")
+        lines.extend([f"      = {escape_line(notice.hint)}"] if notice.hint else [])
     return lines
 
 
@@ -91,10 +103,14 @@ def baseline_lines(result: ScanResult) -> list[str]:
         return []
     entries = "entry matches" if len(stale) == 1 else "entries match"
     lines = [
-        f"{len(stale)} baseline {entries} no finding in {result.baseline_file} "
+        f"{len(stale)} baseline {entries} no finding in {escape_line(result.baseline_file)} "
         "(fixed or changed); shrink it with --write-baseline:"
     ]
-    lines.extend(f"  {e.path}: {e.rule} {e.fingerprint} {e.message}" for e in stale)
+    # the entries come from the baseline file, which a pull request can edit
+    lines.extend(
+        f"  {leading(e.path)}: {escape_line(f'{e.rule} {e.fingerprint} {e.message}')}"
+        for e in stale
+    )
     return [*lines, ""]
 
 
@@ -111,7 +127,7 @@ def render(
             continue
         lines.extend(format_finding(finding, color))
     if verbose:
-        lines.extend(f"skipped {path}: {note}" for path, note in result.skipped)
+        lines.extend(escape_line(f"skipped {path}: {note}") for path, note in result.skipped)
     lines.extend(baseline_lines(result))
     lines.extend(summary_lines(result, color))
     return "\n".join(lines) + "\n"
