@@ -28,12 +28,14 @@ if TYPE_CHECKING:
 TEMPLATE_MARKERS = (b"AWSTemplateFormatVersion", b"AWS::")
 
 
-def _head_mentions_template(path: Path) -> bool:
+def _could_be_template(path: Path) -> bool:
+    """Whether a ``.json``/``.yaml`` file that failed the guards may be a template. A file that
+    cannot be read at all could be anything: it is a finding like an unreadable ``.py``."""
     try:
         with path.open("rb") as handle:
             head = handle.read(65536)
     except OSError:
-        return False
+        return True
     return any(marker in head for marker in TEMPLATE_MARKERS)
 
 
@@ -247,7 +249,7 @@ def _analyze_file(
     except ParseFailure as failure:
         digest = _file_sha256(candidate.path)
         if candidate.kind == "template" and not (
-            candidate.explicit or _head_mentions_template(candidate.path)
+            candidate.explicit or _could_be_template(candidate.path)
         ):
             return FileAnalysis(candidate.rel, "skipped", note=failure.reason, sha256=digest)
         return _failure(candidate, failure, digest)

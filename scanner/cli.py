@@ -91,7 +91,7 @@ def main() -> None:
 @click.option("--show-suppressed", is_flag=True, help="Include suppressed findings, marked.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parallel workers (default: CPU count).")
 @click.option("--no-cache", is_flag=True, help="Ignore the on-disk result cache.")
-@click.option("-v", "--verbose", is_flag=True, help="List skipped files.")
+@click.option("-v", "--verbose", is_flag=True, help="List skipped files and directories, and why.")
 @click.option(
     "--baseline", "baseline_file", metavar="FILE", help="Hide the findings recorded in FILE."
 )

@@ -3,15 +3,23 @@
 Directories are walked in sorted order so results never depend on the file system's order.
 ``cdk.out`` is a primary input, but its ``asset.*`` folders (bundled copies of source code and
 Lambda packages) are skipped: scanning them would report every finding of the source twice.
+
+The tree comes from a pull request, so the walk reads only what the tree is: regular files, and
+symbolic links that stay inside the scan root. Everything it leaves out (directories, links that
+lead elsewhere or nowhere, FIFOs and devices, unreadable directories) is returned with the
+reason, so that a scope never shrinks without a word (``-v``, the review's scope).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import NamedTuple
 
 from scanner.config import Config, ConfigError
 
@@ -27,6 +35,21 @@ DEFAULT_EXCLUDES = frozenset(
         ".dsql-scan-cache",
     }
 )  # fmt: skip
+# The Cache Directory Tagging Specification (https://bford.info/cachedir/): a tag counts only
+# when the file starts with exactly this line, so an empty CACHEDIR.TAG hides nothing.
+CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+PYVENV_CFG_BYTES = 65536  # venv, virtualenv and uv write a few hundred bytes
+
+OUTSIDE_ROOT = "symbolic link leading outside the scan root (not followed)"
+LINKED_DIRECTORY = "symbolic link to a directory (not followed)"
+_LINK_ERRORS = {errno.ELOOP: "symbolic link loop", errno.ENOENT: "broken symbolic link"}
+_FILE_TYPES = (
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISDIR, "directory"),
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,21 @@ class Candidate:
     kind: str  # "template", "python", "sql"
     explicit: bool = False
     stack: str = ""
+
+
+class Skipped(NamedTuple):
+    """A file or directory (``rel`` ending in ``/``) that discovery did not read, and why."""
+
+    rel: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The files to scan, and what was left out on the way (sorted by path)."""
+
+    candidates: list[Candidate]
+    skipped: tuple[Skipped, ...] = ()
 
 
 def kind_of(path: Path) -> str | None:
@@ -55,6 +93,24 @@ def _kind_of_suffix(suffix: str) -> str | None:
     return None
 
 
+def display(path: str) -> str:
+    """A path as reports show it: file names that are not UTF-8 (``os.fsdecode`` keeps their
+    bytes as lone surrogates, which no UTF-8 output can encode) get ``\\xNN`` for those bytes.
+    Backslashes are doubled so that two different files never share a reporting path."""
+    if "\\" not in path:
+        try:
+            path.encode("utf-8")
+            return path
+        except UnicodeEncodeError:
+            pass
+    doubled = path.replace("\\", "\\\\")
+    try:
+        raw = doubled.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte: not from the file system
+        return doubled.encode("utf-8", "backslashreplace").decode("ascii")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def relative(path: Path, root: Path) -> str:
     """The reporting path: POSIX, relative to the (resolved) root, else absolute."""
     return _relative_resolved(path.resolve(), root)
@@ -62,65 +118,196 @@ def relative(path: Path, root: Path) -> str:
 
 def _relative_resolved(resolved: Path, root: Path) -> str:
     try:
-        return resolved.relative_to(root).as_posix()
+        return display(resolved.relative_to(root).as_posix())
     except ValueError:
-        return resolved.as_posix()
+        return display(resolved.as_posix())
 
 
 def is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
-    """gitignore-like: a pattern without '/' matches any path component, else the path."""
+    """gitignore-like: a pattern without '/' matches any path component, else the path.
+
+    ``dir/**`` also matches ``dir`` itself, so that the walk need not enter it.
+    """
     parts = rel.split("/")
     for pattern in patterns:
         pattern = pattern.strip().rstrip("/")
         if "/" not in pattern:
             if any(fnmatch(part, pattern) for part in parts):
                 return True
-        elif fnmatch(rel, pattern) or any(
-            fnmatch("/".join(parts[:i]), pattern) for i in range(1, len(parts))
+        elif (
+            fnmatch(rel, pattern)
+            or (pattern.endswith("/**") and fnmatch(rel, pattern[:-3]))
+            or any(fnmatch("/".join(parts[:i]), pattern) for i in range(1, len(parts)))
         ):
             return True
     return False
 
 
-def _skip_directory(directory: Path, name: str) -> bool:
-    """Default excludes, cdk.out assets, virtual environments and tagged cache directories
-    (``CACHEDIR.TAG``, which the result cache writes wherever DSQL_SCAN_CACHE_DIR puts it)."""
-    if name in DEFAULT_EXCLUDES:
-        return True
-    if directory.name == "cdk.out" and name.startswith("asset."):
-        return True
-    inside = directory / name
-    return (inside / "pyvenv.cfg").is_file() or (inside / "CACHEDIR.TAG").is_file()
+def _head(path: Path, size: int) -> bytes | None:
+    """The first ``size`` bytes of a regular file that is not a link, else None.
 
-
-def _walk(top: Path) -> list[tuple[Path, Path]]:
-    """(path, resolved path) of every file of a known kind under ``top``, directories in order.
-
-    Like ``os.walk``, symlinked directories are not entered, so a file's resolved path is its
-    directory's plus its name: only the top and symlinked files need the file system's realpath
-    (one realpath per file was most of a one-file pre-commit run's discovery of the project).
+    Opened without following links and without blocking, and checked again once open: a
+    ``CACHEDIR.TAG`` that is a FIFO or a link to ``/dev/zero`` is no tag, and never a hang.
     """
-    found: list[tuple[Path, Path]] = []
-    pending = [(top, top.resolve())]
-    while pending:
-        here, resolved = pending.pop()
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        return os.read(descriptor, size) if stat.S_ISREG(os.fstat(descriptor).st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def is_tagged_cache(directory: Path) -> bool:
+    """A cache directory by the tagging spec: its ``CACHEDIR.TAG`` starts with the signature."""
+    return _head(directory / "CACHEDIR.TAG", len(CACHEDIR_SIGNATURE)) == CACHEDIR_SIGNATURE
+
+
+def is_virtualenv(directory: Path) -> bool:
+    """A virtual environment: its ``pyvenv.cfg`` has the ``home`` key that CPython's ``venv``,
+    virtualenv and uv all write (and that ``site`` reads to find the base interpreter)."""
+    head = _head(directory / "pyvenv.cfg", PYVENV_CFG_BYTES)
+    if head is None:
+        return False
+    for line in head.decode("utf-8", "replace").splitlines():
+        key, separator, _ = line.partition("=")
+        if separator and key.strip().lower() == "home":
+            return True
+    return False
+
+
+def _is_regular_file(path: Path, follow: bool = True) -> bool:
+    """``Path.is_file`` that says no, instead of raising, for a file it may not look at."""
+    try:
+        return stat.S_ISREG(os.stat(path, follow_symlinks=follow).st_mode)
+    except OSError:
+        return False
+
+
+def _file_type(mode: int) -> str:
+    return next((name for test, name in _FILE_TYPES if test(mode)), "special file")
+
+
+@dataclass
+class _Walk:
+    """One walk's bounds (the project root for reporting paths, the boundary links must stay
+    inside), and what it found and left out."""
+
+    root: Path
+    boundary: Path
+    exclude: tuple[str, ...]
+    found: list[tuple[Path, Path]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def skip(self, resolved: Path, reason: str, directory: bool = False) -> None:
+        rel = _relative_resolved(resolved, self.root)
+        self.skipped.append(Skipped(rel + "/" if directory else rel, reason))
+
+    def directory_skip(self, parent: Path, name: str, resolved: Path) -> str:
+        """Why a directory is not entered, or "" to enter it."""
+        if name in DEFAULT_EXCLUDES:
+            return "excluded by default"
+        if parent.name == "cdk.out" and name.startswith("asset."):
+            return "cdk.out asset (a bundled copy of source code)"
+        if self.exclude and is_excluded(_relative_resolved(resolved, self.root), self.exclude):
+            return "excluded by the configuration (exclude)"
+        if is_virtualenv(resolved):
+            return "virtual environment (pyvenv.cfg)"
+        if is_tagged_cache(resolved):
+            return "cache directory (CACHEDIR.TAG)"
+        return ""
+
+    def follow(self, path: Path) -> tuple[Path | None, os.stat_result | None, str]:
+        """A link's target and its status when the link may be followed, else why not."""
+        target = Path(os.path.realpath(path))
         try:
-            with os.scandir(here) as scanning:
-                entries = sorted(scanning, key=lambda entry: entry.name)
-        except OSError:
-            continue
-        subdirectories = []
-        for entry in entries:
-            if entry.is_dir():
-                if not entry.is_symlink() and not _skip_directory(here, entry.name):
-                    subdirectories.append((here / entry.name, resolved / entry.name))
-            elif _kind_of_suffix(os.path.splitext(entry.name)[1]):
-                path = here / entry.name
-                found.append(
-                    (path, path.resolve() if entry.is_symlink() else resolved / entry.name)
-                )
-        pending.extend(reversed(subdirectories))
-    return found
+            info = target.stat()
+        except OSError as exc:
+            reason = _LINK_ERRORS.get(exc.errno or 0, f"cannot follow: {exc.strerror or exc}")
+            return None, None, reason
+        if not target.is_relative_to(self.boundary):
+            return None, info, OUTSIDE_ROOT
+        return target, info, ""
+
+    def link(self, path: Path, resolved: Path) -> None:
+        """A symbolic link: a regular file inside the boundary is read (deduplicated by its
+        target); directories are never entered (like ``os.walk``); the rest is left out."""
+        target, info, reason = self.follow(path)
+        directory = info is not None and stat.S_ISDIR(info.st_mode)
+        known = _kind_of_suffix(os.path.splitext(path.name)[1]) is not None
+        if target is None or info is None:
+            if known or directory or info is None:
+                self.skip(resolved, reason, directory)
+        elif directory:
+            self.skip(resolved, LINKED_DIRECTORY, directory=True)
+        elif known and stat.S_ISREG(info.st_mode):
+            self.found.append((path, target))
+        elif known:
+            self.skip(resolved, f"not a regular file ({_file_type(info.st_mode)})")
+
+    def entry(self, here: Path, resolved: Path, entry: os.DirEntry[str]) -> Path | None:
+        """Record one directory entry; returns the subdirectory to enter, if it is one."""
+        path, real = here / entry.name, resolved / entry.name
+        if entry.is_symlink():
+            self.link(path, real)
+        elif entry.is_dir(follow_symlinks=False):
+            reason = self.directory_skip(here, entry.name, real)
+            if not reason:
+                return path
+            self.skip(real, reason, directory=True)
+        elif _kind_of_suffix(os.path.splitext(entry.name)[1]):
+            if entry.is_file(follow_symlinks=False):
+                self.found.append((path, real))
+            else:
+                mode = entry.stat(follow_symlinks=False).st_mode
+                self.skip(real, f"not a regular file ({_file_type(mode)})")
+        return None
+
+    def walk(self, top: Path, resolved_top: Path) -> None:
+        """Every file of a known kind under ``top``, directories in sorted order.
+
+        Like ``os.walk``, symlinked directories are not entered, so a file's resolved path is
+        its directory's plus its name: only the top and symlinked files need the file system's
+        realpath (one realpath per file was most of a one-file pre-commit run's discovery).
+        """
+        pending = [(top, resolved_top)]
+        while pending:
+            here, resolved = pending.pop()
+            try:
+                with os.scandir(here) as scanning:
+                    entries = sorted(scanning, key=lambda entry: entry.name)
+            except OSError as exc:
+                self.skip(resolved, f"cannot read directory: {exc.strerror or exc}", True)
+                continue
+            subdirectories = []
+            for entry in entries:
+                try:
+                    inner = self.entry(here, resolved, entry)
+                except OSError as exc:  # gone, or not ours to look at, since it was listed
+                    self.skip(resolved / entry.name, f"cannot read: {exc.strerror or exc}")
+                    continue
+                if inner is not None:
+                    subdirectories.append((inner, resolved / entry.name))
+            pending.extend(reversed(subdirectories))
+
+    def named(self, top: Path, resolved_top: Path, info: os.stat_result, lenient: bool) -> None:
+        """A file named on the command line: the user's choice, read wherever it leads (as ruff
+        does), unless ``--lenient-paths`` asks for the walk's rules (pre-commit names files a
+        pull request may have committed as links). Never a FIFO or a device: those cannot hang
+        a scan by being named either."""
+        lexical = Path(os.path.abspath(top))
+        if not stat.S_ISREG(info.st_mode):
+            self.skip(lexical, f"not a regular file ({_file_type(info.st_mode)})")
+        elif lenient and resolved_top != lexical and not resolved_top.is_relative_to(self.root):
+            self.skip(lexical, OUTSIDE_ROOT)
+        else:
+            self.found.append((top, resolved_top))
 
 
 def stacks_of(cdk_out: Path) -> dict[str, str]:
@@ -140,32 +327,54 @@ def stacks_of(cdk_out: Path) -> dict[str, str]:
     return names
 
 
-def discover(paths: tuple[str, ...], config: Config) -> list[Candidate]:
-    """The files to scan for the given paths (or the configured include, or the root)."""
+def _status(raw: str) -> os.stat_result:
+    """A named path's status (following links), or the usage error that names it."""
+    try:
+        return os.stat(raw)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            raise ConfigError(f"no such file or directory: {raw}") from None
+        raise ConfigError(f"cannot read {raw}: {exc.strerror or exc}") from None
+
+
+def explore(paths: tuple[str, ...], config: Config) -> Discovery:
+    """The files to scan for the given paths (or the configured include, or the root), and
+    what was left out. A tree outside the project root is bounded by itself."""
     root = config.root.resolve()
     explicit_paths = bool(paths) and not config.lenient_paths
     if not paths:
         paths = tuple(str(root / p) for p in config.include) or (str(root),)
     seen: dict[str, Candidate] = {}
+    skipped: dict[str, Skipped] = {}
     manifests: dict[Path, dict[str, str]] = {}
     for raw in paths:
+        info = _status(raw)
         top = Path(raw)
-        if not top.exists():
-            raise ConfigError(f"no such file or directory: {raw}")
-        files = [(top, top.resolve())] if top.is_file() else _walk(top)
-        for path, resolved in files:
+        resolved_top = top.resolve()
+        inside = resolved_top.is_relative_to(root)
+        walk = _Walk(root, root if inside else resolved_top, config.exclude)
+        if stat.S_ISDIR(info.st_mode):
+            walk.walk(top, resolved_top)
+        else:
+            walk.named(top, resolved_top, info, config.lenient_paths)
+        skipped.update((s.rel, s) for s in walk.skipped)
+        for path, resolved in walk.found:
             kind = kind_of(path) if path is not top else (kind_of(path) or "template")
             rel = _relative_resolved(resolved, root)
             if kind is None or rel in seen or is_excluded(rel, config.exclude):
                 continue
             parent = resolved.parent
             if parent not in manifests:
-                manifests[parent] = (
-                    stacks_of(parent) if (parent / "manifest.json").is_file() else {}
-                )
+                has_manifest = _is_regular_file(parent / "manifest.json", follow=False)
+                manifests[parent] = stacks_of(parent) if has_manifest else {}
             stack = manifests[parent].get(path.name, "")
             seen[rel] = Candidate(path, rel, kind, explicit_paths and path is top, stack)
-    return [seen[rel] for rel in sorted(seen)]
+    return Discovery([seen[rel] for rel in sorted(seen)], tuple(sorted(skipped.values())))
+
+
+def discover(paths: tuple[str, ...], config: Config) -> list[Candidate]:
+    """The files to scan for the given paths (or the configured include, or the root)."""
+    return explore(paths, config).candidates
 
 
 def cdk_app(path: Path, root: Path) -> str:
@@ -175,7 +384,7 @@ def cdk_app(path: Path, root: Path) -> str:
     root = root.resolve()
     directory = path.resolve().parent
     while True:
-        if (directory / "cdk.json").is_file():
+        if _is_regular_file(directory / "cdk.json"):
             return relative(directory, root) if directory != root else "."
         if directory == root or directory.parent == directory:
             return ""

@@ -24,7 +24,7 @@ from pathlib import Path
 from scanner import link, suppress
 from scanner.collection import spare
 from scanner.config import Config, ConfigError
-from scanner.discover import Candidate, cdk_app, discover, relative
+from scanner.discover import Candidate, cdk_app, discover, explore, relative
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.mask import masked, shortened, source_excerpt
@@ -237,7 +237,8 @@ def scan(
     """
     enabled = selected(config.select, config.ignore)
     _check_regions(config)
-    candidates = discover(paths, config)
+    discovery = explore(paths, config)
+    candidates = discovery.candidates
     context_candidates = project_scope(paths, config, candidates)
     started = start_all(
         candidates,
@@ -264,6 +265,7 @@ def scan(
         with_project_findings(analyses, project_raw, candidates, root, config), config
     )
     findings = link.link(findings, everything)
+    left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     spare(project, prepared, everything, context_facts)  # the process may end next: see spare
     return ScanResult(
@@ -272,6 +274,7 @@ def scan(
         root=str(config.root),
         fail_on=config.fail_on,
         rules_run=tuple(sorted(enabled)),
-        skipped=skipped,
+        skipped=tuple(sorted(skipped + left_out)),  # one list, by path, for --verbose
+        left_out=left_out,
         notices=notices_of(analyses),
     )

@@ -191,7 +191,10 @@ class ScanResult:
     root: str
     fail_on: Severity | None
     rules_run: tuple[str, ...] = ()
-    skipped: tuple[tuple[str, str], ...] = field(default=())
+    skipped: tuple[tuple[str, str], ...] = field(default=())  # (path, why), files and dirs/
+    # What discovery did not read, directories ending in "/": excluded, virtualenvs and caches,
+    # links that leave the root, FIFOs, unreadable directories (the review lists them).
+    left_out: tuple[tuple[str, str], ...] = ()
     baseline_file: str = ""  # the --baseline file applied, if any
     baseline_unmatched: tuple[BaselineEntry, ...] = ()  # entries that hide nothing any more
     diff_base: str = ""  # the git ref findings were restricted to (--diff-base)

@@ -91,6 +91,9 @@ class ReviewModel:
     root: str
     paths: tuple[str, ...]
     files: tuple[ScannedFile, ...]
+    # (path, why) of what the scan did not read: directories (ending in "/") it did not enter,
+    # links that leave the root, FIFOs. A scope that shrinks says so in the document.
+    left_out: tuple[tuple[str, str], ...]
     rules: tuple[RuleRow, ...]
     config: tuple[tuple[str, str], ...]
     config_source: str
@@ -404,6 +407,7 @@ def build(
         root=git.root,
         paths=paths,
         files=files,
+        left_out=result.left_out,
         rules=tuple(
             RuleRow(r, config.severity_for(r.id, r.severity).label, r.id in enabled)
             for r in ALL_RULES

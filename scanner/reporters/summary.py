@@ -13,7 +13,7 @@ def summarize(result: ScanResult) -> dict[str, Any]:
     by_severity = Counter(f.severity.label for f in active)
     return {
         "files_scanned": sum(1 for f in result.files if f.kind != "skipped"),
-        "files_skipped": len(result.skipped),
+        "files_skipped": sum(1 for path, _ in result.skipped if not path.endswith("/")),
         "findings": len(active),
         "suppressed": len(result.findings) - len(active),
         "by_severity": {s.label: by_severity.get(s.label, 0) for s in reversed(Severity)},
