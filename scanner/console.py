@@ -35,10 +35,23 @@ def _interrupt_handler(main_pid: int) -> Callable[[int, FrameType | None], None]
     def interrupted(signum: int, frame: FrameType | None) -> None:
         if os.getpid() != main_pid:  # a forked worker: the parent says what happened
             os._exit(EXIT_INTERRUPTED)
+        _quiet_threads()
         _stop_workers()
         raise Interrupted
 
     return interrupted
+
+
+def _quiet_threads() -> None:
+    """The process is going down: what its helper threads raise from now on is not news.
+
+    The worker pool's management thread, finding its workers terminated and its futures
+    cancelled, can raise ``InvalidStateError`` (seen on Python 3.11); without
+    this, that traceback would follow "interrupted" on stderr.
+    """
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading.excepthook = lambda args: None
 
 
 def _stop_workers() -> None:

@@ -156,23 +156,24 @@ def test_a_file_edited_between_key_and_analysis_is_not_cached_under_the_old_key(
 ):
     """The key is read first, the analysis reads again: an edit in between (swapped in right
     after the key read here) must not store the new bytes' analysis under the old bytes' key."""
-    write(tmp_path, {"db.yaml": DB.format(n=1) + DB.format(n=2).removeprefix("Resources:\n")})
-    original = (tmp_path / "db.yaml").read_bytes()
-    config = Config(root=tmp_path, select=("RDS", "SCAN"))
-    expected = scan((str(tmp_path),), config)
+    tree, cache_dir = tmp_path / "tree", tmp_path / "cache"  # the cache is no part of the scope
+    write(tree, {"db.yaml": DB.format(n=1) + DB.format(n=2).removeprefix("Resources:\n")})
+    original = (tree / "db.yaml").read_bytes()
+    config = Config(root=tree, select=("RDS", "SCAN"))
+    expected = scan((str(tree),), config)
     assert len(expected.findings) == 4
 
     def read_then_edit(candidate, max_size):
         content = read_for_key(candidate, max_size)
-        (tmp_path / "db.yaml").write_text(DB.format(n=1))  # two of the four findings go
+        (tree / "db.yaml").write_text(DB.format(n=1))  # two of the four findings go
         return content
 
     monkeypatch.setattr(runner, "read_for_key", read_then_edit)
-    during = scan((str(tmp_path),), config, jobs=1, cache_dir=tmp_path / "c")
+    during = scan((str(tree),), config, jobs=1, cache_dir=cache_dir)
     assert len(during.findings) == 2, "the run reports the bytes it analysed"
     monkeypatch.undo()
-    (tmp_path / "db.yaml").write_bytes(original)
-    assert scan((str(tmp_path),), config, jobs=1, cache_dir=tmp_path / "c") == expected
+    (tree / "db.yaml").write_bytes(original)
+    assert scan((str(tree),), config, jobs=1, cache_dir=cache_dir) == expected
 
 
 def _opened(tmp_path: Path) -> tuple[ResultCache, Key]:
