@@ -247,6 +247,8 @@ def _show(value: Any) -> str:
         return ", ".join(str(v) for v in value) if value else "(none)"
     if isinstance(value, dict):
         return ", ".join(f"{k} = {_show(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:g}"  # seconds as the user writes them: 30, 2.5
     return str(value)
 
 

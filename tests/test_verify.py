@@ -125,6 +125,7 @@ WEAKENED = {
     "include": ('include = ["infra"]', "include: (none) -> infra"),
     "require-reason": ("require-reason = false", "require-reason: true -> false"),
     "max-file-size": ("max-file-size = 5000000", "max-file-size: 10485760 -> 5000000"),
+    "max-file-seconds": ("max-file-seconds = 2", "max-file-seconds: 30 -> 2"),
 }
 
 
