@@ -38,6 +38,7 @@ DEFAULT_EXCLUDES = frozenset(
 # The Cache Directory Tagging Specification (https://bford.info/cachedir/): a tag counts only
 # when the file starts with exactly this line, so an empty CACHEDIR.TAG hides nothing.
 CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+MANIFEST_BYTES = 16 * 1024 * 1024  # a cloud assembly's manifest is kilobytes
 PYVENV_CFG_BYTES = 65536  # venv, virtualenv and uv write a few hundred bytes
 
 OUTSIDE_ROOT = "symbolic link leading outside the scan root (not followed)"
@@ -311,11 +312,18 @@ class _Walk:
 
 
 def stacks_of(cdk_out: Path) -> dict[str, str]:
-    """template file name -> stack name, from a cloud assembly's manifest.json."""
+    """template file name -> stack name, from a cloud assembly's manifest.json.
+
+    Read like a marker file (a regular file, not through a link, never blocking) and only up to
+    ``MANIFEST_BYTES``: a larger one names no stacks, its templates are still scanned.
+    """
+    data = _head(cdk_out / "manifest.json", MANIFEST_BYTES + 1)
+    if data is None or len(data) > MANIFEST_BYTES:
+        return {}
     try:
-        manifest = json.loads((cdk_out / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(data.decode("utf-8"))
         artifacts = manifest.get("artifacts", {})
-    except (OSError, ValueError, AttributeError):
+    except (ValueError, AttributeError):
         return {}
     names: dict[str, str] = {}
     for artifact_id, artifact in sorted(artifacts.items()) if isinstance(artifacts, dict) else ():

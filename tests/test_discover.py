@@ -199,3 +199,37 @@ def test_file_names_that_are_not_utf8_get_an_escaped_path_no_two_alike(tmp_path)
     assert sorted(found) == ["bad\\\\xff.yaml", "bad\\xff.yaml"]
     for rel in found:
         rel.encode("utf-8")  # printable by every reporter
+
+
+MANIFEST = (
+    '{"artifacts": {"DbStack": {"type": "aws:cloudformation:stack",'
+    ' "displayName": "Db", "properties": {"templateFile": "DbStack.template.json"}}}}'
+)
+
+
+def _stacks(root) -> dict[str, str]:
+    found = discover((str(root),), Config(root=root))
+    return {c.rel: c.stack for c in found if c.rel.endswith(".template.json")}
+
+
+def test_a_manifest_names_the_stacks_of_its_templates(tmp_path):
+    write(tmp_path, {"cdk.out/manifest.json": MANIFEST, "cdk.out/DbStack.template.json": "{}"})
+    assert _stacks(tmp_path) == {"cdk.out/DbStack.template.json": "Db"}
+
+
+@pytest.mark.parametrize("shape", ["link outside", "fifo", "oversized"])
+def test_a_manifest_that_is_no_regular_file_in_the_tree_names_nothing(tmp_path, shape):
+    """Stack names come only from a regular manifest.json of a bounded size inside the tree;
+    the templates are scanned either way."""
+    tree, outside = tmp_path / "tree", tmp_path / "outside.json"
+    write(tree, {"cdk.out/DbStack.template.json": "{}"})
+    manifest = tree / "cdk.out" / "manifest.json"
+    if shape == "link outside":
+        outside.write_text(MANIFEST)
+        manifest.symlink_to(outside)
+    elif shape == "fifo":
+        os.mkfifo(manifest)
+    else:
+        padding = " " * (16 * 1024 * 1024)
+        manifest.write_text(MANIFEST[:-1] + padding + "}")
+    assert _stacks(tree) == {"cdk.out/DbStack.template.json": ""}
