@@ -303,6 +303,16 @@ def _leads_through_link(base: int, parts: tuple[str, ...]) -> bool:
     return False
 
 
+def _is_ours(directory: int) -> bool:
+    """A cache directory dsql-scan made (its tag is there) or may make (nothing else is there).
+
+    A ``cache-dir`` naming a directory of sources must not be tagged: the tag would take that
+    directory out of every later scan's scope, and the ``.gitignore`` out of version control.
+    """
+    names = {name for name in os.listdir(directory) if not name.startswith(TEMP_PREFIX)}
+    return "CACHEDIR.TAG" in names or names <= {".gitignore", LAYOUT}
+
+
 # --- the cache --------------------------------------------------------------------------------
 
 
@@ -341,6 +351,9 @@ class ResultCache:
         if top is None:
             return None
         try:
+            if not _is_ours(top):
+                warn(f"{directory} holds other files and is no dsql-scan cache: the cache is off")
+                return None
             _write_missing(top, {".gitignore": GITIGNORE, "CACHEDIR.TAG": CACHEDIR_TAG})
             _sweep(top, time.time())
             layout = _open_or_warn(top, (LAYOUT,), directory)
@@ -358,7 +371,8 @@ class ResultCache:
         material = "|".join(
             (
                 self.prefix,
-                _linter_identity() if candidate.kind == "sql" else "",
+                # dsql-lint judges .sql files and the SQL literals of Python modules alike
+                _linter_identity() if candidate.kind in ("sql", "python") else "",
                 candidate.rel,
                 candidate.kind,
                 # naming a file only changes how a template that fails to parse is treated
@@ -424,8 +438,8 @@ class ResultCache:
         try:
             body = msgspec.json.encode(analysis)
             fan_out = _open_below(self.directory, (key.name[:2],), create=True)
-        except (OSError, TypeError, msgspec.EncodeError):
-            return
+        except (OSError, TypeError, ValueError, msgspec.EncodeError):
+            return  # ValueError: a lone surrogate (a "\ud800" escape in a literal) has no UTF-8
         try:
             self._sweep_once(fan_out, key.name[:2])
             _write_new(fan_out, key.name, self._mac(key, body) + body)

@@ -294,3 +294,47 @@ def test_stale_temporary_files_are_swept_when_the_cache_writes_there(tmp_path):
     assert [p for p in stale if p.exists()] == []
     assert [p for p in fresh if p.exists()] == fresh
     assert _entries(project) == entries
+
+
+def test_a_cache_dir_naming_a_source_directory_never_tags_it(tmp_path):
+    """``cache-dir = "src"`` must not make the cache tag ``src`` and take it out of the scope of
+    every later run: a directory that holds other files and no tag is no cache."""
+    project = write(tmp_path / "pr", {"src/db.yaml": TEMPLATE, "src/app.py": MODULE})
+    write(project, {"pyproject.toml": '[tool.dsql-scan]\ncache-dir = "src"\n'})
+    home = tmp_path / "home"
+    reference = _without_cache(project, home)
+    for _ in range(2):
+        run = _scan(project, home)
+        _assert_same(run, reference)
+        assert "holds other files and is no dsql-scan cache: the cache is off" in run.stderr
+    assert sorted(p.name for p in (project / "src").iterdir()) == ["app.py", "db.yaml"]
+    _assert_same(_without_cache(project, home), reference)
+
+
+def test_a_string_the_cache_cannot_encode_is_analysed_every_run(tmp_path):
+    """A lone surrogate (``"\\ud800"`` in a Python literal) has no UTF-8 form: that file is not
+    cached, and the run is the ``--no-cache`` run, not a traceback."""
+    escape = "\\ud800"
+    module = f'def f(cur):\n    cur.execute("SELECT 1 -- {escape}")\n'
+    project = write(tmp_path / "pr", {"app.py": module, "db.yaml": TEMPLATE})
+    home = tmp_path / "home"
+    reference = _without_cache(project, home)
+    for _ in range(2):
+        _assert_same(_scan(project, home), reference)
+
+
+def test_python_results_follow_the_sql_linter_that_judged_them(tmp_path):
+    """Python modules' SQL literals are linted by dsql-lint: a result cached while it was
+    missing is not served once it is there (and the other way round)."""
+    module = 'def create(cur):\n    cur.execute("CREATE TABLE t (id SERIAL PRIMARY KEY)")\n'
+    project = write(tmp_path / "pr", {"app.py": module})
+    home = tmp_path / "home"
+    reference = _scan(project, home, "--no-cache", "--select", "SQL")
+    if "SQL001" not in reference.stdout:
+        pytest.skip("dsql-lint is not installed (the 'sql' extra)")
+    missing = {"DSQL_SCAN_DSQL_LINT": str(tmp_path / "no-such-linter")}
+    without_linter = _scan(project, home, "--no-cache", "--select", "SQL", env=missing)
+    assert "SQL001" not in without_linter.stdout
+    _assert_same(_scan(project, home, "--select", "SQL", env=missing), without_linter)
+    _assert_same(_scan(project, home, "--select", "SQL"), reference)
+    _assert_same(_scan(project, home, "--select", "SQL", env=missing), without_linter)
