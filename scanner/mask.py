@@ -83,6 +83,16 @@ KEY = re.compile(
 QUOTED = {q: re.compile(rf"(?:\\.|[^\\{q}\n])*") for q in "\"'"}
 STRING_PREFIX = re.compile(r"[rRbBuUfF]{0,2}(?=[\"'])")
 BARE_END = {":": re.compile(r"[ \t]+#|$", re.M), "=": re.compile(r"[\s&;,)]|$", re.M)}
+# Inside a value kept as code, a YAML tag or a structure (``!Sub "..."``, ``{"Fn::Join": [...]}``,
+# ``str("...")``): the literals that name something rather than hold it.
+INTRINSIC = re.compile(r"(?:Fn::\w+|Ref|Condition)")
+ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+NAMED_BY = re.compile(
+    r"(?:Ref|GetAtt|ImportValue|FindInMap|Condition)[\"']?[ \t]*:?[ \t]*\[?[ \t]*$"
+)
+REFERENCE_TAGS = frozenset({"Ref", "GetAtt", "ImportValue", "FindInMap", "Condition", "GetAZs"})
+TAG = re.compile(r"!(\w+)[ \t]+")
+NEXT_LITERAL = re.compile(r"[ \t]*[rRbBuUfF]{0,2}([\"'])")  # Python's implicit concatenation
 FALLBACK = re.compile(r"\)*(?:[ \t]+or[ \t]+|[ \t]*,[ \t]*)[rRbBuUfF]{0,2}([\"'])")
 CONSTANTS = frozenset({"null", "none", "true", "false", "~", MASK})
 VARIABLE = re.compile(r"\$\{?\w+\}?|\{\w*\}")  # $VAR, ${Param}, an f-string's {field}
@@ -214,10 +224,16 @@ def _pair_spans(text: str, refs: list[Span]) -> Iterator[Span]:
         separator = "=" if "=" in key[0] else ":"
         prefix = STRING_PREFIX.match(text, pos)
         if prefix is not None:
-            (start, end), pos = _quoted(text, text[prefix.end()], prefix.end() + 1)
-            shown = start == end or text[start:end] == MASK
-            if not shown and not _is_reference(text, refs, start, end):
-                yield start, end
+            opening = prefix.end()  # where the literal's quote is
+            while True:  # "a" "b": adjacent literals are one value
+                (start, end), pos = _quoted(text, text[opening], opening + 1)
+                shown = start == end or text[start:end] == MASK
+                if not shown and not _is_reference(text, refs, start, end):
+                    yield start, end
+                following = NEXT_LITERAL.match(text, pos)
+                if following is None:
+                    break
+                opening = following.start(1)
             continue
         bare_end = BARE_END[separator].search(text, pos)
         assert bare_end is not None  # both patterns match at the end of a line
@@ -228,12 +244,80 @@ def _pair_spans(text: str, refs: list[Span]) -> Iterator[Span]:
             yield pos, end
             pos = end
             continue
+        literals, pos = _kept_value_literals(text, refs, pos)
+        yield from literals
         fallback = FALLBACK.match(text, end)
         if CODE_REFERENCE.match(text, pos) and fallback is not None:
             # os.environ.get("X") or "fallback", getenv("X", "fallback"): the literal is a secret
             (start, end), pos = _quoted(text, fallback[1], fallback.end())
             if start < end:
                 yield start, end
+
+
+def _kept_value_literals(text: str, refs: list[Span], start: int) -> tuple[list[Span], int]:
+    """The literals inside a credential's value that is kept as code, a tag or a structure, and
+    where the value ends (the key search goes on from there, so each character is read once).
+
+    ``!Sub "x"``, ``{"Fn::Join": ["", ["x"]]}`` and ``str("x")`` are shown for their shape, but
+    the literal in them is the credential. What names something stays: references, intrinsic
+    function names, environment variable names (``os.environ["DB_PASSWORD"]``) and what
+    ``Ref``/``GetAtt``/``ImportValue``/``FindInMap`` take. A tag's unquoted scalar
+    (``!Sub hunter2``) is a literal too, unless the tag references (``!Ref DbPassword``).
+    """
+    end = _value_end(text, start)
+    tag = TAG.match(text, start, end)
+    if tag is not None and text[tag.end() : tag.end() + 1] not in "\"'[{":
+        scalar = BARE_END[":"].search(text, tag.end(), end)
+        last = scalar.start() if scalar is not None else end
+        kept = tag[1] in REFERENCE_TAGS or "${" in text[tag.end() : last]
+        if kept or tag.end() == last or _is_reference(text, refs, tag.end(), last):
+            return [], end
+        return [(tag.end(), last)], end
+    found: list[Span] = []
+    pos = start
+    while (opening := _next_quote(text, pos, end)) >= 0:
+        (first, last), pos = _quoted(text, text[opening], opening + 1)
+        literal = text[first:last]
+        if not (
+            not literal
+            or literal == MASK
+            or _is_reference(text, refs, first, last)
+            or INTRINSIC.fullmatch(literal)
+            or ENV_NAME.fullmatch(literal)
+            or NAMED_BY.search(text, max(start, opening - 40), opening)
+        ):
+            found.append((first, last))
+    return found, max(end, pos)
+
+
+def _next_quote(text: str, start: int, end: int) -> int:
+    """The first quote in ``text[start:end]``, or -1."""
+    found = [i for i in (text.find('"', start, end), text.find("'", start, end)) if i >= 0]
+    return min(found, default=-1)
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where a value that starts at ``start`` ends: at the end of its line, or where a comma,
+    semicolon or closing bracket outside its own brackets and literals ends it (the next
+    property of a one-line template is not part of it)."""
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    depth, pos = 0, start
+    while pos < line_end:
+        char = text[pos]
+        if char in "\"'":
+            pos = _quoted(text, char, pos + 1)[1]
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                return pos
+        elif char in ",;" and depth == 0:
+            return pos
+        pos += 1
+    return line_end
 
 
 def _url_spans(text: str) -> Iterator[Span]:

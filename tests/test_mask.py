@@ -53,6 +53,9 @@ KEPT = [
     "secret 'LedgerDbSecret' holds Aurora RDS credentials; delete it",
     "password: ''",
     "Password: ${DB_PASSWORD}",
+    'MasterUserPassword: !Sub "${DbPassword}"',
+    '"MasterUserPassword": {"Ref": "DbPassword"}, "Engine": "aurora-postgresql"',
+    'password = os.environ.get("DB_PASSWORD")',
 ]
 
 

@@ -135,6 +135,41 @@ LEAKS = {
         f"s{CORE}",
         "RDS008",
     ),
+    # A credential's value kept for its shape (a tag, an intrinsic, a call): the literal in it
+    "yaml !Sub literal in a flow mapping": (
+        "template.yaml",
+        "Resources:\n"
+        "  Cluster: {Type: AWS::RDS::DBCluster, Properties: {Engine: aurora-postgresql,"
+        f' MasterUsername: admin, MasterUserPassword: !Sub "Sub{CORE}"}}}}\n',
+        f"Sub{CORE}",
+        "RDS001",
+    ),
+    "yaml tag with an unquoted literal": (
+        "template.yaml",
+        "Resources:\n"
+        f"  Cluster: {{Type: AWS::RDS::DBCluster, Properties: {{MasterUserPassword: !Sub Tag{CORE}}}}}\n",
+        f"Tag{CORE}",
+        "RDS001",
+    ),
+    "json Fn::Join literal on a one-line template": (
+        "template.json",
+        '{"Resources": {"C": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine":'
+        f' "aurora-mysql", "MasterUserPassword": {{"Fn::Join": ["", ["Join{CORE}"]]}}}}}}}}}}',
+        f"Join{CORE}",
+        "RDS001",
+    ),
+    "python literal inside a call": (
+        "app.py",
+        DATA_API + f'conn = psycopg.connect(host="db", password=str("Str{CORE}"))',
+        f"Str{CORE}",
+        "RDS009",
+    ),
+    "python adjacent literals": (
+        "app.py",
+        DATA_API + f'conn = psycopg.connect(host="db", password="Adj" "acent{CORE}")',
+        f"acent{CORE}",
+        "RDS009",
+    ),
 }
 
 
@@ -170,6 +205,8 @@ HOSTILE_LINES = {
     "repeated keyword words": 'c = boto3.client("rds-data")  # '
     + "secretpassword" * ((MIB - 64) // 14)
     + '"',
+    "nested kept values": 'c = boto3.client("rds-data")  # ' + 'password: {"' * ((MIB - 64) // 12),
+    "nested calls": 'c = boto3.client("rds-data")  # ' + "password=str(" * ((MIB - 64) // 13),
 }
 
 
