@@ -128,10 +128,6 @@ def secret_directory(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(base) / "dsql-scan"
 
 
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
 def load_secret(root: Path, environ: Mapping[str, str] = os.environ) -> bytes | None:
     """The key entries are authenticated with, or None: then the run has no cache.
 
@@ -146,7 +142,7 @@ def load_secret(root: Path, environ: Mapping[str, str] = os.environ) -> bytes | 
         warn(f"{SECRET_ENV} is shorter than {MIN_ENV_SECRET} characters: the cache is off")
         return None
     directory = Path(os.path.realpath(secret_directory(environ)))
-    if _inside(directory, Path(os.path.realpath(root))):
+    if directory.is_relative_to(Path(os.path.realpath(root))):
         warn(f"the cache's secret would be inside the scanned tree ({directory}): cache off")
         return None
     try:
@@ -256,7 +252,7 @@ def _split_below(directory: Path, root: Path) -> tuple[Path, tuple[str, ...]]:
     """
     absolute = Path(os.path.abspath(directory))
     root = Path(os.path.abspath(root))
-    if _inside(absolute, root):
+    if absolute.is_relative_to(root):
         return root, absolute.relative_to(root).parts
     absolute.mkdir(parents=True, exist_ok=True)
     return absolute, ()
@@ -382,10 +378,6 @@ class ResultCache:
             )
         )
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
-
-    @staticmethod
-    def context_key(key: Key) -> Key:
-        return key.context()
 
     def _mac(self, key: Key, body: bytes) -> bytes:
         return hmac.new(self.secret, key.name.encode() + b"\n" + body, hashlib.sha256).digest()

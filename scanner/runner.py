@@ -71,12 +71,12 @@ def _cached(cache: ResultCache, key: Key, as_context: bool) -> FileAnalysis | No
     """A file's cached analysis, or its context view (derived once from the full entry)."""
     if not as_context:
         return cache.get(key)
-    view = cache.get(cache.context_key(key))
+    view = cache.get(key.context())
     if view is None:
         full = cache.get(key)
         if full is not None:
             view = context_view(full)
-            cache.put(cache.context_key(key), view)
+            cache.put(key.context(), view)
     return view
 
 
@@ -140,7 +140,7 @@ def _complete(
             keys.append(batch.aliases[index])
         for key in keys:
             cache.put(key, analysis)
-            cache.put(cache.context_key(key), view)
+            cache.put(key.context(), view)
     return tuple(r for r in batch.results if r is not None)
 
 
