@@ -183,10 +183,10 @@ def is_virtualenv(directory: Path) -> bool:
     return False
 
 
-def _is_regular_file(path: Path, follow: bool = True) -> bool:
+def _is_regular_file(path: Path) -> bool:
     """``Path.is_file`` that says no, instead of raising, for a file it may not look at."""
     try:
-        return stat.S_ISREG(os.stat(path, follow_symlinks=follow).st_mode)
+        return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
 
@@ -373,8 +373,7 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
                 continue
             parent = resolved.parent
             if parent not in manifests:
-                has_manifest = _is_regular_file(parent / "manifest.json", follow=False)
-                manifests[parent] = stacks_of(parent) if has_manifest else {}
+                manifests[parent] = stacks_of(parent)
             stack = manifests[parent].get(path.name, "")
             seen[rel] = Candidate(path, rel, kind, explicit_paths and path is top, stack)
     return Discovery([seen[rel] for rel in sorted(seen)], tuple(sorted(skipped.values())))
