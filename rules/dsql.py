@@ -360,7 +360,17 @@ def check_health_check(project: Project, config: Config) -> Iterator[Hit]:
             "DSQL with an IAM token, runs SELECT 1 and logs both success and failure",
         )
         return
-    best = min(candidates, key=lambda h: (not health_named(h.function), -h.satisfied, h.location))
+    # the function the application calls its health check, then any health-like name, then
+    # the candidate closest to complete
+    best = min(
+        candidates,
+        key=lambda h: (
+            "health" not in h.function.lower(),
+            not health_named(h.function),
+            -h.satisfied,
+            h.location,
+        ),
+    )
     yield Hit(best.location, f"{_health_verdict(best)}; {HEALTH_REQUIREMENT}")
 
 
@@ -1100,8 +1110,14 @@ APP_RULES = (
         kinds=("project",),
         requirements=("FR-004", "SC-002"),
         rationale="""The spec requires a health check that runs a trivial query and logs
-            success or failure. Judged only when application code (Python that is not CDK) is
-            in scope.""",
+            success or failure. A health check is judged with everything it calls: helpers of
+            its module (functions, nested functions, methods through self or an instance) and
+            functions imported from other modules of the application, up to 12 calls deep. The
+            success log must follow the query on the success path; a failure counts as logged
+            in an except block (any level, print to stderr), at error level, or by a caller
+            around a helper that raises. The finding names the health check (or, without one,
+            the function closest to one) and what it misses. Judged only when application code
+            (Python that is not CDK) is in scope.""",
         remediation="""Add a function that connects with an IAM token, runs SELECT 1, logs
             success, and logs the exception in an except block.""",
         examples=(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
@@ -85,6 +85,7 @@ class FunctionFacts:
     name: str
     node: cst.FunctionDef
     steps: list[Step] = field(default_factory=list)
+    callees: dict[int, cst.FunctionDef] = field(default_factory=dict)  # step index: local callee
     outer_except: int = 0  # the handler depth around the definition, restored on leaving it
     outer_finally: int = 0
 
@@ -115,7 +116,9 @@ class AppCollector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._names.append(node.name.value)
-        facts = FunctionFacts(".".join(self._names), node, [], self._except, self._finally)
+        facts = FunctionFacts(
+            ".".join(self._names), node, outer_except=self._except, outer_finally=self._finally
+        )
         self._functions[node] = facts
         self._stack.append(facts)
         self._except = self._finally = 0  # a body runs when called, not where it is defined
@@ -170,13 +173,16 @@ class AppCollector(cst.CSTVisitor):
     def _record(self, node: cst.Call, qualified: str, method: str) -> None:
         """The step a call inside a function is, if any: a query, a log, a call of a function."""
         callee = self._local_function(node.func)
-        if callee is not None and callee in self._functions:
-            self._step(node, "call", self._functions[callee].name)
+        if callee is not None:  # named once the walk has seen it: it may be defined below
+            self._stack[-1].callees[len(self._stack[-1].steps)] = callee
+            self._step(node, "call")
             return
         if method in QUERY_METHODS:
             query = next(self._strings(self.ev.argument(node, 0, "query")), None)
             if query is not None and not self._except:  # a rollback is no health query
                 self._step(node, "query", query)
+            return
+        if qualified in CONNECTORS or qualified in DRIVERS:  # not to DSQL, or it would connect
             return
         outcome = self._log_outcome(node, qualified, method)
         if outcome and (self._except or not self._finally):
@@ -502,9 +508,19 @@ class AppCollector(cst.CSTVisitor):
         """Every function that does something a health check is judged by, or is named like
         one (so that a ``health_check`` that never reaches DSQL can be named)."""
         return tuple(
-            FunctionSummary(f.name, self.at.location(f.node.name, f.name), tuple(f.steps))
+            FunctionSummary(f.name, self.at.location(f.node.name, f.name), self._named(f))
             for f in self._functions.values()
             if f.steps or health_named(f.name)
+        )
+
+    def _named(self, facts: FunctionFacts) -> tuple[Step, ...]:
+        """A function's steps with each call of a local function given the callee's name."""
+        return tuple(
+            replace(step, text=self._functions[facts.callees[i]].name)
+            if i in facts.callees
+            else step
+            for i, step in enumerate(facts.steps)
+            if i not in facts.callees or facts.callees[i] in self._functions
         )
 
 
