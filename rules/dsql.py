@@ -1192,6 +1192,40 @@ def health_check() -> bool:
                 """
                 import logging
 
+                import boto3
+                from sqlalchemy import create_engine, event, text
+
+                log = logging.getLogger(__name__)
+                engine = create_engine("postgresql+psycopg://admin@abc.dsql.us-east-1.on.aws/postgres")
+
+
+                @event.listens_for(engine, "do_connect")
+                def _token(dialect, record, cargs, cparams):
+                    client = boto3.client("dsql")
+                    cparams["password"] = client.generate_db_connect_admin_auth_token("h", "us-east-1")
+
+
+                class Repository:
+                    def __init__(self) -> None:
+                        self.engine = engine
+
+                    def readiness(self) -> bool:
+                        try:
+                            with self.engine.connect() as connection:
+                                connection.execute(text("SELECT 1"))
+                        except Exception:
+                            log.exception("database not ready")
+                            return False
+                        log.info("database ready")
+                        return True
+                """,
+                fires=0,
+                kind="app",
+            ),
+            Example(
+                """
+                import logging
+
                 logger = logging.getLogger(__name__)
 
 

@@ -22,6 +22,7 @@ from scanner.facts import FileFacts, FunctionSummary, HealthCheck, Step
 
 MAX_DEPTH = 12  # call levels followed from a health check
 TRIVIAL_QUERY = re.compile(r"^\s*select\s+1\s*(?:as\s+\w+\s*)?;?\s*$", re.IGNORECASE)
+Key = tuple[str, str]  # a function: (path of its module, name within it)
 HEALTH_WORDS = frozenset(
     {"health", "healthcheck", "healthz", "ping", "heartbeat", "readiness", "liveness", "probe"}
 )
@@ -55,7 +56,7 @@ class Function:
     summary: FunctionSummary
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         return (self.path, self.summary.name)
 
     @property
@@ -74,7 +75,7 @@ class _Index:
     that ``from app.db import ping`` finds ``src/app/db.py`` without knowing the import root."""
 
     def __init__(self, files: Iterable[FileFacts]) -> None:
-        self.functions: dict[tuple[str, str], Function] = {}
+        self.functions: dict[Key, Function] = {}
         self.modules: dict[str, list[str]] = {}
         for facts in sorted(files, key=lambda f: f.path):
             for summary in facts.functions:
@@ -83,7 +84,7 @@ class _Index:
             for start in range(len(parts)):
                 self.modules.setdefault(".".join(parts[start:]), []).append(facts.path)
 
-    def callee(self, caller: str, step: Step) -> tuple[str, str] | None:
+    def callee(self, caller: str, step: Step) -> Key | None:
         """The function a call step invokes: in the caller's module, or in the project module
         its import names (the one nearest the caller when several match)."""
         if not step.module:
@@ -109,11 +110,14 @@ def _shared(path: str, other: str) -> int:
     return count
 
 
-def _step(function: Function, reach: dict[tuple[str, str], Reach], index: _Index) -> Reach:
-    """One function's Reach from its own steps and what its callees reach so far."""
+def _step(
+    function: Function, callees: tuple[Key | None, ...], reach: dict[Key, Reach], index: _Index
+) -> Reach:
+    """One function's Reach from its own steps and what its callees (resolved once, one per
+    step) reach so far."""
     state = Reach()
     queried = False
-    for step in function.summary.steps:
+    for step, key in zip(function.summary.steps, callees, strict=True):
         if step.kind == "connect":
             state = replace(state, connects=True)
         elif step.kind == "query":
@@ -125,12 +129,8 @@ def _step(function: Function, reach: dict[tuple[str, str], Reach], index: _Index
             )
         elif step.kind == "failure-log":
             state = replace(state, logs_failure=True)
-        elif step.kind == "call":
-            key = index.callee(function.path, step)
-            inner = reach.get(key) if key is not None else None
-            if inner is None or key == function.key:
-                continue
-            state, queried = _called(state, queried, inner, step, index.functions[key])
+        elif key is not None and key != function.key and key in reach:
+            state, queried = _called(state, queried, reach[key], step, index.functions[key])
     return state
 
 
@@ -164,13 +164,17 @@ def _called(
     return state, queried or bool(inner.query)
 
 
-def reaches(files: Iterable[FileFacts]) -> tuple[list[Function], dict[tuple[str, str], Reach]]:
+def reaches(files: Iterable[FileFacts]) -> tuple[list[Function], dict[Key, Reach]]:
     """Every application function with what it reaches through its calls (bounded depth)."""
     index = _Index(files)
     functions = [index.functions[key] for key in sorted(index.functions)]
-    reach: dict[tuple[str, str], Reach] = {}
+    callees = {
+        f.key: tuple(index.callee(f.path, s) if s.kind == "call" else None for s in f.summary.steps)
+        for f in functions
+    }
+    reach: dict[Key, Reach] = {}
     for _ in range(MAX_DEPTH):
-        following = {f.key: _step(f, reach, index) for f in functions}
+        following = {f.key: _step(f, callees[f.key], reach, index) for f in functions}
         if following == reach:
             break
         reach = following

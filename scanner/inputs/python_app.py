@@ -104,6 +104,7 @@ class AppCollector(cst.CSTVisitor):
         self._names: list[str] = []
         self._except = 0
         self._finally = 0
+        self._dsql_calls: set[cst.Call] = set()  # calls that open a DSQL connection or token
 
     # -- scopes ----------------------------------------------------------------------------------
 
@@ -161,9 +162,32 @@ class AppCollector(cst.CSTVisitor):
         if method in TOKEN_METHODS and self._dsql_client(node.func):
             here = self.at.location(node, f"boto3.dsql.{method}")
             self.token_calls.append(TokenCall(method, here, self.function))
+        connects = len(self.connections) + len(self.token_calls) > found
+        if connects:
+            self._dsql_calls.add(node)
         if self._stack:
-            connects = len(self.connections) + len(self.token_calls) > found
-            self._step(node, "connect") if connects else self._record(node, qualified, method)
+            if connects or self._opened_elsewhere(node.func):
+                self._step(node, "connect")
+            if not connects:  # ``engine.connect().execute(...)``: a query as well
+                self._record(node, qualified, method)
+
+    def _opened_elsewhere(self, func: cst.BaseExpression) -> bool:
+        """A method called on a DSQL connection, pool or engine opened outside the function:
+        ``engine.connect()`` on a module's ``engine``, ``self.pool.connection()``."""
+        return isinstance(func, cst.Attribute) and self._is_dsql_connection(func.value)
+
+    def _is_dsql_connection(self, node: cst.BaseExpression | None, depth: int = 0) -> bool:
+        if node is None or depth > 4:
+            return False
+        if node in self._dsql_calls:
+            return True
+        if isinstance(node, cst.Name):
+            return self._is_dsql_connection(self.ev.bound_expression(node), depth + 1)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            owner = self.ev.self_class(node.value)
+            values = self.ev.bindings.attributes.get((owner, node.attr.value), ()) if owner else ()
+            return any(self._is_dsql_connection(v, depth + 1) for v in values)
+        return False
 
     def _step(self, node: cst.CSTNode, kind: str, text: str = "", module: str = "") -> None:
         steps = self._stack[-1].steps
