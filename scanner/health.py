@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import PurePosixPath
 
 from scanner.facts import FileFacts, FunctionSummary, HealthCheck, Step
@@ -28,6 +29,7 @@ HEALTH_WORDS = frozenset(
 )
 
 
+@cache
 def health_named(name: str) -> bool:
     """A function named like a health check (``health_check``, ``Db.ping``, ``readinessProbe``)."""
     last = name.rsplit(".", 1)[-1]
@@ -66,8 +68,8 @@ class Function:
 
 def _stem(path: str) -> str:
     """``app/db.py`` -> ``app/db``; a package's ``__init__.py`` stands for the package."""
-    stem = str(PurePosixPath(path).with_suffix(""))
-    return stem[: -len("/__init__")] if stem.endswith("/__init__") else stem
+    stem = path.removesuffix(".py")
+    return stem.removesuffix("/__init__") if "/" in stem else stem
 
 
 class _Index:

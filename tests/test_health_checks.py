@@ -247,3 +247,31 @@ def test_relative_imports_resolve_from_the_importing_file():
 def test_health_names():
     assert all(map(health_named, ("health_check", "Db.ping", "readinessProbe", "healthz")))
     assert not any(map(health_named, ("mapping", "shipping_cost", "typing", "check_user")))
+
+
+def test_long_call_chains_and_import_cycles_stay_bounded(tmp_path):
+    chain = "\n\n".join(f"def step{i}():\n    return step{i + 1}()" for i in range(3000))
+    files = {
+        "pyproject.toml": "[tool.dsql-scan]\n",
+        "app/__init__.py": "",
+        "app/chain.py": f"import psycopg\n\n\n{chain}\n\n\ndef step3000():\n    return step0()\n",
+        # two modules whose health checks call each other
+        "app/a.py": "from app.b import health_b\n\n\ndef health_a():\n    return health_b()\n",
+        "app/b.py": "from app.a import health_a\n\n\ndef health_b():\n    return health_a()\n",
+    }
+    write(tmp_path, files)
+    done = run_limited("scan", "--no-cache", "--select", "DSQL011", cwd=tmp_path, seconds=60)
+    assert done.code == 1, done.stderr
+    assert "app/a.py:4:5: DSQL011 warning health_a() at app/a.py:4 never connects" in done.stdout
+
+
+def test_cached_modules_link_like_fresh_ones(tmp_path):
+    package(tmp_path, HEALTH.replace('    logger.info("database reachable")\n', ""))
+    env = {"DSQL_SCAN_CACHE_DIR": str(tmp_path / ".cache")}
+    scan = ("scan", "--select", "DSQL011", "--format", "json", "app/health.py")
+    fresh = run_cli(*scan, cwd=tmp_path, env=env)
+    assert run_cli(*scan, cwd=tmp_path, env=env).stdout == fresh.stdout  # all from the cache
+    assert "never logs success after the query" in fresh.stdout
+    # only the health module changes: the helpers' summaries come from the cache, still linked
+    package(tmp_path)
+    assert json.loads(run_cli(*scan, cwd=tmp_path, env=env).stdout)["findings"] == []
