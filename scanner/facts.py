@@ -252,7 +252,7 @@ class FileFacts:
     diagnostics: tuple[TemplateDiagnostic, ...] = ()
     connections: tuple[DsqlConnection, ...] = ()
     token_calls: tuple[TokenCall, ...] = ()
-    health_checks: tuple[HealthCheck, ...] = ()
+    functions: tuple[FunctionSummary, ...] = ()  # application functions, for health checks
     config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
     namespace: str = ""  # where CDK names link: "cdk:<app dir>" (set by the engine), else by kind
@@ -387,22 +387,76 @@ class TokenCall:
 
 
 @dataclass(frozen=True)
-class HealthCheck:
-    """A function that connects to DSQL and runs a query: a health-check candidate.
+class Step:
+    """One thing an application function does that a health check is judged by.
 
-    ``trivial_query`` is true for ``SELECT 1``-style queries; ``logs_success`` and
-    ``logs_failure`` whether both outcomes are logged (the failure inside an ``except``).
+    ``kind`` is "connect" (a DSQL connection or auth-token call), "query" (``text`` is the SQL),
+    "success-log" (an info/debug log or a print to stdout outside any ``except``),
+    "failure-log" (any log inside an ``except``, or an error-level log, a print to stderr) or
+    "call" (a function of the application: ``text`` is its qualified name within ``module``,
+    "" for the same module; ``module`` is absolute and dotted, relative imports resolved).
+    ``in_except``: the step runs only when something failed, so what a called function logs
+    there is a failure log.
+    """
+
+    kind: str
+    line: int
+    text: str = ""
+    module: str = ""
+    in_except: bool = False
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    """What one application function does, in source order: per module, cached with it.
+
+    Health checks are judged at project level over these summaries, following calls within
+    the module and into other modules of the project (``scanner.health``); a module's summary
+    never depends on another module, so an unchanged module comes from the cache.
+    """
+
+    name: str  # qualified within its module: "Database.ping", "check.probe"
+    location: Location
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A function that (through whatever it calls) connects to DSQL and runs a query, or one
+    named like a health check (``connects`` and ``query`` say whether it reaches DSQL at all).
+
+    ``query`` is the first query it runs and ``query_in`` the function that runs it, when that
+    is a helper ("db.ping() at app/db.py:12"); ``trivial_query`` is true when a ``SELECT 1``-style
+    query is among those it runs; ``logs_success`` when a success log follows the query on the
+    success path, ``logs_failure`` when a failure is logged (in an ``except``, at error level, or
+    by a caller of a helper that raises).
     """
 
     function: str
     location: Location
+    connects: bool = False
     trivial_query: bool = False
     logs_success: bool = False
     logs_failure: bool = False
+    query: str = ""
+    query_in: str = ""
 
     @property
     def complete(self) -> bool:
-        return self.trivial_query and self.logs_success and self.logs_failure
+        return self.connects and self.trivial_query and self.logs_success and self.logs_failure
+
+    @property
+    def satisfied(self) -> int:
+        """How many of the requirements it meets: the most nearly complete check is reported."""
+        return sum(
+            (
+                self.connects,
+                bool(self.query),
+                self.trivial_query,
+                self.logs_success,
+                self.logs_failure,
+            )
+        )
 
 
 @dataclass(frozen=True)

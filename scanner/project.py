@@ -45,7 +45,7 @@ INFRA_KINDS = frozenset({"cfn", "cdk"})
 CONTEXT_FIELDS = frozenset(
     {
         "kind", "path", "namespace", "statements", "grants", "sinks", "clusters", "compute",
-        "roles", "connections", "token_calls", "health_checks", "config_types", "env_reads",
+        "roles", "connections", "token_calls", "functions", "config_types", "env_reads",
         "construct_ids",
     }
 )  # fmt: skip

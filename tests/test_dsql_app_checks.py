@@ -16,8 +16,9 @@ from scanner.facts import (
     DsqlConnection,
     EnvRead,
     FileFacts,
-    HealthCheck,
+    FunctionSummary,
     Setting,
+    Step,
     TokenCall,
 )
 from scanner.inputs import cloudformation
@@ -85,12 +86,17 @@ def test_app_rules_are_in_the_catalogue_with_their_python_examples():
 
 
 def test_health_check():
-    complete = HealthCheck("app.health.check", at(4), True, True, True)
-    silent = HealthCheck("app.health.ping", at(9), True, True, False)
+    connect, probe = Step("connect", 5), Step("query", 6, "SELECT 1")
+    complete = FunctionSummary(
+        "check",
+        at(4),
+        (connect, probe, Step("failure-log", 8, in_except=True), Step("success-log", 9)),
+    )
+    silent = FunctionSummary("ping", at(11), (connect, probe))
     assert run("DSQL011", template("dsql:DbConnect")) == []  # no application code in scope
     assert run("DSQL011", app()) == [(".", 1)]
-    assert run("DSQL011", app(health_checks=(silent,))) == [("app/db.py", 9)]
-    assert run("DSQL011", app(health_checks=(silent, complete))) == []
+    assert run("DSQL011", app(functions=(silent,))) == [("app/db.py", 11)]
+    assert run("DSQL011", app(functions=(silent, complete))) == []
 
 
 def test_config_types():

@@ -207,7 +207,7 @@ def test_health_check_must_log_the_failure(tmp_path):
     result = scan_tree(tmp_path)
     hits = [f for f in result.findings if f.rule == "DSQL011"]
     assert [(f.location.line, f.message.split(" but ")[1][:22]) for f in hits] == [
-        (14, "does not log the failu")
+        (14, "never logs a failure (")
     ]
 
 

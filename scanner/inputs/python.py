@@ -125,14 +125,18 @@ def suppressions_of(comment: str, location: Location, lines: list[str]) -> list[
 # resolved against (aws_cdk, the database drivers and SQLAlchemy, the config-type libraries), an
 # AWS service name a client is created for (rds, rds-data, dsql), an environment read, a literal
 # it recognises (Aurora engines, *.rds.amazonaws.com, DSQL hosts), an execute-style call (SQL),
-# or a suppression comment ("dsql-scan"). A module containing none of them cannot yield a fact,
+# a health-check name (health, ping, probe, heartbeat, readiness, liveness: the module that judges
+# the database's health through helpers of other modules), or a suppression comment
+# ("dsql-scan"). A module containing none of them cannot yield a fact (nor is it a link between a
+# health check and the helpers it calls: function summaries come from analysed modules only),
 # so its syntax is checked (a syntax error is still SCAN001) but it is not analysed: most of a
 # service's code (handlers, utilities, S3 and queue clients) costs one syntax check.
 # tests/test_python_prefilter.py checks this claim against the full analysis of hundreds of real
 # modules, and that CPython's parser accepting a module means libcst accepts it too.
 TRIGGERS = re.compile(
     r"aws_cdk|rds|dsql|aurora|environ|getenv|psycopg|asyncpg|sqlalchemy|execute|fetch"
-    r"|dataclass|TypedDict|NamedTuple|pydantic|BaseSettings|\battrs?\b",
+    r"|dataclass|TypedDict|NamedTuple|pydantic|BaseSettings|\battrs?\b"
+    r"|health|(?<![a-z])ping|probe|heartbeat|readiness|liveness",
     re.IGNORECASE,
 )
 
@@ -221,7 +225,8 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         roles=tuple(targets.roles.values()),
         connections=tuple(application.connections),
         token_calls=tuple(application.token_calls),
-        health_checks=application.health_checks(),
+        # what the prefilter would skip is no link of a health check either (see TRIGGERS)
+        functions=application.summaries() if not inert(text) else (),
         config_types=tuple(application.config_types),
         sql=tuple(sql.snippets),
     )

@@ -6,24 +6,28 @@ connector, a password that is a DSQL auth token, or a host that is a DSQL endpoi
 (user, database, sslmode) are read from keyword arguments, a libpq conninfo or URL literal, or
 the connector's defaults; each keeps its place so that a rule can point at it.
 
-A health check is a function that connects to DSQL (itself, or through a function of the same
-module it calls), runs a query, and logs: the rules judge whether the query is trivial and both
-outcomes are logged (the failure inside an ``except``).
+Health checks are judged at project level (``scanner.health``) from a summary of every function:
+what it does in source order (connects, queries, logs success or failure, calls a function of
+this module or one imported from another module of the project), so that a ``health_check()``
+that calls a helper which connects and runs ``SELECT 1`` is judged as a whole.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
 import libcst as cst
 
-from scanner.facts import ConfigType, DsqlConnection, HealthCheck, Setting, TokenCall
+from scanner.facts import ConfigType, DsqlConnection, FunctionSummary, Setting, Step, TokenCall
+from scanner.health import health_named
 from scanner.inputs import python_catalog as catalog
 from scanner.inputs.python_locations import Locator
-from scanner.inputs.python_values import Client, Evaluator, Opaque
+from scanner.inputs.python_values import KNOWN_ROOTS, Client, Evaluator, Opaque, dotted_name
 
 DRIVERS = frozenset(
     {
@@ -50,7 +54,14 @@ TOKEN_METHODS = frozenset(
 QUERY_METHODS = frozenset(
     {"execute", "executemany", "fetch", "fetchval", "fetchrow", "exec_driver_sql", "scalar"}
 )
-LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical"})
+# Log levels by outcome; structlog's ``msg`` and its async ``a``-prefixed methods included.
+SUCCESS_LEVELS = frozenset({"debug", "info", "msg"})
+FAILURE_LEVELS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
+FAILURE_WRITERS = frozenset(
+    {"sys.stderr.write", "traceback.print_exc", "traceback.print_exception"}
+)
+PRINT = "builtins.print"
+MAX_STEPS = 256  # per function: bounds the facts of generated or huge functions
 TRIVIAL_QUERY = re.compile(r"^\s*select\s+1\s*(?:as\s+\w+\s*)?;?\s*$", re.IGNORECASE)
 DSQL_HOST = re.compile(r"\.dsql(?:-[a-z0-9]+)?\.[a-z0-9-]+\.on\.aws\b", re.IGNORECASE)
 CONNINFO_PAIR = re.compile(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
@@ -69,15 +80,14 @@ DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass", "attr.s", "attr.defin
 
 @dataclass
 class FunctionFacts:
-    """What one function does, for the health-check judgement after the walk."""
+    """What one function does, in source order, while the walk is inside it."""
 
     name: str
     node: cst.FunctionDef
-    connects: bool = False
-    callees: set[cst.FunctionDef] = field(default_factory=set)
-    queries: list[str] = field(default_factory=list)
-    logs_success: bool = False
-    logs_failure: bool = False
+    steps: list[Step] = field(default_factory=list)
+    callees: dict[int, cst.FunctionDef] = field(default_factory=dict)  # step index: local callee
+    outer_except: int = 0  # the handler depth around the definition, restored on leaving it
+    outer_finally: int = 0
 
 
 class AppCollector(cst.CSTVisitor):
@@ -93,6 +103,8 @@ class AppCollector(cst.CSTVisitor):
         self._stack: list[FunctionFacts] = []
         self._names: list[str] = []
         self._except = 0
+        self._finally = 0
+        self._dsql_calls: set[cst.Call] = set()  # calls that open a DSQL connection or token
 
     # -- scopes ----------------------------------------------------------------------------------
 
@@ -105,19 +117,35 @@ class AppCollector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._names.append(node.name.value)
-        facts = FunctionFacts(".".join(self._names), node)
+        facts = FunctionFacts(
+            ".".join(self._names), node, outer_except=self._except, outer_finally=self._finally
+        )
         self._functions[node] = facts
         self._stack.append(facts)
+        self._except = self._finally = 0  # a body runs when called, not where it is defined
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._names.pop()
-        self._stack.pop()
+        facts = self._stack.pop()
+        self._except, self._finally = facts.outer_except, facts.outer_finally
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._except += 1
 
     def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
         self._except -= 1
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._except += 1
+
+    def leave_ExceptStarHandler(self, original_node: cst.ExceptStarHandler) -> None:
+        self._except -= 1
+
+    def visit_Finally(self, node: cst.Finally) -> None:
+        self._finally += 1
+
+    def leave_Finally(self, original_node: cst.Finally) -> None:
+        self._finally -= 1
 
     @property
     def function(self) -> str:
@@ -127,48 +155,166 @@ class AppCollector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.ev.qualified(node.func)
+        found = len(self.connections) + len(self.token_calls)
         if qualified in CONNECTORS or qualified in DRIVERS:
             self._connection(node, qualified)
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
         if method in TOKEN_METHODS and self._dsql_client(node.func):
             here = self.at.location(node, f"boto3.dsql.{method}")
             self.token_calls.append(TokenCall(method, here, self.function))
-        if not self._stack:
-            return
-        current = self._stack[-1]
+        connects = len(self.connections) + len(self.token_calls) > found
+        if connects:
+            self._dsql_calls.add(node)
+        if self._stack:
+            if connects or self._opened_elsewhere(node.func):
+                self._step(node, "connect")
+            if not connects:  # ``engine.connect().execute(...)``: a query as well
+                self._record(node, qualified, method)
+
+    def _opened_elsewhere(self, func: cst.BaseExpression) -> bool:
+        """A method called on a DSQL connection, pool or engine opened outside the function:
+        ``engine.connect()`` on a module's ``engine``, ``self.pool.connection()``."""
+        return isinstance(func, cst.Attribute) and self._is_dsql_connection(func.value)
+
+    def _is_dsql_connection(self, node: cst.BaseExpression | None, depth: int = 0) -> bool:
+        if node is None or depth > 4:
+            return False
+        if node in self._dsql_calls:
+            return True
+        if isinstance(node, cst.Name):
+            return self._is_dsql_connection(self.ev.bound_expression(node), depth + 1)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            owner = self.ev.self_class(node.value)
+            values = self.ev.bindings.attributes.get((owner, node.attr.value), ()) if owner else ()
+            return any(self._is_dsql_connection(v, depth + 1) for v in values)
+        return False
+
+    def _step(self, node: cst.CSTNode, kind: str, text: str = "", module: str = "") -> None:
+        steps = self._stack[-1].steps
+        if len(steps) < MAX_STEPS:
+            steps.append(Step(kind, self.at.line(node), text, module, self._except > 0))
+
+    def _record(self, node: cst.Call, qualified: str, method: str) -> None:
+        """The step a call inside a function is, if any: a query, a log, a call of a function."""
         callee = self._local_function(node.func)
-        if callee is not None:
-            current.callees.add(callee)
+        if callee is not None:  # named once the walk has seen it: it may be defined below
+            self._stack[-1].callees[len(self._stack[-1].steps)] = callee
+            self._step(node, "call")
+            return
         if method in QUERY_METHODS:
             query = next(self._strings(self.ev.argument(node, 0, "query")), None)
-            if query is not None:
-                current.queries.append(query)
-        if method in LOG_METHODS or qualified.startswith("logging."):
-            if self._except:
-                current.logs_failure = True
-            else:
-                current.logs_success = True
+            if query is not None and not self._except:  # a rollback is no health query
+                self._step(node, "query", query)
+            return
+        if qualified in CONNECTORS or qualified in DRIVERS:  # not to DSQL, or it would connect
+            return
+        outcome = self._log_outcome(node, qualified, method)
+        if outcome and (self._except or not self._finally):
+            self._step(node, "failure-log" if self._except else f"{outcome}-log")
+            return
+        imported = self._imported(node.func, qualified)
+        if imported:
+            module, _, name = imported.rpartition(".")
+            self._step(node, "call", name, module)
+
+    def _log_outcome(self, node: cst.Call, qualified: str, method: str) -> str:
+        """ "success" or "failure" for a log call by its level, "" for anything else.
+
+        Loggers are recognised by their methods whatever the receiver (``logging``'s,
+        structlog's, a framework's ``app.logger``); ``print`` is a success log unless it writes
+        to stderr."""
+        if qualified == PRINT:
+            target = self.ev.qualified(self.ev.keyword(node, "file") or cst.Name("_"))
+            return "failure" if target == "sys.stderr" else "success"
+        if qualified in FAILURE_WRITERS:
+            return "failure"
+        if qualified.startswith("warnings.") or qualified == "logging.getLogger":
+            return ""
+        level = method[1:] if method[1:] in SUCCESS_LEVELS | FAILURE_LEVELS else method
+        if method == "log" and "log" in dotted_name(node.func).lower():
+            level = self.at.text(self.ev.argument(node, 0, "level")).lower()
+            return "failure" if any(word in level for word in FAILURE_LEVELS) else "success"
+        if level in FAILURE_LEVELS:
+            return "failure"
+        return "success" if level in SUCCESS_LEVELS else ""
+
+    def _imported(self, func: cst.BaseExpression, qualified: str, depth: int = 0) -> str:
+        """The absolute dotted name of a function imported from a module that may be part of
+        the project (``from .db import ping``, ``from app import db; db.ping()``, a method of
+        an imported class's instance: ``Database().ping()``), or ""."""
+        if depth > 4:
+            return ""
+        if isinstance(func, cst.Attribute) and not dotted_name(func):
+            receiver = func.value
+            if isinstance(receiver, cst.Call):
+                owner = self._imported(receiver.func, self.ev.qualified(receiver.func), depth + 1)
+                return f"{owner}.{func.attr.value}" if owner else ""
+            return ""
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            bound = self.ev.bound_expression(func.value)
+            if isinstance(bound, cst.Call) and not self._import_bound(func.value):
+                owner = self._imported(bound.func, self.ev.qualified(bound.func), depth + 1)
+                return f"{owner}.{func.attr.value}" if owner else ""
+        if not self._import_bound(func) or not qualified or qualified.startswith(KNOWN_ROOTS):
+            return ""
+        if qualified.split(".", 1)[0] in sys.stdlib_module_names:
+            return ""
+        return _absolute(qualified, self.at.path)
+
+    def _import_bound(self, func: cst.BaseExpression) -> bool:
+        """Whether the first name of ``a.b.c`` is bound by an import."""
+        root = dotted_name(func).split(".", 1)[0]
+        scope = self.ev.scopes.get(func)
+        if not root or scope is None:
+            return False
+        imports = cst.Import | cst.ImportFrom
+        return any(isinstance(getattr(a, "node", None), imports) for a in scope[root])
 
     def _dsql_client(self, func: cst.BaseExpression) -> bool:
         receiver = self.ev.value_of(func.value) if isinstance(func, cst.Attribute) else None
         return receiver is None or (isinstance(receiver, Client) and receiver.service == "dsql")
 
     def _local_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
-        """The function of this module a call invokes: ``helper()`` or ``self.helper()``."""
+        """The function of this module a call invokes: ``helper()``, a nested function,
+        ``self.helper()`` or a method of an instance of a class of this module."""
         if isinstance(func, cst.Name):
-            scope = self.ev.scopes.get(func)
-            for assignment in scope[func.value] if scope is not None else ():
-                if isinstance(getattr(assignment, "node", None), cst.FunctionDef):
-                    return assignment.node  # type: ignore[return-value]
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            owner = self.ev.self_class(func.value)
-            body = owner.body.body if owner is not None else ()
-            for statement in body:
-                if (
-                    isinstance(statement, cst.FunctionDef)
-                    and statement.name.value == func.attr.value
-                ):
-                    return statement
+            defined = self._defined(func)
+            return defined if isinstance(defined, cst.FunctionDef) else None
+        owner = self._class_of(func.value) if isinstance(func, cst.Attribute) else None
+        for statement in owner.body.body if owner is not None else ():
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == func.attr.value:  # type: ignore[union-attr]
+                return statement
+        return None
+
+    def _defined(self, name: cst.Name) -> cst.CSTNode | None:
+        """The ``def`` or ``class`` statement a name is bound to in its scope, if any."""
+        scope = self.ev.scopes.get(name)
+        for assignment in scope[name.value] if scope is not None else ():
+            node = getattr(assignment, "node", None)
+            if isinstance(node, cst.FunctionDef | cst.ClassDef):
+                return node
+        return None
+
+    def _class_of(self, receiver: cst.BaseExpression | None, depth: int = 0) -> cst.ClassDef | None:
+        """The class of this module a receiver is or is an instance of: ``self``, ``Database``,
+        ``Database()``, a name bound to one, or ``self.db`` set to one in a method."""
+        if receiver is None or depth > 4:
+            return None
+        if isinstance(receiver, cst.Name):
+            defined = self._defined(receiver)
+            if isinstance(defined, cst.ClassDef):
+                return defined
+            owner = self.ev.self_class(receiver)
+            return owner or self._class_of(self.ev.bound_expression(receiver), depth + 1)
+        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name):
+            defined = self._defined(receiver.func)
+            return defined if isinstance(defined, cst.ClassDef) else None
+        if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
+            owner = self.ev.self_class(receiver.value)
+            values = (
+                self.ev.bindings.attributes.get((owner, receiver.attr.value), ()) if owner else ()
+            )
+            return self._class_of(values[0], depth + 1) if values else None
         return None
 
     def _strings(self, node: cst.CSTNode | None, depth: int = 0) -> Iterator[str]:
@@ -382,37 +528,36 @@ class AppCollector(cst.CSTVisitor):
 
     # -- health checks ---------------------------------------------------------------------------
 
-    def health_checks(self) -> tuple[HealthCheck, ...]:
-        """Functions that connect to DSQL (directly or through local helpers) and query."""
-        connecting = {c.function for c in self.connections} | {t.function for t in self.token_calls}
-        out = []
-        for facts in self._functions.values():
-            if not facts.queries or not self._connects(facts, connecting, set()):
-                continue
-            out.append(
-                HealthCheck(
-                    function=facts.name,
-                    location=self.at.location(facts.node.name, facts.name),
-                    trivial_query=any(TRIVIAL_QUERY.match(q) for q in facts.queries),
-                    logs_success=facts.logs_success,
-                    logs_failure=facts.logs_failure,
-                )
-            )
-        return tuple(out)
+    def summaries(self) -> tuple[FunctionSummary, ...]:
+        """Every function that does something a health check is judged by, or is named like
+        one (so that a ``health_check`` that never reaches DSQL can be named)."""
+        return tuple(
+            FunctionSummary(f.name, self.at.location(f.node.name, f.name), self._named(f))
+            for f in self._functions.values()
+            if f.steps or health_named(f.name)
+        )
 
-    def _connects(self, facts: FunctionFacts, connecting: set[str], seen: set[str]) -> bool:
-        if facts.name in connecting:
-            return True
-        seen.add(facts.name)
-        for callee in facts.callees:
-            inner = self._functions.get(callee)
-            if (
-                inner is not None
-                and inner.name not in seen
-                and self._connects(inner, connecting, seen)
-            ):
-                return True
-        return False
+    def _named(self, facts: FunctionFacts) -> tuple[Step, ...]:
+        """A function's steps with each call of a local function given the callee's name."""
+        return tuple(
+            replace(step, text=self._functions[facts.callees[i]].name)
+            if i in facts.callees
+            else step
+            for i, step in enumerate(facts.steps)
+            if i not in facts.callees or facts.callees[i] in self._functions
+        )
+
+
+def _absolute(qualified: str, path: str) -> str:
+    """A relative import's qualified name (``..db.ping``) made absolute from the importing
+    file's place (``app/api/health.py`` -> ``app.db.ping``); "" when it leaves the tree."""
+    dots = len(qualified) - len(qualified.lstrip("."))
+    if not dots:
+        return qualified
+    package = [p for p in PurePosixPath(path.replace("\\", "/")).parent.parts if p not in ("", ".")]
+    if dots - 1 > len(package) or any(p == ".." or p.startswith("/") for p in package):
+        return ""
+    return ".".join([*package[: len(package) - (dots - 1)], qualified[dots:]])
 
 
 def _conninfo(text: str) -> dict[str, str]:

@@ -141,12 +141,12 @@ class Bindings:
     docstrings: set[cst.CSTNode] = field(default_factory=set)
 
 
-def _dotted(node: cst.BaseExpression) -> str:
+def dotted_name(node: cst.BaseExpression) -> str:
     """``a.b.c`` for a Name/Attribute chain, "" for anything else."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else ""
     return ""
 
@@ -176,10 +176,10 @@ class BindingCollector(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            self.b.imports.add(_dotted(alias.name))
+            self.b.imports.add(dotted_name(alias.name))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = _dotted(node.module) if node.module is not None else ""
+        module = dotted_name(node.module) if node.module is not None else ""
         if not module:
             return
         self.b.imports.add(module)
@@ -187,7 +187,7 @@ class BindingCollector(cst.CSTVisitor):
             self.b.star_modules.append(module)
             return
         for alias in node.names:
-            self.b.imports.add(f"{module}.{_dotted(alias.name)}")
+            self.b.imports.add(f"{module}.{dotted_name(alias.name)}")
 
     def _owner_of_self(self, name: cst.Name) -> cst.ClassDef | None:
         """The class whose instance ``name`` is: the first parameter of one of its methods."""
@@ -233,7 +233,7 @@ class BindingCollector(cst.CSTVisitor):
             self._bind(node.asname.name, node.item)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if _dotted(node.func).endswith("InterfaceVpcEndpoint"):
+        if dotted_name(node.func).endswith("InterfaceVpcEndpoint"):
             self.b.endpoints.append(node)
 
     def visit_Expr(self, node: cst.Expr) -> None:
@@ -284,7 +284,7 @@ class Evaluator:
 
     def _star_qualified(self, node: cst.Name | cst.Attribute, scope: Scope) -> str:
         """``from aws_cdk.aws_ec2 import *`` then ``Port.tcp``: try each star-imported module."""
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         root = dotted.split(".", 1)[0]
         if not dotted or scope[root]:
             return ""
@@ -480,7 +480,7 @@ class Evaluator:
                     port=receiver.port,
                 )
         if self.defined(node.func):
-            return Opaque(qualified or _dotted(node.func))
+            return Opaque(qualified or dotted_name(node.func))
         return None
 
     def _catalogue_call(self, node: cst.Call, qualified: str) -> Value:
