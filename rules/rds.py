@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
 
 from scanner.config import Config
-from scanner.facts import RDS_PREFIX, FileFacts, Sink
+from scanner.facts import RDS_PREFIX, FileFacts, IamStatement, Sink, Target
 from scanner.model import Hit, Location, Severity
 from scanner.rules.base import Example, rule
 
@@ -34,6 +35,7 @@ DATA_API_CALLS = frozenset(
 CLIENT_CREATION = "client"
 AUTH_TOKEN = ("rds", "generate_db_auth_token")
 DSQL_SETTINGS = "DSQL_ENDPOINT, DSQL_CLUSTER_ARN, DSQL_DATABASE"
+DSQL_DATABASE = "postgres"  # the one database an Aurora DSQL cluster has
 
 
 def subject(location: Location) -> str:
@@ -87,6 +89,8 @@ def check_supporting(facts: FileFacts, config: Config) -> Iterator[Hit]:
 
 CREDENTIAL_TEXT = {
     "secret": "secret {name}holds Aurora RDS credentials",
+    "orphan-secret": "secret {name}holds database credentials (a username and a password) that "
+    "no Redshift, DocumentDB or Neptune database in scope uses: the Aurora RDS credentials",
     "target-attachment": "secret target attachment {name}binds a secret to an RDS database",
     "rotation": "rotation schedule {name}rotates an RDS database secret",
     "managed-password": "ManageMasterUserPassword makes RDS create a master-user secret",
@@ -120,10 +124,42 @@ def rds_service(action: str) -> str | None:
     return service if service in RDS_SERVICES else None
 
 
+# What reading a secret takes: grant_read() and hand-written policies grant these two.
+SECRET_READ_ACTIONS = ("secretsmanager:getsecretvalue", "secretsmanager:describesecret")
+SECRET_READ_GRANTS = frozenset({"grant_read"})
+
+
+def covers(pattern: str, action: str) -> bool:
+    """Does an IAM action pattern (``*`` and ``?`` wildcards, any case) allow ``action``?"""
+    escaped = pattern.strip().lower().replace("[", "[[]")
+    return fnmatchcase(action, escaped)
+
+
+def rds_secret_of(targets: tuple[Target, ...]) -> Target | None:
+    """The first target that is a secret holding the RDS database's credentials."""
+    return next((t for t in targets if t.rds_secret), None)
+
+
+def _secret_reads(statement: IamStatement) -> Iterator[Hit]:
+    """Actions that read an RDS credentials secret the statement's resources name."""
+    secret = rds_secret_of(statement.resource_targets)
+    if secret is None:
+        return
+    for action in statement.actions:
+        if any(covers(action.text, read) for read in SECRET_READ_ACTIONS):
+            yield Hit(
+                action.location,
+                f"IAM action '{action.text}' reads '{secret.name}', the secret that holds the "
+                "Aurora RDS credentials; Aurora DSQL needs no password, so the permission is "
+                "obsolete: remove it (and the secret, once nothing reads it)",
+            )
+
+
 def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:
     for statement in facts.statements:
         if statement.effect.lower() != "allow" or statement.not_action:
             continue  # NotAction: the statement's grants are not enumerable actions
+        yield from _secret_reads(statement)
         for action in statement.actions:
             service = rds_service(action.text)
             if service:
@@ -138,6 +174,14 @@ def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:
                 grant.location,
                 f"{grant.method}() grants Aurora RDS access; use the DSQL cluster's "
                 "grant_connect() or a dsql:DbConnect policy statement",
+            )
+        elif grant.rds_secret and grant.method in SECRET_READ_GRANTS:
+            secret = f"'{grant.target}', the secret that holds" if grant.target else "the secret of"
+            yield Hit(
+                grant.location,
+                f"{grant.method}() lets {grant.grantee or 'the grantee'} read {secret} the "
+                "Aurora RDS credentials; Aurora DSQL needs no password, so the "
+                "permission is obsolete: remove the grant (and the secret, once nothing reads it)",
             )
 
 
@@ -160,7 +204,13 @@ def _legacy_name(name: str, config: Config) -> bool:
     return any(re.search(p, name) for p in config.legacy_env_patterns)
 
 
-def _sink_hit(sink: Sink, config: Config) -> Hit | None:
+def _dsql_value(sink: Sink, uses_dsql: bool) -> bool:
+    """Is the value the DSQL cluster's: wired to it, or its one database's name ("postgres")
+    in a stack that uses a DSQL cluster?"""
+    return sink.wired_to_dsql or (uses_dsql and sink.literal == DSQL_DATABASE)
+
+
+def _sink_hit(sink: Sink, config: Config, uses_dsql: bool = False) -> Hit | None:
     where = {"env": "environment variable", "output": "Output", "export": "exported Output"}.get(
         sink.kind, "SSM parameter"
     )
@@ -176,7 +226,7 @@ def _sink_hit(sink: Sink, config: Config) -> Hit | None:
             f"{where} '{sink.name}' carries {what} of an Aurora RDS {kind}; point it at the "
             "DSQL cluster (endpoint, identifier or ARN) or remove it",
         )
-    if sink.kind == "env" and not sink.wired_to_dsql and _legacy_name(sink.name, config):
+    if sink.kind == "env" and not _dsql_value(sink, uses_dsql) and _legacy_name(sink.name, config):
         return Hit(
             sink.name_location,
             f"environment variable '{sink.name}' is a legacy Aurora RDS setting; replace it "
@@ -186,8 +236,9 @@ def _sink_hit(sink: Sink, config: Config) -> Hit | None:
 
 
 def check_references(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    uses_dsql = bool(facts.clusters) or any(sink.wired_to_dsql for sink in facts.sinks)
     for sink in facts.sinks:
-        hit = _sink_hit(sink, config)
+        hit = _sink_hit(sink, config, uses_dsql)
         if hit is not None:
             yield hit
     for read in facts.env_reads:
@@ -197,6 +248,32 @@ def check_references(facts: FileFacts, config: Config) -> Iterator[Hit]:
                 f"code reads the legacy Aurora RDS setting '{read.name}' from the environment; "
                 f"read the DSQL settings ({DSQL_SETTINGS}) instead",
             )
+
+
+def _unwrapped_secret(sink: Sink) -> str:
+    """What a plain-text value reveals: the RDS database's credentials, a database
+    credential, or some secret (decided from the wiring and the secret's shape, never names)."""
+    secret = rds_secret_of(sink.targets)
+    if secret is not None:
+        return f"the Aurora RDS database's credentials (from '{secret.name}')"
+    if any(t.is_rds for t in sink.targets):
+        return "the Aurora RDS database's credentials"
+    if sink.secret == "db":
+        return "a database credential (not the Aurora RDS database's, as far as the scan sees)"
+    return "a secret (not the Aurora RDS database's credentials)"
+
+
+def check_plain_credentials(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for sink in facts.sinks:
+        if sink.kind != "env" or sink.unwrapped is None:
+            continue
+        yield Hit(
+            sink.unwrapped,
+            f"environment variable '{sink.name}' holds {_unwrapped_secret(sink)} in plain "
+            "text: anyone who may read the function's or task's configuration reads it; "
+            "Aurora DSQL needs no password (connect with generate_db_connect_auth_token), and "
+            "other secrets belong in ECS Secrets or are read at run time",
+        )
 
 
 def check_data_api(facts: FileFacts, config: Config) -> Iterator[Hit]:
@@ -1164,5 +1241,66 @@ RULES = (
             ),
         ),
         check=check_auth_token,
+    ),
+    rule(
+        id="RDS011",
+        name="plain-text-credential",
+        title="Credential in plain configuration",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-003", "SC-004"),
+        rationale="""A {{resolve:secretsmanager:...}} dynamic reference, or CDK's
+            secret_value_from_json(...).unsafe_unwrap(), SecretValue.unsafe_plain_text(...) or
+            SecretValue.to_string(), in a Lambda or ECS environment writes the secret's value
+            into the function's configuration, where every reader of the configuration (and
+            every deployment log) sees it. For the Aurora RDS password it is also residue: DSQL
+            authenticates with IAM tokens. The finding says whether the secret is the RDS
+            database's credentials. ECS Secrets (ValueFrom, ecs.Secret.from_secrets_manager) are
+            resolved by the container agent and are not reported.""",
+        remediation="""Remove the RDS password and user from the environment and connect to DSQL
+            with generate_db_connect_auth_token; pass any other secret by reference (its ARN,
+            ECS Secrets) and read it at run time.""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  DbCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_PASSWORD: !Sub "{{resolve:secretsmanager:${DbCredentials}:SecretString:password}}"
+                          PARTNER_KEY: "{{resolve:secretsmanager:partner/api-key}}"
+                          DB_SECRET_ARN: !Ref DbCredentials
+                """,
+                fires=2,
+                lines=(13, 14),
+            ),
+            Example(
+                """
+                Resources:
+                  Worker:
+                    Type: AWS::ECS::TaskDefinition
+                    Properties:
+                      ContainerDefinitions:
+                        - Name: worker
+                          Image: public.ecr.aws/docker/library/python:3.12
+                          Environment:
+                            - Name: DSQL_ENDPOINT
+                              Value: abc.dsql.us-east-1.on.aws
+                          Secrets:
+                            - Name: PARTNER_KEY
+                              ValueFrom: arn:aws:secretsmanager:us-east-1:111122223333:secret:partner
+                """,
+                fires=0,
+            ),
+        ),
+        check=check_plain_credentials,
     ),
 )
