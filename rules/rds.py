@@ -653,7 +653,11 @@ RULES = (
         rationale="""Aurora DSQL authenticates with short-lived IAM tokens. Secrets, attachments,
             rotation schedules and managed master passwords that exist for the RDS database are
             dead weight and a leak risk once the cluster is gone, but only if nothing still reads
-            them, which is what this rule lets you verify.""",
+            them, which is what this rule lets you verify. A secret whose generated or literal
+            JSON holds a username and a password (CDK DatabaseSecret, from_generated_secret, a
+            hand-written SecretStringTemplate with GenerateStringKey password) is the RDS
+            credentials even after the cluster is deleted, unless a Redshift, DocumentDB or
+            Neptune database in the same template or module uses it. Names are not evidence.""",
         remediation="""Delete the secret, its target attachment and rotation schedule (CDK:
             Credentials.from_generated_secret, DatabaseSecret, add_rotation_*) after no code reads
             them; connect to DSQL with generate_db_connect_auth_token.""",
@@ -752,6 +756,140 @@ RULES = (
             ),
             Example(
                 """
+                Resources:
+                  AuroraCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      Name: ledger-aurora-credentials
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                        ExcludePunctuation: true
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                    Properties:
+                      DeletionProtectionEnabled: true
+                Outputs:
+                  CredentialsArn:
+                    Value: !Ref AuroraCredentials
+                    Export:
+                      Name: ledger-aurora-credentials-arn
+                """,
+                fires=1,
+                lines=(3,),
+            ),
+            Example(
+                """
+                Resources:
+                  WarehouseCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "analyst"}'
+                        GenerateStringKey: password
+                  Warehouse:
+                    Type: AWS::Redshift::Cluster
+                    Properties:
+                      ClusterType: single-node
+                      NodeType: ra3.xlplus
+                      DBName: analytics
+                      MasterUsername: analyst
+                      MasterUserPassword: !Sub "{{resolve:secretsmanager:${WarehouseCredentials}:SecretString:password}}"
+                  CatalogCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "catalog"}'
+                        GenerateStringKey: password
+                  CatalogAttachment:
+                    Type: AWS::SecretsManager::SecretTargetAttachment
+                    Properties:
+                      SecretId: !Ref CatalogCredentials
+                      TargetId: !Ref Catalog
+                      TargetType: AWS::DocDB::DBCluster
+                  Catalog:
+                    Type: AWS::DocDB::DBCluster
+                  PartnerOAuth:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"client_id": "ledger"}'
+                        GenerateStringKey: client_secret
+                """,
+                fires=0,
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import aws_dsql as dsql
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def database(scope):
+                    dsql.CfnCluster(scope, "Ledger", deletion_protection_enabled=True)
+                    return secretsmanager.Secret(
+                        scope,
+                        "AuroraCredentials",
+                        generate_secret_string=secretsmanager.SecretStringGenerator(
+                            secret_string_template=json.dumps({"username": "ledger_admin"}),
+                            generate_string_key="password",
+                        ),
+                    )
+                """,
+                fires=1,
+                kind="cdk",
+                lines=(9,),
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import aws_docdb as docdb
+                from aws_cdk import aws_ec2 as ec2
+                from aws_cdk import aws_neptune_alpha as neptune
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                class Catalog:
+                    def __init__(self, scope, vpc):
+                        self.login = secretsmanager.Secret(
+                            scope,
+                            "CatalogLogin",
+                            generate_secret_string=secretsmanager.SecretStringGenerator(
+                                secret_string_template=json.dumps({"username": "catalog"}),
+                                generate_string_key="password",
+                            ),
+                        )
+                        docdb.DatabaseCluster(
+                            scope,
+                            "Catalog",
+                            master_user=docdb.Login(
+                                username="catalog",
+                                password=self.login.secret_value_from_json("password"),
+                            ),
+                            instance_type=ec2.InstanceType("r6g.large"),
+                            vpc=vpc,
+                        )
+                        graph = neptune.DatabaseCluster(
+                            scope, "Graph", vpc=vpc, instance_type=neptune.InstanceType.R6G_LARGE
+                        )
+                        graph_login = secretsmanager.Secret(
+                            scope,
+                            "GraphLogin",
+                            generate_secret_string=secretsmanager.SecretStringGenerator(
+                                secret_string_template=json.dumps({"username": "graph"}),
+                                generate_string_key="password",
+                            ),
+                        )
+                        graph_login.attach(graph)
+                        secretsmanager.Secret(scope, "PartnerOAuth", description="password")
+                """,
+                fires=0,
+                kind="cdk",
+            ),
+            Example(
+                """
                 from aws_cdk import Duration
                 from aws_cdk import aws_secretsmanager as secretsmanager
 
@@ -776,11 +914,14 @@ RULES = (
         kinds=("cfn", "cdk"),
         requirements=("FR-003", "SC-004"),
         rationale="""The migrated backend needs only dsql:DbConnect on its cluster. rds-data:*,
-            rds-db:connect and rds:* permissions left on a role widen it for no purpose. Wildcard
-            services (rds*:*, *) are reported by DSQL005; NotAction statements are not
-            enumerable and are not judged here.""",
-        remediation="""Remove the rds, rds-data and rds-db actions; grant dsql:DbConnect on the
-            DSQL cluster ARN (CDK: cluster.grant_connect(role)).""",
+            rds-db:connect and rds:* permissions left on a role widen it for no purpose, and so
+            does reading the RDS credentials secret (secretsmanager:GetSecretValue or
+            DescribeSecret, or a wildcard covering them, on that secret; CDK
+            secret.grant_read()). Wildcard services (rds*:*, *) are reported by DSQL005;
+            NotAction statements are not enumerable and are not judged here.""",
+        remediation="""Remove the rds, rds-data and rds-db actions and the permission to read the
+            RDS secret; grant dsql:DbConnect on the DSQL cluster ARN (CDK:
+            cluster.grant_connect(role)).""",
         examples=(
             Example(
                 """
@@ -858,6 +999,85 @@ RULES = (
                     )
                     api.add_to_role_policy(
                         iam.PolicyStatement(effect=iam.Effect.DENY, actions=["rds:*"], resources=["*"])
+                    )
+                """,
+                fires=0,
+                kind="cdk",
+            ),
+            Example(
+                """
+                Resources:
+                  AuroraCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                  PartnerKey:
+                    Type: AWS::SecretsManager::Secret
+                  ApiRole:
+                    Type: AWS::IAM::Role
+                  ApiPolicy:
+                    Type: AWS::IAM::Policy
+                    Properties:
+                      PolicyName: api
+                      Roles: [!Ref ApiRole]
+                      PolicyDocument:
+                        Statement:
+                          - Effect: Allow
+                            Action: [secretsmanager:GetSecretValue, secretsmanager:DescribeSecret]
+                            Resource: !Ref AuroraCredentials
+                          - Effect: Allow
+                            Action: secretsmanager:Get*
+                            Resource: [!Ref AuroraCredentials]
+                          - Effect: Allow
+                            Action: secretsmanager:GetSecretValue
+                            Resource: !Ref PartnerKey
+                """,
+                fires=3,
+                lines=(20, 20, 23),
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import aws_iam as iam
+                from aws_cdk import aws_rds as rds
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def permissions(scope, api, cluster: rds.DatabaseCluster):
+                    credentials = secretsmanager.Secret(
+                        scope,
+                        "AuroraCredentials",
+                        generate_secret_string=secretsmanager.SecretStringGenerator(
+                            secret_string_template=json.dumps({"username": "ledger_admin"}),
+                            generate_string_key="password",
+                        ),
+                    )
+                    credentials.grant_read(api)
+                    cluster.secret.grant_read(api)
+                    api.add_to_role_policy(
+                        iam.PolicyStatement(actions=["secretsmanager:*"], resources=[credentials.secret_arn])
+                    )
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(17, 18, 20),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_iam as iam
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def permissions(scope, api):
+                    partner = secretsmanager.Secret(scope, "PartnerApiKey")
+                    partner.grant_read(api)
+                    api.add_to_role_policy(
+                        iam.PolicyStatement(
+                            actions=["secretsmanager:GetSecretValue"], resources=[partner.secret_arn]
+                        )
                     )
                 """,
                 fires=0,
@@ -999,9 +1219,12 @@ RULES = (
         requirements=("FR-002", "FR-007", "SC-004"),
         rationale="""Environment variables, Outputs, Exports and SSM parameters that carry the RDS
             cluster's endpoint, ARN or secret keep consumers pointed at the old database and stop
-            the stack from deleting it. Legacy names (RDS_/AURORA_ with SECRET, CLUSTER_ARN,
-            RESOURCE_ARN, ENDPOINT, HOST; configurable with legacy-env-patterns) are reported
-            unless their value is wired to the DSQL cluster.""",
+            the stack from deleting it, whatever the name (DB_HOST, DB_PASSWORD, DATABASE_URL
+            carrying an RDS attribute, the RDS secret or a field of it). Legacy names (an RDS or
+            AURORA word with a connection-setting word: SECRET, CLUSTER, ARN, ENDPOINT, HOST,
+            PORT, USER, PASSWORD, DB, DATABASE, NAME, URL...; configurable with
+            legacy-env-patterns) are reported whatever their value, unless it is wired to the
+            DSQL cluster (or is its database, postgres, in a stack that uses the cluster).""",
         remediation="""Point the value at the DSQL cluster (GetAtt Cluster.Endpoint / Identifier /
             ResourceArn; CDK: cluster.attr_endpoint) under a DSQL name such as DSQL_ENDPOINT, or
             remove it; application code reads the DSQL names instead of the legacy ones.""",
@@ -1134,6 +1357,69 @@ RULES = (
                 """,
                 fires=0,
                 kind="app",
+            ),
+            Example(
+                """
+                Resources:
+                  AuroraCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          AURORA_DB_SECRET_ARN: !Ref AuroraCredentials
+                          DB_USER: !Sub "{{resolve:secretsmanager:${AuroraCredentials}:SecretString:username}}"
+                          AURORA_DB_NAME: ledger
+                          RDS_PORT: "5432"
+                          AURORA_USER: ledger_app
+                          DB_HOST: !GetAtt Ledger.Endpoint
+                          DB_NAME: postgres
+                          AURORA_DB_ENDPOINT: !GetAtt Ledger.Endpoint
+                          PASSWORDS_HOST: vault.internal
+                Outputs:
+                  CredentialsArn:
+                    Value: !Ref AuroraCredentials
+                    Export:
+                      Name: ledger-aurora-credentials-arn
+                """,
+                fires=6,
+                lines=(15, 16, 17, 18, 19, 26),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_dsql as dsql
+                from aws_cdk import aws_lambda as lambda_
+                from aws_cdk import aws_rds as rds
+
+
+                def api(scope, code, cluster: rds.DatabaseCluster):
+                    ledger = dsql.CfnCluster(scope, "Ledger")
+                    password = cluster.secret.secret_value_from_json("password").unsafe_unwrap()
+                    return lambda_.Function(
+                        scope,
+                        "Api",
+                        runtime=lambda_.Runtime.PYTHON_3_12,
+                        handler="app.handler",
+                        code=code,
+                        environment={
+                            "DB_PASSWORD": password,
+                            "DB_PORT": cluster.cluster_endpoint.port,
+                            "DB_HOST": ledger.attr_endpoint,
+                            "AURORA_DB_NAME": "postgres",
+                            "DATABASE_URL": "postgresql://localhost/app",
+                        },
+                    )
+                """,
+                fires=2,
+                kind="cdk",
+                lines=(16, 17),
             ),
         ),
         check=check_references,
@@ -1299,6 +1585,67 @@ RULES = (
                               ValueFrom: arn:aws:secretsmanager:us-east-1:111122223333:secret:partner
                 """,
                 fires=0,
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import SecretValue
+                from aws_cdk import aws_ecs as ecs
+                from aws_cdk import aws_lambda as lambda_
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def api(scope, code, task: ecs.FargateTaskDefinition):
+                    credentials = secretsmanager.Secret(
+                        scope,
+                        "AuroraCredentials",
+                        generate_secret_string=secretsmanager.SecretStringGenerator(
+                            secret_string_template=json.dumps({"username": "ledger_admin"}),
+                            generate_string_key="password",
+                        ),
+                    )
+                    user = credentials.secret_value_from_json("username")
+                    lambda_.Function(
+                        scope,
+                        "Api",
+                        runtime=lambda_.Runtime.PYTHON_3_12,
+                        handler="app.handler",
+                        code=code,
+                        environment={
+                            "DB_PASSWORD": credentials.secret_value_from_json("password").unsafe_unwrap(),
+                            "DB_USER": user.to_string(),
+                            "PARTNER_KEY": SecretValue.unsafe_plain_text("not-a-real-key").unsafe_unwrap(),
+                            "DB_SECRET_ARN": credentials.secret_arn,
+                        },
+                    )
+                    task.add_container(
+                        "Worker",
+                        image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12"),
+                        secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(credentials, "password")},
+                    )
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(26, 27, 28),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_ecs as ecs
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def worker(scope, task: ecs.FargateTaskDefinition):
+                    partner = secretsmanager.Secret(scope, "PartnerApiKey")
+                    task.add_container(
+                        "Worker",
+                        image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12"),
+                        environment={"PARTNER_KEY_ARN": partner.secret_arn},
+                        secrets={"PARTNER_KEY": ecs.Secret.from_secrets_manager(partner)},
+                    )
+                """,
+                fires=0,
+                kind="cdk",
             ),
         ),
         check=check_plain_credentials,
