@@ -149,8 +149,8 @@ def _secret_reads(statement: IamStatement) -> Iterator[Hit]:
         if any(covers(action.text, read) for read in SECRET_READ_ACTIONS):
             yield Hit(
                 action.location,
-                f"IAM action '{action.text}' reads '{secret.name}', the secret that holds the "
-                "Aurora RDS credentials; Aurora DSQL needs no password, so the permission is "
+                f"IAM action '{action.text}' reads '{secret.name}'{arrival(secret)}, the secret "
+                "that holds the Aurora RDS credentials; Aurora DSQL needs no password, so the permission is "
                 "obsolete: remove it (and the secret, once nothing reads it)",
             )
 
@@ -204,6 +204,16 @@ def _legacy_name(name: str, config: Config) -> bool:
     return any(re.search(p, name) for p in config.legacy_env_patterns)
 
 
+def described(target: Target) -> str:
+    """A target as messages name it: ``Cluster.Endpoint.Address``."""
+    return f"{target.name}.{target.attribute}" if target.attribute else target.name
+
+
+def arrival(target: Target) -> str:
+    """How a value resolved from another file got here, for messages; "" for a local one."""
+    return f" (via {target.via})" if target.via else ""
+
+
 def _dsql_value(sink: Sink, uses_dsql: bool) -> bool:
     """Is the value the DSQL cluster's: wired to it, or its one database's name ("postgres")
     in a stack that uses a DSQL cluster?"""
@@ -217,20 +227,22 @@ def _sink_hit(sink: Sink, config: Config, uses_dsql: bool = False) -> Hit | None
     rds = sink.rds_targets
     if rds:
         target = rds[0]
-        what = f"{target.name}.{target.attribute}" if target.attribute else target.name
         kind = (
             "secret" if target.rds_secret and not target.type.startswith(RDS_PREFIX) else "resource"
         )
         return Hit(
             sink.location,
-            f"{where} '{sink.name}' carries {what} of an Aurora RDS {kind}; point it at the "
-            "DSQL cluster (endpoint, identifier or ARN) or remove it",
+            f"{where} '{sink.name}' carries {described(target)} of an Aurora RDS {kind}"
+            f"{arrival(target)}; point it at the DSQL cluster (endpoint, identifier or ARN) or "
+            "remove it",
         )
     if sink.kind == "env" and not _dsql_value(sink, uses_dsql) and _legacy_name(sink.name, config):
+        resolved = [described(t) + arrival(t) for t in sink.targets if t.via]
+        value = f" (its value is {', '.join(resolved)}, no DSQL value)" if resolved else ""
         return Hit(
             sink.name_location,
-            f"environment variable '{sink.name}' is a legacy Aurora RDS setting; replace it "
-            f"with the DSQL settings ({DSQL_SETTINGS})",
+            f"environment variable '{sink.name}' is a legacy Aurora RDS setting{value}; replace "
+            f"it with the DSQL settings ({DSQL_SETTINGS})",
         )
     return None
 
@@ -255,7 +267,7 @@ def _unwrapped_secret(sink: Sink) -> str:
     credential, or some secret (decided from the wiring and the secret's shape, never names)."""
     secret = rds_secret_of(sink.targets)
     if secret is not None:
-        return f"the Aurora RDS database's credentials (from '{secret.name}')"
+        return f"the Aurora RDS database's credentials from '{secret.name}'{arrival(secret)}"
     if any(t.is_rds for t in sink.targets):
         return "the Aurora RDS database's credentials"
     if sink.secret == "db":
@@ -316,6 +328,34 @@ Resources:
     Type: AWS::RDS::DBCluster
     Properties:
       Engine: aurora-postgresql
+"""
+
+# The exporting stacks of RDS008's cross-stack examples (the importing stack is the example).
+DSQL_EXPORTS = """\
+Resources:
+  Ledger:
+    Type: AWS::DSQL::Cluster
+    Properties:
+      DeletionProtectionEnabled: true
+Outputs:
+  Endpoint:
+    Value: !GetAtt Ledger.Endpoint
+    Export:
+      Name: Data:ExportsOutputFnGetAttLedgerEndpoint
+  Arn:
+    Value: !GetAtt Ledger.ResourceArn
+    Export:
+      Name: !Sub "${AWS::StackName}-ledger-arn"
+"""
+RDS_EXPORT = """\
+Resources:
+  Legacy:
+    Type: AWS::RDS::DBCluster
+Outputs:
+  Host:
+    Value: !GetAtt Legacy.Endpoint.Address
+    Export:
+      Name: Data:ExportsOutputFnGetAttLegacyEndpointAddress
 """
 
 RULES = (
@@ -1420,6 +1460,49 @@ RULES = (
                 fires=2,
                 kind="cdk",
                 lines=(16, 17),
+            ),
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          AURORA_DB_ENDPOINT: !ImportValue Data:ExportsOutputFnGetAttLedgerEndpoint
+                          AURORA_DB_CLUSTER_ARN: !ImportValue
+                            Fn::Sub: "${DataStackName}-ledger-arn"
+                Parameters:
+                  DataStackName:
+                    Type: String
+                    Default: Data
+                """,
+                fires=0,
+                extra_files=(
+                    (
+                        "data.yaml",
+                        DSQL_EXPORTS,
+                    ),
+                ),
+            ),
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_HOST: !ImportValue Data:ExportsOutputFnGetAttLegacyEndpointAddress
+                """,
+                fires=2,
+                lines=(6, 7),  # the export in data.yaml, the import here
+                extra_files=(
+                    (
+                        "data.yaml",
+                        RDS_EXPORT,
+                    ),
+                ),
             ),
         ),
         check=check_references,
