@@ -357,6 +357,20 @@ Outputs:
     Export:
       Name: Data:ExportsOutputFnGetAttLegacyEndpointAddress
 """
+SECRET_EXPORT = """\
+Resources:
+  AuroraCredentials:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      GenerateSecretString:
+        SecretStringTemplate: '{"username": "ledger_admin"}'
+        GenerateStringKey: password
+Outputs:
+  Credentials:
+    Value: !Ref AuroraCredentials
+    Export:
+      Name: Data:ExportsOutputRefAuroraCredentials
+"""
 
 RULES = (
     rule(
@@ -1123,6 +1137,22 @@ RULES = (
                 fires=0,
                 kind="cdk",
             ),
+            Example(
+                """
+                Resources:
+                  ApiPolicy:
+                    Type: AWS::IAM::ManagedPolicy
+                    Properties:
+                      PolicyDocument:
+                        Statement:
+                          - Effect: Allow
+                            Action: [secretsmanager:DescribeSecret, secretsmanager:GetSecretValue]
+                            Resource: !ImportValue Data:ExportsOutputRefAuroraCredentials
+                """,
+                fires=2,
+                lines=(8, 8),  # the secret is in data.yaml, the permission here
+                extra_files=(("data.yaml", SECRET_EXPORT),),
+            ),
         ),
         check=check_iam_actions,
     ),
@@ -1668,6 +1698,24 @@ RULES = (
                               ValueFrom: arn:aws:secretsmanager:us-east-1:111122223333:secret:partner
                 """,
                 fires=0,
+            ),
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_PASSWORD: !Join
+                            - ""
+                            - - "{{resolve:secretsmanager:"
+                              - !ImportValue Data:ExportsOutputRefAuroraCredentials
+                              - ":SecretString:password}}"
+                """,
+                fires=1,
+                lines=(9,),
+                extra_files=(("data.yaml", SECRET_EXPORT),),
             ),
             Example(
                 """
