@@ -18,6 +18,7 @@ import pytest
 
 from rules.rds import covers
 from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
+from tests import gitrepo
 from tests.conftest import ROOT, run_cli, write
 from tests.limits import assert_no_traceback
 
@@ -89,6 +90,26 @@ def test_exported_credentials_secret_is_reported_where_it_is_declared_and_used(t
     # located at the dynamic reference inside the Fn::Join, not at the variable's value
     text = api.read_text().splitlines()[plain["line"] - 1]
     assert plain["column"] == text.index('"{{resolve:secretsmanager:') + 1
+
+
+def test_one_changed_stack_is_judged_with_the_exporting_stack_as_context(tmp_path):
+    """pre-commit names only the API stack: the secret's stack is context, cached or not."""
+    shutil.copytree(PAIR, tmp_path / "cdk.out")
+    gitrepo.commit_all(gitrepo.init(tmp_path))
+    named = "cdk.out/Api.template.json"
+    runs = [run_cli("scan", named, "--format", "json", cwd=tmp_path) for _ in range(2)]
+    for run in runs:
+        assert_no_traceback(run)
+    first, second = (run.json()["findings"] for run in runs)
+    assert first == second  # the second run reads the exporting stack from the cache
+    assert {f["path"] for f in first} == {named}
+    assert sorted(f["rule"] for f in first if f["rule"].startswith("RDS")) == [
+        "RDS006",
+        "RDS006",
+        "RDS008",
+        "RDS008",
+        "RDS011",
+    ]
 
 
 def test_a_secret_a_redshift_cluster_uses_is_not_rds_residue_in_either_stack(tmp_path):
