@@ -455,21 +455,7 @@ class FactCollector(cst.CSTVisitor):
         """Where a value turns a secret into plain text: ``unsafe_unwrap()``/``to_string()`` of a
         secret's value, ``SecretValue.unsafe_plain_text(...)``, a ``{{resolve:secretsmanager:``
         string; followed through assignments (each expression once: cycles end)."""
-        seen: set[cst.CSTNode] = set()
-        stack: list[cst.CSTNode] = [value]
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            if self._plain_secret(node):
-                return node
-            if isinstance(node, cst.Name):
-                bound = self.ev.bound_expression(node)
-                if bound is not None:
-                    stack.append(bound)
-            stack.extend(reversed(list(subexpressions(node))))
-        return None
+        return next((n for n in self.ev.reachable(value) if self._plain_secret(n)), None)
 
     def _plain_secret(self, node: cst.CSTNode) -> bool:
         if isinstance(node, cst.SimpleString):

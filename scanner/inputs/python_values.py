@@ -573,16 +573,22 @@ class Evaluator:
         )
 
     def _bound_calls(self, node: cst.CSTNode, seen: set[cst.CSTNode]) -> Iterator[cst.Call]:
-        """Calls an expression is, contains, or names through assignments (``x = Secret(...)``,
-        ``self.x = ...``); each node is visited once, so cycles and shared bindings end."""
+        return (n for n in self.reachable(node, seen) if isinstance(n, cst.Call))
+
+    def reachable(
+        self, node: cst.CSTNode, seen: set[cst.CSTNode] | None = None
+    ) -> Iterator[cst.CSTNode]:
+        """Expressions an expression is, contains, or names through assignments (``x =
+        Secret(...)``, ``self.x = ...``), in source order; each node is visited once (``seen``
+        may be shared between walks), so cycles and shared bindings end."""
+        seen = set() if seen is None else seen
         stack = [node]
         while stack:
             current = stack.pop()
             if current in seen:
                 continue
             seen.add(current)
-            if isinstance(current, cst.Call):
-                yield current
+            yield current
             if isinstance(current, cst.Name):
                 bound = self.bound_expression(current)
                 if bound is not None:
@@ -590,8 +596,10 @@ class Evaluator:
             elif isinstance(current, cst.Attribute) and isinstance(current.value, cst.Name):
                 owner = self.self_class(current.value)
                 if owner is not None:
-                    stack.extend(self.bindings.attributes.get((owner, current.attr.value), []))
-            stack.extend(subexpressions(current))
+                    stack.extend(
+                        reversed(self.bindings.attributes.get((owner, current.attr.value), []))
+                    )
+            stack.extend(reversed(list(subexpressions(current))))
 
     def _secret_calls(self, node: cst.CSTNode, seen: set[cst.CSTNode]) -> set[cst.CSTNode]:
         return {
