@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
 
 from scanner.config import Config
-from scanner.facts import RDS_PREFIX, FileFacts, Sink, Target
+from scanner.facts import RDS_PREFIX, FileFacts, IamStatement, Sink, Target
 from scanner.model import Hit, Location, Severity
 from scanner.rules.base import Example, rule
 
@@ -34,6 +35,7 @@ DATA_API_CALLS = frozenset(
 CLIENT_CREATION = "client"
 AUTH_TOKEN = ("rds", "generate_db_auth_token")
 DSQL_SETTINGS = "DSQL_ENDPOINT, DSQL_CLUSTER_ARN, DSQL_DATABASE"
+DSQL_DATABASE = "postgres"  # the one database an Aurora DSQL cluster has
 
 
 def subject(location: Location) -> str:
@@ -87,6 +89,8 @@ def check_supporting(facts: FileFacts, config: Config) -> Iterator[Hit]:
 
 CREDENTIAL_TEXT = {
     "secret": "secret {name}holds Aurora RDS credentials",
+    "orphan-secret": "secret {name}holds database credentials (a username and a password) that "
+    "no Redshift, DocumentDB or Neptune database in scope uses: the Aurora RDS credentials",
     "target-attachment": "secret target attachment {name}binds a secret to an RDS database",
     "rotation": "rotation schedule {name}rotates an RDS database secret",
     "managed-password": "ManageMasterUserPassword makes RDS create a master-user secret",
@@ -120,10 +124,42 @@ def rds_service(action: str) -> str | None:
     return service if service in RDS_SERVICES else None
 
 
+# What reading a secret takes: grant_read() and hand-written policies grant these two.
+SECRET_READ_ACTIONS = ("secretsmanager:getsecretvalue", "secretsmanager:describesecret")
+SECRET_READ_GRANTS = frozenset({"grant_read"})
+
+
+def covers(pattern: str, action: str) -> bool:
+    """Does an IAM action pattern (``*`` and ``?`` wildcards, any case) allow ``action``?"""
+    escaped = pattern.strip().lower().replace("[", "[[]")
+    return fnmatchcase(action, escaped)
+
+
+def rds_secret_of(targets: tuple[Target, ...]) -> Target | None:
+    """The first target that is a secret holding the RDS database's credentials."""
+    return next((t for t in targets if t.rds_secret), None)
+
+
+def _secret_reads(statement: IamStatement) -> Iterator[Hit]:
+    """Actions that read an RDS credentials secret the statement's resources name."""
+    secret = rds_secret_of(statement.resource_targets)
+    if secret is None:
+        return
+    for action in statement.actions:
+        if any(covers(action.text, read) for read in SECRET_READ_ACTIONS):
+            yield Hit(
+                action.location,
+                f"IAM action '{action.text}' reads '{secret.name}'{arrival(secret)}, the secret "
+                "that holds the Aurora RDS credentials; Aurora DSQL needs no password, so the permission is "
+                "obsolete: remove it (and the secret, once nothing reads it)",
+            )
+
+
 def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:
     for statement in facts.statements:
         if statement.effect.lower() != "allow" or statement.not_action:
             continue  # NotAction: the statement's grants are not enumerable actions
+        yield from _secret_reads(statement)
         for action in statement.actions:
             service = rds_service(action.text)
             if service:
@@ -138,6 +174,14 @@ def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:
                 grant.location,
                 f"{grant.method}() grants Aurora RDS access; use the DSQL cluster's "
                 "grant_connect() or a dsql:DbConnect policy statement",
+            )
+        elif grant.rds_secret and grant.method in SECRET_READ_GRANTS:
+            secret = f"'{grant.target}', the secret that holds" if grant.target else "the secret of"
+            yield Hit(
+                grant.location,
+                f"{grant.method}() lets {grant.grantee or 'the grantee'} read {secret} the "
+                "Aurora RDS credentials; Aurora DSQL needs no password, so the "
+                "permission is obsolete: remove the grant (and the secret, once nothing reads it)",
             )
 
 
@@ -170,7 +214,13 @@ def arrival(target: Target) -> str:
     return f" (via {target.via})" if target.via else ""
 
 
-def _sink_hit(sink: Sink, config: Config) -> Hit | None:
+def _dsql_value(sink: Sink, uses_dsql: bool) -> bool:
+    """Is the value the DSQL cluster's: wired to it, or its one database's name ("postgres")
+    in a stack that uses a DSQL cluster?"""
+    return sink.wired_to_dsql or (uses_dsql and sink.literal == DSQL_DATABASE)
+
+
+def _sink_hit(sink: Sink, config: Config, uses_dsql: bool = False) -> Hit | None:
     where = {"env": "environment variable", "output": "Output", "export": "exported Output"}.get(
         sink.kind, "SSM parameter"
     )
@@ -186,7 +236,7 @@ def _sink_hit(sink: Sink, config: Config) -> Hit | None:
             f"{arrival(target)}; point it at the DSQL cluster (endpoint, identifier or ARN) or "
             "remove it",
         )
-    if sink.kind == "env" and not sink.wired_to_dsql and _legacy_name(sink.name, config):
+    if sink.kind == "env" and not _dsql_value(sink, uses_dsql) and _legacy_name(sink.name, config):
         resolved = [described(t) + arrival(t) for t in sink.targets if t.via]
         value = f" (its value is {', '.join(resolved)}, no DSQL value)" if resolved else ""
         return Hit(
@@ -198,8 +248,9 @@ def _sink_hit(sink: Sink, config: Config) -> Hit | None:
 
 
 def check_references(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    uses_dsql = bool(facts.clusters) or any(sink.wired_to_dsql for sink in facts.sinks)
     for sink in facts.sinks:
-        hit = _sink_hit(sink, config)
+        hit = _sink_hit(sink, config, uses_dsql)
         if hit is not None:
             yield hit
     for read in facts.env_reads:
@@ -209,6 +260,32 @@ def check_references(facts: FileFacts, config: Config) -> Iterator[Hit]:
                 f"code reads the legacy Aurora RDS setting '{read.name}' from the environment; "
                 f"read the DSQL settings ({DSQL_SETTINGS}) instead",
             )
+
+
+def _unwrapped_secret(sink: Sink) -> str:
+    """What a plain-text value reveals: the RDS database's credentials, a database
+    credential, or some secret (decided from the wiring and the secret's shape, never names)."""
+    secret = rds_secret_of(sink.targets)
+    if secret is not None:
+        return f"the Aurora RDS database's credentials from '{secret.name}'{arrival(secret)}"
+    if any(t.is_rds for t in sink.targets):
+        return "the Aurora RDS database's credentials"
+    if sink.secret == "db":
+        return "a database credential (not the Aurora RDS database's, as far as the scan sees)"
+    return "a secret (not the Aurora RDS database's credentials)"
+
+
+def check_plain_credentials(facts: FileFacts, config: Config) -> Iterator[Hit]:
+    for sink in facts.sinks:
+        if sink.kind != "env" or sink.unwrapped is None:
+            continue
+        yield Hit(
+            sink.unwrapped,
+            f"environment variable '{sink.name}' holds {_unwrapped_secret(sink)} in plain "
+            "text: anyone who may read the function's or task's configuration reads it; "
+            "Aurora DSQL needs no password (connect with generate_db_connect_auth_token), and "
+            "other secrets belong in ECS Secrets or are read at run time",
+        )
 
 
 def check_data_api(facts: FileFacts, config: Config) -> Iterator[Hit]:
@@ -279,6 +356,20 @@ Outputs:
     Value: !GetAtt Legacy.Endpoint.Address
     Export:
       Name: Data:ExportsOutputFnGetAttLegacyEndpointAddress
+"""
+SECRET_EXPORT = """\
+Resources:
+  AuroraCredentials:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      GenerateSecretString:
+        SecretStringTemplate: '{"username": "ledger_admin"}'
+        GenerateStringKey: password
+Outputs:
+  Credentials:
+    Value: !Ref AuroraCredentials
+    Export:
+      Name: Data:ExportsOutputRefAuroraCredentials
 """
 
 RULES = (
@@ -616,7 +707,11 @@ RULES = (
         rationale="""Aurora DSQL authenticates with short-lived IAM tokens. Secrets, attachments,
             rotation schedules and managed master passwords that exist for the RDS database are
             dead weight and a leak risk once the cluster is gone, but only if nothing still reads
-            them, which is what this rule lets you verify.""",
+            them, which is what this rule lets you verify. A secret whose generated or literal
+            JSON holds a username and a password (CDK DatabaseSecret, from_generated_secret, a
+            hand-written SecretStringTemplate with GenerateStringKey password) is the RDS
+            credentials even after the cluster is deleted, unless a Redshift, DocumentDB or
+            Neptune database in the same template or module uses it. Names are not evidence.""",
         remediation="""Delete the secret, its target attachment and rotation schedule (CDK:
             Credentials.from_generated_secret, DatabaseSecret, add_rotation_*) after no code reads
             them; connect to DSQL with generate_db_connect_auth_token.""",
@@ -715,6 +810,140 @@ RULES = (
             ),
             Example(
                 """
+                Resources:
+                  AuroraCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      Name: ledger-aurora-credentials
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                        ExcludePunctuation: true
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                    Properties:
+                      DeletionProtectionEnabled: true
+                Outputs:
+                  CredentialsArn:
+                    Value: !Ref AuroraCredentials
+                    Export:
+                      Name: ledger-aurora-credentials-arn
+                """,
+                fires=1,
+                lines=(3,),
+            ),
+            Example(
+                """
+                Resources:
+                  WarehouseCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "analyst"}'
+                        GenerateStringKey: password
+                  Warehouse:
+                    Type: AWS::Redshift::Cluster
+                    Properties:
+                      ClusterType: single-node
+                      NodeType: ra3.xlplus
+                      DBName: analytics
+                      MasterUsername: analyst
+                      MasterUserPassword: !Sub "{{resolve:secretsmanager:${WarehouseCredentials}:SecretString:password}}"
+                  CatalogCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "catalog"}'
+                        GenerateStringKey: password
+                  CatalogAttachment:
+                    Type: AWS::SecretsManager::SecretTargetAttachment
+                    Properties:
+                      SecretId: !Ref CatalogCredentials
+                      TargetId: !Ref Catalog
+                      TargetType: AWS::DocDB::DBCluster
+                  Catalog:
+                    Type: AWS::DocDB::DBCluster
+                  PartnerOAuth:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"client_id": "ledger"}'
+                        GenerateStringKey: client_secret
+                """,
+                fires=0,
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import aws_dsql as dsql
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def database(scope):
+                    dsql.CfnCluster(scope, "Ledger", deletion_protection_enabled=True)
+                    return secretsmanager.Secret(
+                        scope,
+                        "AuroraCredentials",
+                        generate_secret_string=secretsmanager.SecretStringGenerator(
+                            secret_string_template=json.dumps({"username": "ledger_admin"}),
+                            generate_string_key="password",
+                        ),
+                    )
+                """,
+                fires=1,
+                kind="cdk",
+                lines=(9,),
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import aws_docdb as docdb
+                from aws_cdk import aws_ec2 as ec2
+                from aws_cdk import aws_neptune_alpha as neptune
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                class Catalog:
+                    def __init__(self, scope, vpc):
+                        self.login = secretsmanager.Secret(
+                            scope,
+                            "CatalogLogin",
+                            generate_secret_string=secretsmanager.SecretStringGenerator(
+                                secret_string_template=json.dumps({"username": "catalog"}),
+                                generate_string_key="password",
+                            ),
+                        )
+                        docdb.DatabaseCluster(
+                            scope,
+                            "Catalog",
+                            master_user=docdb.Login(
+                                username="catalog",
+                                password=self.login.secret_value_from_json("password"),
+                            ),
+                            instance_type=ec2.InstanceType("r6g.large"),
+                            vpc=vpc,
+                        )
+                        graph = neptune.DatabaseCluster(
+                            scope, "Graph", vpc=vpc, instance_type=neptune.InstanceType.R6G_LARGE
+                        )
+                        graph_login = secretsmanager.Secret(
+                            scope,
+                            "GraphLogin",
+                            generate_secret_string=secretsmanager.SecretStringGenerator(
+                                secret_string_template=json.dumps({"username": "graph"}),
+                                generate_string_key="password",
+                            ),
+                        )
+                        graph_login.attach(graph)
+                        secretsmanager.Secret(scope, "PartnerOAuth", description="password")
+                """,
+                fires=0,
+                kind="cdk",
+            ),
+            Example(
+                """
                 from aws_cdk import Duration
                 from aws_cdk import aws_secretsmanager as secretsmanager
 
@@ -739,11 +968,14 @@ RULES = (
         kinds=("cfn", "cdk"),
         requirements=("FR-003", "SC-004"),
         rationale="""The migrated backend needs only dsql:DbConnect on its cluster. rds-data:*,
-            rds-db:connect and rds:* permissions left on a role widen it for no purpose. Wildcard
-            services (rds*:*, *) are reported by DSQL005; NotAction statements are not
-            enumerable and are not judged here.""",
-        remediation="""Remove the rds, rds-data and rds-db actions; grant dsql:DbConnect on the
-            DSQL cluster ARN (CDK: cluster.grant_connect(role)).""",
+            rds-db:connect and rds:* permissions left on a role widen it for no purpose, and so
+            does reading the RDS credentials secret (secretsmanager:GetSecretValue or
+            DescribeSecret, or a wildcard covering them, on that secret; CDK
+            secret.grant_read()). Wildcard services (rds*:*, *) are reported by DSQL005;
+            NotAction statements are not enumerable and are not judged here.""",
+        remediation="""Remove the rds, rds-data and rds-db actions and the permission to read the
+            RDS secret; grant dsql:DbConnect on the DSQL cluster ARN (CDK:
+            cluster.grant_connect(role)).""",
         examples=(
             Example(
                 """
@@ -825,6 +1057,101 @@ RULES = (
                 """,
                 fires=0,
                 kind="cdk",
+            ),
+            Example(
+                """
+                Resources:
+                  AuroraCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                  PartnerKey:
+                    Type: AWS::SecretsManager::Secret
+                  ApiRole:
+                    Type: AWS::IAM::Role
+                  ApiPolicy:
+                    Type: AWS::IAM::Policy
+                    Properties:
+                      PolicyName: api
+                      Roles: [!Ref ApiRole]
+                      PolicyDocument:
+                        Statement:
+                          - Effect: Allow
+                            Action: [secretsmanager:GetSecretValue, secretsmanager:DescribeSecret]
+                            Resource: !Ref AuroraCredentials
+                          - Effect: Allow
+                            Action: secretsmanager:Get*
+                            Resource: [!Ref AuroraCredentials]
+                          - Effect: Allow
+                            Action: secretsmanager:GetSecretValue
+                            Resource: !Ref PartnerKey
+                """,
+                fires=3,
+                lines=(20, 20, 23),
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import aws_iam as iam
+                from aws_cdk import aws_rds as rds
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def permissions(scope, api, cluster: rds.DatabaseCluster):
+                    credentials = secretsmanager.Secret(
+                        scope,
+                        "AuroraCredentials",
+                        generate_secret_string=secretsmanager.SecretStringGenerator(
+                            secret_string_template=json.dumps({"username": "ledger_admin"}),
+                            generate_string_key="password",
+                        ),
+                    )
+                    credentials.grant_read(api)
+                    cluster.secret.grant_read(api)
+                    api.add_to_role_policy(
+                        iam.PolicyStatement(actions=["secretsmanager:*"], resources=[credentials.secret_arn])
+                    )
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(17, 18, 20),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_iam as iam
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def permissions(scope, api):
+                    partner = secretsmanager.Secret(scope, "PartnerApiKey")
+                    partner.grant_read(api)
+                    api.add_to_role_policy(
+                        iam.PolicyStatement(
+                            actions=["secretsmanager:GetSecretValue"], resources=[partner.secret_arn]
+                        )
+                    )
+                """,
+                fires=0,
+                kind="cdk",
+            ),
+            Example(
+                """
+                Resources:
+                  ApiPolicy:
+                    Type: AWS::IAM::ManagedPolicy
+                    Properties:
+                      PolicyDocument:
+                        Statement:
+                          - Effect: Allow
+                            Action: [secretsmanager:DescribeSecret, secretsmanager:GetSecretValue]
+                            Resource: !ImportValue Data:ExportsOutputRefAuroraCredentials
+                """,
+                fires=2,
+                lines=(8, 8),  # the secret is in data.yaml, the permission here
+                extra_files=(("data.yaml", SECRET_EXPORT),),
             ),
         ),
         check=check_iam_actions,
@@ -962,9 +1289,12 @@ RULES = (
         requirements=("FR-002", "FR-007", "SC-004"),
         rationale="""Environment variables, Outputs, Exports and SSM parameters that carry the RDS
             cluster's endpoint, ARN or secret keep consumers pointed at the old database and stop
-            the stack from deleting it. Legacy names (RDS_/AURORA_ with SECRET, CLUSTER_ARN,
-            RESOURCE_ARN, ENDPOINT, HOST; configurable with legacy-env-patterns) are reported
-            unless their value is wired to the DSQL cluster.""",
+            the stack from deleting it, whatever the name (DB_HOST, DB_PASSWORD, DATABASE_URL
+            carrying an RDS attribute, the RDS secret or a field of it). Legacy names (an RDS or
+            AURORA word with a connection-setting word: SECRET, CLUSTER, ARN, ENDPOINT, HOST,
+            PORT, USER, PASSWORD, DB, DATABASE, NAME, URL...; configurable with
+            legacy-env-patterns) are reported whatever their value, unless it is wired to the
+            DSQL cluster (or is its database, postgres, in a stack that uses the cluster).""",
         remediation="""Point the value at the DSQL cluster (GetAtt Cluster.Endpoint / Identifier /
             ResourceArn; CDK: cluster.attr_endpoint) under a DSQL name such as DSQL_ENDPOINT, or
             remove it; application code reads the DSQL names instead of the legacy ones.""",
@@ -1097,6 +1427,69 @@ RULES = (
                 """,
                 fires=0,
                 kind="app",
+            ),
+            Example(
+                """
+                Resources:
+                  AuroraCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                  Ledger:
+                    Type: AWS::DSQL::Cluster
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          AURORA_DB_SECRET_ARN: !Ref AuroraCredentials
+                          DB_USER: !Sub "{{resolve:secretsmanager:${AuroraCredentials}:SecretString:username}}"
+                          AURORA_DB_NAME: ledger
+                          RDS_PORT: "5432"
+                          AURORA_USER: ledger_app
+                          DB_HOST: !GetAtt Ledger.Endpoint
+                          DB_NAME: postgres
+                          AURORA_DB_ENDPOINT: !GetAtt Ledger.Endpoint
+                          PASSWORDS_HOST: vault.internal
+                Outputs:
+                  CredentialsArn:
+                    Value: !Ref AuroraCredentials
+                    Export:
+                      Name: ledger-aurora-credentials-arn
+                """,
+                fires=6,
+                lines=(15, 16, 17, 18, 19, 26),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_dsql as dsql
+                from aws_cdk import aws_lambda as lambda_
+                from aws_cdk import aws_rds as rds
+
+
+                def api(scope, code, cluster: rds.DatabaseCluster):
+                    ledger = dsql.CfnCluster(scope, "Ledger")
+                    password = cluster.secret.secret_value_from_json("password").unsafe_unwrap()
+                    return lambda_.Function(
+                        scope,
+                        "Api",
+                        runtime=lambda_.Runtime.PYTHON_3_12,
+                        handler="app.handler",
+                        code=code,
+                        environment={
+                            "DB_PASSWORD": password,
+                            "DB_PORT": cluster.cluster_endpoint.port,
+                            "DB_HOST": ledger.attr_endpoint,
+                            "AURORA_DB_NAME": "postgres",
+                            "DATABASE_URL": "postgresql://localhost/app",
+                        },
+                    )
+                """,
+                fires=2,
+                kind="cdk",
+                lines=(16, 17),
             ),
             Example(
                 """
@@ -1247,5 +1640,145 @@ RULES = (
             ),
         ),
         check=check_auth_token,
+    ),
+    rule(
+        id="RDS011",
+        name="plain-text-credential",
+        title="Credential in plain configuration",
+        severity=Severity.ERROR,
+        kinds=("cfn", "cdk"),
+        requirements=("FR-003", "SC-004"),
+        rationale="""A {{resolve:secretsmanager:...}} dynamic reference, or CDK's
+            secret_value_from_json(...).unsafe_unwrap(), SecretValue.unsafe_plain_text(...) or
+            SecretValue.to_string(), in a Lambda or ECS environment writes the secret's value
+            into the function's configuration, where every reader of the configuration (and
+            every deployment log) sees it. For the Aurora RDS password it is also residue: DSQL
+            authenticates with IAM tokens. The finding says whether the secret is the RDS
+            database's credentials. ECS Secrets (ValueFrom, ecs.Secret.from_secrets_manager) are
+            resolved by the container agent and are not reported.""",
+        remediation="""Remove the RDS password and user from the environment and connect to DSQL
+            with generate_db_connect_auth_token; pass any other secret by reference (its ARN,
+            ECS Secrets) and read it at run time.""",
+        examples=(
+            Example(
+                """
+                Resources:
+                  DbCredentials:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString:
+                        SecretStringTemplate: '{"username": "ledger_admin"}'
+                        GenerateStringKey: password
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_PASSWORD: !Sub "{{resolve:secretsmanager:${DbCredentials}:SecretString:password}}"
+                          PARTNER_KEY: "{{resolve:secretsmanager:partner/api-key}}"
+                          DB_SECRET_ARN: !Ref DbCredentials
+                """,
+                fires=2,
+                lines=(13, 14),
+            ),
+            Example(
+                """
+                Resources:
+                  Worker:
+                    Type: AWS::ECS::TaskDefinition
+                    Properties:
+                      ContainerDefinitions:
+                        - Name: worker
+                          Image: public.ecr.aws/docker/library/python:3.12
+                          Environment:
+                            - Name: DSQL_ENDPOINT
+                              Value: abc.dsql.us-east-1.on.aws
+                          Secrets:
+                            - Name: PARTNER_KEY
+                              ValueFrom: arn:aws:secretsmanager:us-east-1:111122223333:secret:partner
+                """,
+                fires=0,
+            ),
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_PASSWORD: !Join
+                            - ""
+                            - - "{{resolve:secretsmanager:"
+                              - !ImportValue Data:ExportsOutputRefAuroraCredentials
+                              - ":SecretString:password}}"
+                """,
+                fires=1,
+                lines=(9,),
+                extra_files=(("data.yaml", SECRET_EXPORT),),
+            ),
+            Example(
+                """
+                import json
+
+                from aws_cdk import SecretValue
+                from aws_cdk import aws_ecs as ecs
+                from aws_cdk import aws_lambda as lambda_
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def api(scope, code, task: ecs.FargateTaskDefinition):
+                    credentials = secretsmanager.Secret(
+                        scope,
+                        "AuroraCredentials",
+                        generate_secret_string=secretsmanager.SecretStringGenerator(
+                            secret_string_template=json.dumps({"username": "ledger_admin"}),
+                            generate_string_key="password",
+                        ),
+                    )
+                    user = credentials.secret_value_from_json("username")
+                    lambda_.Function(
+                        scope,
+                        "Api",
+                        runtime=lambda_.Runtime.PYTHON_3_12,
+                        handler="app.handler",
+                        code=code,
+                        environment={
+                            "DB_PASSWORD": credentials.secret_value_from_json("password").unsafe_unwrap(),
+                            "DB_USER": user.to_string(),
+                            "PARTNER_KEY": SecretValue.unsafe_plain_text("not-a-real-key").unsafe_unwrap(),
+                            "DB_SECRET_ARN": credentials.secret_arn,
+                        },
+                    )
+                    task.add_container(
+                        "Worker",
+                        image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12"),
+                        secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(credentials, "password")},
+                    )
+                """,
+                fires=3,
+                kind="cdk",
+                lines=(26, 27, 28),
+            ),
+            Example(
+                """
+                from aws_cdk import aws_ecs as ecs
+                from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+                def worker(scope, task: ecs.FargateTaskDefinition):
+                    partner = secretsmanager.Secret(scope, "PartnerApiKey")
+                    task.add_container(
+                        "Worker",
+                        image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12"),
+                        environment={"PARTNER_KEY_ARN": partner.secret_arn},
+                        secrets={"PARTNER_KEY": ecs.Secret.from_secrets_manager(partner)},
+                    )
+                """,
+                fires=0,
+                kind="cdk",
+            ),
+        ),
+        check=check_plain_credentials,
     ),
 )

@@ -19,8 +19,11 @@ from scanner.model import Severity
 CONFIG_FILES = ("pyproject.toml", ".dsql-scan.yaml", ".dsql-scan.yml")
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 DEFAULT_MAX_FILE_SECONDS = 30.0
+# An RDS_/AURORA_ word and a connection-setting word, each a whole ``_``-separated word
+# (``PASSWORDS_HOST`` is no RDS setting). Lookaheads keep the match linear in the name's length.
 DEFAULT_LEGACY_ENV_PATTERNS = (
-    r"^(?=.*(?:RDS_|AURORA_))(?=.*(?:SECRET|CLUSTER_ARN|RESOURCE_ARN|ENDPOINT|HOST)).*$",
+    r"^(?=.*?(?<![^_])(?:RDS|AURORA)_)(?=.*?(?<![^_])(?:SECRET|CLUSTER|ARN|ENDPOINT|HOST|HOSTNAME"
+    r"|PORT|USER|USERNAME|PASSWORD|DB|DATABASE|DBNAME|NAME|URL|URI|DSN|PROXY)(?![^_])).*$",
 )
 
 

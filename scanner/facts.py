@@ -113,6 +113,7 @@ class Grant:
     grantee: str = ""
     target: str = ""  # name of the granting resource (the DSQL cluster for grant_connect*)
     actions: tuple[str, ...] = ()  # the actions of a generic ``grant(grantee, *actions)``
+    rds_secret: bool = False  # the granter is a secret holding the RDS database's credentials
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,10 @@ class Sink:
     literal: str = ""
     secret: str = ""  # "db": database credentials from Secrets Manager; "other": another secret
     export_name: str = ""  # the Export Name of an "export" sink (what Fn::ImportValue names)
+    # Where the value turns a secret into plain text (``{{resolve:secretsmanager:...}}``, CDK
+    # ``unsafe_unwrap()``, ``SecretValue.unsafe_plain_text``): the resource's configuration then
+    # shows the credential to anyone who may read it.
+    unwrapped: Location | None = None
 
     @property
     def rds_targets(self) -> tuple[Target, ...]:

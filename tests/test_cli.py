@@ -132,8 +132,8 @@ def test_output_file_gets_report_and_stderr_gets_summary(tmp_path):
     target = tmp_path / "report.json"
     run = run_cli("scan", LEGACY, "--format", "json", "-o", str(target))
     assert run.code == 1 and run.stdout == ""
-    assert "Found 16 finding(s)" in run.stderr
-    assert len(__import__("json").loads(target.read_text())["findings"]) == 16
+    assert "Found 17 finding(s)" in run.stderr
+    assert len(__import__("json").loads(target.read_text())["findings"]) == 17
 
 
 def test_json_is_byte_identical_across_runs_and_hash_seeds():

@@ -14,6 +14,15 @@ from tests.conftest import ROOT, run_cli, scan_tree, write
 FIXTURES = ROOT / "tests" / "fixtures" / "dsql"
 REQUIRED = ("DSQL_ENDPOINT", "DSQL_CLUSTER_ARN", "DSQL_DATABASE")
 STATEMENT = "/PolicyDocument/Statement/0/Action"
+# The half-migrated template's leftover database-credentials secret (RDS005 until deleted).
+SECRET_BLOCK = """  LedgerDbSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Description: Credentials the API used for Aurora PostgreSQL
+      GenerateSecretString:
+        SecretStringTemplate: '{"username": "ledger_app"}'
+        GenerateStringKey: password
+"""
 
 
 def line_of(path, text: str) -> int:
@@ -75,10 +84,22 @@ def test_half_migrated_template_reports_each_gap_once_at_its_place():
             "/Resources/LedgerApi/Properties/Environment/Variables/DB_SECRET_ARN",
         ),
         (
+            "RDS005",
+            line_of(template, "Type: AWS::SecretsManager::Secret"),
+            "LedgerDbSecret",
+            "/Resources/LedgerDbSecret/Type",
+        ),
+        (
             "RDS007",
             line_of(template, "- IpProtocol: tcp"),
             "LedgerDbSecurityGroup",
             "/Resources/LedgerDbSecurityGroup/Properties/SecurityGroupIngress/0",
+        ),
+        (
+            "RDS008",
+            line_of(template, "DB_SECRET_ARN: !Ref"),
+            "LedgerApi",
+            "/Resources/LedgerApi/Properties/Environment/Variables/DB_SECRET_ARN",
         ),
     ]
     messages = {f.rule: f.message for f in result.findings}
@@ -103,8 +124,10 @@ def test_each_half_migrated_gap_fixed_silences_its_rule(tmp_path):
         .replace('Resource: "*"', "Resource: !GetAtt LedgerDsqlCluster.ResourceArn")
         .replace("Action: dsql:DbConnectAdmin", "Action: dsql:GetCluster")
         .replace("DB_SECRET_ARN: !Ref LedgerDbSecret", "DSQL_DATABASE: postgres")
+        .replace(SECRET_BLOCK, "")
         .replace("FromPort: 5432\n          ToPort: 5432", "FromPort: 443\n          ToPort: 443")
     )
+    assert SECRET_BLOCK not in fixed
     write(tmp_path, {"ledger.yaml": fixed})
     result = scan_tree(tmp_path, dsql=DsqlSettings(required_env=REQUIRED))
     assert [(f.rule, f.location.line) for f in result.findings] == []

@@ -29,6 +29,11 @@ EXPECTED_LEGACY = {
         109,
         "/Resources/LedgerApiRole/Properties/Policies/0/PolicyDocument/Statement/0/Action/1",
     ),
+    (
+        "RDS006",
+        112,
+        "/Resources/LedgerApiRole/Properties/Policies/0/PolicyDocument/Statement/1/Action",
+    ),
     ("RDS008", 129, "/Resources/LedgerApi/Properties/Environment/Variables/DB_CLUSTER_ARN"),
     ("RDS008", 130, "/Resources/LedgerApi/Properties/Environment/Variables/DB_SECRET_ARN"),
     ("RDS008", 131, "/Resources/LedgerApi/Properties/Environment/Variables/AURORA_ENDPOINT"),

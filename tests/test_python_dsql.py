@@ -40,7 +40,10 @@ def test_half_migrated_cdk_app_reports_each_gap_once_at_its_place():
         "DSQL006": '"dsql:DbConnectAdmin"',
         "DSQL007": "False)",
         "DSQL008": "secret.secret_arn",
+        # the username/password secret no other database uses: the RDS credentials, left over
+        "RDS005": "secretsmanager.Secret(",
         "RDS007": "database.add_ingress_rule(",
+        "RDS008": "secret.secret_arn",
     }
     env_line, _ = place(stack, "environment={")
     positions = {

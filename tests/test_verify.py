@@ -102,7 +102,7 @@ WEAKENED = {
     "regions": ('regions = ["us-east-1"]', "regions: (none) -> us-east-1"),
     "legacy-env-patterns": (
         "legacy-env-patterns = ['^NEVER$']",
-        "legacy-env-patterns: ^(?=.*(?:RDS_|AURORA_))",
+        "legacy-env-patterns: ^(?=.*?(?<![^_])(?:RDS|AURORA)_)",
     ),
     "dsql.expected-clusters": ("dsql = { expected-clusters = 2 }", "expected-clusters: 1 -> 2"),
     "dsql.required-env": (

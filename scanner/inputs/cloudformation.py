@@ -63,6 +63,16 @@ GLOBALS_OWNER = "Globals"
 # JSON keys that make a Secrets Manager secret a database credential: the shape RDS, its rotation
 # functions and every database client read. Structure, not naming, is the evidence.
 DB_SECRET_KEYS = frozenset({"password", "username"})
+# Databases other than RDS that keep their credentials in Secrets Manager: a username/password
+# secret they use is theirs, not Aurora residue.
+NON_RDS_DATABASE_PREFIXES = (
+    "AWS::Redshift::",
+    "AWS::RedshiftServerless::",
+    "AWS::DocDB::",
+    "AWS::DocDBElastic::",
+    "AWS::Neptune::",
+    "AWS::NeptuneGraph::",
+)
 RDS_SECRET_KEYS = frozenset(
     {"engine", "host", "port", "dbname", "dbClusterIdentifier", "dbInstanceIdentifier"}
 )
@@ -310,6 +320,8 @@ class TemplateContext:
     rotation_apps: set[str] = field(default_factory=set)
     database_ports: dict[str, int] = field(default_factory=dict)
     db_secrets: set[str] = field(default_factory=set)
+    non_rds_secrets: set[str] = field(default_factory=set)  # used by Redshift, DocumentDB...
+    orphan_secrets: set[str] = field(default_factory=set)  # database-shaped, no other user
     managed_policy_roles: dict[str, set[str]] = field(default_factory=dict)
 
     def locate(self, node: Node, resource: str = "") -> Location:
@@ -638,14 +650,19 @@ def _analyse_wiring(root: Node, context: TemplateContext) -> None:
         secret_refs = {r for r in refs if context.types.get(r) == SECRET}
         if type_name.startswith(RDS_PREFIX):
             context.rds_secrets |= secret_refs
+        elif type_name.startswith(NON_RDS_DATABASE_PREFIXES):
+            context.non_rds_secrets |= secret_refs
         elif type_name == ATTACHMENT:
             target_type = props.get("TargetType")
             target_refs = {name for name, _ in references((props.get("TargetId") or props).value)}
-            is_rds = (
-                target_type is not None and str(target_type.value).startswith(RDS_PREFIX)
-            ) or any(context.types.get(r, "").startswith(RDS_PREFIX) for r in target_refs)
-            if is_rds:  # a Ref to the attachment is the secret's ARN: an RDS secret too
+            target_types = {context.types.get(r, "") for r in target_refs}
+            if target_type is not None:
+                target_types.add(str(target_type.value))
+            if any(t.startswith(RDS_PREFIX) for t in target_types):
+                # a Ref to the attachment is the secret's ARN: an RDS secret too
                 context.rds_secrets |= secret_refs | {logical_id}
+            elif any(t.startswith(NON_RDS_DATABASE_PREFIXES) for t in target_types):
+                context.non_rds_secrets |= secret_refs | {logical_id}
         elif type_name == ROTATION and _is_rds_rotation(props, context):
             context.rds_secrets |= secret_refs
         elif type_name == "AWS::EC2::VPCEndpoint":
@@ -719,8 +736,9 @@ class Extractor:
     def _credentials(self, logical_id: str, type_name: str, type_node: Node, props: Node) -> None:
         here = self.ctx.locate(type_node, logical_id)
         if type_name == SECRET:
+            kind = "orphan-secret" if logical_id in self.ctx.orphan_secrets else "secret"
             self.credentials.append(
-                Credential("secret", here, logical_id in self.ctx.rds_secrets, logical_id)
+                Credential(kind, here, logical_id in self.ctx.rds_secrets, logical_id)
             )
         elif type_name == ATTACHMENT:
             secret_ids = {n for n, _ in references((props.get("SecretId") or props).value)}
@@ -896,8 +914,18 @@ class Extractor:
                 owner=owner,
                 literal=_scalar_text(value.value),
                 secret=self._secret(value, targets),
+                unwrapped=self._dynamic_reference(value, resource) if kind == "env" else None,
             )
         )
+
+    def _dynamic_reference(self, value: Node, resource: str) -> Location | None:
+        """Where a value resolves a Secrets Manager secret into plain text at deploy time."""
+        for leaf in strings(value):
+            if RESOLVE_SECRET in leaf.value:
+                # a short-form tag's string (``!Sub "{{resolve:...}}"``) carries no position
+                marked = _mark(leaf.value, "start_mark") is not None
+                return self.ctx.locate(leaf if marked else value, resource)
+        return None
 
     def _secret(self, value: Node, targets: tuple[Target, ...]) -> str:
         kinds = {
@@ -1140,6 +1168,10 @@ def _context(root: Node, path: str, text: str, stack: str) -> TemplateContext:
             context.database_ports[logical_id] = _database_port(_properties(resource))
     _analyse_wiring(root, context)
     _analyse_identity(root, context)
+    # Aurora DSQL takes no password, so a username/password secret that no Redshift, DocumentDB
+    # or Neptune database here uses is what the RDS database left behind (the CDK DatabaseSecret
+    # of a deleted cluster): everything that carries it carries RDS credentials.
+    context.rds_secrets |= context.orphan_secrets
     return context
 
 
@@ -1150,6 +1182,8 @@ def _analyse_identity(root: Node, context: TemplateContext) -> None:
         props = _properties(resource)
         if type_name == SECRET and _is_db_shaped(props):
             context.db_secrets.add(logical_id)
+            if logical_id not in context.rds_secrets | context.non_rds_secrets:
+                context.orphan_secrets.add(logical_id)
         attached: list[tuple[str, Node | None]] = []
         if type_name == ROLE:
             attached.append((logical_id, props.get("ManagedPolicyArns")))

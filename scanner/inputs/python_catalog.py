@@ -126,6 +126,22 @@ DB_SECRET_KEYS = frozenset(
     {"username", "engine", "host", "port", "dbname", "dbClusterIdentifier", "dbInstanceIdentifier"}
 )
 ECS_SECRET = "aws_cdk.aws_ecs.Secret.from_secrets_manager"
+SECRETS_MANAGER_SECRET = "aws_cdk.aws_secretsmanager.Secret"
+# Databases other than RDS that keep their credentials in Secrets Manager (their L1 and L2
+# modules, alpha ones included): a username/password secret they use is theirs.
+NON_RDS_DATABASES = tuple(
+    f"aws_cdk.aws_{module}{separator}"
+    for module in ("redshift", "redshiftserverless", "docdb", "docdb_elastic", "neptune")
+    for separator in "._"
+)
+SECRET_ATTACH = "attach"  # secret.attach(target): the secret belongs to that database
+# Keyword arguments that describe a secret rather than hold its contents.
+SECRET_LABELS = frozenset({"description", "secret_name", "id"})
+# Turning a secret into plain text that CloudFormation writes into the resource's configuration.
+SECRET_VALUE = "aws_cdk.SecretValue"
+PLAIN_SECRET_VALUES = frozenset({SECRET_VALUE + ".unsafe_plain_text", SECRET_VALUE + ".plain_text"})
+UNWRAP_METHODS = frozenset({"unsafe_unwrap", "to_string"})
+SECRET_VALUE_ATTRIBUTES = frozenset({"secret_value", "secret_value_from_json"})
 
 CREDENTIAL_HELPERS = frozenset(
     RDS + f"{owner}.{method}"

@@ -43,6 +43,8 @@ from scanner.inputs.python_values import (
 )
 from scanner.model import Location
 
+RESOLVE_SECRET = "{{resolve:secretsmanager:"
+
 POLICY_METHODS = frozenset(
     {"add_to_role_policy", "add_to_policy", "add_to_principal_policy", "add_to_task_role_policy"}
 )
@@ -122,6 +124,11 @@ class FactCollector(cst.CSTVisitor):
             if qualified == catalog.RDS + "DatabaseSecret":
                 here = self.location(node, qualified)
                 self.credentials.append(Credential("database-secret", here, True, qualified))
+            elif qualified == catalog.SECRETS_MANAGER_SECRET:
+                secret = self.ev.value(node)
+                if isinstance(secret, Construct) and secret.rds_secret:
+                    here = self.location(node, qualified)
+                    self.credentials.append(Credential("orphan-secret", here, True, qualified))
         if cfn_type or catalog.CONSTRUCT_CLASS.match(qualified) or self._local_construct(node):
             construct_id = self.ev.construct_id(node, first=qualified in catalog.ID_FIRST)
             if construct_id:
@@ -220,6 +227,9 @@ class FactCollector(cst.CSTVisitor):
                 grantee=self.principal(self.ev.argument(node, 0, "grantee")),
                 target=granter.name if granter and granter.declared else "",
                 actions=actions,
+                rds_secret=granter is not None
+                and granter.cfn_type == catalog.SECRET
+                and granter.rds_secret,
             )
         )
 
@@ -421,19 +431,70 @@ class FactCollector(cst.CSTVisitor):
         literal = self.ev.str_of(value) if isinstance(value, cst.SimpleString) else None
         secrets: set[str] = set()
         self._collect_secrets(value, secrets)
+        unwrap = self._unwrap(value) if kind == "env" else None
+        targets = self.targets(value)
+        if unwrap is not None:  # the value is that secret's, wherever it was unwrapped
+            targets = tuple(dict.fromkeys(targets + self.targets(unwrap)))
+            self._collect_secrets(unwrap, secrets)
         self.sinks.append(
             Sink(
                 kind=kind,
                 name=name,
                 location=self.location(value, owner[1]),
                 name_location=self.location(name_node, owner[1]),
-                targets=self.targets(value),
+                targets=targets,
                 owner=owner[0],
                 literal=literal or "",
                 secret="db" if "db" in secrets else ("other" if secrets else ""),
                 export_name=export_name,
+                unwrapped=self.location(unwrap) if unwrap is not None else None,
             )
         )
+
+    def _unwrap(self, value: cst.BaseExpression) -> cst.CSTNode | None:
+        """Where a value turns a secret into plain text: ``unsafe_unwrap()``/``to_string()`` of a
+        secret's value, ``SecretValue.unsafe_plain_text(...)``, a ``{{resolve:secretsmanager:``
+        string; followed through assignments (each expression once: cycles end)."""
+        return next((n for n in self.ev.reachable(value) if self._plain_secret(n)), None)
+
+    def _plain_secret(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.SimpleString):
+            return RESOLVE_SECRET in node.value
+        if isinstance(node, cst.FormattedString):
+            return any(
+                RESOLVE_SECRET in part.value
+                for part in node.parts
+                if isinstance(part, cst.FormattedStringText)
+            )
+        if not isinstance(node, cst.Call):
+            return False
+        if self.ev.qualified(node.func) in catalog.PLAIN_SECRET_VALUES:
+            return True
+        func = node.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in catalog.UNWRAP_METHODS
+            and self._secret_value(func.value)
+        )
+
+    def _secret_value(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """A ``SecretValue``: ``SecretValue.secrets_manager(...)``, ``secret.secret_value``,
+        ``secret.secret_value_from_json(key)`` (a name bound to one counts too)."""
+        if depth > 8:
+            return False
+        if isinstance(node, cst.Name):
+            bound = self.ev.bound_expression(node)
+            return bound is not None and self._secret_value(bound, depth + 1)
+        if isinstance(node, cst.Call):
+            if self.ev.qualified(node.func).startswith(catalog.SECRET_VALUE + "."):
+                return True
+            node = node.func
+        if not isinstance(node, cst.Attribute):
+            return False
+        if node.attr.value not in catalog.SECRET_VALUE_ATTRIBUTES:
+            return False
+        owner = self.ev.value(node.value)
+        return isinstance(owner, Construct) and owner.cfn_type == catalog.SECRET
 
     def _collect_secrets(self, node: cst.CSTNode, kinds: set[str]) -> None:
         """Secrets Manager secrets a value hands over: "db" for database credentials (an RDS

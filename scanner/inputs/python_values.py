@@ -138,6 +138,7 @@ class Bindings:
     imports: set[str] = field(default_factory=set)
     star_modules: list[str] = field(default_factory=list)
     endpoints: list[cst.Call] = field(default_factory=list)
+    calls: list[cst.Call] = field(default_factory=list)  # calls of a dotted name, in order
     docstrings: set[cst.CSTNode] = field(default_factory=set)
 
 
@@ -233,8 +234,11 @@ class BindingCollector(cst.CSTVisitor):
             self._bind(node.asname.name, node.item)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if dotted_name(node.func).endswith("InterfaceVpcEndpoint"):
+        dotted = dotted_name(node.func)
+        if dotted.endswith("InterfaceVpcEndpoint"):
             self.b.endpoints.append(node)
+        if dotted:
+            self.b.calls.append(node)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
@@ -259,6 +263,7 @@ class Evaluator:
         self._names: dict[cst.CSTNode, str] = {}
         self._active: set[cst.CSTNode] = set()
         self._dsql: tuple[set[cst.CSTNode], set[cst.CSTNode]] | None = None
+        self._non_rds_secrets: set[cst.CSTNode] | None = None
 
     # -- qualified names -------------------------------------------------------------------
 
@@ -528,18 +533,95 @@ class Evaluator:
             name,
             node,
             port=self._database_port(node, cfn_type),
-            rds_secret=qualified == catalog.RDS + "DatabaseSecret",
+            rds_secret=qualified == catalog.RDS + "DatabaseSecret" or self._orphan(node, cfn_type),
             declared=declared,
             db_shaped=cfn_type == catalog.SECRET and self._db_shaped(node),
         )
+
+    def _orphan(self, node: cst.Call, cfn_type: str) -> bool:
+        """A username/password secret that no Redshift, DocumentDB or Neptune database here
+        uses: Aurora DSQL takes no password, so it is what the RDS database left behind."""
+        return (
+            cfn_type == catalog.SECRET
+            and self._db_shaped(node)
+            and node not in self.non_rds_secrets()
+        )
+
+    def non_rds_secrets(self) -> set[cst.CSTNode]:
+        """Secret-creating calls that a non-RDS database's arguments or ``secret.attach(db)``
+        reach. Found through bindings only (no evaluation: a secret's own value asks this)."""
+        if self._non_rds_secrets is None:
+            found: set[cst.CSTNode] = set()
+            seen: set[cst.CSTNode] = set()
+            for call in self.bindings.calls:
+                if self.qualified(call.func).startswith(catalog.NON_RDS_DATABASES):
+                    for arg in call.args:
+                        found |= self._secret_calls(arg.value, seen)
+                elif self._attaches_non_rds(call):
+                    found |= self._secret_calls(call.func.value, seen)  # type: ignore[attr-defined]
+            self._non_rds_secrets = found
+        return self._non_rds_secrets
+
+    def _attaches_non_rds(self, call: cst.Call) -> bool:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != catalog.SECRET_ATTACH:
+            return False
+        args = self.positional(call)
+        return bool(args) and any(
+            self.qualified(c.func).startswith(catalog.NON_RDS_DATABASES)
+            for c in self._bound_calls(args[0], set())
+        )
+
+    def _bound_calls(self, node: cst.CSTNode, seen: set[cst.CSTNode]) -> Iterator[cst.Call]:
+        return (n for n in self.reachable(node, seen) if isinstance(n, cst.Call))
+
+    def reachable(
+        self, node: cst.CSTNode, seen: set[cst.CSTNode] | None = None
+    ) -> Iterator[cst.CSTNode]:
+        """Expressions an expression is, contains, or names through assignments (``x =
+        Secret(...)``, ``self.x = ...``), in source order; each node is visited once (``seen``
+        may be shared between walks), so cycles and shared bindings end."""
+        seen = set() if seen is None else seen
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            yield current
+            if isinstance(current, cst.Name):
+                bound = self.bound_expression(current)
+                if bound is not None:
+                    stack.append(bound)
+            elif isinstance(current, cst.Attribute) and isinstance(current.value, cst.Name):
+                owner = self.self_class(current.value)
+                if owner is not None:
+                    stack.extend(
+                        reversed(self.bindings.attributes.get((owner, current.attr.value), []))
+                    )
+            stack.extend(reversed(list(subexpressions(current))))
+
+    def _secret_calls(self, node: cst.CSTNode, seen: set[cst.CSTNode]) -> set[cst.CSTNode]:
+        return {
+            call
+            for call in self._bound_calls(node, seen)
+            if self.qualified(call.func) == catalog.SECRETS_MANAGER_SECRET
+        }
 
     def _db_shaped(self, node: cst.Call) -> bool:
         """A secret whose JSON holds a password with a username (or RDS connection keys), or
         an RDS-managed ``rds!`` secret: structure, not naming, is the evidence."""
         keys: set[str] = set()
+        contents = [
+            arg.value
+            for index, arg in enumerate(node.args)
+            if (arg.keyword is None and index > 1)
+            or (arg.keyword is not None and arg.keyword.value not in catalog.SECRET_LABELS)
+        ]
         for literal in _strings(node):
             if literal.startswith("rds!") or ":secret:rds!" in literal:
                 return True
+        for literal in (text for content in contents for text in _strings(content)):
             keys.add(literal)
             try:
                 document = json.loads(literal)
