@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from scanner import link, suppress
+from scanner import cdkpaths, link, suppress
 from scanner.collection import spare
 from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, explore, relative
@@ -254,8 +254,11 @@ def scan(
     analyses = started.wait()
     everything = analyses + started.context
     root = root_location(config)
+    every_fact = facts_in_app(analyses, candidates, config) + context_facts
+    # templates synthesized without path metadata: construct paths from the assembly or source
+    finder = cdkpaths.Finder.of(config.root, candidates + context_candidates, every_fact)
     project = build(
-        facts_in_app(analyses, candidates, config) + context_facts,
+        cdkpaths.with_paths(every_fact, finder),
         root,
         _incomplete(everything),
         prepared,
@@ -264,7 +267,7 @@ def scan(
     findings = findings_of(
         with_project_findings(analyses, project_raw, candidates, root, config), config
     )
-    findings = link.link(findings, everything)
+    findings = link.link(findings, everything, finder)
     left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     spare(project, prepared, everything, context_facts)  # the process may end next: see spare
