@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,18 +151,25 @@ def recover(logical_id: str, vocabulary: Iterable[str]) -> tuple[str, ...] | Non
     CDK's constructs add themselves, plus at most one trailing id that neither names; every
     candidate is checked by recomputing the id, hash included.
     """
-    words: dict[str, set[str]] = {}
-    for raw in (*vocabulary, *IMPLICIT_IDS):
-        if raw and raw != HIDDEN_ID and _alnum(raw):
-            words.setdefault(_alnum(raw), set()).add(raw)
-    single = sorted(words.get(logical_id, ()))
+    words, longest = _words(tuple(vocabulary))
+    single = words.get(logical_id, ())
     if single:  # a top-level L1 keeps the id the source wrote
         return (single[0],)
     if len(logical_id) <= HASH_LEN or not _HASH.fullmatch(logical_id[-HASH_LEN:]):
         return None
-    ordered = {key: tuple(sorted(raws)) for key, raws in words.items()}
-    longest = max((len(key) for key in ordered), default=0)
-    return _Search(logical_id, ordered, longest).run()
+    return _Search(logical_id, words, longest).run()
+
+
+@lru_cache(maxsize=8)
+def _words(vocabulary: tuple[str, ...]) -> tuple[dict[str, tuple[str, ...]], int]:
+    """alphanumeric form -> raw ids (sorted), and the longest form: built once per vocabulary,
+    not once per logical id."""
+    words: dict[str, set[str]] = {}
+    for raw in (*vocabulary, *IMPLICIT_IDS):
+        if raw and raw != HIDDEN_ID and _alnum(raw):
+            words.setdefault(_alnum(raw), set()).add(raw)
+    longest = max((len(key) for key in words), default=0)
+    return {key: tuple(sorted(raws)) for key, raws in words.items()}, longest
 
 
 # --- What the cloud assembly recorded ------------------------------------------------------
@@ -173,7 +181,7 @@ def _json(path: Path, limit: int) -> Any:
         return None
     try:
         return json.loads(data.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
 
 
@@ -202,7 +210,8 @@ def manifest_paths(cdk_out: Path) -> dict[str, dict[str, str]]:
     for _, artifact in sorted(artifacts.items()) if isinstance(artifacts, dict) else ():
         if not isinstance(artifact, dict) or artifact.get("type") != "aws:cloudformation:stack":
             continue
-        template = (artifact.get("properties") or {}).get("templateFile")
+        properties = artifact.get("properties")
+        template = properties.get("templateFile") if isinstance(properties, dict) else None
         if not _plain_name(template):
             continue
         found = _logical_ids(artifact.get("metadata"))
@@ -257,15 +266,23 @@ def stack_of(template: str, stack: str) -> str:
     return name[: -len(TEMPLATE_SUFFIX)] if name.endswith(TEMPLATE_SUFFIX) else ""
 
 
-def is_synthesized(path: Path) -> bool:
-    """A template CDK wrote: named ``<stack>.template.json`` in a cloud assembly directory."""
-    directory = path.parent
-    return path.name.endswith(TEMPLATE_SUFFIX) and (
+def is_assembly(directory: Path) -> bool:
+    """A cloud assembly directory (``cdk.out``, a stage's ``assembly-*``, or one holding CDK's
+    ``cdk.out`` marker or a manifest): only its ``<stack>.template.json`` files are CDK's, so
+    only they are linked by logical id (a hand-written template may reuse a construct id)."""
+    return (
         directory.name == "cdk.out"
         or directory.name.startswith("assembly-")
         or _head(directory / "cdk.out", 4096) is not None
         or _head(directory / "manifest.json", 1) is not None
     )
+
+
+@dataclass(frozen=True)
+class _Assembly:
+    synthesized: bool
+    manifest: dict[str, dict[str, str]]  # template file name -> logical id -> construct path
+    tree: dict[str, dict[str, str]]  # stack path -> logical id -> construct path
 
 
 @dataclass
@@ -275,9 +292,7 @@ class Finder:
     root: Path
     candidates: dict[str, Candidate]  # reporting path -> candidate
     vocabularies: dict[str, tuple[str, ...]]  # CDK app ("" when unknown) -> construct ids
-    _recorded: dict[Path, tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]] = field(
-        default_factory=dict
-    )
+    _recorded: dict[Path, _Assembly] = field(default_factory=dict)
     _found: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     @classmethod
@@ -295,12 +310,17 @@ class Finder:
             vocabularies={app: tuple(sorted(ids)) for app, ids in vocabularies.items()},
         )
 
-    def _assembly(self, directory: Path) -> tuple[dict, dict]:
+    def _assembly(self, directory: Path) -> _Assembly:
+        """What a template directory holds: read once per scan, and only inside the root."""
         if directory not in self._recorded:
             inside = directory.is_relative_to(self.root)
             manifest = manifest_paths(directory) if inside else {}
-            tree = tree_paths(directory) if inside else {}
-            self._recorded[directory] = (manifest, tree)
+            self._recorded[directory] = _Assembly(
+                synthesized=inside and is_assembly(directory),
+                manifest=manifest,
+                # tree.json repeats every resource's properties: read only without a manifest
+                tree=tree_paths(directory) if inside and not manifest else {},
+            )
         return self._recorded[directory]
 
     def path_of(self, template: str, stack: str, logical_id: str) -> str:
@@ -315,13 +335,15 @@ class Finder:
         if candidate is None or not logical_id:
             return ""
         path = candidate.path.resolve()
-        if not is_synthesized(path):
+        if not path.name.endswith(TEMPLATE_SUFFIX):
             return ""
-        manifest, tree = self._assembly(path.parent)
-        recorded = manifest.get(path.name, {}).get(logical_id)
+        assembly = self._assembly(path.parent)
+        if not assembly.synthesized:
+            return ""
+        recorded = assembly.manifest.get(path.name, {}).get(logical_id)
         stack = stack_of(template, stack)
         if recorded is None and stack:
-            recorded = tree.get(stack, {}).get(logical_id)
+            recorded = assembly.tree.get(stack, {}).get(logical_id)
         if recorded is not None:
             return recorded
         app = cdk_app(path, self.root)
