@@ -40,6 +40,7 @@ MAX_ID_LEN = 255
 TREE_BYTES = 64 * 1024 * 1024  # tree.json also holds every resource's properties
 TREE_NODES = 200_000  # a walk of tree.json visits at most this many constructs
 SEARCH_STEPS = 4_000  # candidate paths tried per logical id before giving up
+SCAN_STEPS = 40_000  # and per scan: a hostile assembly cannot make every id cost the maximum
 MAX_COMPONENTS = 12
 # Children that CDK's own constructs create under the id the source passes (an L2's CfnResource,
 # a database cluster's secret and its attachment, a function's role): the source never names
@@ -94,8 +95,8 @@ class _Search:
     """A bounded depth-first search for path components whose unique id is ``target``."""
 
     target: str
-    words: dict[str, tuple[str, ...]]  # alphanumeric form -> the raw ids that have it
-    longest: int
+    words: _Words
+    budget: Budget
     steps: int = 0
 
     def run(self) -> tuple[str, ...] | None:
@@ -105,6 +106,7 @@ class _Search:
     def _verify(self, components: tuple[str, ...]) -> tuple[str, ...] | None:
         for candidate in (components, (*components, HIDDEN_FROM_HUMAN_ID)):
             self.steps += 1
+            self.budget.left -= 1
             if len(candidate) > 1 and make_unique_id(candidate) == self.target:
                 return candidate
         return None
@@ -116,60 +118,86 @@ class _Search:
         if path:  # a component the last one ends with adds nothing to the readable part
             last = path[-1]
             for start in range(len(last)):
-                if last[start:] in self.words.get(_alnum(last[start:]), ()):
+                if last[start:] in self.words.raws:
                     yield last[start:], at, True
         rest = readable[at:]
-        for size in range(1, min(self.longest, len(rest)) + 1):
-            for raw in self.words.get(rest[:size], ()):
+        for size in range(1, min(self.words.longest, len(rest)) + 1):
+            for raw in self.words.forms.get(rest[:size], ()):
                 if not path or not path[-1].endswith(raw):
                     yield raw, at + size, False
 
     def _extend(
         self, readable: str, at: int, path: tuple[str, ...], repeated: bool = False
     ) -> tuple[str, ...] | None:
-        if self.steps > SEARCH_STEPS or len(path) >= MAX_COMPONENTS:
-            return None
-        self.steps += 1
         if at == len(readable) and path:
             found = self._verify(path)
             if found is not None:
                 return found
+        if len(path) >= MAX_COMPONENTS - 1:
+            return None
         for component, after, repeat in self._next(readable, at, path):
+            self.steps += 1  # every candidate tried counts, so that no step is free
+            self.budget.left -= 1
+            if self._spent():
+                return None
             if repeat and repeated:
                 continue  # one repeat in a row is CDK's case; more only spend the budget
             found = self._extend(readable, after, (*path, component), repeat)
             if found is not None:
                 return found
         rest = readable[at:]
-        return self._verify((*path, rest)) if rest else None  # one id the source never spells
+        if not rest or self._spent():
+            return None
+        return self._verify((*path, rest))  # one id the source never spells out
+
+    def _spent(self) -> bool:
+        return self.steps > SEARCH_STEPS or self.budget.left <= 0
 
 
-def recover(logical_id: str, vocabulary: Iterable[str]) -> tuple[str, ...] | None:
+@dataclass
+class Budget:
+    """Search steps left for a whole scan."""
+
+    left: int = SCAN_STEPS
+
+
+@dataclass(frozen=True)
+class _Words:
+    forms: dict[str, tuple[str, ...]]  # alphanumeric form -> the raw ids that have it (sorted)
+    raws: frozenset[str]
+    longest: int
+
+
+def recover(
+    logical_id: str, vocabulary: Iterable[str], budget: Budget | None = None
+) -> tuple[str, ...] | None:
     """Path components below the stack that CDK turns into ``logical_id``, or None.
 
     Candidates are made of ``vocabulary`` (the construct ids the source creates) and the ids
     CDK's constructs add themselves, plus at most one trailing id that neither names; every
     candidate is checked by recomputing the id, hash included.
     """
-    words, longest = _words(tuple(vocabulary))
-    single = words.get(logical_id, ())
+    words = _words(tuple(vocabulary))
+    single = words.forms.get(logical_id, ())
     if single:  # a top-level L1 keeps the id the source wrote
         return (single[0],)
     if len(logical_id) <= HASH_LEN or not _HASH.fullmatch(logical_id[-HASH_LEN:]):
         return None
-    return _Search(logical_id, words, longest).run()
+    return _Search(logical_id, words, budget or Budget()).run()
 
 
 @lru_cache(maxsize=8)
-def _words(vocabulary: tuple[str, ...]) -> tuple[dict[str, tuple[str, ...]], int]:
-    """alphanumeric form -> raw ids (sorted), and the longest form: built once per vocabulary,
-    not once per logical id."""
-    words: dict[str, set[str]] = {}
+def _words(vocabulary: tuple[str, ...]) -> _Words:
+    """The candidate components, indexed once per vocabulary rather than once per logical id."""
+    forms: dict[str, set[str]] = {}
     for raw in (*vocabulary, *IMPLICIT_IDS):
         if raw and raw != HIDDEN_ID and _alnum(raw):
-            words.setdefault(_alnum(raw), set()).add(raw)
-    longest = max((len(key) for key in words), default=0)
-    return {key: tuple(sorted(raws)) for key, raws in words.items()}, longest
+            forms.setdefault(_alnum(raw), set()).add(raw)
+    return _Words(
+        forms={key: tuple(sorted(raws)) for key, raws in forms.items()},
+        raws=frozenset(raw for raws in forms.values() for raw in raws),
+        longest=max((len(key) for key in forms), default=0),
+    )
 
 
 # --- What the cloud assembly recorded ------------------------------------------------------
@@ -294,6 +322,7 @@ class Finder:
     vocabularies: dict[str, tuple[str, ...]]  # CDK app ("" when unknown) -> construct ids
     _recorded: dict[Path, _Assembly] = field(default_factory=dict)
     _found: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    budget: Budget = field(default_factory=Budget)
 
     @classmethod
     def of(cls, root: Path, candidates: Iterable[Candidate], files: Iterable[FileFacts]) -> Finder:
@@ -348,17 +377,21 @@ class Finder:
             return recorded
         app = cdk_app(path, self.root)
         vocabulary = self.vocabularies.get(app) or self.vocabularies.get("", ())
-        components = recovered(logical_id, stack, vocabulary) if stack and vocabulary else None
+        if not stack or not vocabulary:
+            return ""
+        components = recovered(logical_id, stack, vocabulary, self.budget)
         return "/".join((stack, *components)) if components else ""
 
 
-def recovered(logical_id: str, stack: str, vocabulary: Sequence[str]) -> tuple[str, ...] | None:
+def recovered(
+    logical_id: str, stack: str, vocabulary: Sequence[str], budget: Budget
+) -> tuple[str, ...] | None:
     """``recover``, and for an id CDK built from the stack-inclusive unique id plus a 32-digit
     criteria hash (``rds.DatabaseSecret``), the components below the stack of that id."""
-    components = recover(logical_id, vocabulary)
+    components = recover(logical_id, vocabulary, budget)
     unique = _CRITERIA_SUFFIX.fullmatch(logical_id)
     if components is None and unique is not None and "/" not in stack:
-        full = recover(unique.group(1), (stack, *vocabulary))
+        full = recover(unique.group(1), (stack, *vocabulary), budget)
         components = full[1:] if full and len(full) > 1 and full[0] == stack else None
     return components
 

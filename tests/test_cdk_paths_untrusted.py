@@ -11,7 +11,9 @@ import os
 import time
 
 from scanner.cdkpaths import (
+    SCAN_STEPS,
     SEARCH_STEPS,
+    Budget,
     make_unique_id,
     manifest_paths,
     recover,
@@ -93,7 +95,13 @@ def test_the_search_is_bounded_on_a_hostile_vocabulary():
     started = time.perf_counter()
     assert recover(target, vocabulary) is None
     assert time.perf_counter() - started < 5
-    assert SEARCH_STEPS < 10_000
+    # a scan shares one budget: a hundred such ids cost no more than a few of them
+    budget = Budget()
+    started = time.perf_counter()
+    for n in range(100):
+        assert recover(make_unique_id(["a" * 239, f"c{n}"]), vocabulary, budget) is None
+    assert budget.left <= 0 and time.perf_counter() - started < 20
+    assert SEARCH_STEPS < SCAN_STEPS
 
 
 def test_a_hand_written_template_is_never_linked_by_a_look_alike_id(tmp_path):
