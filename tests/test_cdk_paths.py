@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,59 +75,17 @@ class ArchiveStack(Stack):
         ArchiveDatabase(self, "Store", vpc)
 '''
 
-# The migrated ledger with its DSQL cluster one construct below the stack.
-NESTED_APP = {
-    "cdk.json": '{"app": "python3 app.py"}\n',
-    "app.py": """
-        import aws_cdk as cdk
-        from ledger_stack import LedgerStack
+# The migrated example with its DSQL cluster one construct below the stack (an id with a dash).
+LEDGER_STORE = """
 
-        app = cdk.App()
-        LedgerStack(app, "LedgerStack")
-        app.synth()
-    """,
-    "ledger_stack.py": '''
-        """The ledger on Aurora DSQL, its cluster inside a construct of its own."""
-
-        from aws_cdk import Stack
-        from aws_cdk import aws_dsql as dsql
-        from aws_cdk import aws_iam as iam
-        from aws_cdk import aws_lambda as lambda_
-        from constructs import Construct
-
-        HANDLER = "def main(event, context):\\n    return {}\\n"
+class LedgerStore(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster = dsql.CfnCluster(self, "Ledger-Dsql", deletion_protection_enabled=True)
 
 
-        class LedgerStore(Construct):
-            def __init__(self, scope: Construct, construct_id: str) -> None:
-                super().__init__(scope, construct_id)
-                self.cluster = dsql.CfnCluster(
-                    self, "Ledger-Dsql", deletion_protection_enabled=True
-                )
-
-
-        class LedgerStack(Stack):
-            def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
-                super().__init__(scope, construct_id, **kwargs)
-                ledger = LedgerStore(self, "Store").cluster
-                api = lambda_.Function(
-                    self,
-                    "LedgerApi",
-                    runtime=lambda_.Runtime.PYTHON_3_12,
-                    handler="index.main",
-                    code=lambda_.Code.from_inline(HANDLER),
-                    environment={
-                        "DSQL_ENDPOINT": ledger.attr_endpoint,
-                        "DSQL_CLUSTER_ARN": ledger.attr_resource_arn,
-                    },
-                )
-                api.add_to_role_policy(
-                    iam.PolicyStatement(
-                        actions=["dsql:DbConnect"], resources=[ledger.attr_resource_arn]
-                    )
-                )
-    ''',
-}
+class LedgerStack(Stack):"""
+TOP_LEVEL_CLUSTER = 'dsql.CfnCluster(self, "LedgerDsql", deletion_protection_enabled=True)'
 
 
 def _start_synth(project: Path, context: dict | None) -> subprocess.Popen:
@@ -145,19 +104,26 @@ def _start_synth(project: Path, context: dict | None) -> subprocess.Popen:
 
 
 def _legacy_app(project: Path) -> None:
-    for source in (EXAMPLES / "legacy" / "cdk").iterdir():
-        if source.is_file():
-            shutil.copy2(source, project / source.name)
+    _copy_example("legacy", project)
     write(project, {"archive_stack.py": ARCHIVE_STACK})
     app = (project / "app.py").read_text(encoding="utf-8")
     app = app.replace("app.synth()", 'ArchiveStack(app, "Archive")\napp.synth()')
     (project / "app.py").write_text("from archive_stack import ArchiveStack\n" + app, "utf-8")
 
 
-def _migrated_app(project: Path) -> None:
-    for source in (EXAMPLES / "migrated" / "cdk").iterdir():
+def _copy_example(variant: str, project: Path) -> None:
+    for source in (EXAMPLES / variant / "cdk").iterdir():
         if source.is_file():
             shutil.copy2(source, project / source.name)
+
+
+def _nested_app(project: Path) -> None:
+    _copy_example("migrated", project)
+    stack = project / "ledger_stack.py"
+    text = stack.read_text(encoding="utf-8")
+    assert TOP_LEVEL_CLUSTER in text and "\n\nclass LedgerStack(Stack):" in text
+    text = text.replace(TOP_LEVEL_CLUSTER, 'LedgerStore(self, "Store").cluster')
+    stack.write_text(text.replace("\n\nclass LedgerStack(Stack):", LEDGER_STORE), "utf-8")
 
 
 def _bare(project: Path, target: Path) -> Path:
@@ -175,8 +141,8 @@ def apps(tmp_path_factory) -> dict[str, Path]:
     """app name -> evidence ("metadata", "assembly", "bare") -> synthesized project."""
     makers = {
         "legacy": _legacy_app,
-        "migrated": _migrated_app,
-        "nested": lambda project: write(project, NESTED_APP),
+        "migrated": lambda project: _copy_example("migrated", project),
+        "nested": _nested_app,
     }
     runs = []
     for name, make in makers.items():
@@ -185,6 +151,8 @@ def apps(tmp_path_factory) -> dict[str, Path]:
                 continue  # test_cdk_synth covers the example with path metadata
             project = tmp_path_factory.mktemp(f"{name}-{evidence}")
             make(project)
+            # a configured project: naming one file scans it with the rest as context
+            write(project, {"pyproject.toml": "[tool.dsql-scan]\n"})
             runs.append((f"{name}/{evidence}", project, _start_synth(project, context)))
     out = {}
     for key, project, process in runs:
@@ -332,3 +300,11 @@ def test_legacy_template_findings_name_their_source_line_without_path_metadata(a
         assert all(linked[k][1:] == sourced[k][1:] for k in recovered)
         assert {linked[k][1:] for k in recovered} == {v[1:] for v in sourced.values()}
         assert all(not v[1] for k, v in linked.items() if k not in recovered)
+        # left out: only ids CDK built from text no construct id spells (an ingress rule's
+        # "from <peer>:{IndirectPort}")
+        spelled = {k for k, v in sourced.items() if re.fullmatch(r"[\w/-]+", v[0])}
+        assert spelled <= recovered.keys() and len(recovered) > 20
+        # one template named (pre-commit), the source only context: the same lines
+        _, named = _scan(apps["legacy/bare"], "cdk.out/Archive.template.json")
+        archive = {k: v for k, v in linked.items() if v[0].startswith("Archive/")}
+        assert archive and _linked(named) == archive
