@@ -518,6 +518,45 @@ CLUSTER = """
 """
 
 
+# A cluster one construct below its stack, and its cdk.out synthesized without path metadata
+# (--path-metadata false): CDK's logical id of Data/Store/Ledger is StoreLedger522D78CA.
+NESTED_CLUSTER_APP = """
+import aws_cdk as cdk
+from aws_cdk import aws_dsql as dsql
+from constructs import Construct
+
+
+class LedgerStore(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
+
+
+class DataStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        LedgerStore(self, "Store")
+
+
+app = cdk.App()
+DataStack(app, "Data")
+app.synth()
+"""
+
+
+def _synthesized(logical_id: str) -> str:
+    """A synthesized template without aws:cdk:path: only the logical id links it to source."""
+    return f"""{{
+  "Resources": {{
+    "{logical_id}": {{
+      "Type": "AWS::DSQL::Cluster",
+      "Properties": {{"DeletionProtectionEnabled": true}}
+    }}
+  }}
+}}
+"""
+
+
 def allow(action: str, resource: str = "!GetAtt Ledger.ResourceArn") -> str:
     """One Allow statement of the example role's inline policy."""
     return (
@@ -594,7 +633,10 @@ RULES = (
             experiment or a stack deployed twice. Multi-Region peers are one linked cluster set
             when they are linked: MultiRegionProperties.Clusters naming a cluster in scope, or
             stacks declaring the same WitnessRegion. A cluster in CDK source and its synthesized
-            template count once.""",
+            template count once, also when the template carries no aws:cdk:path (synthesized
+            with --path-metadata false): the cloud assembly's manifest.json or tree.json, else
+            CDK's logical-id algorithm (the id's hash checked, never the name alone), links
+            them.""",
         remediation="""Delete the extra cluster, link peers through MultiRegionProperties, or
             raise expected-clusters in [tool.dsql-scan.dsql] if several are intended.""",
         examples=(
@@ -637,6 +679,19 @@ RULES = (
 """),
                     ),
                 ),
+            ),
+            Example(
+                NESTED_CLUSTER_APP,
+                kind="cdk",
+                fires=0,
+                extra_files=(("cdk.out/Data.template.json", _synthesized("StoreLedger522D78CA")),),
+            ),
+            Example(
+                NESTED_CLUSTER_APP,
+                kind="cdk",
+                fires=1,
+                lines=(4,),  # the template's cluster: its id's hash is no path of the source
+                extra_files=(("cdk.out/Data.template.json", _synthesized("StoreLedger0BADCAFE")),),
             ),
         ),
         project_check=check_cluster_count,

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from scanner import link, resolve, suppress
+from scanner import cdkpaths, link, resolve, suppress
 from scanner.analyze import run_file_rules
 from scanner.collection import spare
 from scanner.config import Config, ConfigError
@@ -307,12 +307,15 @@ def scan(
         analyses, named_facts, resolved[: len(named_facts)], candidates, config
     )
     root = root_location(config)
-    project = build(resolved, root, _incomplete(everything), prepared)
+    # templates synthesized without path metadata: construct paths from the assembly or source
+    finder = cdkpaths.Finder.of(config.root, candidates + context_candidates, resolved)
+    linked = cdkpaths.with_paths(resolved, finder)
+    project = build(linked, root, _incomplete(everything), prepared)
     project_raw = run_project_rules(project, config)
     findings = findings_of(
         with_project_findings(analyses, project_raw, candidates, root, config), config
     )
-    findings = link.link(findings, everything)
+    findings = link.link(findings, everything, finder)
     left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
     spare(project, prepared, everything, context_facts)  # the process may end next: see spare

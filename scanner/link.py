@@ -6,6 +6,10 @@ source and its ``cdk.out`` are scanned together, a template finding whose constr
 an id that exactly one place in the source creates also reports that place, so a reviewer can go
 from the synthesized template to the code to change. The deepest id of the path decides; an id
 created in more than one place is ambiguous and is not guessed.
+
+A template without ``aws:cdk:path`` metadata gets its construct paths from ``scanner.cdkpaths``
+(the cloud assembly's record, else CDK's logical-id algorithm over the source's construct ids),
+so its findings link the same way and show the path they would have had.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from scanner.cdkpaths import Finder
 from scanner.model import FileAnalysis, Finding
 
 Place = tuple[str, int]
@@ -42,8 +47,21 @@ def source_of(construct_path: str, index: dict[str, Place | None]) -> Place | No
     return None
 
 
-def link(findings: list[Finding], analyses: Iterable[FileAnalysis]) -> list[Finding]:
+def with_construct_path(finding: Finding, finder: Finder) -> Finding:
+    """A template finding whose resource has no ``aws:cdk:path``, with the one found for it."""
+    location = finding.location
+    if location.construct_path or not location.resource or location.path not in finder.candidates:
+        return finding
+    path = finder.path_of(location.path, location.stack, location.resource)
+    return replace(finding, location=replace(location, construct_path=path)) if path else finding
+
+
+def link(
+    findings: list[Finding], analyses: Iterable[FileAnalysis], finder: Finder | None = None
+) -> list[Finding]:
     """Findings with ``source_path``/``source_line`` filled where the construct path allows."""
+    if finder is not None:
+        findings = [with_construct_path(finding, finder) for finding in findings]
     index = construct_index(analyses)
     if not index:
         return findings
