@@ -19,6 +19,10 @@ RDS_PREFIX = "AWS::RDS::"
 DSQL_CLUSTER = "AWS::DSQL::Cluster"
 DSQL_PREFIX = "AWS::DSQL::"
 IMPORT = "Fn::ImportValue"  # Target.type of a cross-stack import; Target.name is the export name
+# Target.type of a value that comes from another module of a Python CDK app: Target.name is the
+# symbol it is read from (``stacks.data_stack.DataStack(data)``), Target.attribute the path read
+# from it (``database.db_instance_endpoint_address``). See ``SymbolLink``.
+SYMBOL = "py:symbol"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,11 @@ class Target:
     type: str = ""
     attribute: str = ""
     rds_secret: bool = False
+    via: str = ""  # how the value reached its place, when from elsewhere (for messages)
+
+    @property
+    def is_symbol(self) -> bool:
+        return self.type == SYMBOL
 
     @property
     def is_rds(self) -> bool:
@@ -106,6 +115,8 @@ class Grant:
     grantee: str = ""
     target: str = ""  # name of the granting resource (the DSQL cluster for grant_connect*)
     actions: tuple[str, ...] = ()  # the actions of a generic ``grant(grantee, *actions)``
+    symbol: Target | None = None  # a granter from another module, still to be resolved
+    via: str = ""  # how the granter reached this module (for messages)
 
 
 @dataclass(frozen=True)
@@ -248,7 +259,24 @@ class FileFacts:
     health_checks: tuple[HealthCheck, ...] = ()
     config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
+    symbol_links: tuple[SymbolLink, ...] = ()  # what this CDK module hands to other modules
     namespace: str = ""  # where CDK names link: "cdk:<app dir>" (set by the engine), else by kind
+
+
+@dataclass(frozen=True)
+class SymbolLink:
+    """One value a symbol of a Python CDK module may hold, for the app's other modules.
+
+    Symbols name places a value is bound to: ``:DataStack.database`` (an attribute of the class
+    defined here; ``:`` is this module), ``:make_cluster()`` (what the factory returns),
+    ``:ApiStack(data)`` (a constructor or function parameter; ``(#2)`` by position),
+    ``stacks.data_stack.DataStack(data)`` (an argument passed here to a callee imported from
+    another module). ``value`` is a construct (a concrete Target) or another symbol (``SYMBOL``).
+    ``scanner.resolve.symbols`` follows them within one CDK app.
+    """
+
+    symbol: str
+    value: Target
 
 
 # --- The DSQL target state -------------------------------------------------------------------

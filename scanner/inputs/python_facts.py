@@ -15,6 +15,7 @@ from dataclasses import replace
 import libcst as cst
 
 from scanner.facts import (
+    SYMBOL,
     ApiCall,
     Credential,
     EngineSetting,
@@ -30,11 +31,13 @@ from scanner.facts import (
 )
 from scanner.inputs import python_catalog as catalog
 from scanner.inputs.python_locations import Locator
+from scanner.inputs.python_symbols import SymbolCollector
 from scanner.inputs.python_values import (
     Client,
     Connections,
     Construct,
     Evaluator,
+    Opaque,
     PortRange,
     Reference,
     Session,
@@ -63,10 +66,12 @@ class FactCollector(cst.CSTVisitor):
         evaluator: Evaluator,
         locator: Locator,
         uses_rds: bool,
+        symbols: SymbolCollector | None = None,
     ) -> None:
         self.ev = evaluator
         self.at = locator
         self.uses_rds = uses_rds
+        self.symbols = symbols  # CDK source: values from the app's other modules, by symbol
         self.resources: list[Resource] = []
         self.engines: list[EngineSetting] = []
         self.credentials: list[Credential] = []
@@ -158,6 +163,10 @@ class FactCollector(cst.CSTVisitor):
         assumed_rds = receiver is None and self.uses_rds and method in catalog.RDS_ONLY_METHODS
         if method.startswith("grant") and (isinstance(receiver, Construct) or assumed_rds):
             self._grant(node, method, receiver, where)
+        elif method.startswith("grant"):
+            symbol = self.symbol(func.value, receiver)
+            if symbol is not None:
+                self._grant(node, method, None, where, symbol)
         if method in catalog.ROTATION_METHODS and (rds or assumed_rds):
             self.credentials.append(Credential("cdk-rotation", self.location(node, where), True))
             default = catalog.ROTATION_METHODS[method]
@@ -206,8 +215,23 @@ class FactCollector(cst.CSTVisitor):
             return value.owner.name
         return self._text(node)
 
-    def _grant(self, node: cst.Call, method: str, receiver: object, where: str) -> None:
+    def symbol(self, node: cst.CSTNode, value: object) -> Target | None:
+        """Where a value the evaluator left unknown (or a local instance) comes from, by
+        symbol (see ``python_symbols``); None outside CDK source."""
+        if self.symbols is None or not (value is None or isinstance(value, Opaque)):
+            return None
+        return self.symbols.symbol(node)
+
+    def _grant(
+        self,
+        node: cst.Call,
+        method: str,
+        receiver: object,
+        where: str,
+        symbol: Target | None = None,
+    ) -> None:
         granter = receiver if isinstance(receiver, Construct) else None
+        target_type = SYMBOL if symbol is not None else "AWS::RDS::DBCluster"
         actions = ()
         if method == "grant":
             listed = self.ev.positional(node)[1:]
@@ -215,11 +239,12 @@ class FactCollector(cst.CSTVisitor):
         self.grants.append(
             Grant(
                 method=method,
-                target_type=granter.cfn_type if granter else "AWS::RDS::DBCluster",
+                target_type=granter.cfn_type if granter else target_type,
                 location=self.location(node, where),
                 grantee=self.principal(self.ev.argument(node, 0, "grantee")),
                 target=granter.name if granter and granter.declared else "",
                 actions=actions,
+                symbol=symbol,
             )
         )
 
@@ -405,6 +430,12 @@ class FactCollector(cst.CSTVisitor):
         if isinstance(value, Construct | Reference):
             found.setdefault(value.target(), None)
             return
+        if isinstance(node, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+            symbol = self.symbol(node, value)
+            if symbol is not None:
+                found.setdefault(symbol, None)
+                if not isinstance(node, cst.Call):
+                    return  # a call's arguments may still be constructs: json.dumps({...})
         for child in subexpressions(node):
             self._collect_targets(child, found)
 

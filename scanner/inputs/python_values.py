@@ -358,6 +358,10 @@ class Evaluator:
         _, target, bound = (before or candidates)[-1]
         return target, bound
 
+    def binding(self, node: cst.Name) -> tuple[cst.CSTNode, cst.BaseExpression] | None:
+        """(target, expression) of the assignment a name refers to here (see ``_binding``)."""
+        return self._binding(node)
+
     def bound_expression(self, node: cst.Name) -> cst.BaseExpression | None:
         """The expression assigned to a name (not a parameter annotation), for dict lookups."""
         chosen = self._binding(node)
