@@ -136,8 +136,8 @@ def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:
         if grant.method in RDS_GRANTS and grant.target_type.startswith(RDS_PREFIX):
             yield Hit(
                 grant.location,
-                f"{grant.method}() grants Aurora RDS access; use the DSQL cluster's "
-                "grant_connect() or a dsql:DbConnect policy statement",
+                f"{grant.method}() grants Aurora RDS access{_via(grant.target, grant.via)}; use "
+                "the DSQL cluster's grant_connect() or a dsql:DbConnect policy statement",
             )
 
 
@@ -160,6 +160,13 @@ def _legacy_name(name: str, config: Config) -> bool:
     return any(re.search(p, name) for p in config.legacy_env_patterns)
 
 
+def _via(name: str, via: str) -> str:
+    """What a value from elsewhere is, for a message: ' on Ledger (DataStack.cluster in x.py)'."""
+    if not via:
+        return ""
+    return f" on {name} ({via})" if name else f" ({via})"
+
+
 def _sink_hit(sink: Sink, config: Config) -> Hit | None:
     where = {"env": "environment variable", "output": "Output", "export": "exported Output"}.get(
         sink.kind, "SSM parameter"
@@ -173,8 +180,9 @@ def _sink_hit(sink: Sink, config: Config) -> Hit | None:
         )
         return Hit(
             sink.location,
-            f"{where} '{sink.name}' carries {what} of an Aurora RDS {kind}; point it at the "
-            "DSQL cluster (endpoint, identifier or ARN) or remove it",
+            f"{where} '{sink.name}' carries {what} of an Aurora RDS {kind}"
+            f"{_via('', target.via)}; point it at the DSQL cluster (endpoint, identifier or ARN) "
+            "or remove it",
         )
     if sink.kind == "env" and not sink.wired_to_dsql and _legacy_name(sink.name, config):
         return Hit(

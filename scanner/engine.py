@@ -204,6 +204,31 @@ def facts_in_app(
     return [in_app(a.facts, c, config) for a, c in scoped if a.facts is not None]
 
 
+def resolved_analyses(
+    analyses: list[FileAnalysis],
+    candidates: list[Candidate],
+    context_facts: list[FileFacts],
+    config: Config,
+) -> tuple[list[FileAnalysis], list[FileFacts]]:
+    """Named files' analyses with file rules re-run where resolution changed their facts, and
+    the resolved facts of every file (named first, then context) for the project model."""
+    from scanner.analyze import file_rule_findings
+    from scanner.resolve import resolve
+
+    placed = [
+        (index, in_app(a.facts, c, config))
+        for index, (a, c) in enumerate(zip(analyses, candidates, strict=True))
+        if a.facts is not None
+    ]
+    named = [facts for _, facts in placed]
+    everything = resolve(named + context_facts)
+    updated = list(analyses)
+    for (index, before), after in zip(placed, everything, strict=False):
+        if after is not before:
+            updated[index] = file_rule_findings(analyses[index], candidates[index], after, config)
+    return updated, everything
+
+
 def _incomplete(analyses: Iterable[FileAnalysis]) -> list[str]:
     """Files in scope that should have been read but could not be (their facts are missing)."""
     return [a.path for a in analyses if a.facts is None and any(r.rule == "SCAN001" for r in a.raw)]
@@ -251,15 +276,10 @@ def scan(
     context_facts = facts_in_app(started.context, context_candidates, config)
     # while the named files are analysed in another process, link the context
     prepared = prepare(context_facts) if started.in_background else None
-    analyses = started.wait()
-    everything = analyses + started.context
+    analyses, resolved = resolved_analyses(started.wait(), candidates, context_facts, config)
+    everything = analyses + list(started.context)
     root = root_location(config)
-    project = build(
-        facts_in_app(analyses, candidates, config) + context_facts,
-        root,
-        _incomplete(everything),
-        prepared,
-    )
+    project = build(resolved, root, _incomplete(everything), prepared)
     project_raw = run_project_rules(project, config)
     findings = findings_of(
         with_project_findings(analyses, project_raw, candidates, root, config), config
