@@ -14,6 +14,46 @@ from scanner.facts import RDS_PREFIX, FileFacts, Sink
 from scanner.model import Hit, Location, Severity
 from scanner.rules.base import Example, rule
 
+# A CDK app split over modules (rule examples): the data stack creates the database and its
+# secret, app.py hands the stack to the API stack, which wires them (see resolve.symbols).
+CDK_APP_FILES = (
+    ("cdk.json", '{"app": "python3 app.py"}\n'),
+    (
+        "app.py",
+        """
+        import aws_cdk as cdk
+
+        from stacks.api_stack import ApiStack
+        from stacks.data_stack import DataStack
+
+        app = cdk.App()
+        data = DataStack(app, "Data")
+        ApiStack(app, "Api", data=data)
+        app.synth()
+        """,
+    ),
+    (
+        "stacks/data_stack.py",
+        """
+        from aws_cdk import Stack
+        from aws_cdk import aws_docdb as docdb
+        from aws_cdk import aws_dsql as dsql
+        from aws_cdk import aws_rds as rds
+
+
+        class DataStack(Stack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id, **kwargs)
+                self.database = rds.DatabaseInstance(
+                    self, "Orders", engine=rds.DatabaseInstanceEngine.POSTGRES
+                )
+                self.db_credentials = self.database.secret
+                self.ledger = dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
+                self.documents = docdb.DatabaseCluster(self, "Documents", master_user=None)
+        """,
+    ),
+)
+
 CLUSTER_TYPES = frozenset({"AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"})
 INSTANCE_TYPES = frozenset({"AWS::RDS::DBInstance"})
 AURORA_ENGINES = frozenset({"aurora", "aurora-mysql", "aurora-postgresql"})
@@ -794,6 +834,53 @@ RULES = (
                 fires=0,
                 kind="cdk",
             ),
+            Example(
+                """
+                from aws_cdk import Stack
+                from aws_cdk import aws_lambda as lambda_
+
+
+                class ApiStack(Stack):
+                    def __init__(self, scope, construct_id, data, **kwargs):
+                        super().__init__(scope, construct_id, **kwargs)
+                        api = lambda_.Function(
+                            self,
+                            "Api",
+                            runtime=lambda_.Runtime.PYTHON_3_12,
+                            handler="app.handler",
+                            code=lambda_.Code.from_asset("src"),
+                        )
+                        data.database.grant_connect(api, "ledger_app")
+                """,
+                fires=1,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                lines=(15,),
+                extra_files=CDK_APP_FILES,
+            ),
+            Example(
+                """
+                from aws_cdk import Stack
+                from aws_cdk import aws_lambda as lambda_
+
+
+                class ApiStack(Stack):
+                    def __init__(self, scope, construct_id, data, **kwargs):
+                        super().__init__(scope, construct_id, **kwargs)
+                        api = lambda_.Function(
+                            self,
+                            "Api",
+                            runtime=lambda_.Runtime.PYTHON_3_12,
+                            handler="app.handler",
+                            code=lambda_.Code.from_asset("src"),
+                        )
+                        data.documents.grant_connect(api)
+                """,
+                fires=0,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                extra_files=CDK_APP_FILES,
+            ),
         ),
         check=check_iam_actions,
     ),
@@ -1041,6 +1128,61 @@ RULES = (
                 """,
                 fires=0,
                 kind="cdk",
+            ),
+            Example(
+                """
+                from aws_cdk import Stack
+                from aws_cdk import aws_lambda as lambda_
+
+
+                class ApiStack(Stack):
+                    def __init__(self, scope, construct_id, data, **kwargs):
+                        super().__init__(scope, construct_id, **kwargs)
+                        self.database = data.database
+                        lambda_.Function(
+                            self,
+                            "Api",
+                            runtime=lambda_.Runtime.PYTHON_3_12,
+                            handler="app.handler",
+                            code=lambda_.Code.from_asset("src"),
+                            environment={
+                                "DB_HOST": self.database.db_instance_endpoint_address,
+                                "DB_SECRET_ARN": data.db_credentials.secret_arn,
+                            },
+                        )
+                """,
+                fires=2,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                lines=(16, 17),
+                extra_files=CDK_APP_FILES,
+            ),
+            Example(
+                """
+                from aws_cdk import Stack
+                from aws_cdk import aws_lambda as lambda_
+
+
+                class ApiStack(Stack):
+                    def __init__(self, scope, construct_id, data, **kwargs):
+                        super().__init__(scope, construct_id, **kwargs)
+                        lambda_.Function(
+                            self,
+                            "Api",
+                            runtime=lambda_.Runtime.PYTHON_3_12,
+                            handler="app.handler",
+                            code=lambda_.Code.from_asset("src"),
+                            environment={
+                                "AURORA_DB_ENDPOINT": data.ledger.attr_endpoint,
+                                "AURORA_DB_CLUSTER_ARN": data.ledger.attr_resource_arn,
+                                "DB_HOST": data.documents.cluster_endpoint.hostname,
+                            },
+                        )
+                """,
+                fires=0,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                extra_files=CDK_APP_FILES,
             ),
             Example(
                 """
