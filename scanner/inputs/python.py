@@ -192,13 +192,13 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     kind = kind_of(bindings.imports)
     uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)
     locator = Locator(positions, module.code_for_node, path)  # type: ignore[arg-type]
-    symbols = SymbolCollector(evaluator) if kind == "cdk" else None
-    collector = FactCollector(evaluator, locator, uses_rds, symbols)
+    symbols = SymbolCollector(evaluator)  # a props or factory module need not import aws_cdk
+    collector = FactCollector(evaluator, locator, uses_rds, symbols if kind == "cdk" else None)
     targets = TargetCollector(evaluator, locator)
     application = AppCollector(evaluator, locator)
     sql = SqlCollector(evaluator, locator)
-    per_kind = (symbols, targets) if symbols is not None else (application, sql)
-    module.visit(Together(*per_kind, collector))
+    per_kind = (targets,) if kind == "cdk" else (application, sql)
+    module.visit(Together(symbols, *per_kind, collector))
     lines = text.splitlines()
     suppressions = tuple(
         found
@@ -227,6 +227,6 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         health_checks=application.health_checks(),
         config_types=tuple(application.config_types),
         sql=tuple(sql.snippets),
-        symbol_links=symbols.links() if symbols is not None else (),
+        symbol_links=symbols.links(),
     )
     return facts, suppressions

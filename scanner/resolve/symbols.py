@@ -228,12 +228,25 @@ def resolve_file(app: App, facts: FileFacts, origin: _Origin) -> FileFacts:
     )
 
 
+def app_of(facts: FileFacts, directories: Sequence[str]) -> str:
+    """The CDK app a module belongs to: its namespace, or for a module that does not import
+    aws_cdk (a props dataclass, a helper) the innermost app directory that holds it."""
+    if facts.namespace.startswith(CDK):
+        return facts.namespace[len(CDK) :]
+    if facts.namespace:
+        return ""
+    holding = [d for d in directories if d == "." or facts.path.startswith(d + "/")]
+    return max(holding, key=len, default="")
+
+
 def resolve(files: Sequence[FileFacts]) -> list[FileFacts]:
     """Every file's facts with its symbols resolved within its CDK app (same order)."""
+    directories = sorted({f.namespace[len(CDK) :] for f in files if f.namespace.startswith(CDK)})
     apps: dict[str, App] = {}
     for facts in files:
-        if facts.namespace.startswith(CDK) and facts.symbol_links:
-            apps.setdefault(facts.namespace, App()).add(facts, facts.namespace[len(CDK) :])
+        directory = app_of(facts, directories) if facts.symbol_links else ""
+        if directory:
+            apps.setdefault(CDK + directory, App()).add(facts, directory)
     for app in apps.values():
         app.index()
     out: list[FileFacts] = []

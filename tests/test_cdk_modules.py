@@ -1,0 +1,245 @@
+"""A Python CDK app split over modules, scanned by the installed ``dsql-scan``.
+
+The network stack creates the VPC, the data stack the database and its secret, a props
+dataclass carries the data stack to the API stack, and the API stack wires and grants what it
+receives. Residue is reported where the API stack uses it, naming where it comes from; DSQL
+values under Aurora-era names are not residue; a one-file (pre-commit) run of a module finds
+what the whole scan finds there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RESIDUE, run_cli, write
+from tests.gitrepo import commit_all, init
+
+APP = """\
+import aws_cdk as cdk
+
+from stacks.api_stack import ApiStack
+from stacks.data_stack import DataStack
+from stacks.network_stack import NetworkStack
+from stacks.props import ApiProps
+
+app = cdk.App()
+network = NetworkStack(app, "Network")
+data = DataStack(app, "Data", vpc=network.vpc)
+ApiStack(app, "Api", ApiProps(data=data, stage="prod"))
+app.synth()
+"""
+
+NETWORK = """\
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+
+
+class NetworkStack(Stack):
+    def __init__(self, scope, construct_id, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.vpc = ec2.Vpc(self, "Vpc", max_azs=2)
+"""
+
+PROPS = """\
+from dataclasses import dataclass
+
+from stacks.data_stack import DataStack
+
+
+@dataclass(frozen=True)
+class ApiProps:
+    data: DataStack
+    stage: str
+"""
+
+FACTORIES = """\
+from aws_cdk import aws_rds as rds
+
+
+def reporting_cluster(scope, vpc):
+    return rds.DatabaseCluster(
+        scope,
+        "Reporting",
+        engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL,
+        writer=rds.ClusterInstance.serverless_v2("writer"),
+        vpc=vpc,
+    )
+"""
+
+LEGACY_DATA = """\
+from aws_cdk import Stack
+from aws_cdk import aws_rds as rds
+
+from stacks.factories import reporting_cluster
+
+
+class DataStack(Stack):
+    def __init__(self, scope, construct_id, *, vpc, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.cluster = rds.DatabaseCluster(
+            self,
+            "Orders",
+            engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL,
+            credentials=rds.Credentials.from_generated_secret("orders_admin"),
+            writer=rds.ClusterInstance.serverless_v2("writer"),
+            vpc=vpc,
+        )
+        self.db_credentials = self.cluster.secret
+        self.reporting = reporting_cluster(self, vpc)
+"""
+
+LEGACY_API = """\
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
+
+from stacks.props import ApiProps
+
+
+class ApiStack(Stack):
+    def __init__(self, scope, construct_id, props: ApiProps, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.database = props.data.cluster
+        handler = lambda_.Function(
+            self,
+            "Handler",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="app.handler",
+            code=lambda_.Code.from_asset("src"),
+            environment={
+                "DB_HOST": self.database.cluster_endpoint.hostname,
+                "DB_SECRET_ARN": props.data.db_credentials.secret_arn,
+                "REPORTING_ENDPOINT": props.data.reporting.cluster_endpoint.hostname,
+                "STAGE": props.stage,
+            },
+        )
+        self.database.grant_data_api_access(handler)
+"""
+
+# Half-migrated: the DSQL cluster is there and wired, the Aurora reporting cluster is not gone.
+HALF_DATA = """\
+from aws_cdk import Stack
+from aws_cdk import aws_dsql as dsql
+
+from stacks.factories import reporting_cluster
+
+
+class DataStack(Stack):
+    def __init__(self, scope, construct_id, *, vpc, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.cluster = dsql.CfnCluster(self, "Orders", deletion_protection_enabled=True)
+        self.reporting = reporting_cluster(self, vpc)
+"""
+
+MIGRATED_DATA = """\
+from aws_cdk import Stack
+from aws_cdk import aws_dsql as dsql
+
+
+class DataStack(Stack):
+    def __init__(self, scope, construct_id, *, vpc, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.cluster = dsql.CfnCluster(self, "Orders", deletion_protection_enabled=True)
+"""
+
+MIGRATED_API = """\
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+
+from stacks.props import ApiProps
+
+
+class ApiStack(Stack):
+    def __init__(self, scope, construct_id, props: ApiProps, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        cluster = props.data.cluster
+        handler = lambda_.Function(
+            self,
+            "Handler",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="app.handler",
+            code=lambda_.Code.from_asset("src"),
+            environment={
+                "AURORA_DB_ENDPOINT": cluster.attr_endpoint,
+                "AURORA_DB_CLUSTER_ARN": cluster.attr_resource_arn,
+                "STAGE": props.stage,
+            },
+        )
+        handler.add_to_role_policy(
+            iam.PolicyStatement(actions=["dsql:DbConnect"], resources=[cluster.attr_resource_arn])
+        )
+"""
+
+HALF_API = MIGRATED_API.replace(
+    '                "STAGE": props.stage,\n',
+    '                "REPORTING_HOST": props.data.reporting.cluster_endpoint.hostname,\n'
+    '                "STAGE": props.stage,\n',
+)
+
+
+def app(root: Path, data: str, api: str) -> Path:
+    files = {
+        "cdk.json": '{"app": "python3 app.py"}\n',
+        "app.py": APP,
+        "stacks/__init__.py": "",
+        "stacks/network_stack.py": NETWORK,
+        "stacks/props.py": PROPS,
+        "stacks/data_stack.py": data,
+        "stacks/api_stack.py": api,
+    }
+    if "reporting_cluster" in data:  # the factory goes with its last use
+        files["stacks/factories.py"] = FACTORIES
+    return write(root, files)
+
+
+def findings(*args: str, cwd: Path) -> list[tuple[str, str, int, str]]:
+    result = run_cli(*args, "--format", "json", cwd=cwd)
+    assert result.code in (0, 1), result.stderr
+    return sorted(
+        (f["rule"], f["path"], f["line"], f["message"]) for f in result.json()["findings"]
+    )
+
+
+def in_api(found: list[tuple[str, str, int, str]]) -> list[tuple[str, int]]:
+    return [(rule, line) for rule, path, line, _ in found if path == "stacks/api_stack.py"]
+
+
+def test_legacy_residue_is_reported_where_another_module_uses_it(tmp_path):
+    root = app(tmp_path, LEGACY_DATA, LEGACY_API)
+    found = findings(*RESIDUE, ".", cwd=root)
+    assert in_api(found) == [("RDS006", 24), ("RDS008", 18), ("RDS008", 19), ("RDS008", 20)]
+    messages = {line: message for _, path, line, message in found if path.endswith("api_stack.py")}
+    assert "carries Orders.cluster_endpoint.hostname of an Aurora RDS resource" in messages[18]
+    assert "(DataStack.cluster in stacks/data_stack.py)" in messages[18]
+    assert "Orders.secret.secret_arn of an Aurora RDS secret" in messages[19]
+    assert "(reporting_cluster() in stacks/factories.py)" in messages[20]
+    assert "on Orders (DataStack.cluster in stacks/data_stack.py)" in messages[24]
+
+
+def test_half_migrated_reports_only_what_is_left(tmp_path):
+    root = app(tmp_path, HALF_DATA, HALF_API)
+    found = findings(*RESIDUE, ".", cwd=root)
+    assert in_api(found) == [("RDS008", 21)]
+    (message,) = [m for _, path, _, m in found if path == "stacks/api_stack.py"]
+    assert "'REPORTING_HOST' carries Reporting.cluster_endpoint.hostname" in message
+    assert "(reporting_cluster() in stacks/factories.py)" in message
+
+
+def test_migrated_dsql_values_under_aurora_names_are_not_residue(tmp_path):
+    root = app(tmp_path, MIGRATED_DATA, MIGRATED_API)
+    assert findings(*RESIDUE, ".", cwd=root) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "api"),
+    [(LEGACY_DATA, LEGACY_API), (HALF_DATA, HALF_API), (MIGRATED_DATA, MIGRATED_API)],
+    ids=["legacy", "half", "migrated"],
+)
+def test_a_one_file_run_finds_what_the_whole_scan_finds_there(tmp_path, data, api):
+    root = app(init(tmp_path / "repo"), data, api)
+    commit_all(root)
+    whole = [f for f in findings(*RESIDUE, ".", cwd=root) if f[1] == "stacks/api_stack.py"]
+    alone = findings(*RESIDUE, "stacks/api_stack.py", cwd=root)
+    assert alone == whole
