@@ -230,6 +230,16 @@ def test_half_migrated_reports_only_what_is_left(tmp_path):
 def test_migrated_dsql_values_under_aurora_names_are_not_residue(tmp_path):
     root = app(tmp_path, MIGRATED_DATA, MIGRATED_API)
     assert findings(*RESIDUE, ".", cwd=root) == []
+    # the DSQL rules see the cluster's endpoint and ARN the API stack receives (DSQL011 asks
+    # for application code, which this infrastructure-only app does not have)
+    assert findings("--ignore", "DSQL011", ".", cwd=root) == []
+    without_policy = MIGRATED_API.replace("handler.add_to_role_policy(", "print(")
+    app(tmp_path, MIGRATED_DATA, without_policy)
+    found = findings("--ignore", "DSQL011", ".", cwd=root)
+    assert [(rule, path, line) for rule, path, line, _ in found] == [
+        ("DSQL004", "stacks/api_stack.py", 12)
+    ]
+    assert "DSQL connection settings for 'Orders'" in found[0][3]
 
 
 @pytest.mark.parametrize(
