@@ -73,23 +73,6 @@ def run_file_rules(facts: FileFacts, config: Config) -> list[RawFinding]:
     return list(out.values())
 
 
-def file_rule_findings(
-    analysis: FileAnalysis, candidate: Candidate, facts: FileFacts, config: Config
-) -> FileAnalysis:
-    """The file rules' findings again, over facts that values from other files completed;
-    what no file rule found (unreadable file, dsql-lint diagnostics) is kept as it was."""
-    from scanner.rules import ALL_RULES
-
-    judged = {rule.id for rule in ALL_RULES if rule.check is not None}
-    kept = tuple(r for r in analysis.raw if r.rule not in judged)
-    try:
-        text, _ = read_text(candidate.path, config.max_file_size)
-    except ParseFailure:
-        return analysis  # changed since it was analysed: what was found then stands
-    found = _with_context(run_file_rules(facts, config), text)
-    return replace(analysis, raw=kept + found)
-
-
 def _with_context(
     raw: list[RawFinding], text: str, lines: list[str] | None = None
 ) -> tuple[RawFinding, ...]:

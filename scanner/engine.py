@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from scanner import link, suppress
+from scanner import link, resolve, suppress
+from scanner.analyze import run_file_rules
 from scanner.collection import spare
 from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, explore, relative
@@ -204,29 +205,51 @@ def facts_in_app(
     return [in_app(a.facts, c, config) for a, c in scoped if a.facts is not None]
 
 
-def resolved_analyses(
-    analyses: list[FileAnalysis],
-    candidates: list[Candidate],
-    context_facts: list[FileFacts],
-    config: Config,
-) -> tuple[list[FileAnalysis], list[FileFacts]]:
-    """Named files' analyses with file rules re-run where resolution changed their facts, and
-    the resolved facts of every file (named first, then context) for the project model."""
-    from scanner.analyze import file_rule_findings
-    from scanner.resolve import resolve
+def _judged(raw: Iterable[RawFinding]) -> set[tuple[str, Location, str]]:
+    return {(r.rule, r.location, r.message) for r in raw}
 
-    placed = [
-        (index, in_app(a.facts, c, config))
-        for index, (a, c) in enumerate(zip(analyses, candidates, strict=True))
-        if a.facts is not None
-    ]
-    named = [facts for _, facts in placed]
-    everything = resolve(named + context_facts)
-    updated = list(analyses)
-    for (index, before), after in zip(placed, everything, strict=False):
-        if after is not before:
-            updated[index] = file_rule_findings(analyses[index], candidates[index], after, config)
-    return updated, everything
+
+def rejudge(
+    analysis: FileAnalysis,
+    before: FileFacts,
+    after: FileFacts,
+    candidate: Candidate | None,
+    config: Config,
+) -> FileAnalysis:
+    """A file's findings after the resolution stage changed its facts.
+
+    The file rules ran on the facts as the file alone showed them (that result is cached);
+    what they say of those is taken out and what they say of the resolved facts put in. The
+    other findings (SCAN001, dsql-lint's) do not depend on values from other files and stay.
+    """
+    stale = _judged(run_file_rules(before, config))
+    kept = tuple(r for r in analysis.raw if (r.rule, r.location, r.message) not in stale)
+    fresh = run_file_rules(after, config)
+    if fresh:
+        lines = _source_lines(candidate, config) if candidate is not None else []
+        fresh = [replace(r, context=source_excerpt(lines, r.location)) for r in fresh]
+    return replace(analysis, raw=kept + tuple(fresh))
+
+
+def resolved_analyses(
+    analyses: tuple[FileAnalysis, ...],
+    facts: list[FileFacts],
+    resolved: list[FileFacts],
+    candidates: list[Candidate],
+    config: Config,
+) -> tuple[FileAnalysis, ...]:
+    """The named files' analyses, re-judged where resolution changed their facts."""
+    changed = {a.path: (a, b) for a, b in zip(facts, resolved, strict=True) if a is not b}
+    if not changed:
+        return analyses
+    sources = {candidate.rel: candidate for candidate in candidates}
+    out = []
+    for analysis in analyses:
+        if analysis.path in changed:
+            before, after = changed[analysis.path]
+            analysis = rejudge(analysis, before, after, sources.get(analysis.path), config)
+        out.append(analysis)
+    return tuple(out)
 
 
 def _incomplete(analyses: Iterable[FileAnalysis]) -> list[str]:
@@ -275,9 +298,14 @@ def scan(
     )
     context_facts = facts_in_app(started.context, context_candidates, config)
     # while the named files are analysed in another process, link the context
-    prepared = prepare(context_facts) if started.in_background else None
-    analyses, resolved = resolved_analyses(started.wait(), candidates, context_facts, config)
-    everything = analyses + list(started.context)
+    prepared = prepare(resolve.resolve(context_facts)) if started.in_background else None
+    analyses = started.wait()
+    everything = analyses + started.context
+    named_facts = facts_in_app(analyses, candidates, config)
+    resolved = resolve.resolve(named_facts + context_facts)
+    analyses = resolved_analyses(
+        analyses, named_facts, resolved[: len(named_facts)], candidates, config
+    )
     root = root_location(config)
     project = build(resolved, root, _incomplete(everything), prepared)
     project_raw = run_project_rules(project, config)

@@ -212,10 +212,10 @@ def test_legacy_residue_is_reported_where_another_module_uses_it(tmp_path):
     assert in_api(found) == [("RDS006", 24), ("RDS008", 18), ("RDS008", 19), ("RDS008", 20)]
     messages = {line: message for _, path, line, message in found if path.endswith("api_stack.py")}
     assert "carries Orders.cluster_endpoint.hostname of an Aurora RDS resource" in messages[18]
-    assert "(DataStack.cluster in stacks/data_stack.py)" in messages[18]
+    assert "(via DataStack.cluster in stacks/data_stack.py)" in messages[18]
     assert "Orders.secret.secret_arn of an Aurora RDS secret" in messages[19]
-    assert "(reporting_cluster() in stacks/factories.py)" in messages[20]
-    assert "on Orders (DataStack.cluster in stacks/data_stack.py)" in messages[24]
+    assert "(via reporting_cluster() in stacks/factories.py)" in messages[20]
+    assert "on Orders (via DataStack.cluster in stacks/data_stack.py)" in messages[24]
 
 
 def test_half_migrated_reports_only_what_is_left(tmp_path):
@@ -224,7 +224,7 @@ def test_half_migrated_reports_only_what_is_left(tmp_path):
     assert in_api(found) == [("RDS008", 21)]
     (message,) = [m for _, path, _, m in found if path == "stacks/api_stack.py"]
     assert "'REPORTING_HOST' carries Reporting.cluster_endpoint.hostname" in message
-    assert "(reporting_cluster() in stacks/factories.py)" in message
+    assert "(via reporting_cluster() in stacks/factories.py)" in message
 
 
 def test_migrated_dsql_values_under_aurora_names_are_not_residue(tmp_path):
