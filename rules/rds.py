@@ -7,6 +7,7 @@ CloudFormation types they synthesize to, so one check serves templates and CDK c
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterator
 
 from scanner.config import Config
@@ -20,7 +21,8 @@ CDK_APP_FILES = (
     ("cdk.json", '{"app": "python3 app.py"}\n'),
     (
         "app.py",
-        """
+        textwrap.dedent(
+            """\
         import aws_cdk as cdk
 
         from stacks.api_stack import ApiStack
@@ -30,11 +32,13 @@ CDK_APP_FILES = (
         data = DataStack(app, "Data")
         ApiStack(app, "Api", data=data)
         app.synth()
-        """,
+        """
+        ),
     ),
     (
         "stacks/data_stack.py",
-        """
+        textwrap.dedent(
+            """\
         from aws_cdk import Stack
         from aws_cdk import aws_docdb as docdb
         from aws_cdk import aws_dsql as dsql
@@ -50,9 +54,33 @@ CDK_APP_FILES = (
                 self.db_credentials = self.database.secret
                 self.ledger = dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
                 self.documents = docdb.DatabaseCluster(self, "Documents", master_user=None)
-        """,
+        """
+        ),
     ),
 )
+
+API_STACK = """\
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
+
+
+class ApiStack(Stack):
+    def __init__(self, scope, construct_id, data, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        self.api = lambda_.Function(
+            self,
+            "Api",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="app.handler",
+            code=lambda_.Code.from_asset("src"),
+        )
+"""
+
+
+def api_stack(body: str) -> str:
+    """The API stack of CDK_APP_FILES' app, its constructor ending with ``body`` (line 15 on)."""
+    return API_STACK + textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8) + "\n"
+
 
 CLUSTER_TYPES = frozenset({"AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"})
 INSTANCE_TYPES = frozenset({"AWS::RDS::DBInstance"})
@@ -872,23 +900,11 @@ RULES = (
                 kind="cdk",
             ),
             Example(
-                """
-                from aws_cdk import Stack
-                from aws_cdk import aws_lambda as lambda_
-
-
-                class ApiStack(Stack):
-                    def __init__(self, scope, construct_id, data, **kwargs):
-                        super().__init__(scope, construct_id, **kwargs)
-                        api = lambda_.Function(
-                            self,
-                            "Api",
-                            runtime=lambda_.Runtime.PYTHON_3_12,
-                            handler="app.handler",
-                            code=lambda_.Code.from_asset("src"),
-                        )
-                        data.database.grant_connect(api, "ledger_app")
-                """,
+                api_stack(
+                    """
+                    data.database.grant_connect(self.api, "ledger_app")
+                    """
+                ),
                 fires=1,
                 kind="cdk",
                 filename="stacks/api_stack.py",
@@ -896,23 +912,11 @@ RULES = (
                 extra_files=CDK_APP_FILES,
             ),
             Example(
-                """
-                from aws_cdk import Stack
-                from aws_cdk import aws_lambda as lambda_
-
-
-                class ApiStack(Stack):
-                    def __init__(self, scope, construct_id, data, **kwargs):
-                        super().__init__(scope, construct_id, **kwargs)
-                        api = lambda_.Function(
-                            self,
-                            "Api",
-                            runtime=lambda_.Runtime.PYTHON_3_12,
-                            handler="app.handler",
-                            code=lambda_.Code.from_asset("src"),
-                        )
-                        data.documents.grant_connect(api)
-                """,
+                api_stack(
+                    """
+                    data.documents.grant_connect(self.api)
+                    """
+                ),
                 fires=0,
                 kind="cdk",
                 filename="stacks/api_stack.py",
@@ -1167,27 +1171,13 @@ RULES = (
                 kind="cdk",
             ),
             Example(
-                """
-                from aws_cdk import Stack
-                from aws_cdk import aws_lambda as lambda_
-
-
-                class ApiStack(Stack):
-                    def __init__(self, scope, construct_id, data, **kwargs):
-                        super().__init__(scope, construct_id, **kwargs)
-                        self.database = data.database
-                        lambda_.Function(
-                            self,
-                            "Api",
-                            runtime=lambda_.Runtime.PYTHON_3_12,
-                            handler="app.handler",
-                            code=lambda_.Code.from_asset("src"),
-                            environment={
-                                "DB_HOST": self.database.db_instance_endpoint_address,
-                                "DB_SECRET_ARN": data.db_credentials.secret_arn,
-                            },
-                        )
-                """,
+                api_stack(
+                    """
+                    self.database = data.database
+                    self.api.add_environment("DB_HOST", self.database.db_instance_endpoint_address)
+                    self.api.add_environment("DB_SECRET_ARN", data.db_credentials.secret_arn)
+                    """
+                ),
                 fires=2,
                 kind="cdk",
                 filename="stacks/api_stack.py",
@@ -1195,27 +1185,13 @@ RULES = (
                 extra_files=CDK_APP_FILES,
             ),
             Example(
-                """
-                from aws_cdk import Stack
-                from aws_cdk import aws_lambda as lambda_
-
-
-                class ApiStack(Stack):
-                    def __init__(self, scope, construct_id, data, **kwargs):
-                        super().__init__(scope, construct_id, **kwargs)
-                        lambda_.Function(
-                            self,
-                            "Api",
-                            runtime=lambda_.Runtime.PYTHON_3_12,
-                            handler="app.handler",
-                            code=lambda_.Code.from_asset("src"),
-                            environment={
-                                "AURORA_DB_ENDPOINT": data.ledger.attr_endpoint,
-                                "AURORA_DB_CLUSTER_ARN": data.ledger.attr_resource_arn,
-                                "DB_HOST": data.documents.cluster_endpoint.hostname,
-                            },
-                        )
-                """,
+                api_stack(
+                    """
+                    self.api.add_environment("AURORA_DB_ENDPOINT", data.ledger.attr_endpoint)
+                    self.api.add_environment("AURORA_DB_CLUSTER_ARN", data.ledger.attr_resource_arn)
+                    self.api.add_environment("DB_HOST", data.documents.cluster_endpoint.hostname)
+                    """
+                ),
                 fires=0,
                 kind="cdk",
                 filename="stacks/api_stack.py",

@@ -18,17 +18,20 @@ could not resolve in the module becomes a symbol, so single-module facts are unc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import libcst as cst
 from libcst.metadata import ClassScope, GlobalScope
 
 from scanner.facts import SYMBOL, SymbolLink, Target
 from scanner.inputs.python_values import (
     KNOWN_ROOTS,
-    MAX_EVALUATION_DEPTH,
     Construct,
     Evaluator,
     Opaque,
     Reference,
+    memoised,
 )
 
 LOCAL = ":"  # a symbol defined in the module itself
@@ -60,6 +63,12 @@ class SymbolCollector(cst.CSTVisitor):
         self._functions: list[cst.FunctionDef] = []
         self._owners: dict[cst.Param, str] = {}
         self._memo: dict[cst.CSTNode, Target | None] = {}
+        self._readers: dict[type, Callable[[Any], Target | None]] = {
+            cst.Name: self._name,
+            cst.Attribute: self._attribute,
+            cst.Call: self._call,
+            cst.Subscript: self._item,
+        }
         self._active: set[cst.CSTNode] = set()
 
     # -- names of the module's own symbols ---------------------------------------------------
@@ -125,30 +134,13 @@ class SymbolCollector(cst.CSTVisitor):
 
     def symbol(self, node: cst.CSTNode) -> Target | None:
         """The symbol (and attribute path) a value the evaluator could not resolve comes from."""
-        if node in self._memo:
-            return self._memo[node]
-        if node in self._active or len(self._active) >= MAX_EVALUATION_DEPTH:
-            return None
-        self._active.add(node)
-        try:
-            found = self._symbol(node)
-        finally:
-            self._active.discard(node)
-        self._memo[node] = found
-        return found
+        return memoised(node, self._memo, self._active, self._symbol)
 
     def _symbol(self, node: cst.CSTNode) -> Target | None:
-        if isinstance(node, cst.Name):
-            return self._name(node)
-        if isinstance(node, cst.Attribute):
-            return self._attribute(node)
-        if isinstance(node, cst.Call):
-            return self._call(node)
-        if isinstance(node, cst.Subscript):
-            return self._item(node)
         if isinstance(node, cst.Await):
             return self.symbol(node.expression)
-        return None
+        reader = self._readers.get(type(node))
+        return reader(node) if reader is not None else None
 
     def _name(self, node: cst.Name) -> Target | None:
         qualified = self.ev.qualified(node)
