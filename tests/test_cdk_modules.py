@@ -15,6 +15,7 @@ from string import Template
 import pytest
 
 from tests.conftest import RESIDUE, run_cli, write
+from tests.limits import run_limited
 from tests.gitrepo import commit_all, init
 
 APP = """\
@@ -248,3 +249,47 @@ def test_a_one_file_run_finds_what_the_whole_scan_finds_there(tmp_path, data, ap
     whole = [f for f in findings(*RESIDUE, ".", cwd=root) if f[1] == "stacks/api_stack.py"]
     alone = findings(*RESIDUE, "stacks/api_stack.py", cwd=root)
     assert alone == whole
+
+
+def tangled_app(modules: int) -> dict[str, str]:
+    """Stacks that pass each other around in a ring, each calling every other stack's class
+    with itself: every symbol has many sources and every chain is a cycle."""
+    files = {"cdk.json": "{}", "stacks/__init__.py": ""}
+    names = [f"S{i}" for i in range(modules)]
+    for i, name in enumerate(names):
+        imports = "".join(f"from stacks.s{j} import S{j}\n" for j in range(modules) if j != i)
+        calls = "".join(
+            f"        S{j}(self, 'n{j}', other=self, peer=other.peer.other)\n"
+            for j in range(modules)
+            if j != i
+        )
+        files[f"stacks/s{i}.py"] = (
+            "from aws_cdk import Stack, aws_lambda as lambda_\n" + imports + "\n\n"
+            f"class {name}(Stack):\n"
+            "    def __init__(self, scope, construct_id, other=None, peer=None):\n"
+            "        super().__init__(scope, construct_id)\n"
+            "        self.other = other.other\n"
+            "        self.peer = peer or self.other.peer\n"
+            f"        lambda_.Function(self, 'F{i}', environment={{'DB_HOST': self.peer.x.y}})\n"
+            + calls
+        )
+    ring = "".join(
+        f"s{i} = S{i}(app, 'S{i}', other=s{(i - 1) % modules}, peer=s{(i + 1) % modules})\n"
+        for i in range(modules)
+    )
+    files["app.py"] = (
+        "import aws_cdk as cdk\n"
+        + "".join(f"from stacks.s{i} import S{i}\n" for i in range(modules))
+        + "app = cdk.App()\n"
+        + ring
+    )
+    return files
+
+
+def test_tangled_modules_finish_quickly_and_identically(tmp_path):
+    root = write(tmp_path, tangled_app(40))
+    first = run_limited(*RESIDUE, "--format", "json", "--no-cache", ".", cwd=root, seconds=90)
+    second = run_limited(*RESIDUE, "--format", "json", "--no-cache", ".", cwd=root, seconds=90)
+    assert first.code == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert first.json()["findings"] == []
