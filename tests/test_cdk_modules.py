@@ -15,8 +15,8 @@ from string import Template
 import pytest
 
 from tests.conftest import RESIDUE, run_cli, write
-from tests.limits import run_limited
 from tests.gitrepo import commit_all, init
+from tests.limits import run_limited
 
 APP = """\
 import aws_cdk as cdk

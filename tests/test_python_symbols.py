@@ -343,3 +343,41 @@ def test_apps_do_not_mix_and_files_outside_an_app_drop_their_symbols():
     out = symbols.resolve(one + two + outside)
     assert not any(t.is_rds or t.is_symbol for f in out for s in f.sinks for t in s.targets)
     assert not any(g.symbol for f in out for g in f.grants)
+
+
+def test_typed_dict_props_read_by_key_and_keyword_only_parameters():
+    files = {
+        "app.py": """
+            import aws_cdk as cdk
+            from stacks.data import DataStack
+            from stacks.api import ApiProps, ApiStack
+
+            app = cdk.App()
+            data = DataStack(app, "Data")
+            ApiStack(app, "Api", props=ApiProps(secret=data.db_credentials))
+        """,
+        "stacks/data.py": DATA_STACK,
+        "stacks/api.py": """
+            from typing import TypedDict
+
+            from aws_cdk import Stack
+            from aws_cdk import aws_lambda as lambda_
+            from aws_cdk import aws_secretsmanager as sm
+
+
+            class ApiProps(TypedDict):
+                secret: sm.ISecret
+
+
+            class ApiStack(Stack):
+                def __init__(self, scope, construct_id, *, props: ApiProps):
+                    super().__init__(scope, construct_id)
+                    lambda_.Function(self, "Api", environment={
+                        "SECRET_ARN": props["secret"].secret_arn,
+                    })
+        """,
+    }
+    api = resolved(files, "stacks/api.py")
+    (secret,) = env(api)["SECRET_ARN"]
+    assert (secret.name, secret.rds_secret) == ("Ledger.secret", True)
+    assert secret.via == "DataStack.db_credentials in stacks/data.py"

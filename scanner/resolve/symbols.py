@@ -68,6 +68,7 @@ class App:
     modules: dict[str, str] = field(default_factory=dict)  # module name -> path
     links: dict[str, list[tuple[Target, _Origin]]] = field(default_factory=dict)
     _suffixes: dict[str, str | None] = field(default_factory=dict)
+    _resolved: dict[tuple[str, str], list[Target]] = field(default_factory=dict)
 
     def add(self, facts: FileFacts, app: str) -> None:
         module = module_name(facts.path, app)
@@ -117,11 +118,12 @@ class App:
 
     def resolve(self, target: Target, origin: _Origin) -> list[Target]:
         """The constructs a symbolic target stands for (empty: unknown)."""
-        budget = [MAX_STEPS]
-        found: dict[Target, None] = {}
-        name = self.canonical(self.absolute(target.name, origin))
-        self._lookup(name, target.attribute, 0, frozenset(), budget, found)
-        return list(found)
+        key = (self.canonical(self.absolute(target.name, origin)), target.attribute)
+        if key not in self._resolved:  # many uses of one symbol: walk once
+            found: dict[Target, None] = {}
+            self._lookup(*key, 0, frozenset(), [MAX_STEPS], found)
+            self._resolved[key] = list(found)
+        return self._resolved[key]
 
     def _lookup(
         self,
