@@ -9,6 +9,10 @@ what the whole scan finds there.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from string import Template
 
@@ -17,6 +21,7 @@ import pytest
 from tests.conftest import RESIDUE, run_cli, write
 from tests.gitrepo import commit_all, init
 from tests.limits import run_limited
+from tests.test_cdk_synth import _unavailable as cdk_unavailable
 
 APP = """\
 import aws_cdk as cdk
@@ -64,7 +69,9 @@ def reporting_cluster(scope, vpc):
     return rds.DatabaseCluster(
         scope,
         "Reporting",
-        engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL,
+        engine=rds.DatabaseClusterEngine.aurora_postgres(
+            version=rds.AuroraPostgresEngineVersion.VER_15_4
+        ),
         writer=rds.ClusterInstance.serverless_v2("writer"),
         vpc=vpc,
     )
@@ -83,10 +90,13 @@ class DataStack(Stack):
         self.cluster = rds.DatabaseCluster(
             self,
             "Orders",
-            engine=rds.DatabaseClusterEngine.AURORA_POSTGRESQL,
+            engine=rds.DatabaseClusterEngine.aurora_postgres(
+            version=rds.AuroraPostgresEngineVersion.VER_15_4
+        ),
             credentials=rds.Credentials.from_generated_secret("orders_admin"),
             writer=rds.ClusterInstance.serverless_v2("writer"),
             vpc=vpc,
+            enable_data_api=True,
         )
         self.db_credentials = self.cluster.secret
         self.reporting = reporting_cluster(self, vpc)
@@ -109,7 +119,7 @@ class ApiStack(Stack):
             "Handler",
             runtime=lambda_.Runtime.PYTHON_3_12,
             handler="app.handler",
-            code=lambda_.Code.from_asset("src"),
+            code=lambda_.Code.from_inline("def handler(event, context): pass"),
             environment={
 $environment                "STAGE": props.stage,
             },
@@ -293,3 +303,31 @@ def test_tangled_modules_finish_quickly_and_identically(tmp_path):
     assert first.code == 0, first.stderr
     assert first.stdout == second.stdout
     assert first.json()["findings"] == []
+
+
+def synthesize(root: Path, path_metadata: bool) -> None:
+    """``python app.py`` as the CDK CLI runs it, with or without ``aws:cdk:path`` metadata."""
+    context = {"aws:cdk:enable-path-metadata": path_metadata}
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(root / "cdk.out"),
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    proc = subprocess.run(
+        [sys.executable, "app.py"], cwd=root, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert len(list((root / "cdk.out").glob("*.template.json"))) == 3
+
+
+@pytest.mark.skipif(bool(cdk_unavailable()), reason=cdk_unavailable() or "available")
+@pytest.mark.parametrize("path_metadata", [True, False], ids=["path-metadata", "no-metadata"])
+def test_source_with_its_cdk_out_keeps_the_source_findings(tmp_path, path_metadata):
+    legacy = app(tmp_path / "legacy", LEGACY_DATA, LEGACY_API)
+    migrated = app(tmp_path / "migrated", MIGRATED_DATA, MIGRATED_API)
+    alone = in_api(findings(*RESIDUE, ".", cwd=legacy))
+    for root in (legacy, migrated):
+        synthesize(root, path_metadata)
+    assert in_api(findings(*RESIDUE, ".", cwd=legacy)) == alone
+    assert findings(*RESIDUE, ".", cwd=migrated) == []
