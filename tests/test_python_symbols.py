@@ -381,3 +381,56 @@ def test_typed_dict_props_read_by_key_and_keyword_only_parameters():
     (secret,) = env(api)["SECRET_ARN"]
     assert (secret.name, secret.rds_secret) == ("Ledger.secret", True)
     assert secret.via == "DataStack.db_credentials in stacks/data.py"
+
+
+def test_attributes_set_by_a_base_class_and_methods_of_another_module():
+    files = {
+        "app.py": APP,
+        "stacks/base.py": """
+            from aws_cdk import Stack
+            from aws_cdk import aws_rds as rds
+
+
+            class DatabaseStack(Stack):
+                def __init__(self, scope, construct_id):
+                    super().__init__(scope, construct_id)
+                    self.cluster = rds.DatabaseCluster(
+                        self, "Shared", engine=rds.DatabaseClusterEngine.AURORA_MYSQL
+                    )
+
+                def reader_endpoint(self):
+                    return self.cluster.cluster_read_endpoint
+        """,
+        "stacks/data_stack.py": """
+            from aws_cdk import Duration
+
+            from stacks.base import DatabaseStack
+
+
+            class DataStack(DatabaseStack):
+                timeout = Duration.seconds(30)
+
+                def database_arn(self):
+                    return self.cluster.cluster_arn
+        """,
+        "stacks/api_stack.py": """
+            from aws_cdk import Stack
+            from aws_cdk import aws_lambda as lambda_
+
+
+            class ApiStack(Stack):
+                def __init__(self, scope, construct_id, data):
+                    super().__init__(scope, construct_id)
+                    lambda_.Function(self, "Api", environment={
+                        "DB_READER": data.reader_endpoint().hostname,
+                        "DB_ARN": data.database_arn(),
+                        "DB_CLUSTER": data.cluster.cluster_identifier,
+                    })
+        """,
+    }
+    variables = env(resolved(files, "stacks/api_stack.py"))
+    assert {name: [(t.name, t.attribute) for t in v] for name, v in variables.items()} == {
+        "DB_READER": [("Shared", "cluster_read_endpoint.hostname")],
+        "DB_ARN": [("Shared", "cluster_arn")],
+        "DB_CLUSTER": [("Shared", "cluster_identifier")],
+    }

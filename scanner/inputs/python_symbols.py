@@ -35,6 +35,7 @@ from scanner.inputs.python_values import (
 )
 
 LOCAL = ":"  # a symbol defined in the module itself
+BASES = ".<bases>"  # ``:C.<bases>``: instances of C's base classes (for inherited attributes)
 NOT_SYMBOLS = (*KNOWN_ROOTS, "builtins.", "typing.", "dataclasses.")
 MAX_LINKS = 4096  # per module; a generated module with more hands out nothing further
 
@@ -166,7 +167,10 @@ class SymbolCollector(cst.CSTVisitor):
             if owner is not None:
                 bound = self.ev.bindings.attributes.get((owner, attr), [])
                 found = [t for t in (self.target(e) for e in bound) if t is not None]
-                return found[0] if found else None
+                if found or bound or not isinstance(self.ev.scopes.get(owner), GlobalScope):
+                    return found[0] if found else None
+                # set by a base class (in another module): what instances of this class hold
+                return _symbolic(f"{LOCAL}{owner.name.value}()", attr)
             imported = self._callee(node)  # ``module.NAME`` of an imported module
             if imported and not imported.startswith(LOCAL):
                 return _symbolic(imported)
@@ -244,6 +248,9 @@ class SymbolCollector(cst.CSTVisitor):
         if not isinstance(self.ev.scopes.get(node), GlobalScope):
             return
         name = LOCAL + node.name.value
+        for base in node.bases:
+            if base.keyword is None and isinstance(base.value, cst.Name | cst.Attribute):
+                self._link(name + BASES, self._instance(base.value))
         constructor = any(
             isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in node.body.body
         )

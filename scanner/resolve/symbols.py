@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 
 from scanner.facts import DSQL_CLUSTER, RDS_PREFIX, FileFacts, Grant, Sink, Target
 from scanner.inputs import python_catalog as catalog
+from scanner.inputs.python_symbols import BASES
 
 CDK = "cdk:"
 LOCAL = ":"
@@ -151,9 +152,17 @@ class App:
                     found.setdefault(read(value, attribute, via), None)
             return
         head, _, rest = attribute.partition(".")
-        if head:  # an attribute of an instance: what its class binds to it
-            instance = name[:-2] if name.endswith("()") else name
-            self._lookup(f"{instance}.{head}", rest, hops + 1, seen, budget, found)
+        if not head:
+            return
+        # an attribute of an instance: what its class binds to it, else what a base class does
+        instance = name[:-2] if name.endswith("()") else name
+        member = f"{instance}.{head}"
+        bases = self.links.get(instance + BASES, []) if member not in self.links else []
+        for base, origin in bases:
+            inherited = self.canonical(self.absolute(base.name, origin))
+            self._lookup(inherited, attribute, hops + 1, seen, budget, found)
+        if not bases:
+            self._lookup(member, rest, hops + 1, seen, budget, found)
 
 
 def read(construct: Target, attribute: str, via: str) -> Target:
