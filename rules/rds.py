@@ -1046,6 +1046,29 @@ RULES = (
                 fires=0,
                 kind="cdk",
             ),
+            Example(
+                api_stack(
+                    """
+                    data.database.connections.allow_default_port_from(self.api)
+                    """
+                ),
+                fires=1,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                lines=(15,),
+                extra_files=CDK_APP_FILES,
+            ),
+            Example(
+                api_stack(
+                    """
+                    data.documents.connections.allow_default_port_from(self.api)
+                    """
+                ),
+                fires=0,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                extra_files=CDK_APP_FILES,
+            ),
         ),
         check=check_ingress,
     ),

@@ -134,6 +134,9 @@ class Ingress:
     to_port: int | None
     location: Location
     to_dsql_endpoint: bool = False
+    # the database (from another module) whose port ``x.connections.allow_default_port_*``
+    # opens: no port is known until it is resolved, so an unresolved one is dropped
+    symbol: Target | None = None
 
     def opens(self, port: int) -> bool:
         """True when the rule admits TCP traffic to ``port`` (protocol -1 admits every port)."""
@@ -292,6 +295,7 @@ class SymbolLink:
 
     symbol: str
     value: Target
+    port: int = 0  # the database port of a construct value (what connections rules open)
 
 
 # --- The DSQL target state -------------------------------------------------------------------

@@ -127,14 +127,17 @@ $environment                "STAGE": props.stage,
 $grants""")
 
 LEGACY_API = API.substitute(
-    imports="",
+    imports="from aws_cdk import aws_ec2 as ec2",
     source="self.database = props.data.cluster",
     environment=(
         '                "DB_HOST": self.database.cluster_endpoint.hostname,\n'
         '                "DB_SECRET_ARN": props.data.db_credentials.secret_arn,\n'
         '                "REPORTING_ENDPOINT": props.data.reporting.cluster_endpoint.hostname,\n'
     ),
-    grants="        self.database.grant_data_api_access(handler)\n",
+    grants=(
+        "        self.database.grant_data_api_access(handler)\n"
+        '        self.database.connections.allow_default_port_from(ec2.Peer.ipv4("10.0.0.0/16"))\n'
+    ),
 )
 
 # Half-migrated: the DSQL cluster is there and wired, the Aurora reporting cluster is not gone.
@@ -215,7 +218,13 @@ def in_api(found: list[tuple[str, str, int, str]]) -> list[tuple[str, int]]:
 def test_legacy_residue_is_reported_where_another_module_uses_it(tmp_path):
     root = app(tmp_path, LEGACY_DATA, LEGACY_API)
     found = findings(*RESIDUE, ".", cwd=root)
-    assert in_api(found) == [("RDS006", 24), ("RDS008", 18), ("RDS008", 19), ("RDS008", 20)]
+    assert in_api(found) == [
+        ("RDS006", 24),
+        ("RDS007", 25),
+        ("RDS008", 18),
+        ("RDS008", 19),
+        ("RDS008", 20),
+    ]
     messages = {line: message for _, path, line, message in found if path.endswith("api_stack.py")}
     assert "carries Orders.cluster_endpoint.hostname of an Aurora RDS resource" in messages[18]
     assert "(via DataStack.cluster in stacks/data_stack.py)" in messages[18]

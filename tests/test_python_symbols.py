@@ -434,3 +434,23 @@ def test_attributes_set_by_a_base_class_and_methods_of_another_module():
         "DB_ARN": [("Shared", "cluster_arn")],
         "DB_CLUSTER": [("Shared", "cluster_identifier")],
     }
+
+
+def test_connections_rules_open_the_port_of_the_database_from_another_module():
+    api = API_STACK.replace(
+        "        data.cluster.grant_data_api_access(fn)\n",
+        "        data.cluster.connections.allow_default_port_from(fn)\n"
+        "        data.database.connections.allow_default_port_from(fn)\n"
+        "        fn.connections.allow_to_default_port(data.cluster)\n"
+        "        data.unknown.connections.allow_default_port_from(fn)\n",
+    )
+    mysql = DATA_STACK.replace("AURORA_POSTGRESQL", "AURORA_MYSQL")
+    files = {"app.py": APP, "stacks/data_stack.py": mysql, "stacks/api_stack.py": api}
+    alone = dict(zip(files, facts(files), strict=True))["stacks/api_stack.py"]
+    assert [(i.from_port, i.symbol is not None) for i in alone.ingress] == [(None, True)] * 4
+    ingress = resolved(files, "stacks/api_stack.py").ingress
+    assert [(i.from_port, i.to_port, i.location.line) for i in ingress] == [
+        (3306, 3306, 24),
+        (5432, 5432, 25),
+        (3306, 3306, 26),
+    ]

@@ -409,6 +409,8 @@ class FactCollector(cst.CSTVisitor):
             if isinstance(other, Connections):
                 owner = other.owner
         if index is None:
+            if owner is None:
+                self._symbolic_ingress(node, func, on_argument, method)
             if owner is None or owner.port is None:
                 return
             port: object = PortRange("tcp", owner.port, owner.port)
@@ -416,6 +418,19 @@ class FactCollector(cst.CSTVisitor):
             port = self.ev.value_of(self.ev.argument(node, index, "port_range"))
         base = owner.qualified_name if owner is not None else "aws_cdk.aws_ec2"
         self._ingress(node, port, owner, f"{base}.connections.{method}")
+
+    def _symbolic_ingress(
+        self, node: cst.Call, func: cst.Attribute, on_argument: bool, method: str
+    ) -> None:
+        """``data.cluster.connections.allow_default_port_from(fn)`` with the database from
+        another module: its port is known once the symbol is resolved."""
+        subject = self.ev.argument(node, 0, "other") if on_argument else func.value
+        if isinstance(subject, cst.Attribute) and subject.attr.value == "connections":
+            subject = subject.value
+        symbol = self.symbol(subject, self.ev.value(subject)) if subject is not None else None
+        if symbol is not None:
+            here = self.location(node, f"aws_cdk.aws_ec2.connections.{method}")
+            self.ingress.append(Ingress("tcp", None, None, here, symbol=symbol))
 
     # -- values that leave a construct: environment, outputs, parameters ----------------------
 

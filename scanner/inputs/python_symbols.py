@@ -199,9 +199,15 @@ class SymbolCollector(cst.CSTVisitor):
 
     # -- what the module hands out ----------------------------------------------------------
 
-    def _link(self, symbol: str, value: Target | None) -> None:
+    def _link(self, symbol: str, value: Target | None, port: int = 0) -> None:
         if value is not None and len(self._links) < MAX_LINKS:
-            self._links.setdefault(SymbolLink(symbol, value), None)
+            self._links.setdefault(SymbolLink(symbol, value, port), None)
+
+    def _bind(self, symbol: str, node: cst.CSTNode) -> None:
+        """``symbol`` may hold what ``node`` is (with a database construct's port)."""
+        value = self.ev.value(node)
+        port = value.port if isinstance(value, Construct) and value.port else 0
+        self._link(symbol, self.target(node), port)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
@@ -272,7 +278,7 @@ class SymbolCollector(cst.CSTVisitor):
             return
         owner = self.function_symbol(self._functions[-1])
         if owner:
-            self._link(owner + "()", self.target(node.value))
+            self._bind(owner + "()", node.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         callee = self._callee(node.func)
@@ -283,9 +289,9 @@ class SymbolCollector(cst.CSTVisitor):
             if arg.star:
                 break  # later positions are unknown
             if arg.keyword is not None:
-                self._link(f"{callee}({arg.keyword.value})", self.target(arg.value))
+                self._bind(f"{callee}({arg.keyword.value})", arg.value)
             else:
-                self._link(f"{callee}(#{position})", self.target(arg.value))
+                self._bind(f"{callee}(#{position})", arg.value)
                 position += 1
 
     def links(self) -> tuple[SymbolLink, ...]:
@@ -293,8 +299,8 @@ class SymbolCollector(cst.CSTVisitor):
         for (owner, attr), values in self.ev.bindings.attributes.items():
             if isinstance(self.ev.scopes.get(owner), GlobalScope):
                 for value in values:
-                    self._link(f"{LOCAL}{owner.name.value}.{attr}", self.target(value))
+                    self._bind(f"{LOCAL}{owner.name.value}.{attr}", value)
         for name, value in self.ev.bindings.targets.items():
             if isinstance(name, cst.Name) and isinstance(self.ev.scopes.get(name), GlobalScope):
-                self._link(LOCAL + name.value, self.target(value))
+                self._bind(LOCAL + name.value, value)
         return tuple(self._links)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
-from scanner.facts import DSQL_CLUSTER, RDS_PREFIX, FileFacts, Grant, Sink, Target
+from scanner.facts import DSQL_CLUSTER, RDS_PREFIX, FileFacts, Grant, Ingress, Sink, Target
 from scanner.inputs import python_catalog as catalog
 from scanner.inputs.python_symbols import BASES
 
@@ -68,6 +68,7 @@ class App:
 
     modules: dict[str, str] = field(default_factory=dict)  # module name -> path
     links: dict[str, list[tuple[Target, _Origin]]] = field(default_factory=dict)
+    ports: dict[tuple[str, str], int] = field(default_factory=dict)  # database constructs
     _suffixes: dict[str, str | None] = field(default_factory=dict)
     _resolved: dict[tuple[str, str], list[Target]] = field(default_factory=dict)
 
@@ -79,6 +80,8 @@ class App:
         package = module if facts.path.endswith("__init__.py") else module.rpartition(".")[0]
         origin = _Origin(module, package, facts.path)
         for link in facts.symbol_links:
+            if link.port:
+                self.ports.setdefault((link.value.name, link.value.type), link.port)
             self.links.setdefault(self.absolute(link.symbol, origin), []).append(
                 (link.value, origin)
             )
@@ -217,12 +220,24 @@ def _grants(app: App, grant: Grant, origin: _Origin) -> list[Grant]:
     ]
 
 
+def _ingress(app: App, ingress: Ingress, origin: _Origin) -> list[Ingress]:
+    """A connections rule on a database from another module opens that database's port."""
+    if ingress.symbol is None:
+        return [ingress]
+    for target in app.resolve(ingress.symbol, origin):
+        port = app.ports.get((target.name, target.type))
+        if port and target.type.startswith(RDS_PREFIX) and not target.attribute:
+            return [replace(ingress, from_port=port, to_port=port, symbol=None)]
+    return []
+
+
 def resolve_file(app: App, facts: FileFacts, origin: _Origin) -> FileFacts:
     """The file's facts with every symbol resolved; the same object when it has none."""
     symbolic_sinks = any(t.is_symbol for s in facts.sinks for t in s.targets)
     symbolic_statements = any(t.is_symbol for s in facts.statements for t in s.resource_targets)
     symbolic_grants = any(g.symbol is not None for g in facts.grants)
-    if not (symbolic_sinks or symbolic_statements or symbolic_grants):
+    symbolic_ingress = any(i.symbol is not None for i in facts.ingress)
+    if not (symbolic_sinks or symbolic_statements or symbolic_grants or symbolic_ingress):
         return facts
     statements = []
     for statement in facts.statements:
@@ -236,6 +251,7 @@ def resolve_file(app: App, facts: FileFacts, origin: _Origin) -> FileFacts:
         sinks=tuple(_sink(app, s, origin) for s in facts.sinks),
         statements=tuple(statements),
         grants=tuple(g for grant in facts.grants for g in _grants(app, grant, origin)),
+        ingress=tuple(i for rule in facts.ingress for i in _ingress(app, rule, origin)),
     )
 
 
