@@ -192,7 +192,7 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     kind = kind_of(bindings.imports)
     uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)
     locator = Locator(positions, module.code_for_node, path)  # type: ignore[arg-type]
-    symbols = SymbolCollector(evaluator)  # a props or factory module need not import aws_cdk
+    symbols = SymbolCollector(evaluator)  # a props module need not import aws_cdk
     collector = FactCollector(evaluator, locator, uses_rds, symbols if kind == "cdk" else None)
     targets = TargetCollector(evaluator, locator)
     application = AppCollector(evaluator, locator)
@@ -227,6 +227,6 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         health_checks=application.health_checks(),
         config_types=tuple(application.config_types),
         sql=tuple(sql.snippets),
-        symbol_links=symbols.links(),
+        symbol_links=symbols.links() if kind == "cdk" or application.config_types else (),
     )
     return facts, suppressions
