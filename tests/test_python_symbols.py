@@ -454,3 +454,30 @@ def test_connections_rules_open_the_port_of_the_database_from_another_module():
         (5432, 5432, 25),
         (3306, 3306, 26),
     ]
+
+
+def test_a_factory_called_inside_a_method_of_another_module():
+    files = {
+        "app.py": APP,
+        "stacks/data_stack.py": """
+            from aws_cdk import Stack
+            from aws_cdk import aws_rds as rds
+
+
+            def database(scope):
+                return rds.DatabaseInstance(scope, "Orders", engine=rds.DatabaseInstanceEngine.MYSQL)
+
+
+            class DataStack(Stack):
+                def __init__(self, scope, construct_id):
+                    super().__init__(scope, construct_id)
+                    self.database = database(self)
+        """,
+        "stacks/api_stack.py": API_STACK,
+    }
+    (host,) = env(resolved(files, "stacks/api_stack.py"))["DB_HOST"]
+    assert (host.name, host.type, host.via) == (
+        "Orders",
+        "AWS::RDS::DBInstance",
+        "database() in stacks/data_stack.py",
+    )

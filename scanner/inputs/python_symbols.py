@@ -114,8 +114,9 @@ class SymbolCollector(cst.CSTVisitor):
             definition = getattr(assignment, "node", None)
             if isinstance(definition, cst.Import | cst.ImportFrom):
                 return qualified
+            defined_at = getattr(assignment, "scope", None)
             if isinstance(definition, cst.ClassDef | cst.FunctionDef) and isinstance(
-                scope, GlobalScope
+                defined_at, GlobalScope
             ):
                 return LOCAL + qualified
         return ""
