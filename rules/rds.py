@@ -7,13 +7,81 @@ CloudFormation types they synthesize to, so one check serves templates and CDK c
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
 from scanner.config import Config
-from scanner.facts import RDS_PREFIX, FileFacts, IamStatement, Sink, Target
+from scanner.facts import RDS_PREFIX, FileFacts, Grant, IamStatement, Sink, Target
 from scanner.model import Hit, Location, Severity
 from scanner.rules.base import Example, rule
+
+# A CDK app split over modules (rule examples): the data stack creates the database and its
+# secret, app.py hands the stack to the API stack, which wires them (see resolve.symbols).
+CDK_APP_FILES = (
+    ("cdk.json", '{"app": "python3 app.py"}\n'),
+    (
+        "app.py",
+        textwrap.dedent(
+            """\
+        import aws_cdk as cdk
+
+        from stacks.api_stack import ApiStack
+        from stacks.data_stack import DataStack
+
+        app = cdk.App()
+        data = DataStack(app, "Data")
+        ApiStack(app, "Api", data=data)
+        app.synth()
+        """
+        ),
+    ),
+    (
+        "stacks/data_stack.py",
+        textwrap.dedent(
+            """\
+        from aws_cdk import Stack
+        from aws_cdk import aws_docdb as docdb
+        from aws_cdk import aws_dsql as dsql
+        from aws_cdk import aws_rds as rds
+
+
+        class DataStack(Stack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id, **kwargs)
+                self.database = rds.DatabaseInstance(
+                    self, "Orders", engine=rds.DatabaseInstanceEngine.POSTGRES
+                )
+                self.db_credentials = self.database.secret
+                self.ledger = dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
+                self.documents = docdb.DatabaseCluster(self, "Documents", master_user=None)
+        """
+        ),
+    ),
+)
+
+API_STACK = """\
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
+
+
+class ApiStack(Stack):
+    def __init__(self, scope, construct_id, data, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        self.api = lambda_.Function(
+            self,
+            "Api",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="app.handler",
+            code=lambda_.Code.from_asset("src"),
+        )
+"""
+
+
+def api_stack(body: str) -> str:
+    """The API stack of CDK_APP_FILES' app, its constructor ending with ``body`` (line 15 on)."""
+    return API_STACK + textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8) + "\n"
+
 
 CLUSTER_TYPES = frozenset({"AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"})
 INSTANCE_TYPES = frozenset({"AWS::RDS::DBInstance"})
@@ -172,8 +240,8 @@ def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:
         if grant.method in RDS_GRANTS and grant.target_type.startswith(RDS_PREFIX):
             yield Hit(
                 grant.location,
-                f"{grant.method}() grants Aurora RDS access; use the DSQL cluster's "
-                "grant_connect() or a dsql:DbConnect policy statement",
+                f"{grant.method}() grants Aurora RDS access{granter(grant)}; use "
+                "the DSQL cluster's grant_connect() or a dsql:DbConnect policy statement",
             )
         elif grant.rds_secret and grant.method in SECRET_READ_GRANTS:
             secret = f"'{grant.target}', the secret that holds" if grant.target else "the secret of"
@@ -212,6 +280,11 @@ def described(target: Target) -> str:
 def arrival(target: Target) -> str:
     """How a value resolved from another file got here, for messages; "" for a local one."""
     return f" (via {target.via})" if target.via else ""
+
+
+def granter(grant: Grant) -> str:
+    """What a grant's granter from another module is, for messages; "" for a local one."""
+    return f" on {grant.target} (via {grant.via})" if grant.via else ""
 
 
 def _dsql_value(sink: Sink, uses_dsql: bool) -> bool:
@@ -1153,6 +1226,29 @@ RULES = (
                 lines=(8, 8),  # the secret is in data.yaml, the permission here
                 extra_files=(("data.yaml", SECRET_EXPORT),),
             ),
+            Example(
+                api_stack(
+                    """
+                    data.database.grant_connect(self.api, "ledger_app")
+                    """
+                ),
+                fires=1,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                lines=(15,),
+                extra_files=CDK_APP_FILES,
+            ),
+            Example(
+                api_stack(
+                    """
+                    data.documents.grant_connect(self.api)
+                    """
+                ),
+                fires=0,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                extra_files=CDK_APP_FILES,
+            ),
         ),
         check=check_iam_actions,
     ),
@@ -1276,6 +1372,29 @@ RULES = (
                 """,
                 fires=0,
                 kind="cdk",
+            ),
+            Example(
+                api_stack(
+                    """
+                    data.database.connections.allow_default_port_from(self.api)
+                    """
+                ),
+                fires=1,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                lines=(15,),
+                extra_files=CDK_APP_FILES,
+            ),
+            Example(
+                api_stack(
+                    """
+                    data.documents.connections.allow_default_port_from(self.api)
+                    """
+                ),
+                fires=0,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                extra_files=CDK_APP_FILES,
             ),
         ),
         check=check_ingress,
@@ -1403,6 +1522,33 @@ RULES = (
                 """,
                 fires=0,
                 kind="cdk",
+            ),
+            Example(
+                api_stack(
+                    """
+                    self.database = data.database
+                    self.api.add_environment("DB_HOST", self.database.db_instance_endpoint_address)
+                    self.api.add_environment("DB_SECRET_ARN", data.db_credentials.secret_arn)
+                    """
+                ),
+                fires=2,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                lines=(16, 17),
+                extra_files=CDK_APP_FILES,
+            ),
+            Example(
+                api_stack(
+                    """
+                    self.api.add_environment("AURORA_DB_ENDPOINT", data.ledger.attr_endpoint)
+                    self.api.add_environment("AURORA_DB_CLUSTER_ARN", data.ledger.attr_resource_arn)
+                    self.api.add_environment("DB_HOST", data.documents.cluster_endpoint.hostname)
+                    """
+                ),
+                fires=0,
+                kind="cdk",
+                filename="stacks/api_stack.py",
+                extra_files=CDK_APP_FILES,
             ),
             Example(
                 """

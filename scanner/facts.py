@@ -19,6 +19,10 @@ RDS_PREFIX = "AWS::RDS::"
 DSQL_CLUSTER = "AWS::DSQL::Cluster"
 DSQL_PREFIX = "AWS::DSQL::"
 IMPORT = "Fn::ImportValue"  # Target.type of a cross-stack import; Target.name is the export name
+# Target.type of a value that comes from another module of a Python CDK app: Target.name is the
+# symbol it is read from (``stacks.data_stack.DataStack(data)``), Target.attribute the path read
+# from it (``database.db_instance_endpoint_address``). See ``SymbolLink``.
+SYMBOL = "py:symbol"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class Target:
     rds_secret: bool = False
     namespace: str = ""
     via: str = ""
+
+    @property
+    def is_symbol(self) -> bool:
+        return self.type == SYMBOL
 
     @property
     def is_rds(self) -> bool:
@@ -114,6 +122,8 @@ class Grant:
     target: str = ""  # name of the granting resource (the DSQL cluster for grant_connect*)
     actions: tuple[str, ...] = ()  # the actions of a generic ``grant(grantee, *actions)``
     rds_secret: bool = False  # the granter is a secret holding the RDS database's credentials
+    symbol: Target | None = None  # a granter from another module, still to be resolved
+    via: str = ""  # how the granter reached this module (for messages)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,9 @@ class Ingress:
     to_port: int | None
     location: Location
     to_dsql_endpoint: bool = False
+    # the database (from another module) whose port ``x.connections.allow_default_port_*``
+    # opens: no port is known until it is resolved, so an unresolved one is dropped
+    symbol: Target | None = None
 
     def opens(self, port: int) -> bool:
         """True when the rule admits TCP traffic to ``port`` (protocol -1 admits every port)."""
@@ -260,6 +273,7 @@ class FileFacts:
     functions: tuple[FunctionSummary, ...] = ()  # application functions, for health checks
     config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
+    symbol_links: tuple[SymbolLink, ...] = ()  # what this CDK module hands to other modules
     namespace: str = ""  # where CDK names link: "cdk:<app dir>" (set by the engine), else by kind
 
 
@@ -270,6 +284,23 @@ def namespace_of(facts: FileFacts) -> str:
     if facts.namespace:
         return facts.namespace
     return facts.path if facts.kind == "cfn" else facts.kind
+
+
+@dataclass(frozen=True)
+class SymbolLink:
+    """One value a symbol of a Python CDK module may hold, for the app's other modules.
+
+    Symbols name places a value is bound to: ``:DataStack.database`` (an attribute of the class
+    defined here; ``:`` is this module), ``:make_cluster()`` (what the factory returns),
+    ``:ApiStack(data)`` (a constructor or function parameter; ``(#2)`` by position),
+    ``stacks.data_stack.DataStack(data)`` (an argument passed here to a callee imported from
+    another module). ``value`` is a construct (a concrete Target) or another symbol (``SYMBOL``).
+    ``scanner.resolve.symbols`` follows them within one CDK app.
+    """
+
+    symbol: str
+    value: Target
+    port: int = 0  # the database port of a construct value (what connections rules open)
 
 
 # --- The DSQL target state -------------------------------------------------------------------

@@ -46,7 +46,7 @@ CONTEXT_FIELDS = frozenset(
     {
         "kind", "path", "namespace", "statements", "grants", "sinks", "clusters", "compute",
         "roles", "connections", "token_calls", "functions", "config_types", "env_reads",
-        "construct_ids",
+        "construct_ids", "symbol_links",
     }
 )  # fmt: skip
 AWS_MANAGED_POLICY = re.compile(r"(?:^|:iam::aws:policy/(?:.*/)?)([A-Za-z0-9+=,.@_-]+)$")

@@ -23,11 +23,45 @@ from scanner.engine import facts_in_app, root_location, run_project_rules
 from scanner.facts import Compute, FileFacts, IamRole, IamStatement, Value
 from scanner.model import FileAnalysis, Location
 from scanner.project import CONTEXT_FIELDS, _exports, _reusable, build, context_view, prepare
+from scanner.resolve import resolve
 from scanner.rules import ALL_RULES
 from scanner.runner import analyze_all
 from tests.conftest import EXAMPLES, write
 from tests.test_project_scope import API, DATA
 from tests.test_python_dsql import APP_CASES
+
+CDK_MODULES = {
+    "cdk.json": "{}",
+    "app.py": """
+import aws_cdk as cdk
+from stacks.api import ApiStack
+from stacks.data import DataStack
+
+app = cdk.App()
+ApiStack(app, "Api", data=DataStack(app, "Data"))
+""",
+    "stacks/data.py": """
+from aws_cdk import Stack
+from aws_cdk import aws_dsql as dsql
+
+
+class DataStack(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        self.cluster = dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
+""",
+    "stacks/api.py": """
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
+
+
+class ApiStack(Stack):
+    def __init__(self, scope, construct_id, data):
+        super().__init__(scope, construct_id)
+        api = lambda_.Function(self, "Api", environment={"DSQL_ENDPOINT": data.cluster.attr_endpoint})
+        data.cluster.grant_connect(api)
+""",
+}
 
 CDK_GRANT = """
 from aws_cdk import aws_dsql_alpha as dsql
@@ -60,6 +94,8 @@ def cases() -> list[Case]:
         Case(f"app-{index}", {"db.py": source}) for index, (source, _) in enumerate(APP_CASES)
     ]
     found.append(Case("cdk-grant", {"stack.py": CDK_GRANT}))
+    # the cluster one module of a CDK app creates is granted and wired in another
+    found.append(Case("cdk-modules", CDK_MODULES))
     # a function in one stack finds the cluster through the other stack's exports
     api = API.replace("{action}", "dsql:DbConnect")
     found.append(Case("cross-stack", {"data.yaml": DATA, "api.yaml": api}))
@@ -88,7 +124,7 @@ class Analysed:
         analyses = self.analyses
         if keep is not None:
             analyses = tuple(context_view(a, keep) for a in analyses)
-        facts = facts_in_app(analyses, self.candidates, self.config)
+        facts = resolve(facts_in_app(analyses, self.candidates, self.config))
         project = build(facts, root_location(self.config), ())
         return (
             run_project_rules(project, self.config),

@@ -183,6 +183,7 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     from scanner.inputs.python_facts import FactCollector
     from scanner.inputs.python_locations import Locator
     from scanner.inputs.python_sql import SqlCollector
+    from scanner.inputs.python_symbols import SymbolCollector
     from scanner.inputs.python_values import BindingCollector, Bindings, Evaluator
     from scanner.inputs.python_walk import Together
 
@@ -195,11 +196,13 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     kind = kind_of(bindings.imports)
     uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)
     locator = Locator(positions, module.code_for_node, path)  # type: ignore[arg-type]
-    collector = FactCollector(evaluator, locator, uses_rds)
+    symbols = SymbolCollector(evaluator)  # a props module need not import aws_cdk
+    collector = FactCollector(evaluator, locator, uses_rds, symbols if kind == "cdk" else None)
     targets = TargetCollector(evaluator, locator)
     application = AppCollector(evaluator, locator)
     sql = SqlCollector(evaluator, locator)
-    module.visit(Together(collector, *((targets,) if kind == "cdk" else (application, sql))))
+    per_kind = (targets,) if kind == "cdk" else (application, sql)
+    module.visit(Together(symbols, *per_kind, collector))
     lines = text.splitlines()
     suppressions = tuple(
         found
@@ -229,5 +232,6 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         functions=application.summaries() if not inert(text) else (),
         config_types=tuple(application.config_types),
         sql=tuple(sql.snippets),
+        symbol_links=symbols.links() if kind == "cdk" or application.config_types else (),
     )
     return facts, suppressions

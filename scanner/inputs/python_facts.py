@@ -15,6 +15,7 @@ from dataclasses import replace
 import libcst as cst
 
 from scanner.facts import (
+    SYMBOL,
     ApiCall,
     Credential,
     EngineSetting,
@@ -30,11 +31,13 @@ from scanner.facts import (
 )
 from scanner.inputs import python_catalog as catalog
 from scanner.inputs.python_locations import Locator
+from scanner.inputs.python_symbols import SymbolCollector
 from scanner.inputs.python_values import (
     Client,
     Connections,
     Construct,
     Evaluator,
+    Opaque,
     PortRange,
     Reference,
     Session,
@@ -65,10 +68,12 @@ class FactCollector(cst.CSTVisitor):
         evaluator: Evaluator,
         locator: Locator,
         uses_rds: bool,
+        symbols: SymbolCollector | None = None,
     ) -> None:
         self.ev = evaluator
         self.at = locator
         self.uses_rds = uses_rds
+        self.symbols = symbols  # CDK source: values from the app's other modules, by symbol
         self.resources: list[Resource] = []
         self.engines: list[EngineSetting] = []
         self.credentials: list[Credential] = []
@@ -165,6 +170,10 @@ class FactCollector(cst.CSTVisitor):
         assumed_rds = receiver is None and self.uses_rds and method in catalog.RDS_ONLY_METHODS
         if method.startswith("grant") and (isinstance(receiver, Construct) or assumed_rds):
             self._grant(node, method, receiver, where)
+        elif method.startswith("grant"):
+            symbol = self.symbol(func.value, receiver)
+            if symbol is not None:
+                self._grant(node, method, None, where, symbol)
         if method in catalog.ROTATION_METHODS and (rds or assumed_rds):
             self.credentials.append(Credential("cdk-rotation", self.location(node, where), True))
             default = catalog.ROTATION_METHODS[method]
@@ -213,8 +222,23 @@ class FactCollector(cst.CSTVisitor):
             return value.owner.name
         return self._text(node)
 
-    def _grant(self, node: cst.Call, method: str, receiver: object, where: str) -> None:
+    def symbol(self, node: cst.CSTNode, value: object) -> Target | None:
+        """Where a value the evaluator left unknown (or a local instance) comes from, by
+        symbol (see ``python_symbols``); None outside CDK source."""
+        if self.symbols is None or not (value is None or isinstance(value, Opaque)):
+            return None
+        return self.symbols.symbol(node)
+
+    def _grant(
+        self,
+        node: cst.Call,
+        method: str,
+        receiver: object,
+        where: str,
+        symbol: Target | None = None,
+    ) -> None:
         granter = receiver if isinstance(receiver, Construct) else None
+        target_type = SYMBOL if symbol is not None else "AWS::RDS::DBCluster"
         actions = ()
         if method == "grant":
             listed = self.ev.positional(node)[1:]
@@ -222,7 +246,7 @@ class FactCollector(cst.CSTVisitor):
         self.grants.append(
             Grant(
                 method=method,
-                target_type=granter.cfn_type if granter else "AWS::RDS::DBCluster",
+                target_type=granter.cfn_type if granter else target_type,
                 location=self.location(node, where),
                 grantee=self.principal(self.ev.argument(node, 0, "grantee")),
                 target=granter.name if granter and granter.declared else "",
@@ -230,6 +254,7 @@ class FactCollector(cst.CSTVisitor):
                 rds_secret=granter is not None
                 and granter.cfn_type == catalog.SECRET
                 and granter.rds_secret,
+                symbol=symbol,
             )
         )
 
@@ -394,6 +419,8 @@ class FactCollector(cst.CSTVisitor):
             if isinstance(other, Connections):
                 owner = other.owner
         if index is None:
+            if owner is None:
+                self._symbolic_ingress(node, func, on_argument, method)
             if owner is None or owner.port is None:
                 return
             port: object = PortRange("tcp", owner.port, owner.port)
@@ -401,6 +428,19 @@ class FactCollector(cst.CSTVisitor):
             port = self.ev.value_of(self.ev.argument(node, index, "port_range"))
         base = owner.qualified_name if owner is not None else "aws_cdk.aws_ec2"
         self._ingress(node, port, owner, f"{base}.connections.{method}")
+
+    def _symbolic_ingress(
+        self, node: cst.Call, func: cst.Attribute, on_argument: bool, method: str
+    ) -> None:
+        """``data.cluster.connections.allow_default_port_from(fn)`` with the database from
+        another module: its port is known once the symbol is resolved."""
+        subject = self.ev.argument(node, 0, "other") if on_argument else func.value
+        if isinstance(subject, cst.Attribute) and subject.attr.value == "connections":
+            subject = subject.value
+        symbol = self.symbol(subject, self.ev.value(subject)) if subject is not None else None
+        if symbol is not None:
+            here = self.location(node, f"aws_cdk.aws_ec2.connections.{method}")
+            self.ingress.append(Ingress("tcp", None, None, here, symbol=symbol))
 
     # -- values that leave a construct: environment, outputs, parameters ----------------------
 
@@ -415,6 +455,12 @@ class FactCollector(cst.CSTVisitor):
         if isinstance(value, Construct | Reference):
             found.setdefault(value.target(), None)
             return
+        if isinstance(node, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+            symbol = self.symbol(node, value)
+            if symbol is not None:
+                found.setdefault(symbol, None)
+                if not isinstance(node, cst.Call):
+                    return  # a call's arguments may still be constructs: json.dumps({...})
         for child in subexpressions(node):
             self._collect_targets(child, found)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import Assignment, ClassScope, CodeRange, FunctionScope, Scope
@@ -23,6 +24,7 @@ from scanner.facts import RDS_PREFIX, Target
 from scanner.inputs import python_catalog as catalog
 
 MAX_EVALUATION_DEPTH = 64  # aliases of aliases beyond this are left unresolved, not an error
+T = TypeVar("T")
 KNOWN_ROOTS = ("aws_cdk.", "constructs.", "boto3.", "botocore.", "aioboto3.", "os.", "mypy_boto3")
 
 
@@ -140,6 +142,27 @@ class Bindings:
     endpoints: list[cst.Call] = field(default_factory=list)
     calls: list[cst.Call] = field(default_factory=list)  # calls of a dotted name, in order
     docstrings: set[cst.CSTNode] = field(default_factory=set)
+
+
+def memoised(
+    node: cst.CSTNode,
+    known: dict[cst.CSTNode, T],
+    active: set[cst.CSTNode],
+    evaluate: Callable[[cst.CSTNode], T | None],
+) -> T | None:
+    """``evaluate(node)``, once per node; None inside a cycle (a name bound to itself, through
+    any chain) or beyond ``MAX_EVALUATION_DEPTH`` nested evaluations."""
+    if node in known:
+        return known[node]
+    if node in active or len(active) >= MAX_EVALUATION_DEPTH:
+        return None
+    active.add(node)
+    try:
+        result = evaluate(node)
+    finally:
+        active.discard(node)
+    known[node] = result  # type: ignore[assignment]
+    return result
 
 
 def dotted_name(node: cst.BaseExpression) -> str:
@@ -302,17 +325,7 @@ class Evaluator:
     # -- values ----------------------------------------------------------------------------
 
     def value(self, node: cst.CSTNode) -> Value:
-        if node in self._values:
-            return self._values[node]
-        if node in self._active or len(self._active) >= MAX_EVALUATION_DEPTH:
-            return None
-        self._active.add(node)
-        try:
-            result = self._evaluate(node)
-        finally:
-            self._active.discard(node)
-        self._values[node] = result
-        return result
+        return memoised(node, self._values, self._active, self._evaluate)
 
     def _evaluate(self, node: cst.CSTNode) -> Value:
         if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
@@ -362,6 +375,10 @@ class Evaluator:
         before = [c for c in candidates if c[0] < use]
         _, target, bound = (before or candidates)[-1]
         return target, bound
+
+    def binding(self, node: cst.Name) -> tuple[cst.CSTNode, cst.BaseExpression] | None:
+        """(target, expression) of the assignment a name refers to here (see ``_binding``)."""
+        return self._binding(node)
 
     def bound_expression(self, node: cst.Name) -> cst.BaseExpression | None:
         """The expression assigned to a name (not a parameter annotation), for dict lookups."""

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scanner.facts import FileFacts
-from scanner.resolve import imports
+from scanner.resolve import imports, symbols
 
-PROVIDERS = (imports,)
+PROVIDERS = (imports, symbols)
 
 
 def resolve(files: Sequence[FileFacts]) -> list[FileFacts]:
