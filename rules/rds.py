@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from scanner.config import Config
-from scanner.facts import RDS_PREFIX, FileFacts, Sink
+from scanner.facts import RDS_PREFIX, FileFacts, Sink, Target
 from scanner.model import Hit, Location, Severity
 from scanner.rules.base import Example, rule
 
@@ -160,6 +160,16 @@ def _legacy_name(name: str, config: Config) -> bool:
     return any(re.search(p, name) for p in config.legacy_env_patterns)
 
 
+def described(target: Target) -> str:
+    """A target as messages name it: ``Cluster.Endpoint.Address``."""
+    return f"{target.name}.{target.attribute}" if target.attribute else target.name
+
+
+def arrival(target: Target) -> str:
+    """How a value resolved from another file got here, for messages; "" for a local one."""
+    return f" (via {target.via})" if target.via else ""
+
+
 def _sink_hit(sink: Sink, config: Config) -> Hit | None:
     where = {"env": "environment variable", "output": "Output", "export": "exported Output"}.get(
         sink.kind, "SSM parameter"
@@ -167,20 +177,22 @@ def _sink_hit(sink: Sink, config: Config) -> Hit | None:
     rds = sink.rds_targets
     if rds:
         target = rds[0]
-        what = f"{target.name}.{target.attribute}" if target.attribute else target.name
         kind = (
             "secret" if target.rds_secret and not target.type.startswith(RDS_PREFIX) else "resource"
         )
         return Hit(
             sink.location,
-            f"{where} '{sink.name}' carries {what} of an Aurora RDS {kind}; point it at the "
-            "DSQL cluster (endpoint, identifier or ARN) or remove it",
+            f"{where} '{sink.name}' carries {described(target)} of an Aurora RDS {kind}"
+            f"{arrival(target)}; point it at the DSQL cluster (endpoint, identifier or ARN) or "
+            "remove it",
         )
     if sink.kind == "env" and not sink.wired_to_dsql and _legacy_name(sink.name, config):
+        resolved = [described(t) + arrival(t) for t in sink.targets if t.via]
+        value = f" (its value is {', '.join(resolved)}, no DSQL value)" if resolved else ""
         return Hit(
             sink.name_location,
-            f"environment variable '{sink.name}' is a legacy Aurora RDS setting; replace it "
-            f"with the DSQL settings ({DSQL_SETTINGS})",
+            f"environment variable '{sink.name}' is a legacy Aurora RDS setting{value}; replace "
+            f"it with the DSQL settings ({DSQL_SETTINGS})",
         )
     return None
 
@@ -239,6 +251,34 @@ Resources:
     Type: AWS::RDS::DBCluster
     Properties:
       Engine: aurora-postgresql
+"""
+
+# The exporting stacks of RDS008's cross-stack examples (the importing stack is the example).
+DSQL_EXPORTS = """\
+Resources:
+  Ledger:
+    Type: AWS::DSQL::Cluster
+    Properties:
+      DeletionProtectionEnabled: true
+Outputs:
+  Endpoint:
+    Value: !GetAtt Ledger.Endpoint
+    Export:
+      Name: Data:ExportsOutputFnGetAttLedgerEndpoint
+  Arn:
+    Value: !GetAtt Ledger.ResourceArn
+    Export:
+      Name: !Sub "${AWS::StackName}-ledger-arn"
+"""
+RDS_EXPORT = """\
+Resources:
+  Legacy:
+    Type: AWS::RDS::DBCluster
+Outputs:
+  Host:
+    Value: !GetAtt Legacy.Endpoint.Address
+    Export:
+      Name: Data:ExportsOutputFnGetAttLegacyEndpointAddress
 """
 
 RULES = (
@@ -1057,6 +1097,49 @@ RULES = (
                 """,
                 fires=0,
                 kind="app",
+            ),
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          AURORA_DB_ENDPOINT: !ImportValue Data:ExportsOutputFnGetAttLedgerEndpoint
+                          AURORA_DB_CLUSTER_ARN: !ImportValue
+                            Fn::Sub: "${DataStackName}-ledger-arn"
+                Parameters:
+                  DataStackName:
+                    Type: String
+                    Default: Data
+                """,
+                fires=0,
+                extra_files=(
+                    (
+                        "data.yaml",
+                        DSQL_EXPORTS,
+                    ),
+                ),
+            ),
+            Example(
+                """
+                Resources:
+                  Api:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Environment:
+                        Variables:
+                          DB_HOST: !ImportValue Data:ExportsOutputFnGetAttLegacyEndpointAddress
+                """,
+                fires=2,
+                lines=(6, 7),  # the export in data.yaml, the import here
+                extra_files=(
+                    (
+                        "data.yaml",
+                        RDS_EXPORT,
+                    ),
+                ),
             ),
         ),
         check=check_references,

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from scanner import link, suppress
+from scanner import link, resolve, suppress
+from scanner.analyze import run_file_rules
 from scanner.collection import spare
 from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, explore, relative
@@ -204,6 +205,53 @@ def facts_in_app(
     return [in_app(a.facts, c, config) for a, c in scoped if a.facts is not None]
 
 
+def _judged(raw: Iterable[RawFinding]) -> set[tuple[str, Location, str]]:
+    return {(r.rule, r.location, r.message) for r in raw}
+
+
+def rejudge(
+    analysis: FileAnalysis,
+    before: FileFacts,
+    after: FileFacts,
+    candidate: Candidate | None,
+    config: Config,
+) -> FileAnalysis:
+    """A file's findings after the resolution stage changed its facts.
+
+    The file rules ran on the facts as the file alone showed them (that result is cached);
+    what they say of those is taken out and what they say of the resolved facts put in. The
+    other findings (SCAN001, dsql-lint's) do not depend on values from other files and stay.
+    """
+    stale = _judged(run_file_rules(before, config))
+    kept = tuple(r for r in analysis.raw if (r.rule, r.location, r.message) not in stale)
+    fresh = run_file_rules(after, config)
+    if fresh:
+        lines = _source_lines(candidate, config) if candidate is not None else []
+        fresh = [replace(r, context=source_excerpt(lines, r.location)) for r in fresh]
+    return replace(analysis, raw=kept + tuple(fresh))
+
+
+def resolved_analyses(
+    analyses: tuple[FileAnalysis, ...],
+    facts: list[FileFacts],
+    resolved: list[FileFacts],
+    candidates: list[Candidate],
+    config: Config,
+) -> tuple[FileAnalysis, ...]:
+    """The named files' analyses, re-judged where resolution changed their facts."""
+    changed = {a.path: (a, b) for a, b in zip(facts, resolved, strict=True) if a is not b}
+    if not changed:
+        return analyses
+    sources = {candidate.rel: candidate for candidate in candidates}
+    out = []
+    for analysis in analyses:
+        if analysis.path in changed:
+            before, after = changed[analysis.path]
+            analysis = rejudge(analysis, before, after, sources.get(analysis.path), config)
+        out.append(analysis)
+    return tuple(out)
+
+
 def _incomplete(analyses: Iterable[FileAnalysis]) -> list[str]:
     """Files in scope that should have been read but could not be (their facts are missing)."""
     return [a.path for a in analyses if a.facts is None and any(r.rule == "SCAN001" for r in a.raw)]
@@ -250,16 +298,16 @@ def scan(
     )
     context_facts = facts_in_app(started.context, context_candidates, config)
     # while the named files are analysed in another process, link the context
-    prepared = prepare(context_facts) if started.in_background else None
+    prepared = prepare(resolve.resolve(context_facts)) if started.in_background else None
     analyses = started.wait()
     everything = analyses + started.context
-    root = root_location(config)
-    project = build(
-        facts_in_app(analyses, candidates, config) + context_facts,
-        root,
-        _incomplete(everything),
-        prepared,
+    named_facts = facts_in_app(analyses, candidates, config)
+    resolved = resolve.resolve(named_facts + context_facts)
+    analyses = resolved_analyses(
+        analyses, named_facts, resolved[: len(named_facts)], candidates, config
     )
+    root = root_location(config)
+    project = build(resolved, root, _incomplete(everything), prepared)
     project_raw = run_project_rules(project, config)
     findings = findings_of(
         with_project_findings(analyses, project_raw, candidates, root, config), config

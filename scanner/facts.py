@@ -27,12 +27,19 @@ class Target:
 
     ``type`` is the CloudFormation type of the referenced resource when known. ``rds_secret``
     marks a secret that exists for an RDS database (attached to, or read by, an RDS resource).
+
+    A value that comes from another file (a cross-stack import, a construct of another module)
+    is resolved after analysis (``scanner.resolve``): the target is then the resource it comes
+    from, ``namespace`` the namespace its name belongs to (see ``scanner.project``) and ``via``
+    how it got here, for messages ("DatabaseStack's export 'Db:ExportsOutputRefLedger'").
     """
 
     name: str
     type: str = ""
     attribute: str = ""
     rds_secret: bool = False
+    namespace: str = ""
+    via: str = ""
 
     @property
     def is_rds(self) -> bool:
@@ -249,6 +256,15 @@ class FileFacts:
     config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
     namespace: str = ""  # where CDK names link: "cdk:<app dir>" (set by the engine), else by kind
+
+
+def namespace_of(facts: FileFacts) -> str:
+    """Where a file's names link (see ``scanner.project``). A template's names are its own;
+    CDK and application names are shared within their kind (CDK names within their app, when
+    the engine knows which app a file belongs to)."""
+    if facts.namespace:
+        return facts.namespace
+    return facts.path if facts.kind == "cfn" else facts.kind
 
 
 # --- The DSQL target state -------------------------------------------------------------------

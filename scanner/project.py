@@ -33,6 +33,7 @@ from scanner.facts import (
     Sink,
     Target,
     Value,
+    namespace_of,
 )
 from scanner.model import FileAnalysis, Location
 
@@ -73,14 +74,6 @@ class Key:
 
     namespace: str
     name: str
-
-
-def namespace_of(facts: FileFacts) -> str:
-    """A template's names are its own; CDK and application names are shared within their kind
-    (CDK names within their app, when the engine knows which app a file belongs to)."""
-    if facts.namespace:
-        return facts.namespace
-    return facts.path if facts.kind == "cfn" else facts.kind
 
 
 def is_cdk(key: Key) -> bool:
@@ -294,7 +287,8 @@ class _Linker:
         unknown = False
         for target in targets:
             if target.type != IMPORT:
-                found.extend([Key(namespace, target.name)] if target.is_dsql else [])
+                owner = target.namespace or namespace  # resolved from another file: its own
+                found.extend([Key(owner, target.name)] if target.is_dsql else [])
                 continue
             export = self.exports.get(target.name)
             if export is None:

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -46,6 +46,9 @@ HOSTED_RDS_ROTATION = re.compile(r"^(PostgreSQL|MySQL|MariaDB)", re.IGNORECASE)
 SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 RESOLVE_SECRET = "{{resolve:secretsmanager:"
 SNIPPET_LIMIT = 200
+# Export names are at most 255 characters; longer text is no name (and is not scanned as one).
+NAME_LIMIT = 1024
+NAME_DEPTH = 16  # nesting of Sub/Join inside an export name beyond this is left unresolved
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 FOR_EACH = "Fn::ForEach::"
 # Nodes that Fn::ForEach may add to a template, the bound the alias guard also applies: an
@@ -343,6 +346,58 @@ class TemplateContext:
         width = len(token.group(0)) if token else 0
         return (line_no, start_col), (line_no, start_col + width)
 
+    def name_text(self, value: Any, depth: int = 0) -> str | None:
+        """The text of an export or import name, as far as this template can tell.
+
+        ``${AWS::StackName}`` becomes the stack's name when the cloud assembly names it, a
+        parameter its default; ``Fn::Sub`` variables and ``Fn::Join`` parts are filled in the
+        same way. What stays unknown stays a ``${...}`` placeholder, which the resolution stage
+        matches as a wildcard. None for a value that is not built from names at all.
+        """
+        if depth > NAME_DEPTH:
+            return None
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return self._filled(str(value), {}, depth) if len(str(value)) <= NAME_LIMIT else None
+        if not isinstance(value, dict) or len(value) != 1:
+            return None
+        ((function, arg),) = value.items()
+        if function == "Ref" and isinstance(arg, str):
+            return self._filled("${" + arg + "}", {}, depth)
+        if function == "Fn::Sub":
+            text, variables = (arg, {}) if isinstance(arg, str) else (None, {})
+            if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                text = arg[0]
+                variables = arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {}
+            if text is None or len(text) > NAME_LIMIT:
+                return None
+            return self._filled(text, variables, depth)
+        if function == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+            separator, parts = arg
+            if isinstance(separator, str) and isinstance(parts, list):
+                texts = [self.name_text(part, depth + 1) for part in parts[:NAME_LIMIT]]
+                if all(text is not None for text in texts):
+                    joined = separator.join(texts)  # type: ignore[arg-type]
+                    return joined if len(joined) <= NAME_LIMIT else None
+        return None
+
+    def _filled(self, text: str, variables: dict, depth: int) -> str:
+        """``text`` with the placeholders this template knows replaced by their values."""
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1).strip()
+            if name in variables:
+                known = self.name_text(variables[name], depth + 1)
+                return known if known is not None else match.group(0)
+            if name == "AWS::StackName" and self.stack:
+                return self.stack
+            default = self.parameters.get(name, {})
+            default = default.get("Default") if isinstance(default, dict) else None
+            if isinstance(default, str | int) and not isinstance(default, bool):
+                return str(default)
+            return match.group(0)
+
+        return SUB_VARIABLE.sub(fill, text)
+
     def target(self, name: str, attribute: str = "") -> Target:
         return Target(
             name=name,
@@ -394,19 +449,24 @@ def _sub_references(arg: Any) -> Iterator[tuple[str, str]]:
             yield logical, attribute
 
 
-def imports(value: Any) -> Iterator[str]:
-    """Literal export names a value imports with ``Fn::ImportValue`` (CDK's cross-stack links)."""
+def imports(value: Any, name_of: Callable[[Any], str | None] | None = None) -> Iterator[str]:
+    """Export names a value imports with ``Fn::ImportValue`` (CDK's cross-stack links).
+
+    ``name_of`` turns a computed name (``Fn::Sub``, ``Fn::Join``) into text, with the
+    placeholders it cannot fill left as ``${...}`` (see ``TemplateContext.name_text``); without
+    it only literal names are returned.
+    """
     if isinstance(value, dict):
         if list(value) == [IMPORT]:
-            name = flatten(value[IMPORT])
-            if name is not None and "${" not in name:
+            name = (name_of or flatten)(value[IMPORT])
+            if name is not None and (name_of is not None or "${" not in name):
                 yield name
             return
         for item in value.values():
-            yield from imports(item)
+            yield from imports(item, name_of)
     elif isinstance(value, list):
         for item in value:
-            yield from imports(item)
+            yield from imports(item, name_of)
 
 
 def flatten(value: Any) -> str | None:
@@ -772,7 +832,8 @@ class Extractor:
             for ref, attribute in references(value)
             if ref in self.ctx.types
         )
-        return local + tuple(Target(name, IMPORT) for name in imports(value))
+        names = imports(value, self.ctx.name_text)
+        return local + tuple(Target(name, IMPORT) for name in dict.fromkeys(names))
 
     def _opaque(self, value: Any) -> bool:
         """A computed value (a parameter, a condition) that names nothing this file declares."""
@@ -1001,7 +1062,7 @@ class Extractor:
             kind = "export" if export is not None else "output"
             self._sink(kind, name, value, output.key_location_node(), "")
             export_name = export.get("Name") if export is not None else None
-            text = flatten(export_name.value) if export_name is not None else None
+            text = self.ctx.name_text(export_name.value) if export_name is not None else None
             if text:
                 self.sinks[-1] = replace(self.sinks[-1], export_name=text)
 
