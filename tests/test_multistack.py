@@ -238,7 +238,17 @@ def test_cross_stack_messages_say_what_the_value_resolves_to(synthesized, metada
     assert len(hosts) == 1, "DB_HOST (an ImportValue of the RDS endpoint) is not reported"
     (host,) = hosts
     assert "LedgerB7379752" in host["message"]
-    assert "Database" in host["message"] and "export" in host["message"]
+    assert "Database's export" in host["message"]
+
+
+@pytest.mark.parametrize("metadata", METADATA)
+def test_health_check_through_a_helper_is_judged_and_the_gap_named(synthesized, metadata):
+    """half: health_check() reaches SELECT 1 through _probe(), which logs only the failure."""
+    _, findings = scan(synthesized[("half", metadata)]["source"])
+    (health,) = [f for f in findings if f["rule"] == "DSQL011"]
+    assert (health["path"], health["line"]) == ("lambda/db.py", 34)
+    assert "health_check()" in health["message"]
+    assert "never logs success" in health["message"]
 
 
 @pytest.mark.parametrize("state", STATES)
