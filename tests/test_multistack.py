@@ -280,6 +280,17 @@ def test_migrated_app_gets_a_passing_review_that_verifies(synthesized, metadata)
     (project / "REVIEW.md").unlink()
 
 
+def test_a_rescan_from_the_cache_is_byte_identical(synthesized):
+    """Values that cross stacks and modules come out the same whether every file is analysed
+    afresh or loaded from the result cache."""
+    project = synthesized[("half", "without")]["both"]
+    fresh = run_cli("scan", ".", "--format", "json", "--no-cache", cwd=project)
+    first = run_cli("scan", ".", "--format", "json", cwd=project)
+    cached = run_cli("scan", ".", "--format", "json", cwd=project)
+    assert fresh.code == first.code == cached.code
+    assert fresh.stdout == first.stdout == cached.stdout
+
+
 @pytest.mark.parametrize(
     ("state", "metadata", "module"),
     [
