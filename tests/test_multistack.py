@@ -2,8 +2,9 @@
 
 tests/fixtures/multistack holds one ledger app in three states (legacy, half, migrated): a
 network, a database, an analytics and an API stack in modules of their own, values passed
-between them as constructor keywords and a props dataclass, a module-level function factory and
-the Lambda's code. Each state is synthesized with aws-cdk-lib as the CDK CLI runs an app
+between them as constructor keywords and a props dataclass, a function factory in a module of
+its own and the Lambda's code. ``common/`` holds the files the states share; each state's
+directory adds or replaces its own. Each state is synthesized with aws-cdk-lib as the CDK CLI runs an app
 (``python app.py`` with ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON``), with and without path metadata,
 and the installed ``dsql-scan`` scans the source with its cdk.out, the source alone and the
 cdk.out alone. Every finding must be one that expected.yaml records (rule, file, line; template
@@ -67,6 +68,18 @@ def _synth(project: Path, path_metadata: bool) -> subprocess.Popen:
     )
 
 
+def state_tree(state: str, destination: Path) -> Path:
+    """The app in one state: the files every state shares, then the state's own."""
+    shutil.copytree(FIXTURES / "common", destination)
+    shutil.copytree(FIXTURES / state, destination, dirs_exist_ok=True)
+    return destination
+
+
+def fixture_file(state: str, path: str) -> Path:
+    own = FIXTURES / state / path
+    return own if own.is_file() else FIXTURES / "common" / path
+
+
 def _views(project: Path) -> dict[str, Path]:
     """The project as scanned three ways: source + cdk.out, the source alone, cdk.out alone
     (each with the app's configuration, so every view is judged as the same project)."""
@@ -86,8 +99,7 @@ def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict[str, Path]]:
     running = {}
     for state in STATES:
         for metadata, enabled in METADATA.items():
-            project = root / f"{state}-{metadata}"
-            shutil.copytree(FIXTURES / state, project)
+            project = state_tree(state, root / f"{state}-{metadata}")
             running[(state, metadata)] = (project, _synth(project, enabled))
     out = {}
     for key, (project, process) in running.items():
@@ -161,7 +173,7 @@ def test_expected_lines_are_real_lines_of_the_fixture(state):
             path, line = source.rsplit(":", 1)
             places.append((path, int(line)))
     for path, line in places:
-        lines = (FIXTURES / state / path).read_text(encoding="utf-8").splitlines()
+        lines = fixture_file(state, path).read_text(encoding="utf-8").splitlines()
         assert 1 <= line <= len(lines) and lines[line - 1].strip(), f"{state}/{path}:{line}"
 
 
