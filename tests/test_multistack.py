@@ -15,7 +15,6 @@ generic names and AURORA_* names carrying DSQL values are the negative controls.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -27,18 +26,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, cdk_unavailable, run_cli
 
-
-def _unavailable() -> str:
-    if importlib.util.find_spec("aws_cdk") is None:
-        return "aws-cdk-lib is not installed (the 'cdk' extra; `make test` installs it)"
-    if shutil.which("node") is None:
-        return "node is not on PATH (aws-cdk-lib runs its constructs on node)"
-    return ""
-
-
-pytestmark = pytest.mark.skipif(bool(_unavailable()), reason=_unavailable() or "available")
+pytestmark = pytest.mark.skipif(bool(cdk_unavailable()), reason=cdk_unavailable() or "available")
 
 FIXTURES = ROOT / "tests" / "fixtures" / "multistack"
 EXPECTED = yaml.safe_load((FIXTURES / "expected.yaml").read_text(encoding="utf-8"))
