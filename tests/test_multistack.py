@@ -92,10 +92,16 @@ def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict[str, Path]]:
             project = state_tree(state, root / f"{state}-{metadata}")
             running[(state, metadata)] = (project, _synth(project, enabled))
     out = {}
-    for key, (project, process) in running.items():
-        _, stderr = process.communicate(timeout=SYNTH_SECONDS)
-        assert process.returncode == 0, f"{key}: {stderr[-4000:]}"
-        out[key] = _views(project)
+    try:
+        for key, (project, process) in running.items():
+            _, stderr = process.communicate(timeout=SYNTH_SECONDS)
+            assert process.returncode == 0, f"{key}: {stderr[-4000:]}"
+            out[key] = _views(project)
+    finally:  # a failed or timed-out synth leaves no other one running
+        for _, process in running.values():
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
     for state in STATES:  # the source alone is the same files whatever the synth's context
         out[(state, "without")]["source"] = out[(state, "with")]["source"]
     return out
