@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -22,6 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # would also, rightly, report that a fixture has no DSQL cluster.
 RESIDUE = ("--select", "RDS,SCAN")
 EXAMPLES = ROOT / "examples"
+
+
+def cdk_unavailable() -> str:
+    """Why the real aws-cdk-lib cannot synthesize here ("" when it can): tests that synth skip."""
+    if importlib.util.find_spec("aws_cdk") is None:
+        return "aws-cdk-lib is not installed (the 'cdk' extra; `make test` installs it)"
+    if shutil.which("node") is None:
+        return "node is not on PATH (aws-cdk-lib runs its constructs on node)"
+    return ""
 
 
 def dsql_scan_executable() -> str:

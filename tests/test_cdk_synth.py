@@ -10,7 +10,6 @@ synth, so it cannot go stale silently.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -20,18 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, cdk_unavailable, run_cli
 
-
-def _unavailable() -> str:
-    if importlib.util.find_spec("aws_cdk") is None:
-        return "aws-cdk-lib is not installed (the 'cdk' extra; `make test` installs it)"
-    if shutil.which("node") is None:
-        return "node is not on PATH (aws-cdk-lib runs its constructs on node)"
-    return ""
-
-
-pytestmark = pytest.mark.skipif(bool(_unavailable()), reason=_unavailable() or "available")
+pytestmark = pytest.mark.skipif(bool(cdk_unavailable()), reason=cdk_unavailable() or "available")
 
 CLI_CONTEXT = {"aws:cdk:enable-path-metadata": True}
 CONSTRUCT_RULES = ("RDS001", "RDS002", "RDS004")
