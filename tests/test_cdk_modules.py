@@ -18,10 +18,9 @@ from string import Template
 
 import pytest
 
-from tests.conftest import RESIDUE, run_cli, write
+from tests.conftest import RESIDUE, cdk_unavailable, run_cli, write
 from tests.gitrepo import commit_all, init
 from tests.limits import run_limited
-from tests.test_cdk_synth import _unavailable as cdk_unavailable
 
 APP = """\
 import aws_cdk as cdk

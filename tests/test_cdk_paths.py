@@ -25,10 +25,9 @@ from scanner.cdkpaths import (
     recover,
     tree_paths,
 )
-from tests.conftest import EXAMPLES, run_cli, write
-from tests.test_cdk_synth import _unavailable
+from tests.conftest import EXAMPLES, cdk_unavailable, run_cli, write
 
-pytestmark = pytest.mark.skipif(bool(_unavailable()), reason=_unavailable() or "available")
+pytestmark = pytest.mark.skipif(bool(cdk_unavailable()), reason=cdk_unavailable() or "available")
 
 WITH_METADATA = {"aws:cdk:enable-path-metadata": True}
 WITHOUT_METADATA = {"aws:cdk:enable-path-metadata": False}

@@ -141,6 +141,9 @@ SECRET_LABELS = frozenset({"description", "secret_name", "id"})
 SECRET_VALUE = "aws_cdk.SecretValue"
 PLAIN_SECRET_VALUES = frozenset({SECRET_VALUE + ".unsafe_plain_text", SECRET_VALUE + ".plain_text"})
 UNWRAP_METHODS = frozenset({"unsafe_unwrap", "to_string"})
+# Members of a Secrets Manager secret that no other CDK construct has: enough to know that a
+# value from another module is a secret's value before the resolution stage says whose.
+SECRET_ONLY_ATTRIBUTES = frozenset({"secret_value_from_json"})
 SECRET_VALUE_ATTRIBUTES = frozenset({"secret_value", "secret_value_from_json"})
 
 CREDENTIAL_HELPERS = frozenset(

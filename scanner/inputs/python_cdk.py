@@ -52,6 +52,8 @@ class TargetCollector(cst.CSTVisitor):
             self._task_definition(node, qualified)
         elif qualified == catalog.ROLE:
             self._role(node, qualified)
+        elif self.ev.factory_environment(node, qualified):
+            self._factory_function(node, qualified)
         if isinstance(node.func, cst.Attribute):
             self._method(node, node.func)
 
@@ -165,6 +167,24 @@ class TargetCollector(cst.CSTVisitor):
                 kind="lambda",
                 location=self.at.location(node, qualified),
                 role=self._role_of(node, name, "ServiceRole", managed),
+                env_owners=(name,),
+                env_location=self.at.location(environment) if environment is not None else None,
+            )
+        )
+
+    def _factory_function(self, node: cst.Call, qualified: str) -> None:
+        """Compute built by a project factory that receives its environment here: a function
+        under the construct id passed here, whose role the factory decides (unknown here, so
+        no rule claims a permission is missing)."""
+        name = self.ev.construct_id(node)
+        if not name:
+            return
+        environment = self.ev.keyword(node, "environment")
+        self._compute.append(
+            Compute(
+                name=name,
+                kind="lambda",
+                location=self.at.location(node, qualified),
                 env_owners=(name,),
                 env_location=self.at.location(environment) if environment is not None else None,
             )

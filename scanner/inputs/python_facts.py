@@ -455,14 +455,19 @@ class FactCollector(cst.CSTVisitor):
         if isinstance(value, Construct | Reference):
             found.setdefault(value.target(), None)
             return
-        if isinstance(node, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+        inner: dict[Target, None] = {}
+        for child in subexpressions(node):
+            self._collect_targets(child, inner)
+        # what this module knows comes first: ``cluster.secret...`` of a typed parameter is the
+        # construct's; only a value nothing here resolves is left to the other modules
+        known = any(not target.is_symbol for target in inner)
+        if not known and isinstance(node, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
             symbol = self.symbol(node, value)
             if symbol is not None:
                 found.setdefault(symbol, None)
                 if not isinstance(node, cst.Call):
                     return  # a call's arguments may still be constructs: json.dumps({...})
-        for child in subexpressions(node):
-            self._collect_targets(child, found)
+        found.update(inner)
 
     def _sink(
         self,
@@ -540,6 +545,8 @@ class FactCollector(cst.CSTVisitor):
         if node.attr.value not in catalog.SECRET_VALUE_ATTRIBUTES:
             return False
         owner = self.ev.value(node.value)
+        if owner is None:  # from another module (props, a stack's attribute): only a secret
+            return node.attr.value in catalog.SECRET_ONLY_ATTRIBUTES  # has these
         return isinstance(owner, Construct) and owner.cfn_type == catalog.SECRET
 
     def _collect_secrets(self, node: cst.CSTNode, kinds: set[str]) -> None:
@@ -561,7 +568,7 @@ class FactCollector(cst.CSTVisitor):
         self, node: cst.Call, qualified: str, method: str, receiver: object = None
     ) -> None:
         cdk_call = qualified.startswith("aws_cdk.") or method in catalog.ENVIRONMENT_METHODS
-        if not cdk_call:
+        if not cdk_call and not self.ev.factory_environment(node, qualified):
             return
         owner_name = (
             receiver.name if isinstance(receiver, Construct) else self.ev.construct_id(node)

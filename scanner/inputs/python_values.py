@@ -711,6 +711,20 @@ class Evaluator:
                 return True
         return False
 
+    def factory_environment(self, node: cst.Call, qualified: str) -> bool:
+        """A CDK module handing ``environment=`` to a function or class of its own project.
+
+        Apps build their functions with factories (``ledger_function(self, "Api",
+        environment={...})``, defined in another module) that pass the mapping on to the
+        construct they create: the variables are set here, under the construct id given here.
+        Only project code counts (no catalogued library, no builtin), only in a CDK module.
+        """
+        if not qualified or qualified.startswith((*KNOWN_ROOTS, "builtins.")):
+            return False
+        if not any(name.startswith("aws_cdk") for name in self.bindings.imports):
+            return False
+        return self.keyword(node, "environment") is not None
+
     def int_of(self, node: cst.CSTNode | None) -> int | None:
         value = self.value_of(node)
         if isinstance(value, Literal) and isinstance(value.value, int):

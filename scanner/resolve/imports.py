@@ -138,9 +138,15 @@ def _resolved(targets: tuple[Target, ...], exports: Exports) -> tuple[Target, ..
 
 
 def _sinks(sinks: tuple[Sink, ...], exports: Exports) -> Iterator[Sink]:
+    """Sinks with their imports resolved; one that turns out to carry an RDS credentials secret
+    hands over database credentials (``Sink.secret``), as if the secret were declared here."""
     for sink in sinks:
         targets = _resolved(sink.targets, exports)
-        yield sink if targets is sink.targets else replace(sink, targets=targets)
+        if targets is sink.targets:
+            yield sink
+            continue
+        secret = "db" if any(t.rds_secret for t in targets) else sink.secret
+        yield replace(sink, targets=targets, secret=secret)
 
 
 def _statements(statements: tuple[IamStatement, ...], exports: Exports) -> Iterator[IamStatement]:
