@@ -445,6 +445,22 @@ Outputs:
       Name: Data:ExportsOutputRefAuroraCredentials
 """
 
+# A project's function factory: RDS008's examples hand it their environment.
+FUNCTION_FACTORY = """\
+from aws_cdk import aws_lambda as lambda_
+
+
+def ledger_function(scope, construct_id, *, environment):
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="app.handler",
+        code=lambda_.Code.from_asset("lambda"),
+        environment=environment,
+    )
+"""
+
 RULES = (
     rule(
         id="RDS001",
@@ -1679,6 +1695,55 @@ RULES = (
                         RDS_EXPORT,
                     ),
                 ),
+            ),
+            Example(
+                """
+                from aws_cdk import Stack
+                from aws_cdk import aws_rds as rds
+
+                from infra.functions import ledger_function
+
+
+                class ApiStack(Stack):
+                    def __init__(self, scope, cluster: rds.DatabaseCluster):
+                        super().__init__(scope, "Api")
+                        ledger_function(
+                            self,
+                            "Handler",
+                            environment={
+                                "DB_HOST": cluster.cluster_endpoint.hostname,
+                                "LOG_LEVEL": "INFO",
+                            },
+                        )
+                """,
+                fires=1,
+                kind="cdk",
+                filename="infra/api.py",
+                lines=(14,),  # the factory in infra/functions.py passes the mapping on
+                extra_files=(("infra/functions.py", FUNCTION_FACTORY),),
+            ),
+            Example(
+                """
+                from aws_cdk import Stack
+                from aws_cdk import aws_dsql as dsql
+
+                from infra.functions import ledger_function
+
+
+                class ApiStack(Stack):
+                    def __init__(self, scope):
+                        super().__init__(scope, "Api")
+                        ledger = dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
+                        ledger_function(
+                            self,
+                            "Handler",
+                            environment={"AURORA_DB_ENDPOINT": ledger.attr_endpoint},
+                        )
+                """,
+                fires=0,
+                kind="cdk",
+                filename="infra/api.py",
+                extra_files=(("infra/functions.py", FUNCTION_FACTORY),),
             ),
         ),
         check=check_references,
