@@ -49,7 +49,7 @@ IMPLICIT_IDS = (
     "Resource", "Secret", "Attachment", "SecurityGroup", "Subnets", "ServiceRole",
     "DefaultPolicy", "Policy", "Role", "LogGroup", "LogRetention", "Instance1", "Instance2",
     "writer", "reader", "Proxy", "ProxyTargetGroup", "RotationSingleUser", "TaskRole",
-    "ExecutionRole", "Service", "Cluster", "Key", "Alias",
+    "ExecutionRole", "Service", "Cluster", "Key", "Alias", "IAMRole",
 )  # fmt: skip
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _HASH = re.compile(r"[0-9A-F]{8}")

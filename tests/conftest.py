@@ -25,6 +25,23 @@ RESIDUE = ("--select", "RDS,SCAN")
 EXAMPLES = ROOT / "examples"
 
 
+def start_synth(project: Path, context: dict | None) -> subprocess.Popen:
+    """``python app.py`` in ``project`` as the CDK CLI runs it, into ``project/cdk.out``, with
+    ``context`` as the CLI's context (None: none at all, as an app run by hand)."""
+    env = {**os.environ, "CDK_OUTDIR": str(project / "cdk.out"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("CDK_CONTEXT_JSON", None)
+    if context is not None:
+        env["CDK_CONTEXT_JSON"] = json.dumps(context)
+    return subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def cdk_unavailable() -> str:
     """Why the real aws-cdk-lib cannot synthesize here ("" when it can): tests that synth skip."""
     if importlib.util.find_spec("aws_cdk") is None:

@@ -10,11 +10,8 @@ cluster in source and in cdk.out is one cluster, and template findings name thei
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +22,7 @@ from scanner.cdkpaths import (
     recover,
     tree_paths,
 )
-from tests.conftest import EXAMPLES, cdk_unavailable, run_cli, write
+from tests.conftest import EXAMPLES, cdk_unavailable, run_cli, start_synth, write
 
 pytestmark = pytest.mark.skipif(bool(cdk_unavailable()), reason=cdk_unavailable() or "available")
 
@@ -87,21 +84,6 @@ class LedgerStack(Stack):"""
 TOP_LEVEL_CLUSTER = 'dsql.CfnCluster(self, "LedgerDsql", deletion_protection_enabled=True)'
 
 
-def _start_synth(project: Path, context: dict | None) -> subprocess.Popen:
-    env = {**os.environ, "CDK_OUTDIR": str(project / "cdk.out"), "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("CDK_CONTEXT_JSON", None)
-    if context is not None:
-        env["CDK_CONTEXT_JSON"] = json.dumps(context)
-    return subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _legacy_app(project: Path) -> None:
     _copy_example("legacy", project)
     write(project, {"archive_stack.py": ARCHIVE_STACK})
@@ -152,7 +134,7 @@ def apps(tmp_path_factory) -> dict[str, Path]:
             make(project)
             # a configured project: naming one file scans it with the rest as context
             write(project, {"pyproject.toml": "[tool.dsql-scan]\n"})
-            runs.append((f"{name}/{evidence}", project, _start_synth(project, context)))
+            runs.append((f"{name}/{evidence}", project, start_synth(project, context)))
     out = {}
     for key, project, process in runs:
         _, errors = process.communicate(timeout=900)

@@ -16,17 +16,14 @@ generic names and AURORA_* names carrying DSQL values are the negative controls.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT, cdk_unavailable, run_cli
+from tests.conftest import ROOT, cdk_unavailable, run_cli, start_synth
 
 pytestmark = pytest.mark.skipif(bool(cdk_unavailable()), reason=cdk_unavailable() or "available")
 
@@ -39,23 +36,6 @@ VIEWS = ("both", "source", "cdkout")
 CONFIG = ".dsql-scan.yaml"
 SYNTH_SECONDS = 600
 EPOCH = "1767225600"  # a fixed review date, so the review's bytes depend on the code only
-
-
-def _synth(project: Path, path_metadata: bool) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "CDK_OUTDIR": str(project / "cdk.out"),
-        "CDK_CONTEXT_JSON": json.dumps({"aws:cdk:enable-path-metadata": path_metadata}),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def state_tree(state: str, destination: Path) -> Path:
@@ -90,7 +70,10 @@ def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict[str, Path]]:
     for state in STATES:
         for metadata, enabled in METADATA.items():
             project = state_tree(state, root / f"{state}-{metadata}")
-            running[(state, metadata)] = (project, _synth(project, enabled))
+            running[(state, metadata)] = (
+                project,
+                start_synth(project, {"aws:cdk:enable-path-metadata": enabled}),
+            )
     out = {}
     try:
         for key, (project, process) in running.items():

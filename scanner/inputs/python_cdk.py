@@ -154,37 +154,30 @@ class TargetCollector(cst.CSTVisitor):
         return ""
 
     def _function(self, node: cst.Call, qualified: str) -> None:
-        name = self.ev.construct_id(node)
-        if not name:
-            return
-        managed = LAMBDA_POLICIES
-        if self.ev.keyword(node, "vpc") is not None:
-            managed += (LAMBDA_VPC_POLICY,)
-        environment = self.ev.keyword(node, "environment")
-        self._compute.append(
-            Compute(
-                name=name,
-                kind="lambda",
-                location=self.at.location(node, qualified),
-                role=self._role_of(node, name, "ServiceRole", managed),
-                env_owners=(name,),
-                env_location=self.at.location(environment) if environment is not None else None,
-            )
-        )
+        self._lambda(node, qualified, role_here=True)
 
     def _factory_function(self, node: cst.Call, qualified: str) -> None:
         """Compute built by a project factory that receives its environment here: a function
         under the construct id passed here, whose role the factory decides (unknown here, so
         no rule claims a permission is missing)."""
+        self._lambda(node, qualified, role_here=False)
+
+    def _lambda(self, node: cst.Call, qualified: str, role_here: bool) -> None:
         name = self.ev.construct_id(node)
         if not name:
             return
+        role = ""
+        if role_here:
+            vpc = self.ev.keyword(node, "vpc") is not None
+            managed = LAMBDA_POLICIES + ((LAMBDA_VPC_POLICY,) if vpc else ())
+            role = self._role_of(node, name, "ServiceRole", managed)
         environment = self.ev.keyword(node, "environment")
         self._compute.append(
             Compute(
                 name=name,
                 kind="lambda",
                 location=self.at.location(node, qualified),
+                role=role,
                 env_owners=(name,),
                 env_location=self.at.location(environment) if environment is not None else None,
             )
