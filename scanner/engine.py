@@ -160,6 +160,12 @@ def _source_lines(candidate: Candidate, config: Config) -> list[str]:
         return []
 
 
+def _in_context(raw: list[RawFinding], candidate: Candidate, config: Config) -> list[RawFinding]:
+    """Findings made after analysis, each with the masked excerpt of its file around it."""
+    lines = _source_lines(candidate, config)
+    return [replace(r, context=source_excerpt(lines, r.location)) for r in raw]
+
+
 def with_project_findings(
     analyses: tuple[FileAnalysis, ...],
     raw: list[RawFinding],
@@ -180,8 +186,7 @@ def with_project_findings(
     for analysis in analyses:
         extra = by_path.pop(analysis.path, [])
         if extra and analysis.path in sources:
-            lines = _source_lines(sources[analysis.path], config)
-            extra = [replace(r, context=source_excerpt(lines, r.location)) for r in extra]
+            extra = _in_context(extra, sources[analysis.path], config)
         merged.append(replace(analysis, raw=analysis.raw + tuple(extra)) if extra else analysis)
     at_root = by_path.pop(root.path, [])
     if at_root:
@@ -225,9 +230,8 @@ def rejudge(
     stale = _judged(run_file_rules(before, config))
     kept = tuple(r for r in analysis.raw if (r.rule, r.location, r.message) not in stale)
     fresh = run_file_rules(after, config)
-    if fresh:
-        lines = _source_lines(candidate, config) if candidate is not None else []
-        fresh = [replace(r, context=source_excerpt(lines, r.location)) for r in fresh]
+    if fresh and candidate is not None:
+        fresh = _in_context(fresh, candidate, config)
     return replace(analysis, raw=kept + tuple(fresh))
 
 
