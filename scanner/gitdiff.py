@@ -61,6 +61,8 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except FileNotFoundError:
         raise GitDiffError("--diff-base needs git, which is not installed") from None
+    except OSError as exc:
+        raise GitDiffError(f"--diff-base: git could not be run: {exc}") from None
 
 
 def _decode(raw: bytes) -> str:
@@ -137,6 +139,8 @@ def changed_lines(ref: str, cwd: Path) -> ChangedLines:
         raise GitDiffError(f"--diff-base: git diff failed: {_decode(diff.stderr).strip()}")
     files: dict[str, frozenset[int] | None] = dict(parse_diff(diff.stdout))
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
+    if untracked.returncode != 0:  # never "no new file": that would hide their findings
+        raise GitDiffError(f"--diff-base: git ls-files failed: {_decode(untracked.stderr).strip()}")
     for name in _decode(untracked.stdout).split("\0"):
         if name:
             files[name] = None
