@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner import gitinfo, reviewdoc, signing
+from scanner import gitinfo, provenance, reviewdoc, signing
 from scanner.config import Config, apply_command_line
 from scanner.discover import relative
 from scanner.engine import scan
@@ -99,8 +99,7 @@ def write_review(
     root = config.root.resolve()
     result = scan(paths, config)
     recorded = scan_paths(paths, root)
-    own = relative(output, root)
-    git = gitinfo.facts(root, recorded, exclude=(own, own + signing.SUFFIX))
+    git = gitinfo.facts(root, recorded, exclude=(output, signing.signature_path(output)))
     fingerprint = signing.key_fingerprint(sign_key) if sign_key is not None else ""
     if sign_key is not None and not fingerprint:
         raise signing.SigningError(f"--sign-key: {sign_key} is not a readable SSH key")
@@ -113,6 +112,7 @@ def write_review(
         paths=recorded,
         options=options,
         signing_key=fingerprint,
+        tools=provenance.versions(),
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     # a signature of the previous document would no longer verify: never leave one behind
@@ -145,6 +145,7 @@ class Drift:
     neutral: tuple[tuple[str, str, str], ...] = ()  # the same, for VERDICT_NEUTRAL settings
     unnamed_config: bool = False  # the digest differs, the review records no settings to name
     digests: tuple[tuple[str, str, str], ...] = ()  # (name, recorded, now)
+    tools: tuple[tuple[str, str, str], ...] = ()  # (tool, recorded version, now)
 
     @property
     def clean(self) -> bool:
@@ -159,6 +160,24 @@ class Drift:
             or self.settings
             or self.unnamed_config
         )
+
+    @property
+    def code_changed(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def headline(self) -> str:
+        """Why the review no longer holds, naming the cause the scope and tools show: a result
+        that changed over unchanged code was changed by the tools (or the settings)."""
+        tools = escape_line(
+            ", ".join(f"{name} {before} -> {now}" for name, before, now in self.tools)
+        )
+        if self.tools and self.code_changed:
+            return f"no longer matches the code, and the tools changed ({tools})"
+        if self.tools:
+            return f"no longer holds: the tools changed ({tools})"
+        if not self.code_changed and (self.settings or self.unnamed_config):
+            return "no longer holds: the configuration changed"
+        return "no longer matches the code"
 
     def lines(self) -> list[str]:
         """One line per difference, in a stable order; recorded values come from the document
@@ -187,12 +206,16 @@ class Drift:
         return ["  " + escape_line(line) for line in out]
 
     def notes(self) -> list[str]:
-        """Differences that cannot make the review untrue."""
-        return [
+        """Differences that did not make the review untrue."""
+        out = [
             escape_line(f"note: {name} differs from the review's ({before} -> {now}); ")
             + "it cannot change what is judged"
             for name, before, now in self.neutral
         ]
+        if self.tools and self.clean:
+            changed = ", ".join(f"{name} {before} -> {now}" for name, before, now in self.tools)
+            out.append(escape_line(f"note: the tools changed ({changed}); the result is the same"))
+        return out
 
 
 def _state(record: Mapping[str, Any]) -> str:
@@ -246,9 +269,13 @@ def setting_changes(
 
 
 def compare(
-    record: Mapping[str, Any], result: ScanResult, settings: tuple[tuple[str, str], ...]
+    record: Mapping[str, Any],
+    result: ScanResult,
+    settings: tuple[tuple[str, str], ...],
+    tools: Mapping[str, str | None] | None = None,
 ) -> Drift:
-    """The drift between a review's record and a fresh scan with the given configuration rows."""
+    """The drift between a review's record and a fresh scan with the given configuration rows
+    and tool versions (a review without a tools block, or no versions given: not compared)."""
     files = {f.path: f.sha256 for f in scanned_files(result.files)}
     added, removed, changed = _file_changes(record.get("files", {}), files)
     before = {r["fingerprint"]: r for r in record.get("findings", [])}
@@ -256,6 +283,10 @@ def compare(
     new = sorted((f for fp, f in now.items() if fp not in before), key=lambda f: f.sort_key)
     recorded = record.get("config")  # None in reviews written before settings were recorded
     differing = () if recorded is None else setting_changes(recorded, dict(settings))
+    recorded_tools = record.get("tools")
+    tool_changes = (
+        provenance.changes(recorded_tools, tools) if recorded_tools and tools is not None else ()
+    )
     return Drift(
         added=added,
         removed=removed,
@@ -275,6 +306,7 @@ def compare(
                 result_digest(map(finding_record, now.values())),
             ),
         ),
+        tools=tool_changes,
     )
 
 
@@ -298,6 +330,8 @@ def _well_formed(record: Mapping[str, Any]) -> bool:
     settings = record.get("config", {})  # absent from reviews written before it was recorded
     if not isinstance(settings, dict) or not all(isinstance(v, str) for v in settings.values()):
         return False
+    if "tools" in record and not provenance.well_formed(record["tools"]):
+        return False  # absent from reviews written before the tools were recorded
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
         return False
     return all(
@@ -352,7 +386,7 @@ def verify_review(
     config = apply_options(config, options)
     recorded = tuple(str(root / p) for p in record.get("paths", []))
     result = scan(paths or recorded, config)
-    drift = compare(record, result, config_rows(config))
+    drift = compare(record, result, config_rows(config), provenance.versions())
     return record, drift, confirmation
 
 

@@ -280,6 +280,10 @@ def review(
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
         return
+    if model.git_error:
+        from scanner.reporters.escaping import escape_line
+
+        click.echo(escape_line(f"warning: git status unknown: {model.git_error}"), err=True)
     counts = ", ".join(f"{n} {status}" for status, n in model.counts.items())
     signed = f", signed ({output}.sig)" if sign_key else ""
     click.echo(
@@ -325,6 +329,6 @@ def verify(
             f"{len(record['findings'])} finding(s), verdict {record.get('verdict')})"
         )
         sys.exit(EXIT_OK)
-    click.echo(f"{document} no longer matches the code:")
+    click.echo(f"{document} {drift.headline()}:")
     click.echo("\n".join(drift.lines()))
     sys.exit(EXIT_FINDINGS)

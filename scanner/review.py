@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
@@ -19,8 +19,9 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Config
-from scanner.gitinfo import NOT_A_REPOSITORY, GitFacts
+from scanner.gitinfo import GitFacts
 from scanner.model import FileAnalysis, Finding, ScanResult, Severity
+from scanner.provenance import describe
 from scanner.rules import ALL_RULES, RULESET_VERSION
 from scanner.rules.base import Rule
 from scanner.rules.requirements import REQUIREMENTS, Requirement
@@ -87,7 +88,7 @@ class ReviewModel:
 
     repository: str
     commit: str
-    dirty: bool
+    dirty: bool | None  # None: git could not tell (git_error says why)
     root: str
     paths: tuple[str, ...]
     files: tuple[ScannedFile, ...]
@@ -113,10 +114,15 @@ class ReviewModel:
     tool_version: str = __version__
     ruleset_version: str = RULESET_VERSION
     signing_key: str = ""
+    git_error: str = ""
+    in_repository: bool = False
+    # tool -> version (None: not installed), as scanner.provenance.versions() reports them
+    tools: dict[str, str | None] = field(default_factory=dict)
 
     @property
-    def in_repository(self) -> bool:
-        return self.repository != NOT_A_REPOSITORY
+    def tools_text(self) -> str:
+        """Every tool that judged this review, with its version, as one line."""
+        return describe(self.tools)
 
     @property
     def analysed(self) -> int:
@@ -144,12 +150,14 @@ class ReviewModel:
             "dsql-scan-review": 1,
             "tool": {"name": "dsql-scan", "version": self.tool_version},
             "ruleset": self.ruleset_version,
+            "tools": self.tools,
             "root": self.root,
             "paths": list(self.paths),
             "options": self.options,
             "repository": self.repository,
             "commit": self.commit,
             "dirty": self.dirty,
+            "git_error": self.git_error,
             "reviewer": self.reviewer,
             "date": self.date,
             "verdict": self.verdict,
@@ -388,6 +396,7 @@ def build(
     paths: tuple[str, ...] = (),
     options: dict[str, Any] | None = None,
     signing_key: str = "",
+    tools: dict[str, str | None] | None = None,
 ) -> ReviewModel:
     """Assemble the review of one scan."""
     files = scanned_files(result.files)
@@ -406,6 +415,8 @@ def build(
         repository=git.repository,
         commit=git.commit,
         dirty=git.dirty,
+        git_error=git.error,
+        in_repository=git.in_repository,
         root=git.root,
         paths=paths,
         files=files,
@@ -430,4 +441,5 @@ def build(
         result_digest=result_digest(finding_record(f) for f in findings),
         config_digest=config_digest(settings),
         signing_key=signing_key,
+        tools=dict(tools or {}),
     )
