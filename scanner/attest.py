@@ -361,24 +361,57 @@ def read_document(document: Path) -> tuple[str, dict[str, Any]]:
     return text, record
 
 
+NOT_SIGNED = "not signed"
+NOT_CHECKED = "signature present, not checked (pass --allowed-signers FILE)"
+
+
+def require_signature(document: Path, allowed_signers: Path | None, demanded_by: str) -> None:
+    """DocumentError unless a signature exists and will be checked: a gate that demands one
+    must never pass a review whose signature nobody looked at."""
+    signature = signing.signature_path(document)
+    if not signature.is_file():
+        raise DocumentError(
+            f"{document}: a signature is required ({demanded_by}) but {signature} does not exist"
+        )
+    if allowed_signers is None:
+        raise DocumentError(
+            f"{document}: a signature is required ({demanded_by}): "
+            "pass --allowed-signers FILE to check it"
+        )
+
+
+def signature_status(document: Path, record: Mapping[str, Any], allowed: Path | None) -> str:
+    """What verify says about the signature: ssh-keygen's confirmation when it was checked,
+    else whether one is there at all (silence would read as "signed and checked")."""
+    if allowed is None:
+        return NOT_CHECKED if signing.signature_path(document).is_file() else NOT_SIGNED
+    try:
+        # ssh-keygen names the principal, which the document supplies
+        checked = signing.verify(document, allowed, _identity(record))
+    except signing.SigningError as exc:
+        raise DocumentError(str(exc)) from None
+    return "\n".join(escape_line(line) for line in checked.splitlines())
+
+
 def verify_review(
     document: Path,
     paths: tuple[str, ...],
     config: Config,
     *,
     allowed_signers: Path | None = None,
+    signature_required: bool = False,
 ) -> tuple[dict[str, Any], Drift, str]:
-    """Check the document, rescan, and return (record, drift, signature confirmation)."""
+    """Check the document, rescan, and return (record, drift, what verify says about the
+    signature). A signature is required by ``signature_required`` (the command line) or by
+    the configuration's ``require-signature``."""
     _, record = read_document(document)
-    confirmation = ""
-    if allowed_signers is not None:
-        identity = _identity(record)
-        try:
-            # ssh-keygen names the principal, which the document supplies
-            checked = signing.verify(document, allowed_signers, identity)
-            confirmation = "\n".join(escape_line(line) for line in checked.splitlines())
-        except signing.SigningError as exc:
-            raise DocumentError(str(exc)) from None
+    if signature_required or config.require_signature:
+        where = config.source or "the configuration"
+        demanded_by = (
+            "--require-signature" if signature_required else f"require-signature in {where}"
+        )
+        require_signature(document, allowed_signers, demanded_by)
+    confirmation = signature_status(document, record, allowed_signers)
     options = record.get("options") or {}
     if not isinstance(options, dict) or not all(k in OPTION_KEYS for k in options):
         raise DocumentError(f"{document}: unreadable options in the review record")

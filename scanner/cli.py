@@ -298,12 +298,22 @@ def review(
 @click.argument("document", type=click.Path(dir_okay=False))
 @click.argument("paths", nargs=-1)
 @click.option("--allowed-signers", type=click.Path(dir_okay=False), help="Check DOCUMENT.sig.")
+@click.option(
+    "--require-signature",
+    is_flag=True,
+    help="Exit 2 unless DOCUMENT.sig exists and verifies (needs --allowed-signers).",
+)
 @click.option("--config", "config_file", help="Configuration file (else discovered).")
 def verify(
-    document: str, paths: tuple[str, ...], allowed_signers: str | None, config_file: str | None
+    document: str,
+    paths: tuple[str, ...],
+    allowed_signers: str | None,
+    require_signature: bool,
+    config_file: str | None,
 ) -> None:
     """Is the review DOCUMENT still true? Exit 0 yes, 1 the code changed, 2 the document did."""
-    from scanner.attest import DocumentError, verify_review
+    from scanner.attest import NOT_CHECKED, NOT_SIGNED, DocumentError, verify_review
+    from scanner.reporters.escaping import escape_line
     from scanner.rules import UnknownRuleError
 
     try:
@@ -312,6 +322,7 @@ def verify(
             paths,
             load(config_file),
             allowed_signers=Path(allowed_signers) if allowed_signers else None,
+            signature_required=require_signature,
         )
     except DocumentError as exc:
         fail(str(exc))
@@ -319,7 +330,9 @@ def verify(
     except (ConfigError, UnknownRuleError) as exc:
         fail(str(exc))
         return
-    if confirmation:
+    if confirmation in (NOT_SIGNED, NOT_CHECKED):
+        click.echo(f"{escape_line(document)}: {confirmation}")
+    else:
         click.echo(confirmation)
     for note in drift.notes():
         click.echo(note)

@@ -63,6 +63,9 @@ class Config:
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
     cache_dir: str = ""
     lenient_paths: bool = False  # --lenient-paths: named files are judged like found ones
+    # ``verify`` only: a review must carry a signature that verifies. Not a scan setting, so
+    # not among a review's recorded settings (it cannot change what a review judges).
+    require_signature: bool = False
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return dict(self.severity).get(rule_id, default)
@@ -182,6 +185,7 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
         "legacy-env-patterns": lambda k, v: ("legacy_env_patterns", _check_patterns(k, v, where)),
         "dsql": lambda k, v: ("dsql", _parse_dsql(v, where)),
         "cache-dir": lambda k, v: ("cache_dir", _as_str(k, v, where)),
+        "require-signature": lambda k, v: ("require_signature", _as_bool(k, v, where)),
     }
     values = _read_table(table, readers, where)
     return Config(root=root, source=source, **values)

@@ -38,6 +38,9 @@ KIND_NAMES = {
 
 
 NONE_MEANS = {"fail_on": "never"}  # settings where "not set" has a name of its own
+# Config fields that are no setting of the judgement: local paths (shown in the scope) and what
+# ``verify`` demands of the document itself.
+NOT_RECORDED = frozenset({"root", "source", "require_signature"})
 
 
 class ReviewError(ValueError):
@@ -268,7 +271,7 @@ def config_rows(config: Config) -> tuple[tuple[str, str], ...]:
     """
     rows = []
     for item in fields(config):
-        if item.name in ("root", "source"):
+        if item.name in NOT_RECORDED:
             continue
         value = getattr(config, item.name)
         plain = _plain(asdict(value) if hasattr(value, "__dataclass_fields__") else value)
