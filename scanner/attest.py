@@ -352,7 +352,10 @@ def read_document(document: Path) -> tuple[str, dict[str, Any]]:
     except reviewdoc.NotAReview as exc:
         raise DocumentError(f"{document} is not a dsql-scan review: {exc}") from None
     if not _well_formed(record):
-        raise DocumentError(f"{document}: the review record lacks its files or findings")
+        raise DocumentError(
+            f"{document}: the review record lacks its files or findings, or a field of it "
+            "(settings, tools) is unreadable"
+        )
     if not reviewdoc.intact(text, record):
         raise DocumentError(
             f"{document} was edited after it was generated: its content digest "
