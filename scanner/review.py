@@ -178,10 +178,11 @@ class ReviewModel:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Matrix rows per status, in display order."""
-        return {
-            s: sum(1 for r in self.matrix if r.status == s) for s in (PASS, FAIL, NOT_EVIDENCED)
-        }
+        """Matrix rows per status, in display order; a status not named here follows the
+        known ones (in matrix order) rather than vanish from the summary."""
+        order = [PASS, FAIL, NOT_EVIDENCED]
+        order += [r.status for r in self.matrix if r.status not in order]
+        return {s: sum(1 for r in self.matrix if r.status == s) for s in dict.fromkeys(order)}
 
     @property
     def signer_identity(self) -> str:

@@ -195,8 +195,18 @@ def test_review_of_legacy_tree_fails_with_each_finding_once_under_its_file(tmp_p
     assert rows["FR-006"][1] == "**NOT EVIDENCED**"
     # the remediation of each rule is given once in the whole review
     assert text.count("- **RDS001** (rds-cluster):") == 1
-    # the rule table is the appendix: after the findings and the sign-off
-    assert text.index("## 6. Sign-off") < text.index("## Appendix") < text.index("| RDS001 | `")
+    # the reviewer's order: decision first, evidence next, the rule table last (an appendix)
+    headings = re.findall(r"^## (?:\d\. )?(.+)$", text, flags=re.M)
+    assert headings == [
+        "Requirements",
+        "Findings",
+        "Suppressions",
+        "Scope",
+        "Configuration in effect",
+        "Sign-off",
+        "Appendix",
+    ]
+    assert text.index("## Appendix") < text.index("| RDS001 | `")
 
 
 def test_html_review_escapes_scanned_text_and_is_self_contained(tmp_path):
