@@ -89,10 +89,6 @@ class MatrixRow:
     findings: tuple[Finding, ...] = ()
 
     @property
-    def remediations(self) -> tuple[tuple[str, str, str], ...]:
-        return remediations(self.findings)
-
-    @property
     def evidence(self) -> str:
         """How much evidence stands behind the status, as counts: the ids are in the appendix,
         a cell of seventy rule ids is not something a reviewer reads."""
@@ -341,12 +337,12 @@ def _kinds_text(kinds: Iterable[str]) -> str:
 NAMED_RULES = 3  # more rule ids than this in one sentence are counted, not listed
 
 
-def _named(ids: Iterable[str]) -> str:
-    """A few rule ids by name; many as a count (the appendix lists them per requirement)."""
+def _named(ids: Iterable[str], listed: str = "in the appendix") -> str:
+    """A few rule ids by name; many as a count, with where the document lists them."""
     ids = list(ids)
     if len(ids) <= NAMED_RULES:
         return ", ".join(ids)
-    return f"{len(ids)} rules (listed in the appendix)"
+    return f"{len(ids)} rules (listed {listed})"
 
 
 def _in_scope(rule: Rule, kinds: frozenset[str]) -> bool:
@@ -364,8 +360,8 @@ def _judge(
     """(status, one-line explanation) of one requirement."""
     ids = _named(r.id for r in rules)
     if failing:
-        by_rule = sorted({f.rule for f in failing})
-        return FAIL, f"{len(failing)} finding(s) of {_named(by_rule)} contradict it"
+        by_rule = _named(sorted({f.rule for f in failing}), "with the findings")
+        return FAIL, f"{len(failing)} finding(s) of {by_rule} contradict it"
     if requirement.runtime:
         checked = f"; {ids} found nothing against it" if rules else ""
         return NOT_EVIDENCED, f"not evidenced by static analysis: {requirement.runtime}{checked}"

@@ -190,6 +190,7 @@ def test_review_of_legacy_tree_fails_with_each_finding_once_under_its_file(tmp_p
     for requirement_id, cells in rows.items():
         mine = [f for f in findings if requirement_id in f["requirements"]]
         assert f", {len(mine)} finding" in cells[3], (requirement_id, cells)
+        assert len(re.findall(r"\b[A-Z]+\d{3}\b", cells[4])) <= 3, cells[4]
     assert sum(len(rows) - 1 for rows in by_file.values()) == len(file_findings)
     # a requirement no finding touches has none
     assert rows["FR-006"][1] == "**NOT EVIDENCED**"
