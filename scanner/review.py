@@ -381,7 +381,11 @@ def _judge(
     note = ""
     if findings:
         note = f"; {len(findings)} finding(s) below the fail-on level or suppressed"
-    return PASS, f"{_named(in_scope)} found nothing at or above the fail-on level{note}"
+    who = _named(in_scope)
+    if len(in_scope) > NAMED_RULES and len(in_scope) < len(rules):
+        # the matrix counts every evidencing rule: say why fewer of them judged this scope
+        who = f"{len(in_scope)} of its {len(rules)} rules (the others had no input in scope)"
+    return PASS, f"{who} found nothing at or above the fail-on level{note}"
 
 
 def matrix(
