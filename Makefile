@@ -32,12 +32,16 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Tools the tests drive for real: git, and ssh-keygen for review signatures.
+# Tools the tests drive for real (command:Debian package): git, ssh-keygen for review signatures,
+# and headless Chromium with its WebDriver for the rendered HTML review. Silent when all present.
+TOOLS := git:git ssh-keygen:openssh-client chromium:chromium chromedriver:chromium-driver
 tools:
-	@command -v git >/dev/null && command -v ssh-keygen >/dev/null || \
-	  { echo "installing git and openssh-client"; \
-	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get update -q && $$SUDO apt-get install -y -q git openssh-client; }
+	@missing=$$(for tool in $(TOOLS); do command -v $${tool%%:*} >/dev/null || echo $${tool#*:}; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing" $$missing; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 test: install lint tools $(CDK_STAMP)
 	$(BIN)/python -m pytest -q

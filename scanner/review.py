@@ -66,6 +66,22 @@ class RuleRow:
     enabled: bool
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 rule``, ``3 rules``: the short evidence summaries of the matrix and the scope."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def remediations(findings: Iterable[Finding]) -> tuple[tuple[str, str, str], ...]:
+    """(rule id, rule name, remediation) once per rule among the findings, by rule id.
+
+    A rule that fired forty times needs its fix explained once, not forty times.
+    """
+    seen: dict[str, tuple[str, str, str]] = {}
+    for finding in findings:
+        seen.setdefault(finding.rule, (finding.rule, finding.name, finding.remediation))
+    return tuple(seen[k] for k in sorted(seen))
+
+
 @dataclass(frozen=True)
 class MatrixRow:
     """One requirement of the traceability matrix and the findings that decide it."""
@@ -77,12 +93,18 @@ class MatrixRow:
     findings: tuple[Finding, ...] = ()
 
     @property
-    def remediations(self) -> tuple[tuple[str, str, str], ...]:
-        """(rule id, rule name, remediation) once per rule among the findings."""
-        seen: dict[str, tuple[str, str, str]] = {}
-        for finding in self.findings:
-            seen.setdefault(finding.rule, (finding.rule, finding.name, finding.remediation))
-        return tuple(seen[k] for k in sorted(seen))
+    def evidence(self) -> str:
+        """How much evidence stands behind the status, as counts: the ids are in the appendix,
+        a cell of seventy rule ids is not something a reviewer reads."""
+        return f"{counted(len(self.rules), 'rule')}, {counted(len(self.findings), 'finding')}"
+
+
+@dataclass(frozen=True)
+class FileFindings:
+    """The unsuppressed findings of one file: the review lists each finding once, by file."""
+
+    path: str
+    findings: tuple[Finding, ...]
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,9 @@ class ReviewModel:
     dirty: bool | None  # None: git could not tell (git_error says why)
     root: str
     paths: tuple[str, ...]
+    # what was actually scanned: the recorded paths, else the configured include, else the root
+    # ("."). Shown in the scope; the record keeps ``paths`` (verify re-reads the configuration).
+    scanned: tuple[str, ...]
     files: tuple[ScannedFile, ...]
     # (path, why) of what the scan did not read: directories (ending in "/") it did not enter,
     # links that leave the root, FIFOs. A scope that shrinks says so in the document.
@@ -136,11 +161,33 @@ class ReviewModel:
         return tuple(f for f in self.findings if not f.suppressed)
 
     @property
+    def by_file(self) -> tuple[FileFindings, ...]:
+        """Unsuppressed findings grouped by file, files and findings in report order."""
+        groups: dict[str, list[Finding]] = {}
+        for finding in self.active:
+            groups.setdefault(finding.location.path, []).append(finding)
+        return tuple(FileFindings(path, tuple(found)) for path, found in sorted(groups.items()))
+
+    @property
+    def remediations(self) -> tuple[tuple[str, str, str], ...]:
+        return remediations(self.active)
+
+    @property
+    def scope_counts(self) -> tuple[tuple[str, int], ...]:
+        """(what a file was read as, how many): the scope at a glance, most common first."""
+        counts: dict[str, int] = {}
+        for file in self.files:
+            name = KIND_NAMES.get(file.kind, file.kind)
+            counts[name] = counts.get(name, 0) + 1
+        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    @property
     def counts(self) -> dict[str, int]:
-        """Matrix rows per status, in display order."""
-        return {
-            s: sum(1 for r in self.matrix if r.status == s) for s in (PASS, FAIL, NOT_EVIDENCED)
-        }
+        """Matrix rows per status, in display order; a status not named here follows the
+        known ones (in matrix order) rather than vanish from the summary."""
+        order = [PASS, FAIL, NOT_EVIDENCED]
+        order += [r.status for r in self.matrix if r.status not in order]
+        return {s: sum(1 for r in self.matrix if r.status == s) for s in dict.fromkeys(order)}
 
     @property
     def signer_identity(self) -> str:
@@ -298,6 +345,17 @@ def _kinds_text(kinds: Iterable[str]) -> str:
     return " or ".join(names) if names else "input"
 
 
+NAMED_RULES = 3  # more rule ids than this in one sentence are counted, not listed
+
+
+def _named(ids: Iterable[str], listed: str = "in the appendix") -> str:
+    """A few rule ids by name; many as a count, with where the document lists them."""
+    ids = list(ids)
+    if len(ids) <= NAMED_RULES:
+        return ", ".join(ids)
+    return f"{len(ids)} rules (listed {listed})"
+
+
 def _in_scope(rule: Rule, kinds: frozenset[str]) -> bool:
     """A file rule needs a file of one of its kinds; a project rule judges whatever is there."""
     return rule.is_project_rule or "project" in rule.kinds or bool(set(rule.kinds) & kinds)
@@ -311,10 +369,10 @@ def _judge(
     failing: tuple[Finding, ...],
 ) -> tuple[str, str]:
     """(status, one-line explanation) of one requirement."""
-    ids = ", ".join(r.id for r in rules)
+    ids = _named(r.id for r in rules)
     if failing:
-        by_rule = sorted({f.rule for f in failing})
-        return FAIL, f"{len(failing)} finding(s) of {', '.join(by_rule)} contradict it"
+        by_rule = _named(sorted({f.rule for f in failing}), "with the findings")
+        return FAIL, f"{len(failing)} finding(s) of {by_rule} contradict it"
     if requirement.runtime:
         checked = f"; {ids} found nothing against it" if rules else ""
         return NOT_EVIDENCED, f"not evidenced by static analysis: {requirement.runtime}{checked}"
@@ -334,7 +392,11 @@ def _judge(
     note = ""
     if findings:
         note = f"; {len(findings)} finding(s) below the fail-on level or suppressed"
-    return PASS, f"{', '.join(in_scope)} found nothing at or above the fail-on level{note}"
+    who = _named(in_scope)
+    if len(in_scope) > NAMED_RULES and len(in_scope) < len(rules):
+        # the matrix counts every evidencing rule: say why fewer of them judged this scope
+        who = f"{len(in_scope)} of its {len(rules)} rules (the others had no input in scope)"
+    return PASS, f"{who} found nothing at or above the fail-on level{note}"
 
 
 def matrix(
@@ -422,6 +484,7 @@ def build(
         in_repository=git.in_repository,
         root=git.root,
         paths=paths,
+        scanned=paths or tuple(Path(p).as_posix() for p in config.include) or (".",),
         files=files,
         left_out=result.left_out,
         rules=tuple(

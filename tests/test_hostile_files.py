@@ -170,7 +170,7 @@ def test_markers_that_are_not_real_hide_nothing_and_real_ones_are_listed(tmp_pat
     review = tmp_path / "REVIEW.md"
     run = run_limited("review", ".", *RESIDUE, "-o", str(review), cwd=tree)
     assert_no_traceback(run)
-    left_out = review.read_text().split("Left out of the scope", 1)[1].split("## 2.", 1)[0]
+    left_out = review.read_text().split("Left out of the scope", 1)[1].split("\n## ", 1)[0]
     assert "| `env/` | virtual environment (pyvenv.cfg) |" in left_out
     assert "| `cache/` | cache directory (CACHEDIR.TAG) |" in left_out
     assert "fake-venv" not in left_out and "fake-cache" not in left_out

@@ -92,20 +92,29 @@ def review(root: Path, *args: str, env: dict | None = None):
     return run_cli("review", *args, "--reviewer", REVIEWER, cwd=root, env={**EPOCH, **(env or {})})
 
 
-def sections(markdown: str) -> dict[str, str]:
-    """Text under each `### ID: ...` heading of the findings section, by requirement id."""
-    parts = re.split(r"^### ", markdown, flags=re.M)[1:]
-    return {part.split(":", 1)[0]: part for part in parts}
+def section(markdown: str, title: str) -> str:
+    """The text of one `## ` section (or appendix) of a Markdown review."""
+    return re.split(rf"^## {re.escape(title)}$", markdown, flags=re.M)[1].split("\n## ", 1)[0]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of every table row in ``text`` (escaped pipes stay inside their cell)."""
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("| ---"):
+            rows.append([c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
 
 
 def matrix_rows(markdown: str) -> dict[str, list[str]]:
-    table = markdown.split("## 4. Requirement traceability", 1)[1].split("## 5.", 1)[0]
-    rows = {}
-    for line in table.splitlines():
-        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-        if cells and re.fullmatch(r"(FR|SC)-\d{3}", cells[0]):
-            rows[cells[0]] = cells
-    return rows
+    rows = table_rows(section(markdown, "1. Requirements"))
+    return {cells[0]: cells for cells in rows if re.fullmatch(r"(FR|SC)-\d{3}", cells[0])}
+
+
+def rules_by_requirement(markdown: str) -> dict[str, str]:
+    """The appendix's rule list of each requirement."""
+    rows = table_rows(section(markdown, "Appendix"))
+    return {c[0]: c[1] for c in rows if len(c) == 2 and re.fullmatch(r"(FR|SC)-\d{3}", c[0])}
 
 
 def test_review_of_migrated_tree_passes_with_every_requirement_row_filled(tmp_path):
@@ -117,41 +126,88 @@ def test_review_of_migrated_tree_passes_with_every_requirement_row_filled(tmp_pa
     assert "**Verdict: PASS**" in text
     rows = matrix_rows(text)
     assert set(rows) == {r.id for r in REQUIREMENTS}
+    listed = rules_by_requirement(text)
     for requirement_id, cells in rows.items():
-        _, description, rules, status, explanation = cells
-        assert description and rules and explanation, requirement_id
+        _, status, description, evidence, explanation = cells
+        assert description and explanation, requirement_id
         assert status in ("**PASS**", "**NOT EVIDENCED**"), (requirement_id, status)
+        # the matrix counts the evidence; the rule ids are in the appendix, not in the cell
+        rule_ids = [] if listed[requirement_id] == "none" else listed[requirement_id].split(", ")
+        assert evidence.startswith(f"{len(rule_ids)} rule"), (requirement_id, evidence)
+        assert evidence.endswith(" 0 findings"), (requirement_id, evidence)
+        assert len(re.findall(r"\b[A-Z]+\d{3}\b", explanation)) <= 3, explanation
     # infrastructure requirements are evidenced by the template; runtime ones say so
-    assert rows["FR-001"][3] == "**PASS**"
-    assert "RDS001" in rows["FR-001"][2]
-    assert rows["FR-006"][3] == "**NOT EVIDENCED**"
+    assert rows["FR-001"][1] == "**PASS**"
+    assert "RDS001" in listed["FR-001"]
+    assert rows["FR-006"][1] == "**NOT EVIDENCED**"
     assert "runtime" in rows["FR-006"][4]
     # the health check needs application code (and, per rule set, a rule that reads it)
-    assert rows["FR-004"][3] == "**NOT EVIDENCED**"
+    assert rows["FR-004"][1] == "**NOT EVIDENCED**"
     assert rows["FR-004"][4].startswith("not evidenced by static analysis: no ")
+    # nothing found: no findings section to speak of, and the scope names what was scanned
+    assert "No unsuppressed finding." in section(text, "2. Findings")
+    assert "| Scanned paths | `infra` |" in text
+    assert "| Signature | none |" in text
 
 
-def test_review_of_legacy_tree_fails_with_each_finding_under_its_requirements(tmp_path):
-    write(tmp_path, {"infra/ledger.yaml": LEGACY})
+def test_review_of_legacy_tree_fails_with_each_finding_once_under_its_file(tmp_path):
+    write(tmp_path, {"infra/ledger.yaml": LEGACY, "infra/more.yaml": LEGACY})
     findings = run_cli("scan", "infra", "--format", "json", cwd=tmp_path).json()["findings"]
     assert {f["rule"] for f in findings} >= {"RDS001", "RDS003", "RDS004", "RDS006", "RDS008"}
     run = review(tmp_path, "infra", "-o", "REVIEW.md")
     assert run.code == 1, run.stderr
     text = (tmp_path / "REVIEW.md").read_text()
-    assert "**Verdict: FAIL**" in text
+    assert text.index("**Verdict: FAIL**") < text.index("## 1. Requirements")
     rows = matrix_rows(text)
-    grouped = sections(text)
-    for finding in findings:
+    found = section(text, "2. Findings")
+    by_file = {
+        part.split("`", 2)[1]: table_rows(part)
+        for part in re.split(r"^### ", found, flags=re.M)[1:]
+        if part.startswith("`")
+    }
+    file_findings = findings  # project-level ones too, under the path they name
+    assert set(by_file) == {f["path"] for f in file_findings}
+    for finding in file_findings:
         assert finding["requirements"], finding
         for requirement_id in finding["requirements"]:
-            assert rows[requirement_id][3] == "**FAIL**"
-            where = f"{finding['path']}:{finding['line']}"
-            row = f"| {finding['rule']} | {finding['severity']} | `{where}"
-            assert row in grouped[requirement_id], (requirement_id, finding)
-    # a requirement no finding touches lists none
-    assert "No unsuppressed finding." in grouped["FR-006"]
-    # the remediation of each rule is given once per requirement
-    assert grouped["FR-001"].count("- **RDS001** (rds-cluster):") == 1
+            assert rows[requirement_id][1] == "**FAIL**"
+        # listed once, under its file, tagged with every requirement it bears on
+        listed = [
+            cells
+            for cells in by_file[finding["path"]]
+            if cells[0].strip("`").split(" ")[0] == str(finding["line"])
+            and cells[1] == finding["rule"]
+        ]
+        same = [
+            f
+            for f in file_findings
+            if (f["path"], f["line"], f["rule"])
+            == (finding["path"], finding["line"], finding["rule"])
+        ]
+        assert len(listed) == len(same), (finding, listed)
+        assert all(cells[4] == ", ".join(finding["requirements"]) for cells in listed)
+    # the matrix counts each requirement's findings, the table lists each finding once
+    for requirement_id, cells in rows.items():
+        mine = [f for f in findings if requirement_id in f["requirements"]]
+        assert f", {len(mine)} finding" in cells[3], (requirement_id, cells)
+        assert len(re.findall(r"\b[A-Z]+\d{3}\b", cells[4])) <= 3, cells[4]
+    assert sum(len(rows) - 1 for rows in by_file.values()) == len(file_findings)
+    # a requirement no finding touches has none
+    assert rows["FR-006"][1] == "**NOT EVIDENCED**"
+    # the remediation of each rule is given once in the whole review
+    assert text.count("- **RDS001** (rds-cluster):") == 1
+    # the reviewer's order: decision first, evidence next, the rule table last (an appendix)
+    headings = re.findall(r"^## (?:\d\. )?(.+)$", text, flags=re.M)
+    assert headings == [
+        "Requirements",
+        "Findings",
+        "Suppressions",
+        "Scope",
+        "Configuration in effect",
+        "Sign-off",
+        "Appendix",
+    ]
+    assert text.index("## Appendix") < text.index("| RDS001 | `")
 
 
 def test_html_review_escapes_scanned_text_and_is_self_contained(tmp_path):

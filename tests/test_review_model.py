@@ -199,3 +199,29 @@ def test_markdown_escaping_keeps_tables_and_markup_intact():
     assert md_code("a`b") == "``a`b``"
     assert md_code("uses `tick`") == "`` uses `tick` ``"
     assert md_code("`edge") == "`` `edge ``"
+
+
+def test_a_status_the_templates_do_not_name_renders_by_its_slug_and_is_counted(tmp_path):
+    """Statuses belong to the model: a new one needs no template edit to show and be styled."""
+    from dataclasses import replace
+
+    from scanner.gitinfo import GitFacts
+    from scanner.reporters.review_format import render
+    from scanner.review import build
+
+    files = (analysis("app.py", "app"),)
+    result = ScanResult((finding("TEST001"),), files, str(tmp_path), Severity.WARNING, ())
+    model = build(result, Config(root=tmp_path), GitFacts(), reviewer="r", date="d")
+    first = replace(model.matrix[0], status="accepted with exceptions")
+    model = replace(model, matrix=(first, *model.matrix[1:]), verdict="PASS WITH EXCEPTIONS")
+    assert model.counts["accepted with exceptions"] == 1
+    assert 0 in model.counts.values()  # zero counts stay in the data; the layout hides them
+    html = render(model, "html")
+    assert '<span class="status accepted-with-exceptions">ACCEPTED WITH EXCEPTIONS</span>' in html
+    assert '<div id="verdict" class="verdict pass-with-exceptions">' in html
+    assert '<span class="status accepted-with-exceptions">1 accepted with exceptions</span>' in html
+    assert not re.search(r'class="status [a-z-]+">0 ', html)  # no badge for zero
+    markdown = render(model, "md")
+    assert "| **ACCEPTED WITH EXCEPTIONS** |" in markdown
+    summary = next(line for line in markdown.splitlines() if line.startswith("Requirements: "))
+    assert "1 accepted with exceptions" in summary and not re.search(r"\b0 ", summary)

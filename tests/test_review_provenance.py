@@ -85,7 +85,7 @@ def test_review_names_every_tool_with_its_version(sql_review):
         f"dsql-lint {linter_version(linter)}, Python {python_version()}"
     )
     assert f"Judged with: dsql-scan {metadata.version('dsql-scan')}, rule set " in text
-    sign_off = text[text.index("## 7. Sign-off") :]
+    sign_off = text[text.index("## 6. Sign-off") :]
     assert shown in sign_off
 
 

@@ -261,7 +261,7 @@ def test_signature_round_trip_and_tamper_detection(tmp_path):
     assert run.code == 0, run.stderr
     signature = tmp_path / "REVIEW.md.sig"
     assert signature.read_text().startswith("-----BEGIN SSH SIGNATURE-----")
-    assert "Signing key | `SHA256:" in (tmp_path / "REVIEW.md").read_text()
+    assert "| Signature | `SHA256:" in (tmp_path / "REVIEW.md").read_text()
 
     signers = allowed_signers(tmp_path / "allowed", "jane@example.com", key)
     good = verify(tmp_path, "REVIEW.md", "--allowed-signers", str(signers))

@@ -11,6 +11,7 @@ by people deciding on a migration, and a right-to-left override could show them 
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from typing import Any
 
@@ -25,12 +26,25 @@ FORMATS = ("md", "html")
 TEMPLATES = {"md": "review.md.j2", "html": "review.html.j2"}
 
 
+def spot(finding: Finding) -> str:
+    """The line plus the resource or construct it concerns: a finding's place within its file."""
+    loc = finding.location
+    subject = loc.construct_path or loc.resource or loc.qualified_name
+    return f"{loc.line} ({subject})" if subject else str(loc.line)
+
+
 def where(finding: Finding) -> str:
     """``path:line`` plus the resource or construct it concerns."""
-    loc = finding.location
-    text = f"{loc.path}:{loc.line}"
-    subject = loc.construct_path or loc.resource or loc.qualified_name
-    return f"{text} ({subject})" if subject else text
+    return f"{finding.location.path}:{spot(finding)}"
+
+
+def slug(status: str) -> str:
+    """``accepted with exceptions`` -> ``accepted-with-exceptions``: the CSS class of a status.
+
+    Styles key on the slug, so a status the model adds later renders (in the neutral colour)
+    without editing the template.
+    """
+    return re.sub(r"[^a-z0-9]+", "-", status.lower()).strip("-") or "none"
 
 
 def inert(value: Any) -> Any:
@@ -63,7 +77,7 @@ def environment(fmt: str) -> Any:
         keep_trailing_newline=True,
         finalize=inert,
     )
-    env.filters.update(md=md, code=md_code, where=where)
+    env.filters.update(md=md, code=md_code, where=where, spot=spot, slug=slug)
     return env
 
 
