@@ -252,7 +252,12 @@ def review(
     fail_on: str | None,
     regions: tuple[str, ...],
 ) -> None:
-    """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT."""
+    """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT.
+
+    Exit 0 when the verdict is PASS or PASS WITH EXCEPTIONS (suppressed findings, each with
+    its reason), 1 when it is FAIL or NOT EVIDENCED (nothing analysed, a rule disabled, or a
+    required input missing), 2 on errors.
+    """
     from scanner.attest import recorded_options, write_review
     from scanner.review import ReviewError
     from scanner.rules import UnknownRuleError
@@ -287,7 +292,7 @@ def review(
         f"{counts}){signed}",
         err=True,
     )
-    sys.exit(EXIT_FINDINGS if model.verdict == "FAIL" else EXIT_OK)
+    sys.exit(EXIT_OK if model.passed else EXIT_FINDINGS)
 
 
 @main.command()

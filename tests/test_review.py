@@ -87,6 +87,18 @@ Resources:
           DSQL_DATABASE: postgres
 """
 
+EXAMPLE_APP = Path(__file__).resolve().parents[1] / "examples" / "migrated" / "app"
+
+
+def migrated_app() -> dict[str, str]:
+    """The example's migrated application code, with its DSQL health check, under ``app/``."""
+    return {f"app/{path.name}": path.read_text() for path in sorted(EXAMPLE_APP.glob("*.py"))}
+
+
+def migrated_system() -> dict[str, str]:
+    """The migrated template with its application code: a system a review can evidence."""
+    return {"infra/ledger.yaml": MIGRATED, **migrated_app()}
+
 
 def review(root: Path, *args: str, env: dict | None = None):
     return run_cli("review", *args, "--reviewer", REVIEWER, cwd=root, env={**EPOCH, **(env or {})})
@@ -109,8 +121,8 @@ def matrix_rows(markdown: str) -> dict[str, list[str]]:
 
 
 def test_review_of_migrated_tree_passes_with_every_requirement_row_filled(tmp_path):
-    write(tmp_path, {"infra/ledger.yaml": MIGRATED})
-    run = review(tmp_path, "infra", "-o", "REVIEW.md")
+    write(tmp_path, migrated_system())
+    run = review(tmp_path, "infra", "app", "-o", "REVIEW.md")
     assert run.code == 0, run.stderr
     assert "PASS" in run.stderr
     text = (tmp_path / "REVIEW.md").read_text()
@@ -126,9 +138,9 @@ def test_review_of_migrated_tree_passes_with_every_requirement_row_filled(tmp_pa
     assert "RDS001" in rows["FR-001"][2]
     assert rows["FR-006"][3] == "**NOT EVIDENCED**"
     assert "runtime" in rows["FR-006"][4]
-    # the health check needs application code (and, per rule set, a rule that reads it)
-    assert rows["FR-004"][3] == "**NOT EVIDENCED**"
-    assert rows["FR-004"][4].startswith("not evidenced by static analysis: no ")
+    # the health check is evidenced by the application code
+    assert rows["FR-004"][3] == "**PASS**"
+    assert "DSQL011" in rows["FR-004"][2]
 
 
 def test_review_of_legacy_tree_fails_with_each_finding_under_its_requirements(tmp_path):
@@ -249,7 +261,7 @@ def git(root: Path, *args: str) -> str:
 
 
 def test_scope_records_git_commit_dirty_flag_and_default_reviewer(tmp_path):
-    write(tmp_path, {"infra/ledger.yaml": MIGRATED})
+    write(tmp_path, migrated_system())
     isolated = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
     run = run_cli("review", "-o", "r.md", cwd=tmp_path, env={**EPOCH, **isolated})
     assert run.code == 0, run.stderr
@@ -264,7 +276,7 @@ def test_scope_records_git_commit_dirty_flag_and_default_reviewer(tmp_path):
     git(tmp_path, "init", "-q")
     git(tmp_path, "config", "user.name", "Dev Eloper")
     git(tmp_path, "config", "user.email", "dev@example.com")
-    git(tmp_path, "add", "infra")
+    git(tmp_path, "add", "infra", "app")
     git(tmp_path, "commit", "-q", "-m", "migrated")
     run = run_cli("review", "-o", "r.md", cwd=tmp_path, env={**EPOCH, **isolated})
     record = read((tmp_path / "r.md").read_text())
