@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,13 @@ from scanner.rules.requirements import REQUIREMENTS, Requirement
 
 SPEC_NAME = "the Aurora DSQL migration spec (built in)"
 INPUT_KINDS = ("cfn", "cdk", "app", "sql")
+KIND_NAMES = {
+    "cfn": "CloudFormation template",
+    "cdk": "CDK source",
+    "app": "application code",
+    "sql": "SQL",
+    "project": "project",
+}
 ENTRY_KEYS = ("id", "text", "rules", "needs", "runtime")
 MAX_CATALOGUE_BYTES = 1024 * 1024
 # ids appear in table cells, anchors and the record: short, no markup, no spaces
@@ -176,3 +184,37 @@ def _strings(entry: Mapping, key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}.{key}: must be a list of strings")
     return tuple(v.strip() for v in value)
+
+
+def kinds_text(kinds: Iterable[str]) -> str:
+    """``CloudFormation template, CDK source or application code``."""
+    names = [KIND_NAMES.get(k, k) for k in kinds]
+    if len(names) > 2:
+        return f"{', '.join(names[:-1])} or {names[-1]}"
+    return " or ".join(names) if names else "input"
+
+
+def listing(catalogue: Catalogue, width: int = 100) -> str:
+    """``dsql-scan rules --requirements``: each requirement, what it needs, what evidences it."""
+    lines = [f"Requirements: {catalogue.name}", ""]
+    pad = max(len(r.id) for r in catalogue.requirements) + 2
+    indent = " " * pad
+    for requirement in catalogue.requirements:
+        lines.append(f"{requirement.id:<{pad}}{requirement.text}")
+        if requirement.runtime:
+            lines += _wrapped("runtime:  ", requirement.runtime, indent, width)
+        if requirement.needs:
+            lines += _wrapped("needs:    ", kinds_text(requirement.needs), indent, width)
+        rules = ", ".join(requirement.rules) or "none"
+        lines += _wrapped("rules:    ", rules, indent, width)
+    return "\n".join(lines) + "\n"
+
+
+def _wrapped(label: str, text: str, indent: str, width: int) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent + label,
+        subsequent_indent=indent + " " * len(label),
+        break_on_hyphens=False,
+    )

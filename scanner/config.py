@@ -238,7 +238,20 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
     values = _read_table(table, readers, where)
     if "ignore" in values:
         values["ignore"], values["ignore_reasons"] = values["ignore"]
+    for key in ("select", "ignore"):
+        _check_selectors(key, values.get(key, ()), where)
     return Config(root=root, source=source, **values)
+
+
+def _check_selectors(key: str, selectors: tuple[str, ...], where: str) -> None:
+    """A rule id or prefix that names no rule is an error here, where the file can be named."""
+    from scanner.rules import UnknownRuleError, matching  # the rule catalogue imports Config
+
+    for selector in selectors:
+        try:
+            matching(selector)
+        except UnknownRuleError as exc:
+            raise ConfigError(f"{where}: '{key}': {exc}") from None
 
 
 def _check_patterns(key: str, value: Any, where: str) -> tuple[str, ...]:

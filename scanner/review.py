@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.catalogue import Catalogue, default
+from scanner.catalogue import Catalogue, default, kinds_text
 from scanner.config import Config
 from scanner.gitinfo import NOT_A_REPOSITORY, GitFacts
 from scanner.model import FileAnalysis, Finding, ScanResult, Severity
@@ -37,13 +37,6 @@ NOT_STATIC = "not evidenced by static analysis: "
 NOTHING_ANALYSED = "nothing in scope was analysed"
 NO_REASON = "no reason given"
 TEMPLATE_KIND = "cfn"
-KIND_NAMES = {
-    "cfn": "CloudFormation template",
-    "cdk": "CDK source",
-    "app": "application code",
-    "sql": "SQL",
-    "project": "project",
-}
 
 
 NONE_MEANS = {"fail_on": "never"}  # settings where "not set" has a name of its own
@@ -323,11 +316,6 @@ def input_kinds(files: Iterable[ScannedFile]) -> frozenset[str]:
     return frozenset(f.kind for f in files if f.kind != "skipped")
 
 
-def _kinds_text(kinds: Iterable[str]) -> str:
-    names = [KIND_NAMES.get(k, k) for k in kinds]
-    return " or ".join(names) if names else "input"
-
-
 def _in_scope(rule: Rule, kinds: frozenset[str]) -> bool:
     """A file rule needs a file of one of its kinds; a project rule judges whatever is there."""
     return rule.is_project_rule or "project" in rule.kinds or bool(set(rule.kinds) & kinds)
@@ -378,11 +366,11 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
     if not kinds:
         return NOT_EVIDENCED, f"{NOT_STATIC}{NOTHING_ANALYSED}"
     if needed and not kinds & set(needed):
-        return NOT_EVIDENCED, f"{NOT_STATIC}no {_kinds_text(needed)} in scope"
+        return NOT_EVIDENCED, f"{NOT_STATIC}no {kinds_text(needed)} in scope"
     in_scope = [r.id for r in evidence.rules if _in_scope(r, kinds)]
     if not in_scope:
         wanted = sorted({k for r in evidence.rules for k in r.kinds})
-        return NOT_EVIDENCED, f"{NOT_STATIC}none of {ids} had {_kinds_text(wanted)} in scope"
+        return NOT_EVIDENCED, f"{NOT_STATIC}none of {ids} had {kinds_text(wanted)} in scope"
     checked = _some(in_scope)
     if evidence.excepted:
         by_rule = sorted({f.rule for f in evidence.excepted})
