@@ -217,3 +217,109 @@ def test_infrastructure_requirements_without_templates_or_cdk_are_not_evidenced(
     assert sql_only.code == 1
     sql_rows = matrix((tmp_path / "sql.md").read_text())
     assert "pass" not in {status for status, _ in sql_rows.values()}, sql_rows
+
+
+CATALOGUE = """
+requirements:
+  - id: MIG-1
+    text: No Aurora RDS cluster remains | not even one.
+    rules: [RDS001, RDS002]
+    needs: [cfn, cdk]
+  - id: MIG-2
+    text: The IAM policies grant no RDS action.
+    rules: [RDS006]
+  - id: OPS-1
+    text: The service answers 99% of health checks.
+    rules: [DSQL011]
+    runtime: measured on the deployed service
+"""
+
+
+def test_a_project_catalogue_replaces_the_spec_in_the_matrix_and_the_tags(tmp_path):
+    write(
+        tmp_path,
+        {
+            "infra/ledger.yaml": LEGACY,
+            "review/requirements.yaml": CATALOGUE,
+            "pyproject.toml": '[tool.dsql-scan]\nrequirements = "review/requirements.yaml"\n',
+        },
+    )
+    run = review(tmp_path, "infra", "-o", "REVIEW.md")
+    text = (tmp_path / "REVIEW.md").read_text()
+    assert run.code == 1
+    rows = matrix(text)
+    assert list(rows) == ["MIG-1", "MIG-2", "OPS-1"]
+    assert "FR-001" not in text.split("## 4.", 1)[1]
+    assert rows["MIG-1"][0] == "fail" and "RDS001" in rows["MIG-1"][1]
+    assert rows["MIG-2"][0] == "fail" and "RDS006" in rows["MIG-2"][1]
+    assert rows["OPS-1"][0] == "not evidenced"
+    assert "measured on the deployed service" in rows["OPS-1"][1]
+    assert "No Aurora RDS cluster remains \\| not even one." in text  # escaped in the table
+    assert "Requirements: review/requirements.yaml (sha256:" in text
+    # a finding of a rule the catalogue does not map is outside the requirements
+    outside = text.split("### Findings outside the spec requirements", 1)[1]
+    assert "| RDS008 |" in outside and "| RDS001 |" not in outside
+    # the rule set appendix tags each rule with the catalogue's requirements
+    assert re.search(r"^\| RDS006 \| .* \| MIG-2 \| yes \|$", text, flags=re.M)
+    listing = run_cli("rules", "--requirements", cwd=tmp_path)
+    assert listing.code == 0
+    assert "MIG-1  No Aurora RDS cluster remains | not even one." in listing.stdout
+    assert "runtime:  measured on the deployed service" in listing.stdout
+    page = run_cli("rules", "RDS006", cwd=tmp_path).stdout
+    assert "Requirements: MIG-2  The IAM policies grant no RDS action." in page
+
+
+def test_verify_reports_a_changed_catalogue(tmp_path):
+    write(
+        tmp_path,
+        {
+            **migrated_system(),
+            "review/requirements.toml": """
+            [[requirements]]
+            id = "MIG-1"
+            text = "No Aurora RDS cluster remains."
+            rules = ["RDS"]
+            """,
+            "pyproject.toml": '[tool.dsql-scan]\nrequirements = "review/requirements.toml"\n',
+        },
+    )
+    run = review(tmp_path, "infra", "app", "-o", "REVIEW.md")
+    assert run.code == 0, run.stderr
+    assert verdict((tmp_path / "REVIEW.md").read_text()) == "PASS"
+    assert run_cli("verify", "REVIEW.md", cwd=tmp_path).code == 0
+    catalogue = tmp_path / "review" / "requirements.toml"
+    catalogue.write_text(catalogue.read_text().replace('["RDS"]', '["RDS", "DSQL011"]'))
+    drift = run_cli("verify", "REVIEW.md", cwd=tmp_path)
+    assert drift.code == 1, drift.stdout
+    assert "setting requirements: review/requirements.toml (sha256:" in drift.stdout
+
+
+@pytest.mark.parametrize(
+    ("catalogue", "message"),
+    [
+        ("requirements: []\n", "'requirements' must be a non-empty list"),
+        ("title: x\nrequirements: [{id: A, text: t}]\n", "expected exactly one key"),
+        ("requirements: [{id: A, text: t, rule: [RDS]}]\n", "requirements[0]: unknown key 'rule'"),
+        ("requirements: [{id: A, text: t, rules: [RDS999]}]\n", "requirements[0].rules: unknown"),
+        ("requirements: [{id: A, text: t}, {id: A, text: u}]\n", "duplicate id 'A'"),
+        ("requirements: [{id: 'A B', text: t}]\n", "requirements[0].id: 'A B' is no requirement"),
+        ("requirements: [{id: A, text: ''}]\n", "requirements[0].text: must be a non-empty"),
+        ("requirements: [{id: A, text: t, needs: [js]}]\n", "unknown input kind 'js'"),
+        ("requirements: [{id: A, text: t, rules: RDS}]\n", "rules: must be a list of strings"),
+        ("requirements: [{id: A\n", "invalid YAML"),
+    ],
+)
+def test_invalid_catalogue_is_exit_2_naming_file_and_key(tmp_path, catalogue, message):
+    write(
+        tmp_path,
+        {
+            **migrated_system(),
+            "spec.yaml": catalogue,
+            ".dsql-scan.yaml": "requirements: spec.yaml\n",
+        },
+    )
+    for command in (("review", "-o", "r.md"), ("rules", "--requirements")):
+        run = run_cli(*command, cwd=tmp_path)
+        assert run.code == 2, run.stderr
+        assert "spec.yaml" in run.stderr and message in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) == 1
