@@ -218,3 +218,36 @@ def _wrapped(label: str, text: str, indent: str, width: int) -> list[str]:
         subsequent_indent=indent + " " * len(label),
         break_on_hyphens=False,
     )
+
+
+def rule_span(ids: Iterable[str]) -> str:
+    """``DSQL001-DSQL003, RDS009, 74 SQL rules``: a requirement's rules, short enough to read."""
+    families: dict[str, list[str]] = {}
+    for rule_id in sorted(ids):
+        families.setdefault(rule_id.rstrip("0123456789"), []).append(rule_id)
+    parts = []
+    for family, members in families.items():
+        runs: list[list[str]] = []
+        for rule_id in members:
+            number = int(rule_id[len(family) :] or 0)
+            last = runs[-1][-1] if runs else ""
+            if runs and int(last[len(family) :] or 0) == number - 1:
+                runs[-1].append(rule_id)
+            else:
+                runs.append([rule_id])
+        spans = [run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs]
+        parts.append(f"{len(members)} {family} rules" if len(spans) > 3 else ", ".join(spans))
+    return ", ".join(parts)
+
+
+def markdown_table(catalogue: Catalogue) -> str:
+    """The README's requirement table, generated so that it cannot drift from the code."""
+    rows = [
+        "| id | requirement | evidenced by | needs in scope | run time only |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in catalogue.requirements:
+        runtime = ("yes (rules can refute it)" if r.rules else "yes") if r.runtime else ""
+        needs = kinds_text(r.needs) if r.needs else ""
+        rows.append(f"| {r.id} | {r.text} | {rule_span(r.rules) or 'none'} | {needs} | {runtime} |")
+    return "\n".join(rows) + "\n"
