@@ -326,7 +326,7 @@ class Evidence:
     """What the judgement of one requirement reads."""
 
     rules: tuple[Rule, ...]  # the rules that evidence it and ran
-    disabled: tuple[str, ...]  # the rules that evidence it and did not run
+    disabled: tuple[str, ...]  # the rules that evidence it, would read the scope, and did not run
     kinds: frozenset[str]  # the input kinds analysed
     findings: tuple[Finding, ...]  # every finding of its rules
     failing: tuple[Finding, ...]  # unsuppressed, at or above the fail-on level
@@ -356,7 +356,7 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
     if requirement.runtime:
         checked = f"; {_some(r.id for r in evidence.rules)} found nothing against it" if ids else ""
         return NOT_EVIDENCED, f"{NOT_STATIC}{requirement.runtime}{checked}"
-    if not evidence.rules and not evidence.disabled:
+    if not requirement.rules:
         return NOT_EVIDENCED, f"{NOT_STATIC}no rule evidences it"
     if evidence.disabled:
         return NOT_EVIDENCED, (
@@ -370,6 +370,8 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
     in_scope = [r.id for r in evidence.rules if _in_scope(r, kinds)]
     if not in_scope:
         wanted = sorted({k for r in evidence.rules for k in r.kinds})
+        if not ids:
+            return NOT_EVIDENCED, f"{NOT_STATIC}none of its rules ran on what is in scope"
         return NOT_EVIDENCED, f"{NOT_STATIC}none of {ids} had {kinds_text(wanted)} in scope"
     checked = _some(in_scope)
     if evidence.excepted:
@@ -403,7 +405,12 @@ def matrix(
         active = tuple(f for f in findings if not f.suppressed)
         evidence = Evidence(
             rules=tuple(by_id[i] for i in requirement.rules if i in enabled and i in by_id),
-            disabled=tuple(i for i in requirement.rules if i not in enabled),
+            # a disabled rule withholds evidence only if it could have read something in scope
+            disabled=tuple(
+                i
+                for i in requirement.rules
+                if i not in enabled and (i not in by_id or _in_scope(by_id[i], kinds))
+            ),
             kinds=kinds,
             findings=findings,
             failing=tuple(f for f in active if _at_or_above(f, result)),

@@ -105,6 +105,13 @@ def test_requirement_whose_rule_did_not_run_or_that_no_rule_evidences_is_not_evi
     assert table["FR-004"].disabled == ("TEST001",)
     assert table["FR-003"].status == NOT_EVIDENCED
     assert "no rule evidences it" in table["FR-003"].explanation
+    # a disabled rule that reads nothing in scope (templates, in a tree of application code)
+    # withholds no evidence: FR-001 lacks its inputs, not a rule
+    table = rows([analysis("app.py", "app"), analysis("t.yaml", "cfn")], enabled=("TEST001",))
+    assert "TEST002 disabled" in table["FR-001"].explanation
+    table = rows([analysis("app.py", "app")], enabled=("TEST001",))
+    assert table["FR-001"].disabled == ()
+    assert table["FR-001"].explanation.endswith("no CloudFormation template or CDK source in scope")
 
 
 def test_findings_at_or_above_fail_on_fail_their_requirements():
