@@ -202,7 +202,7 @@ def rules_command(rule_id: str | None, show_requirements: bool, config_file: str
     """List the rules, or show the documentation of RULE_ID.
 
     Requirement ids (FR-001..SC-004) are those of the Aurora DSQL migration spec, or of the
-    catalogue the configuration names (``requirements = FILE``): see --requirements.
+    catalogue the configuration names (requirements = FILE): see --requirements.
     """
     from scanner import catalogue as catalogues
     from scanner.rules import ALL_RULES, BY_ID

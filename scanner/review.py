@@ -361,7 +361,7 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
     if evidence.disabled:
         return NOT_EVIDENCED, (
             f"{NOT_STATIC}{_some(evidence.disabled)} disabled by the configuration or the "
-            "command line (see Disabled rules)"
+            "command line, listed under Disabled rules"
         )
     if not kinds:
         return NOT_EVIDENCED, f"{NOT_STATIC}{NOTHING_ANALYSED}"

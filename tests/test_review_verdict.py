@@ -323,3 +323,20 @@ def test_invalid_catalogue_is_exit_2_naming_file_and_key(tmp_path, catalogue, me
         assert run.code == 2, run.stderr
         assert "spec.yaml" in run.stderr and message in run.stderr, run.stderr
         assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_rules_explain_the_spec_requirements_and_review_help_the_exit_codes(tmp_path):
+    from scanner.rules.requirements import REQUIREMENTS
+
+    listing = run_cli("rules", "--requirements", cwd=tmp_path)
+    assert listing.code == 0
+    assert "the Aurora DSQL migration spec (built in)" in listing.stdout
+    for requirement in REQUIREMENTS:
+        assert f"{requirement.id}  {requirement.text}" in listing.stdout
+    assert "runtime:  a success rate is measured at run time" in listing.stdout
+    page = run_cli("rules", "DSQL011", cwd=tmp_path).stdout
+    assert "Requirements: FR-004  A health check runs a trivial query" in page
+    assert "              SC-002  The health check succeeds" in page
+    usage = " ".join(run_cli("review", "--help").stdout.split())
+    assert "Exit 0 when the verdict is PASS or PASS WITH EXCEPTIONS" in usage
+    assert "1 when it is FAIL or NOT EVIDENCED" in usage
