@@ -340,3 +340,19 @@ def test_rules_explain_the_spec_requirements_and_review_help_the_exit_codes(tmp_
     usage = " ".join(run_cli("review", "--help").stdout.split())
     assert "Exit 0 when the verdict is PASS or PASS WITH EXCEPTIONS" in usage
     assert "1 when it is FAIL or NOT EVIDENCED" in usage
+
+
+def test_yaml_configuration_gives_ignore_reasons_as_mappings(tmp_path):
+    write(
+        tmp_path,
+        {
+            **migrated_system(),
+            ".dsql-scan.yaml": "ignore:\n  - id: dsql011\n    reason: probed by the load balancer\n",
+        },
+    )
+    run = review(tmp_path, "infra", "app", "-o", "r.html")
+    assert run.code == 1
+    html = (tmp_path / "r.html").read_text()
+    assert "<code>DSQL011</code></td><td>DSQL011</td><td>ignore in .dsql-scan.yaml</td>" in html
+    assert "<td>probed by the load balancer</td>" in html
+    assert 'class="verdict not-evidenced"' in html
