@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.catalogue import Catalogue, default, kinds_text
+from scanner.catalogue import Catalogue, default, kinds_text, rule_span
 from scanner.config import Config
 from scanner.gitinfo import NOT_A_REPOSITORY, GitFacts
 from scanner.model import FileAnalysis, Finding, ScanResult, Severity
@@ -79,6 +79,11 @@ class Disabled:
     rules: tuple[str, ...]
     by: str
     reason: str = ""
+
+    @property
+    def span(self) -> str:
+        """The rules as ranges (``RDS001-RDS011``): a ``select`` can leave out a hundred."""
+        return rule_span(self.rules)
 
 
 @dataclass(frozen=True)
