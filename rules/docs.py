@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from scanner.rules.base import Rule
+from scanner.rules.requirements import REQUIREMENTS, Requirement
 
 
-def describe(rule: Rule) -> str:
-    """The full text documentation of one rule, examples included."""
+def requirement_lines(
+    requirements: Sequence[Requirement], label: str = "Requirements: "
+) -> list[str]:
+    """``Requirements: FR-001 One Aurora DSQL cluster...``, one requirement a line, aligned."""
+    if not requirements:
+        return [f"{label}none"]
+    width = max(len(r.id) for r in requirements)
+    pad = " " * len(label)
+    return [
+        f"{label if i == 0 else pad}{r.id:<{width}}  {r.text}" for i, r in enumerate(requirements)
+    ]
+
+
+def describe(rule: Rule, requirements: Sequence[Requirement] | None = None) -> str:
+    """The full text documentation of one rule, examples included.
+
+    ``requirements`` are those its findings contradict, with their text (default: the ones of
+    the Aurora DSQL migration spec the rule names), so a reader sees what FR-004 means.
+    """
+    if requirements is None:
+        requirements = [r for r in REQUIREMENTS if r.id in rule.requirements]
     lines = [
         f"{rule.id} {rule.name} ({rule.severity.label})",
         "",
         rule.title,
         "",
         f"Applies to:   {', '.join(rule.kinds)}",
-        f"Requirements: {', '.join(rule.requirements)}",
+        *requirement_lines(requirements),
         "",
         "Why:",
         f"  {rule.rationale}",

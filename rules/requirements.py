@@ -1,9 +1,10 @@
-"""The migration spec's requirements, as the review's traceability matrix lists them.
+"""The Aurora DSQL migration spec's requirements: the review's default requirement catalogue.
 
 Rules name the requirements they evidence (``Rule.requirements``); this module says what each
 requirement *is*, and what a static scan needs in scope to say anything about it. Which rules
-evidence a requirement is never written here: it is derived from the rule catalogue, so a new
-rule family shows up in the matrix without editing this file.
+evidence a requirement is never written here: ``scanner.catalogue`` derives it from the rule
+catalogue, so a new rule family shows up in the matrix without editing this file. A project can
+replace the whole catalogue with its own file (``requirements`` in the configuration).
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ class Requirement:
     ``needs`` lists input kinds of which at least one must be scanned before a clean result
     means anything (no template and no CDK source: nothing proves "one DSQL cluster").
     ``runtime`` explains why static analysis can at best refute the requirement, never prove it.
+    ``rules`` are the ids of the rules whose findings contradict it (filled in by the catalogue).
     """
 
     id: str
     text: str
     needs: tuple[str, ...] = ()
     runtime: str = ""
+    rules: tuple[str, ...] = ()
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
@@ -58,7 +61,10 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Existing tests still pass.",
         runtime="test results come from running the test suite, not from reading the code",
     ),
-    Requirement("SC-004", "A documented code review confirms no Aurora RDS reference remains.", ()),
+    # SQL alone says nothing about RDS references: the RDS rules read templates, CDK and code
+    Requirement(
+        "SC-004", "A documented code review confirms no Aurora RDS reference remains.", INFRA + APP
+    ),
 )
 
 BY_REQUIREMENT: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}

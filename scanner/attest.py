@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner import catalogue as catalogues
 from scanner import gitinfo, provenance, reviewdoc, signing
 from scanner.config import Config, apply_command_line
 from scanner.discover import relative
@@ -24,12 +25,12 @@ from scanner.review import (
     config_digest,
     config_rows,
     finding_record,
+    judge,
     result_digest,
     review_date,
     scanned_files,
     scope_digest,
     signer_identity,
-    verdict_of,
 )
 
 # review option -> how verify applies the recorded value to the configuration
@@ -97,6 +98,7 @@ def write_review(
 
     date = review_date(dict(environ))
     root = config.root.resolve()
+    catalogue = catalogues.load(config)
     result = scan(paths, config)
     recorded = scan_paths(paths, root)
     git = gitinfo.facts(root, recorded, exclude=(output, signing.signature_path(output)))
@@ -113,6 +115,7 @@ def write_review(
         options=options,
         signing_key=fingerprint,
         tools=provenance.versions(),
+        catalogue=catalogue,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     # a signature of the previous document would no longer verify: never leave one behind
@@ -272,9 +275,10 @@ def compare(
     record: Mapping[str, Any],
     result: ScanResult,
     settings: tuple[tuple[str, str], ...],
+    verdict: str,
     tools: Mapping[str, str | None] | None = None,
 ) -> Drift:
-    """The drift between a review's record and a fresh scan with the given configuration rows
+    """The drift between a review's record and a fresh scan: its configuration rows, verdict
     and tool versions (a review without a tools block, or no versions given: not compared)."""
     files = {f.path: f.sha256 for f in scanned_files(result.files)}
     added, removed, changed = _file_changes(record.get("files", {}), files)
@@ -294,7 +298,7 @@ def compare(
         new=tuple(new),
         resolved=tuple(sorted((r for fp, r in before.items() if fp not in now), key=_record_key)),
         altered=_changed_findings(before, now),
-        verdict=(str(record.get("verdict")), verdict_of(result)),
+        verdict=(str(record.get("verdict")), verdict),
         settings=tuple(c for c in differing if c[0] not in VERDICT_NEUTRAL),
         neutral=tuple(c for c in differing if c[0] in VERDICT_NEUTRAL),
         unnamed_config=recorded is None and record.get("config_digest") != config_digest(settings),
@@ -420,9 +424,11 @@ def verify_review(
         raise DocumentError(f"{document}: unreadable options in the review record")
     root = config.root.resolve()
     config = apply_options(config, options)
+    catalogue = catalogues.load(config)
     recorded = tuple(str(root / p) for p in record.get("paths", []))
     result = scan(paths or recorded, config)
-    drift = compare(record, result, config_rows(config), provenance.versions())
+    verdict = judge(result, config, catalogue, options).verdict
+    drift = compare(record, result, config_rows(config, catalogue), verdict, provenance.versions())
     return record, drift, confirmation
 
 

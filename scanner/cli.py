@@ -191,11 +191,32 @@ def _emit(result: ScanResult, reports: tuple[Output, ...], options: dict[str, An
 
 @main.command("rules")
 @click.argument("rule_id", required=False)
-def rules_command(rule_id: str | None) -> None:
-    """List the rules, or show the documentation of RULE_ID."""
+@click.option(
+    "--requirements",
+    "show_requirements",
+    is_flag=True,
+    help="List the requirements the review judges and the rules that evidence each.",
+)
+@click.option("--config", "config_file", help="Configuration file (else discovered).")
+def rules_command(rule_id: str | None, show_requirements: bool, config_file: str | None) -> None:
+    """List the rules, or show the documentation of RULE_ID.
+
+    Requirement ids (FR-001..SC-004) are those of the Aurora DSQL migration spec, or of the
+    catalogue the configuration names (requirements = FILE): see --requirements.
+    """
+    from scanner import catalogue as catalogues
     from scanner.rules import ALL_RULES, BY_ID
     from scanner.rules.docs import describe
 
+    if show_requirements or rule_id is not None:
+        try:
+            catalogue = catalogues.load(load(config_file))
+        except ConfigError as exc:
+            fail(str(exc))
+            return
+    if show_requirements:
+        click.echo(catalogues.listing(catalogue), nl=False)
+        return
     if rule_id is None:
         width = max(34, *(len(rule.name) for rule in ALL_RULES))
         for rule in ALL_RULES:
@@ -209,7 +230,8 @@ def rules_command(rule_id: str | None) -> None:
     if rule is None:
         fail(f"unknown rule id: {rule_id!r} (see 'dsql-scan rules')")
         return
-    click.echo(describe(rule))
+    evidenced = [r for r in catalogue.requirements if rule.id in r.rules]
+    click.echo(describe(rule, evidenced))
 
 
 def _review_config(
@@ -252,7 +274,12 @@ def review(
     fail_on: str | None,
     regions: tuple[str, ...],
 ) -> None:
-    """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT."""
+    """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT.
+
+    Exit 0 when the verdict is PASS or PASS WITH EXCEPTIONS (suppressed findings, each with
+    its reason), 1 when it is FAIL or NOT EVIDENCED (nothing analysed, a rule disabled, or a
+    required input missing), 2 on errors.
+    """
     from scanner.attest import recorded_options, write_review
     from scanner.review import ReviewError
     from scanner.rules import UnknownRuleError
@@ -291,7 +318,7 @@ def review(
         f"{counts}){signed}",
         err=True,
     )
-    sys.exit(EXIT_FINDINGS if model.verdict == "FAIL" else EXIT_OK)
+    sys.exit(EXIT_OK if model.passed else EXIT_FINDINGS)
 
 
 @main.command()

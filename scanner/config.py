@@ -51,6 +51,9 @@ class Config:
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    # (selector, reason) of the configuration's ``{ id = ..., reason = ... }`` ignores: the review
+    # lists every disabled rule with the reason its team gave (a bare id has none, and says so)
+    ignore_reasons: tuple[tuple[str, str], ...] = ()
     fail_on: Severity | None = Severity.WARNING
     regions: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
@@ -62,6 +65,8 @@ class Config:
     legacy_env_patterns: tuple[str, ...] = DEFAULT_LEGACY_ENV_PATTERNS
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
     cache_dir: str = ""
+    # the project's requirement catalogue (a path inside the root); "" is the Aurora DSQL spec
+    requirements: str = ""
     lenient_paths: bool = False  # --lenient-paths: named files are judged like found ones
     # ``verify`` only: a review must carry a signature that verifies. Not a scan setting, so
     # not among a review's recorded settings (it cannot change what a review judges).
@@ -95,6 +100,52 @@ def _as_str(key: str, value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: '{key}' must be a non-empty string")
     return value
+
+
+IGNORE_ENTRY_KEYS = ("id", "reason")
+
+
+def _parse_ignore(
+    key: str, value: Any, where: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """``ignore``: rule ids or prefixes, each a bare string or ``{ id = ..., reason = ... }``.
+
+    Returns the selectors and the (selector, reason) pairs of those that give a reason. A mapping
+    must give both keys: a reason-less entry is written as a bare id, so "no reason" is visible.
+    """
+    if isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    ):
+        return _as_list(key, value, where), ()
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: '{key}' must be a list of rule ids or {{ id, reason }} tables")
+    selectors, reasons = [], []
+    for index, entry in enumerate(value):
+        at = f"{where}: '{key}[{index}]'"
+        if isinstance(entry, str):
+            selectors.append(entry)
+            continue
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{at} must be a rule id or a table with 'id' and 'reason'")
+        unknown = sorted(str(k) for k in entry if k not in IGNORE_ENTRY_KEYS)
+        if unknown:
+            raise ConfigError(f"{at}: unknown key {unknown[0]!r} (known keys: id, reason)")
+        for name in IGNORE_ENTRY_KEYS:
+            item = entry.get(name)
+            if not isinstance(item, str) or not item.strip():
+                raise ConfigError(f"{at}: '{name}' must be a non-empty string")
+        selectors.append(entry["id"].strip())
+        reasons.append((entry["id"].strip(), " ".join(entry["reason"].split())))
+    return tuple(selectors), tuple(reasons)
+
+
+def _as_project_path(key: str, value: Any, where: str) -> str:
+    """A relative path that stays inside the project: a pull request cannot point it elsewhere."""
+    text = _as_str(key, value, where)
+    path = Path(text)
+    if path.is_absolute() or ".." in path.parts or "\\" in text:
+        raise ConfigError(f"{where}: '{key}' must be a relative path inside the project: {text!r}")
+    return path.as_posix()
 
 
 def _as_bool(key: str, value: Any, where: str) -> bool:
@@ -175,7 +226,7 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
         "include": lambda k, v: ("include", _as_list(k, v, where)),
         "exclude": lambda k, v: ("exclude", _as_list(k, v, where)),
         "select": lambda k, v: ("select", _as_list(k, v, where)),
-        "ignore": lambda k, v: ("ignore", _as_list(k, v, where)),
+        "ignore": lambda k, v: ("ignore", _parse_ignore(k, v, where)),
         "fail-on": lambda k, v: ("fail_on", parse_fail_on(str(v), f"{where}: fail-on")),
         "regions": lambda k, v: ("regions", _as_list(k, v, where)),
         "severity": lambda k, v: ("severity", _parse_severity(v, where)),
@@ -186,9 +237,25 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
         "dsql": lambda k, v: ("dsql", _parse_dsql(v, where)),
         "cache-dir": lambda k, v: ("cache_dir", _as_str(k, v, where)),
         "require-signature": lambda k, v: ("require_signature", _as_bool(k, v, where)),
+        "requirements": lambda k, v: ("requirements", _as_project_path(k, v, where)),
     }
     values = _read_table(table, readers, where)
+    if "ignore" in values:
+        values["ignore"], values["ignore_reasons"] = values["ignore"]
+    for key in ("select", "ignore"):
+        _check_selectors(key, values.get(key, ()), where)
     return Config(root=root, source=source, **values)
+
+
+def _check_selectors(key: str, selectors: tuple[str, ...], where: str) -> None:
+    """A rule id or prefix that names no rule is an error here, where the file can be named."""
+    from scanner.rules import UnknownRuleError, matching  # the rule catalogue imports Config
+
+    for selector in selectors:
+        try:
+            matching(selector)
+        except UnknownRuleError as exc:
+            raise ConfigError(f"{where}: '{key}': {exc}") from None
 
 
 def _check_patterns(key: str, value: Any, where: str) -> tuple[str, ...]:
@@ -304,6 +371,8 @@ def apply_command_line(
     None as "not given" could not express.
     """
     config = with_overrides(config, select=select, ignore=ignore, regions=regions)
+    if ignore is not None:  # the command line's --ignore replaces the file's, reasons and all
+        config = replace(config, ignore_reasons=())
     if fail_on is not None:
         config = replace(config, fail_on=parse_fail_on(fail_on))
     return config

@@ -11,30 +11,33 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.catalogue import KIND_NAMES, Catalogue, default, kinds_text, rule_span
 from scanner.config import Config
 from scanner.gitinfo import GitFacts
 from scanner.model import FileAnalysis, Finding, ScanResult, Severity
 from scanner.provenance import describe
-from scanner.rules import ALL_RULES, RULESET_VERSION
+from scanner.rules import ALL_RULES, RULESET_VERSION, matching, selected
 from scanner.rules.base import Rule
-from scanner.rules.requirements import REQUIREMENTS, Requirement
+from scanner.rules.requirements import Requirement
 
-PASS, FAIL, NOT_EVIDENCED = "pass", "fail", "not evidenced"
+# A requirement's states. Only PASS means "every rule that evidences it ran and found nothing".
+PASS, ACCEPTED, FAIL, NOT_EVIDENCED = "pass", "accepted with exceptions", "fail", "not evidenced"
+STATUSES = (PASS, ACCEPTED, FAIL, NOT_EVIDENCED)
+# The review's verdicts; ``review`` exits 0 only for the passing ones.
+VERDICT_PASS, VERDICT_EXCEPTIONS = "PASS", "PASS WITH EXCEPTIONS"
+VERDICT_NOT_EVIDENCED, VERDICT_FAIL = "NOT EVIDENCED", "FAIL"
+PASSING = (VERDICT_PASS, VERDICT_EXCEPTIONS)
+NOT_STATIC = "not evidenced by static analysis: "
+NOTHING_ANALYSED = "nothing in scope was analysed"
+NO_REASON = "no reason given"
 TEMPLATE_KIND = "cfn"
-KIND_NAMES = {
-    "cfn": "CloudFormation template",
-    "cdk": "CDK source",
-    "app": "application code",
-    "sql": "SQL",
-    "project": "project",
-}
 
 
 NONE_MEANS = {"fail_on": "never"}  # settings where "not set" has a name of its own
@@ -64,6 +67,27 @@ class RuleRow:
     rule: Rule
     severity: str
     enabled: bool
+    requirements: tuple[str, ...] = ()  # the catalogue's requirements it evidences
+
+
+@dataclass(frozen=True)
+class Disabled:
+    """Rules of the rule set this run did not apply, who turned them off, and why.
+
+    ``selector`` is the ``ignore`` entry (``DSQL011``, ``RDS``), or ``not selected`` for the
+    rules a ``select`` leaves out; ``by`` names the setting and where it was made; ``reason`` is
+    the one the configuration gives ("" when none was given: the review flags it).
+    """
+
+    selector: str
+    rules: tuple[str, ...]
+    by: str
+    reason: str = ""
+
+    @property
+    def span(self) -> str:
+        """The rules as ranges (``RDS001-RDS011``): a ``select`` can leave out a hundred."""
+        return rule_span(self.rules)
 
 
 def counted(number: int, noun: str) -> str:
@@ -84,13 +108,19 @@ def remediations(findings: Iterable[Finding]) -> tuple[tuple[str, str, str], ...
 
 @dataclass(frozen=True)
 class MatrixRow:
-    """One requirement of the traceability matrix and the findings that decide it."""
+    """One requirement of the traceability matrix and the findings that decide it.
+
+    ``findings`` are its unsuppressed findings; ``exceptions`` the suppressed ones that would
+    have failed it, each with the reason given where it was suppressed.
+    """
 
     requirement: Requirement
     rules: tuple[str, ...]
     status: str
     explanation: str
     findings: tuple[Finding, ...] = ()
+    exceptions: tuple[Finding, ...] = ()
+    disabled: tuple[str, ...] = ()
 
     @property
     def evidence(self) -> str:
@@ -128,6 +158,8 @@ class ReviewModel:
     config_source: str
     options: dict[str, Any]
     matrix: tuple[MatrixRow, ...]
+    disabled: tuple[Disabled, ...]
+    catalogue: str
     other_findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
     findings: tuple[Finding, ...]
@@ -185,9 +217,12 @@ class ReviewModel:
     def counts(self) -> dict[str, int]:
         """Matrix rows per status, in display order; a status not named here follows the
         known ones (in matrix order) rather than vanish from the summary."""
-        order = [PASS, FAIL, NOT_EVIDENCED]
-        order += [r.status for r in self.matrix if r.status not in order]
+        order = list(STATUSES) + [r.status for r in self.matrix if r.status not in STATUSES]
         return {s: sum(1 for r in self.matrix if r.status == s) for s in dict.fromkeys(order)}
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict in PASSING
 
     @property
     def signer_identity(self) -> str:
@@ -211,6 +246,7 @@ class ReviewModel:
             "reviewer": self.reviewer,
             "date": self.date,
             "verdict": self.verdict,
+            "requirements": {r.requirement.id: r.status for r in self.matrix},
             "config": dict(self.config),
             "config_digest": self.config_digest,
             "scope_digest": self.scope_digest,
@@ -310,11 +346,13 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def config_rows(config: Config) -> tuple[tuple[str, str], ...]:
+def config_rows(config: Config, catalogue: Catalogue | None = None) -> tuple[tuple[str, str], ...]:
     """Every setting of the effective configuration, kebab-case, as the user would write it.
 
     Derived from the dataclass fields, so settings added later appear without editing this.
     The root and the file it came from are shown in the scope, not here (they are local paths).
+    ``requirements`` names the catalogue with the digest of its file, so that the configuration
+    digest (and ``verify``) changes when the catalogue does.
     """
     rows = []
     for item in fields(config):
@@ -326,6 +364,8 @@ def config_rows(config: Config) -> tuple[tuple[str, str], ...]:
             rows.extend(
                 (f"{item.name}.{key}".replace("_", "-"), _show(sub)) for key, sub in plain.items()
             )
+        elif item.name == "requirements":
+            rows.append(("requirements", (catalogue or default()).name))
         else:
             shown = NONE_MEANS.get(item.name, "(none)") if plain is None else _show(plain)
             rows.append((item.name.replace("_", "-"), shown))
@@ -338,11 +378,6 @@ def config_digest(rows: tuple[tuple[str, str], ...]) -> str:
 
 def input_kinds(files: Iterable[ScannedFile]) -> frozenset[str]:
     return frozenset(f.kind for f in files if f.kind != "skipped")
-
-
-def _kinds_text(kinds: Iterable[str]) -> str:
-    names = [KIND_NAMES.get(k, k) for k in kinds]
-    return " or ".join(names) if names else "input"
 
 
 NAMED_RULES = 3  # more rule ids than this in one sentence are counted, not listed
@@ -361,81 +396,211 @@ def _in_scope(rule: Rule, kinds: frozenset[str]) -> bool:
     return rule.is_project_rule or "project" in rule.kinds or bool(set(rule.kinds) & kinds)
 
 
-def _judge(
-    requirement: Requirement,
-    rules: tuple[Rule, ...],
-    kinds: frozenset[str],
-    findings: tuple[Finding, ...],
-    failing: tuple[Finding, ...],
-) -> tuple[str, str]:
-    """(status, one-line explanation) of one requirement."""
-    ids = _named(r.id for r in rules)
-    if failing:
-        by_rule = _named(sorted({f.rule for f in failing}), "with the findings")
-        return FAIL, f"{len(failing)} finding(s) of {by_rule} contradict it"
+@dataclass(frozen=True)
+class Evidence:
+    """What the judgement of one requirement reads."""
+
+    rules: tuple[Rule, ...]  # the rules that evidence it and ran
+    disabled: tuple[str, ...]  # the rules that evidence it, would read the scope, and did not run
+    kinds: frozenset[str]  # the input kinds analysed
+    findings: tuple[Finding, ...]  # every finding of its rules
+    failing: tuple[Finding, ...]  # unsuppressed, at or above the fail-on level
+    excepted: tuple[Finding, ...]  # suppressed, at or above the fail-on level
+
+
+def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
+    """(status, one-line explanation) of one requirement.
+
+    The order is the order of harm: a contradiction fails it whatever else is true; then every
+    reason the evidence is incomplete makes it not evidenced (a check that adds one is one more
+    ``if``); only complete evidence passes, and suppressed contradictions are named as such.
+    """
+    ids = ", ".join(r.id for r in evidence.rules)
+    kinds, needed = evidence.kinds, requirement.needs
+    if evidence.failing:
+        by_rule = _named(sorted({f.rule for f in evidence.failing}), "with the findings")
+        return FAIL, f"{len(evidence.failing)} finding(s) of {by_rule} contradict it"
     if requirement.runtime:
-        checked = f"; {ids} found nothing against it" if rules else ""
-        return NOT_EVIDENCED, f"not evidenced by static analysis: {requirement.runtime}{checked}"
-    if not rules:
-        return NOT_EVIDENCED, "not evidenced by static analysis: no enabled rule evidences it"
-    needed = requirement.needs
-    if (needed and not kinds & set(needed)) or not kinds:
+        named = _named(r.id for r in evidence.rules)
+        checked = f"; {named} found nothing against it" if ids else ""
+        return NOT_EVIDENCED, f"{NOT_STATIC}{requirement.runtime}{checked}"
+    if not requirement.rules:
+        return NOT_EVIDENCED, f"{NOT_STATIC}no rule evidences it"
+    if evidence.disabled:
         return NOT_EVIDENCED, (
-            f"not evidenced by static analysis: no {_kinds_text(needed)} in scope"
+            f"{NOT_STATIC}{_named(evidence.disabled, 'under Disabled rules')} disabled by the "
+            "configuration or the command line"
         )
-    in_scope = [r.id for r in rules if _in_scope(r, kinds)]
+    if not kinds:
+        return NOT_EVIDENCED, f"{NOT_STATIC}{NOTHING_ANALYSED}"
+    if needed and not kinds & set(needed):
+        return NOT_EVIDENCED, f"{NOT_STATIC}no {kinds_text(needed)} in scope"
+    in_scope = [r.id for r in evidence.rules if _in_scope(r, kinds)]
     if not in_scope:
-        wanted = sorted({k for r in rules for k in r.kinds})
-        return NOT_EVIDENCED, (
-            f"not evidenced by static analysis: none of {ids} had {_kinds_text(wanted)} in scope"
+        wanted = sorted({k for r in evidence.rules for k in r.kinds})
+        if not ids:
+            return NOT_EVIDENCED, f"{NOT_STATIC}none of its rules ran on what is in scope"
+        return NOT_EVIDENCED, f"{NOT_STATIC}none of {ids} had {kinds_text(wanted)} in scope"
+    checked = _named(in_scope)
+    if evidence.excepted:
+        by_rule = sorted({f.rule for f in evidence.excepted})
+        return ACCEPTED, (
+            f"{len(evidence.excepted)} finding(s) of {', '.join(by_rule)} contradict it and are "
+            f"suppressed (accepted as exceptions, with the reasons listed); {checked} found "
+            "nothing else at or above the fail-on level"
         )
-    note = ""
-    if findings:
-        note = f"; {len(findings)} finding(s) below the fail-on level or suppressed"
+    below = len(evidence.findings)
+    note = f"; {below} finding(s) below the fail-on level" if below else ""
     who = _named(in_scope)
-    if len(in_scope) > NAMED_RULES and len(in_scope) < len(rules):
+    if len(in_scope) > NAMED_RULES and len(in_scope) < len(evidence.rules):
         # the matrix counts every evidencing rule: say why fewer of them judged this scope
-        who = f"{len(in_scope)} of its {len(rules)} rules (the others had no input in scope)"
+        who = (
+            f"{len(in_scope)} of its {len(evidence.rules)} rules (the others had no input in scope)"
+        )
     return PASS, f"{who} found nothing at or above the fail-on level{note}"
 
 
+def _at_or_above(finding: Finding, result: ScanResult) -> bool:
+    return result.fail_on is not None and finding.severity >= result.fail_on
+
+
 def matrix(
-    result: ScanResult, kinds: frozenset[str], rules: tuple[Rule, ...] = ALL_RULES
+    result: ScanResult,
+    kinds: frozenset[str],
+    catalogue: Catalogue | None = None,
+    rules: tuple[Rule, ...] = ALL_RULES,
 ) -> tuple[MatrixRow, ...]:
-    """The traceability matrix: each requirement -> enabled rules -> status."""
+    """The traceability matrix: each requirement -> the rules evidencing it -> status."""
     enabled = set(result.rules_run)
+    by_id = {r.id: r for r in rules}
     rows = []
-    for requirement in REQUIREMENTS:
-        evidencing = tuple(r for r in rules if requirement.id in r.requirements and r.id in enabled)
-        findings = tuple(f for f in result.findings if requirement.id in f.requirements)
+    for requirement in (catalogue or default(rules)).requirements:
+        findings = tuple(f for f in result.findings if f.rule in requirement.rules)
         active = tuple(f for f in findings if not f.suppressed)
-        failing = tuple(
-            f for f in active if result.fail_on is not None and f.severity >= result.fail_on
+        evidence = Evidence(
+            rules=tuple(by_id[i] for i in requirement.rules if i in enabled and i in by_id),
+            # a disabled rule withholds evidence only if it could have read something in scope
+            disabled=tuple(
+                i
+                for i in requirement.rules
+                if i not in enabled and (i not in by_id or _in_scope(by_id[i], kinds))
+            ),
+            kinds=kinds,
+            findings=findings,
+            failing=tuple(f for f in active if _at_or_above(f, result)),
+            excepted=tuple(f for f in findings if f.suppressed and _at_or_above(f, result)),
         )
-        status, explanation = _judge(requirement, evidencing, kinds, findings, failing)
+        status, explanation = _judge(requirement, evidence)
         rows.append(
-            MatrixRow(requirement, tuple(r.id for r in evidencing), status, explanation, active)
+            MatrixRow(
+                requirement,
+                tuple(r.id for r in evidence.rules),
+                status,
+                explanation,
+                active,
+                evidence.excepted,
+                evidence.disabled,
+            )
         )
     return tuple(rows)
 
 
+def disabled_rules(config: Config, options: dict[str, Any]) -> tuple[Disabled, ...]:
+    """Every rule the configuration or the command line turned off, by the setting that did.
+
+    A rule both left out by ``select`` and ignored is listed once, as not selected.
+    """
+    where = Path(config.source).name if config.source else "the configuration"
+
+    def by(key: str) -> str:
+        return f"--{key} on the command line" if key in options else f"{key} in {where}"
+
+    chosen = selected(config.select, ())
+    out = []
+    if config.select:
+        left = tuple(r.id for r in ALL_RULES if r.id not in chosen)
+        if left:
+            out.append(
+                Disabled("not selected", left, f"{by('select')}: {', '.join(config.select)}")
+            )
+    reasons = dict(config.ignore_reasons)
+    for selector in config.ignore:
+        ids = tuple(r.id for r in matching(selector) if r.id in chosen)
+        if ids:
+            out.append(
+                Disabled(selector.strip().upper(), ids, by("ignore"), reasons.get(selector, ""))
+            )
+    return tuple(out)
+
+
 def verdict_of(result: ScanResult) -> str:
-    """PASS or FAIL: the same decision as the exit code of ``dsql-scan scan``."""
-    return "FAIL" if result.failed else "PASS"
+    """PASS or FAIL of the findings alone: the same decision as the exit code of ``scan``."""
+    return VERDICT_FAIL if result.failed else VERDICT_PASS
 
 
-def _verdict(result: ScanResult, rows: tuple[MatrixRow, ...]) -> tuple[str, str]:
+def _verdict(result: ScanResult, rows: tuple[MatrixRow, ...], analysed: int) -> tuple[str, str]:
+    """The overall verdict and why: PASS only on complete evidence that nothing contradicts."""
     active = result.active
     threshold = result.fail_on.label if result.fail_on is not None else "never"
-    open_rows = [r.requirement.id for r in rows if r.status == NOT_EVIDENCED]
-    pending = f"; {', '.join(open_rows)} need evidence beyond static analysis" if open_rows else ""
-    if verdict_of(result) == "FAIL":
+    runtime = [
+        r.requirement.id for r in rows if r.status == NOT_EVIDENCED and r.requirement.runtime
+    ]
+    pending = f"; {', '.join(runtime)} need evidence beyond static analysis" if runtime else ""
+    if verdict_of(result) == VERDICT_FAIL:
         failing = [r.requirement.id for r in rows if r.status == FAIL]
-        return "FAIL", (
+        return VERDICT_FAIL, (
             f"{len(active)} unsuppressed finding(s), at least one at or above the fail-on level "
-            f"({threshold}); failing: {', '.join(failing) or 'findings outside the spec'}{pending}"
+            f"({threshold}); failing: {', '.join(failing) or 'findings outside the requirements'}"
+            f"{pending}"
         )
-    return "PASS", (f"no unsuppressed finding at or above the fail-on level ({threshold}){pending}")
+    if not analysed:
+        return VERDICT_NOT_EVIDENCED, NOTHING_ANALYSED
+    missing = [r for r in rows if r.status == NOT_EVIDENCED and not r.requirement.runtime]
+    if missing:
+        named = "; ".join(
+            f"{r.requirement.id} ({r.explanation.removeprefix(NOT_STATIC)})" for r in missing
+        )
+        return VERDICT_NOT_EVIDENCED, (
+            f"nothing failed at the fail-on level ({threshold}), but {len(missing)} "
+            f"requirement(s) a static review must evidence are not evidenced: {named}{pending}"
+        )
+    excepted = [f for f in result.findings if f.suppressed and _at_or_above(f, result)]
+    if excepted:
+        accepted = [r.requirement.id for r in rows if r.status == ACCEPTED]
+        which = f" ({', '.join(accepted)})" if accepted else ""
+        return VERDICT_EXCEPTIONS, (
+            f"no unsuppressed finding at or above the fail-on level ({threshold}); "
+            f"{len(excepted)} suppressed finding(s) accepted as exceptions{which}, each listed "
+            f"with its reason{pending}"
+        )
+    return VERDICT_PASS, (
+        f"no unsuppressed finding at or above the fail-on level ({threshold}) and every "
+        f"requirement a static review can evidence passes{pending}"
+    )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The requirement matrix, the disabled rules and the verdict of one scan."""
+
+    matrix: tuple[MatrixRow, ...]
+    disabled: tuple[Disabled, ...]
+    verdict: str
+    reason: str
+
+
+def judge(
+    result: ScanResult,
+    config: Config,
+    catalogue: Catalogue,
+    options: dict[str, Any] | None = None,
+) -> Judgement:
+    """Everything a review decides: ``review`` writes it, ``verify`` recomputes it."""
+    files = scanned_files(result.files)
+    rows = matrix(result, input_kinds(files), catalogue)
+    analysed = sum(1 for f in files if f.kind != "skipped")
+    verdict, reason = _verdict(result, rows, analysed)
+    return Judgement(rows, disabled_rules(config, options or {}), verdict, reason)
 
 
 def review_date(environ: dict[str, str]) -> str:
@@ -462,15 +627,17 @@ def build(
     options: dict[str, Any] | None = None,
     signing_key: str = "",
     tools: dict[str, str | None] | None = None,
+    catalogue: Catalogue | None = None,
 ) -> ReviewModel:
-    """Assemble the review of one scan."""
+    """Assemble the review of one scan; its findings are tagged with the catalogue's ids."""
+    catalogue = catalogue or default()
     files = scanned_files(result.files)
-    kinds = input_kinds(files)
-    rows = matrix(result, kinds)
+    tagged = tuple(replace(f, requirements=catalogue.of_rule(f.rule)) for f in result.findings)
+    result = replace(result, findings=tagged)
+    judgement = judge(result, config, catalogue, options)
     enabled = set(result.rules_run)
-    settings = config_rows(config)
+    settings = config_rows(config, catalogue)
     findings = tuple(sorted(result.findings, key=lambda f: f.sort_key))
-    verdict, reason = _verdict(result, rows)
     source = Path(config.source)
     try:
         config_source = source.resolve().relative_to(config.root.resolve()).as_posix()
@@ -488,19 +655,26 @@ def build(
         files=files,
         left_out=result.left_out,
         rules=tuple(
-            RuleRow(r, config.severity_for(r.id, r.severity).label, r.id in enabled)
+            RuleRow(
+                r,
+                config.severity_for(r.id, r.severity).label,
+                r.id in enabled,
+                catalogue.of_rule(r.id),
+            )
             for r in ALL_RULES
         ),
         config=settings,
         config_source=config_source if config.source else "",
         options=dict(sorted((options or {}).items())),
-        matrix=rows,
+        matrix=judgement.matrix,
+        disabled=judgement.disabled,
+        catalogue=catalogue.name,
         other_findings=tuple(f for f in findings if not f.requirements and not f.suppressed),
         suppressed=tuple(f for f in findings if f.suppressed),
         findings=findings,
         fail_on=result.fail_on.label if result.fail_on is not None else "never",
-        verdict=verdict,
-        verdict_reason=reason,
+        verdict=judgement.verdict,
+        verdict_reason=judgement.reason,
         reviewer=reviewer,
         date=date,
         scope_digest=scope_digest({f.path: f.sha256 for f in files}),

@@ -1,4 +1,4 @@
-"""Regenerate (or check) the rule table in README.md from the rule declarations.
+"""Regenerate (or check) the rule and requirement tables in README.md from the declarations.
 
 python scripts/readme_rules.py --write   # rewrite the table
 python scripts/readme_rules.py           # exit 1 if README.md is out of date
@@ -9,19 +9,26 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from scanner import catalogue
 from scanner.rules import ALL_RULES
 from scanner.rules.docs import markdown_reference, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 REFERENCE = ROOT / "docs" / "rules.md"
-BEGIN, END = "<!-- rules:begin -->", "<!-- rules:end -->"
+GENERATED = {
+    "rules": lambda: markdown_table(ALL_RULES),
+    "requirements": lambda: catalogue.markdown_table(catalogue.default()),
+}
 
 
 def updated(text: str) -> str:
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{markdown_table(ALL_RULES)}{END}{tail}"
+    for name, table in GENERATED.items():
+        begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = f"{head}{begin}\n{table()}{end}{tail}"
+    return text
 
 
 def main() -> int:

@@ -87,6 +87,18 @@ Resources:
           DSQL_DATABASE: postgres
 """
 
+EXAMPLE_APP = Path(__file__).resolve().parents[1] / "examples" / "migrated" / "app"
+
+
+def migrated_app() -> dict[str, str]:
+    """The example's migrated application code, with its DSQL health check, under ``app/``."""
+    return {f"app/{path.name}": path.read_text() for path in sorted(EXAMPLE_APP.glob("*.py"))}
+
+
+def migrated_system() -> dict[str, str]:
+    """The migrated template with its application code: a system a review can evidence."""
+    return {"infra/ledger.yaml": MIGRATED, **migrated_app()}
+
 
 def review(root: Path, *args: str, env: dict | None = None):
     return run_cli("review", *args, "--reviewer", REVIEWER, cwd=root, env={**EPOCH, **(env or {})})
@@ -118,8 +130,8 @@ def rules_by_requirement(markdown: str) -> dict[str, str]:
 
 
 def test_review_of_migrated_tree_passes_with_every_requirement_row_filled(tmp_path):
-    write(tmp_path, {"infra/ledger.yaml": MIGRATED})
-    run = review(tmp_path, "infra", "-o", "REVIEW.md")
+    write(tmp_path, migrated_system())
+    run = review(tmp_path, "infra", "app", "-o", "REVIEW.md")
     assert run.code == 0, run.stderr
     assert "PASS" in run.stderr
     text = (tmp_path / "REVIEW.md").read_text()
@@ -141,12 +153,11 @@ def test_review_of_migrated_tree_passes_with_every_requirement_row_filled(tmp_pa
     assert "RDS001" in listed["FR-001"]
     assert rows["FR-006"][1] == "**NOT EVIDENCED**"
     assert "runtime" in rows["FR-006"][4]
-    # the health check needs application code (and, per rule set, a rule that reads it)
-    assert rows["FR-004"][1] == "**NOT EVIDENCED**"
-    assert rows["FR-004"][4].startswith("not evidenced by static analysis: no ")
+    # the health check is evidenced by the application code
+    assert rows["FR-004"][1] == "**PASS**"
+    assert "DSQL011" in listed["FR-004"]
     # nothing found: no findings section to speak of, and the scope names what was scanned
     assert "No unsuppressed finding." in section(text, "2. Findings")
-    assert "| Scanned paths | `infra` |" in text
     assert "| Signature | none |" in text
 
 
@@ -305,7 +316,7 @@ def git(root: Path, *args: str) -> str:
 
 
 def test_scope_records_git_commit_dirty_flag_and_default_reviewer(tmp_path):
-    write(tmp_path, {"infra/ledger.yaml": MIGRATED})
+    write(tmp_path, migrated_system())
     isolated = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
     run = run_cli("review", "-o", "r.md", cwd=tmp_path, env={**EPOCH, **isolated})
     assert run.code == 0, run.stderr
@@ -320,7 +331,7 @@ def test_scope_records_git_commit_dirty_flag_and_default_reviewer(tmp_path):
     git(tmp_path, "init", "-q")
     git(tmp_path, "config", "user.name", "Dev Eloper")
     git(tmp_path, "config", "user.email", "dev@example.com")
-    git(tmp_path, "add", "infra")
+    git(tmp_path, "add", "infra", "app")
     git(tmp_path, "commit", "-q", "-m", "migrated")
     run = run_cli("review", "-o", "r.md", cwd=tmp_path, env={**EPOCH, **isolated})
     record = read((tmp_path / "r.md").read_text())

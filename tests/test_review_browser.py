@@ -194,7 +194,7 @@ def test_legacy_review_leads_with_a_red_fail_and_lists_each_finding_once(browser
 
 
 def test_migrated_review_passes_in_green_without_a_red_badge_and_unsigned(browser, tmp_path):
-    document, findings = reviewed(tmp_path, "migrated/cloudformation", ".", expect=0)
+    document, findings = reviewed(tmp_path, "migrated", "cloudformation", "app", expect=0)
     body = assert_reads_like_a_review(browser, document, "PASS", findings)
     verdict = heading(browser, "h1", "Verdict")
     assert is_green(verdict.value_of_css_property("color"))
@@ -208,9 +208,10 @@ def test_migrated_review_passes_in_green_without_a_red_badge_and_unsigned(browse
 def test_scanned_paths_without_arguments_are_the_configured_include(browser, tmp_path):
     tree = tmp_path / "tree"
     shutil.copytree(EXAMPLES / "migrated" / "cloudformation", tree / "infra")
-    write(tree, {".dsql-scan.yaml": "include: [infra]\n"})
+    shutil.copytree(EXAMPLES / "migrated" / "app", tree / "app")
+    write(tree, {".dsql-scan.yaml": "include: [infra, app]\n"})
     run = run_cli("review", "-o", "review.html", "--reviewer", "R <r@example.com>", cwd=tree)
     assert run.code == 0, run.stderr
     show(browser, tree / "review.html")
-    assert row_value(browser, "Scanned paths") == "infra"
+    assert row_value(browser, "Scanned paths") == "infra, app"
     assert "the configured" not in browser.find_element("tag name", "body").text

@@ -14,6 +14,7 @@ from scanner.facts import FileFacts
 from scanner.model import FileAnalysis, Finding, Location, ScanResult, Severity
 from scanner.reporters.review_format import md, md_code
 from scanner.review import (
+    ACCEPTED,
     FAIL,
     NOT_EVIDENCED,
     PASS,
@@ -97,11 +98,20 @@ def test_requirement_without_its_inputs_in_scope_is_not_evidenced():
     assert "no CloudFormation template or CDK source in scope" in table["FR-001"].explanation
 
 
-def test_requirement_no_enabled_rule_evidences_is_not_evidenced():
+def test_requirement_whose_rule_did_not_run_or_that_no_rule_evidences_is_not_evidenced():
     table = rows([analysis("app.py", "app")], enabled=("TEST002",))
     assert table["FR-004"].status == NOT_EVIDENCED
-    assert "no enabled rule evidences it" in table["FR-004"].explanation
+    assert "TEST001 disabled by the configuration" in table["FR-004"].explanation
+    assert table["FR-004"].disabled == ("TEST001",)
     assert table["FR-003"].status == NOT_EVIDENCED
+    assert "no rule evidences it" in table["FR-003"].explanation
+    # a disabled rule that reads nothing in scope (templates, in a tree of application code)
+    # withholds no evidence: FR-001 lacks its inputs, not a rule
+    table = rows([analysis("app.py", "app"), analysis("t.yaml", "cfn")], enabled=("TEST001",))
+    assert "TEST002 disabled" in table["FR-001"].explanation
+    table = rows([analysis("app.py", "app")], enabled=("TEST001",))
+    assert table["FR-001"].disabled == ()
+    assert table["FR-001"].explanation.endswith("no CloudFormation template or CDK source in scope")
 
 
 def test_findings_at_or_above_fail_on_fail_their_requirements():
@@ -119,9 +129,12 @@ def test_findings_at_or_above_fail_on_fail_their_requirements():
 def test_suppressed_and_below_threshold_findings_do_not_fail():
     files = [analysis("app.py", "app")]
     suppressed = rows(files, [finding("TEST001", suppressed=True)])["FR-004"]
-    assert suppressed.status == PASS
+    assert suppressed.status == ACCEPTED  # never a plain pass
     assert suppressed.findings == ()
+    assert [f.rule for f in suppressed.exceptions] == ["TEST001"]
     assert "suppressed" in suppressed.explanation
+    quiet = rows(files, [finding("TEST001", Severity.NOTE, suppressed=True)])["FR-004"]
+    assert (quiet.status, quiet.exceptions) == (PASS, ())  # it would not have failed it
     below = rows(files, [finding("TEST001", Severity.NOTE)])["FR-004"]
     assert below.status == PASS
     assert "below the fail-on level" in below.explanation

@@ -164,7 +164,7 @@ def test_review_written_before_tools_were_recorded_verifies_as_before(sql_review
 
 def test_unreadable_tools_block_is_not_a_review(tmp_path):
     write(tmp_path, {"t.yaml": MIGRATED})
-    assert review(tmp_path, "t.yaml", "-o", "r.md").code == 0
+    assert review(tmp_path, "t.yaml", "-o", "r.md").code in (0, 1)  # written, whatever the verdict
     reseal(
         tmp_path / "r.md",
         lambda text: re.sub(r'"libcst": "[^"]*"', '"libcst": 5', text),

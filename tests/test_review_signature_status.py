@@ -22,14 +22,17 @@ def signed(tmp_path):
     write(tmp_path, {"infra/ledger.yaml": MIGRATED})
     key = keygen(tmp_path / "jane", "jane")
     run = review(tmp_path, "infra", "-o", "REVIEW.md", "--sign-key", str(key))
-    assert run.code == 0, run.stderr
+    assert run.code in (0, 1), run.stderr  # written, whatever the verdict
     return tmp_path, allowed_signers(tmp_path / "allowed", "jane@example.com", key)
 
 
 @pytest.fixture
 def unsigned(tmp_path):
     write(tmp_path, {"infra/ledger.yaml": MIGRATED})
-    assert review(tmp_path, "infra", "-o", "REVIEW.md").code == 0
+    assert review(tmp_path, "infra", "-o", "REVIEW.md").code in (
+        0,
+        1,
+    )  # written, whatever the verdict
     return tmp_path
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from scanner.reviewdoc import read, seal
 from tests.conftest import run_cli, write
-from tests.test_review import LEGACY, MIGRATED, REVIEWER, review
+from tests.test_review import LEGACY, MIGRATED, REVIEWER, migrated_app, migrated_system, review
 
 EXTRA = """
 Resources:
@@ -82,7 +82,8 @@ def test_configuration_that_changes_findings_or_verdict_is_drift(reviewed):
     (reviewed / "pyproject.toml").write_text('[tool.dsql-scan]\nfail-on = "never"\n')
     run = verify(reviewed, "REVIEW.md")
     assert run.code == 1
-    assert "  verdict: FAIL -> PASS" in run.stdout
+    # nothing fails any more, but the tree has no application code to evidence the health check
+    assert "  verdict: FAIL -> NOT EVIDENCED" in run.stdout
     assert "  setting fail-on: warning -> never" in run.stdout
     assert "finding:" not in run.stdout
 
@@ -179,8 +180,8 @@ def test_recorded_command_line_options_are_applied_again(tmp_path):
 def test_fail_on_never_is_recorded_and_applied(tmp_path):
     write(tmp_path, {"infra/ledger.yaml": LEGACY})
     run = review(tmp_path, "infra", "-o", "r.md", "--fail-on", "never")
-    assert run.code == 0, run.stderr
-    assert "**Verdict: PASS**" in (tmp_path / "r.md").read_text()
+    assert run.code == 1, run.stderr  # no finding fails, but FR-004 has no application code
+    assert "**Verdict: NOT EVIDENCED**" in (tmp_path / "r.md").read_text()
     assert "| `fail-on` | `never` |" in (tmp_path / "r.md").read_text()
     assert verify(tmp_path, "r.md").code == 0
 
@@ -255,9 +256,9 @@ def allowed_signers(path: Path, principal: str, key: Path) -> Path:
 
 
 def test_signature_round_trip_and_tamper_detection(tmp_path):
-    write(tmp_path, {"infra/ledger.yaml": MIGRATED})
+    write(tmp_path, migrated_system())
     key = keygen(tmp_path / "jane", "jane")
-    run = review(tmp_path, "infra", "-o", "REVIEW.md", "--sign-key", str(key))
+    run = review(tmp_path, "infra", "app", "-o", "REVIEW.md", "--sign-key", str(key))
     assert run.code == 0, run.stderr
     signature = tmp_path / "REVIEW.md.sig"
     assert signature.read_text().startswith("-----BEGIN SSH SIGNATURE-----")
@@ -294,7 +295,7 @@ def test_signature_round_trip_and_tamper_detection(tmp_path):
 
     # a signature of a different document does not transfer
     write(tmp_path, {"copy/ledger.yaml": MIGRATED})
-    assert review(tmp_path, "copy", "-o", "OTHER.md", "--sign-key", str(key)).code == 0
+    assert review(tmp_path, "copy", "app", "-o", "OTHER.md", "--sign-key", str(key)).code == 0
     shutil.copy(tmp_path / "OTHER.md.sig", signature)
     run = verify(tmp_path, "REVIEW.md", "--allowed-signers", str(signers))
     assert run.code == 2
@@ -302,11 +303,11 @@ def test_signature_round_trip_and_tamper_detection(tmp_path):
 
 
 def test_rewriting_an_unsigned_review_drops_the_stale_signature(tmp_path):
-    write(tmp_path, {"t.yaml": MIGRATED})
+    write(tmp_path, {"t.yaml": MIGRATED, **migrated_app()})
     key = keygen(tmp_path / "k", "k")
-    assert review(tmp_path, "t.yaml", "-o", "r.md", "--sign-key", str(key)).code == 0
+    assert review(tmp_path, "t.yaml", "app", "-o", "r.md", "--sign-key", str(key)).code == 0
     assert (tmp_path / "r.md.sig").exists()
-    assert review(tmp_path, "t.yaml", "-o", "r.md").code == 0
+    assert review(tmp_path, "t.yaml", "app", "-o", "r.md").code == 0
     assert not (tmp_path / "r.md.sig").exists()
     signers = allowed_signers(tmp_path / "allowed", "jane@example.com", key)
     run = verify(tmp_path, "r.md", "--allowed-signers", str(signers))
@@ -315,10 +316,10 @@ def test_rewriting_an_unsigned_review_drops_the_stale_signature(tmp_path):
 
 
 def test_reviewer_in_the_document_is_the_signature_principal(tmp_path):
-    write(tmp_path, {"t.yaml": MIGRATED})
+    write(tmp_path, {"t.yaml": MIGRATED, **migrated_app()})
     key = keygen(tmp_path / "k", "k")
     run = run_cli(
-        "review", "t.yaml", "-o", "r.md", "--sign-key", str(key), "--reviewer", "Ops Team",
+        "review", "t.yaml", "app", "-o", "r.md", "--sign-key", str(key), "--reviewer", "Ops Team",
         cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "0"},
     )  # fmt: skip
     assert run.code == 0, run.stderr

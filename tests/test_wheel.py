@@ -64,6 +64,7 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
             str(env_dir / "bin" / "dsql-scan"),
             "review",
             str(EXAMPLES / "migrated" / "cloudformation"),
+            str(EXAMPLES / "migrated" / "app"),  # the health check: a review speaks for a system
             "-o",
             "r.html",
         ],
