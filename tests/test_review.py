@@ -212,7 +212,7 @@ def test_review_of_legacy_tree_fails_with_each_finding_once_under_its_file(tmp_p
     assert headings == [
         "Requirements",
         "Findings",
-        "Suppressions",
+        "Exceptions: suppressions and disabled rules",
         "Scope",
         "Configuration in effect",
         "Sign-off",
