@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -19,13 +20,18 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Config
+from scanner.discover import IAC_LANGUAGES, UNSUPPORTED, language_of
 from scanner.gitinfo import NOT_A_REPOSITORY, GitFacts
-from scanner.model import FileAnalysis, Finding, ScanResult, Severity
-from scanner.rules import ALL_RULES, RULESET_VERSION
+from scanner.model import NOT_ANALYSED, SKIPPED, UNREAD, FileAnalysis, Finding, ScanResult, Severity
+from scanner.rules import ALL_RULES, BY_ID, RULESET_VERSION
 from scanner.rules.base import Rule
-from scanner.rules.requirements import REQUIREMENTS, Requirement
+from scanner.rules.requirements import INFRA, REQUIREMENTS, Requirement
 
 PASS, FAIL, NOT_EVIDENCED = "pass", "fail", "not evidenced"
+INCOMPLETE = "INCOMPLETE"  # no failure, but input in scope was not read: never a PASS
+SQL_LINTER_MISSING = "sql-linter-missing"  # the notice of scanner.inputs.sql
+STATES = {SKIPPED: "skipped", UNREAD: "not read"}
+STATE_ORDER = ("analysed", "not read", "skipped")
 TEMPLATE_KIND = "cfn"
 KIND_NAMES = {
     "cfn": "CloudFormation template",
@@ -45,12 +51,82 @@ class ReviewError(ValueError):
 
 @dataclass(frozen=True)
 class ScannedFile:
-    """One file of the scope. ``kind`` is the input kind it was analysed as, or ``skipped``."""
+    """One file of the scope. ``kind`` is the input kind it was analysed as, or ``skipped``
+    (read, not an input) or ``unread`` (not read at all: ``note`` says why)."""
 
     path: str
     sha256: str
     kind: str
     note: str = ""
+
+    @property
+    def state(self) -> str:
+        """What happened to it: ``analysed``, ``not read`` or ``skipped``."""
+        return STATES.get(self.kind, "analysed")
+
+    @property
+    def language(self) -> str:
+        return language_of(self.path)
+
+    @property
+    def unsupported(self) -> bool:
+        """Not read because dsql-scan reads no file of its language."""
+        return self.kind == UNREAD and self.note.startswith(UNSUPPORTED)
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """Input in scope that no rule judged, so a clean result says nothing about it.
+
+    ``languages`` counts the source files of languages dsql-scan does not read; ``sql`` the
+    files whose SQL dsql-lint could not check, and ``sql_reason`` why.
+    """
+
+    languages: tuple[tuple[str, int], ...] = ()
+    sql: int = 0
+    sql_reason: str = ""
+
+    def of(self, wanted: frozenset[str] | None = None) -> tuple[tuple[str, int], ...]:
+        """The unread languages (all, or those in ``wanted``) with their counts."""
+        return tuple((lang, n) for lang, n in self.languages if wanted is None or lang in wanted)
+
+
+def unchecked(files: Iterable[ScannedFile], notices: Iterable[Any] = ()) -> Unchecked:
+    """What a scan could not read, from its scope and its notices (dsql-lint missing)."""
+    counts = Counter(f.language for f in files if f.unsupported)
+    missing = next((n for n in notices if n.id == SQL_LINTER_MISSING), None)
+    return Unchecked(
+        languages=tuple(sorted(counts.items())),
+        sql=missing.files if missing is not None else 0,
+        sql_reason=f"{missing.message}; {missing.hint}" if missing is not None else "",
+    )
+
+
+def _counted(languages: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{n} {lang}" for lang, n in languages)
+
+
+def unread_gap(requirement: Requirement, rules: Iterable[Rule], gaps: Unchecked) -> str:
+    """Why input that was not read keeps ``requirement`` from being evidenced, or "".
+
+    A requirement about the whole code (no input kind needed, e.g. "no Aurora RDS reference
+    remains") could be contradicted by any unread source file; one about the infrastructure by
+    unread files of a language IaC is written in (CDK in TypeScript, Terraform, ...); one that
+    SQL rules evidence by SQL that dsql-lint could not check.
+    """
+    if requirement.runtime:  # not evidenced by static analysis whatever was read
+        return ""
+    needs = set(requirement.needs)
+    wanted = None if not needs else IAC_LANGUAGES if needs & set(INFRA) else frozenset()
+    unread = gaps.of(wanted)
+    if unread:
+        return (
+            f"not evidenced: {sum(n for _, n in unread)} file(s) in scope were not read "
+            f"({_counted(unread)}: {UNSUPPORTED}); review them by hand"
+        )
+    if gaps.sql and any("sql" in rule.kinds for rule in rules):
+        return f"not evidenced: {gaps.sql_reason} ({gaps.sql} file(s))"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -120,7 +196,19 @@ class ReviewModel:
 
     @property
     def analysed(self) -> int:
-        return sum(1 for f in self.files if f.kind != "skipped")
+        return sum(1 for f in self.files if f.kind not in NOT_ANALYSED)
+
+    @property
+    def languages(self) -> tuple[tuple[str, str], ...]:
+        """(language, "3 analysed, 2 skipped") per language of the scope, most files first."""
+        by_language: dict[str, Counter[str]] = {}
+        for file in self.files:
+            by_language.setdefault(file.language, Counter())[file.state] += 1
+        ordered = sorted(by_language.items(), key=lambda item: (-item[1].total(), item[0]))
+        return tuple(
+            (lang, ", ".join(f"{counts[s]} {s}" for s in STATE_ORDER if counts[s]))
+            for lang, counts in ordered
+        )
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -180,8 +268,8 @@ def scanned_files(analyses: Iterable[FileAnalysis]) -> tuple[ScannedFile, ...]:
     """Every file discovery found, analysed or skipped: the scope a review speaks for."""
     out = []
     for analysis in analyses:
-        if analysis.kind == "skipped":
-            kind = "skipped"
+        if analysis.kind in NOT_ANALYSED:
+            kind = analysis.kind
         elif analysis.facts is not None:
             kind = analysis.facts.kind
         else:
@@ -279,7 +367,7 @@ def config_digest(rows: tuple[tuple[str, str], ...]) -> str:
 
 
 def input_kinds(files: Iterable[ScannedFile]) -> frozenset[str]:
-    return frozenset(f.kind for f in files if f.kind != "skipped")
+    return frozenset(f.kind for f in files if f.kind not in NOT_ANALYSED)
 
 
 def _kinds_text(kinds: Iterable[str]) -> str:
@@ -298,6 +386,7 @@ def _judge(
     kinds: frozenset[str],
     findings: tuple[Finding, ...],
     failing: tuple[Finding, ...],
+    gaps: Unchecked = Unchecked(),
 ) -> tuple[str, str]:
     """(status, one-line explanation) of one requirement."""
     ids = ", ".join(r.id for r in rules)
@@ -309,6 +398,8 @@ def _judge(
         return NOT_EVIDENCED, f"not evidenced by static analysis: {requirement.runtime}{checked}"
     if not rules:
         return NOT_EVIDENCED, "not evidenced by static analysis: no enabled rule evidences it"
+    if gap := unread_gap(requirement, rules, gaps):
+        return NOT_EVIDENCED, gap
     needed = requirement.needs
     if (needed and not kinds & set(needed)) or not kinds:
         return NOT_EVIDENCED, (
@@ -327,7 +418,10 @@ def _judge(
 
 
 def matrix(
-    result: ScanResult, kinds: frozenset[str], rules: tuple[Rule, ...] = ALL_RULES
+    result: ScanResult,
+    kinds: frozenset[str],
+    rules: tuple[Rule, ...] = ALL_RULES,
+    gaps: Unchecked = Unchecked(),
 ) -> tuple[MatrixRow, ...]:
     """The traceability matrix: each requirement -> enabled rules -> status."""
     enabled = set(result.rules_run)
@@ -339,7 +433,7 @@ def matrix(
         failing = tuple(
             f for f in active if result.fail_on is not None and f.severity >= result.fail_on
         )
-        status, explanation = _judge(requirement, evidencing, kinds, findings, failing)
+        status, explanation = _judge(requirement, evidencing, kinds, findings, failing, gaps)
         rows.append(
             MatrixRow(requirement, tuple(r.id for r in evidencing), status, explanation, active)
         )
@@ -347,21 +441,47 @@ def matrix(
 
 
 def verdict_of(result: ScanResult) -> str:
-    """PASS or FAIL: the same decision as the exit code of ``dsql-scan scan``."""
-    return "FAIL" if result.failed else "PASS"
+    """The review's verdict of a scan, as ``build`` decides it (``verify`` compares the two)."""
+    files = scanned_files(result.files)
+    gaps = unchecked(files, result.notices)
+    return _verdict(result, matrix(result, input_kinds(files), gaps=gaps), gaps)[0]
 
 
-def _verdict(result: ScanResult, rows: tuple[MatrixRow, ...]) -> tuple[str, str]:
+def _unread_verdict(rows: tuple[MatrixRow, ...], gaps: Unchecked) -> str:
+    """Why unread input keeps the review from a PASS ("" when it does not)."""
+    blocked = [
+        row.requirement.id
+        for row in rows
+        if row.status == NOT_EVIDENCED
+        and unread_gap(row.requirement, (BY_ID[r] for r in row.rules if r in BY_ID), gaps)
+    ]
+    if not blocked:
+        return ""
+    parts = []
+    if gaps.languages:
+        total = sum(n for _, n in gaps.languages)
+        parts.append(f"{total} file(s) in scope were not read ({_counted(gaps.languages)})")
+    if gaps.sql:
+        parts.append(f"SQL in {gaps.sql} file(s) was not checked (dsql-lint could not run)")
+    return f"{', '.join(blocked)} cannot be evidenced: {'; '.join(parts)}"
+
+
+def _verdict(
+    result: ScanResult, rows: tuple[MatrixRow, ...], gaps: Unchecked = Unchecked()
+) -> tuple[str, str]:
     active = result.active
     threshold = result.fail_on.label if result.fail_on is not None else "never"
     open_rows = [r.requirement.id for r in rows if r.status == NOT_EVIDENCED]
     pending = f"; {', '.join(open_rows)} need evidence beyond static analysis" if open_rows else ""
-    if verdict_of(result) == "FAIL":
+    if result.failed:
         failing = [r.requirement.id for r in rows if r.status == FAIL]
         return "FAIL", (
             f"{len(active)} unsuppressed finding(s), at least one at or above the fail-on level "
             f"({threshold}); failing: {', '.join(failing) or 'findings outside the spec'}{pending}"
         )
+    incomplete = _unread_verdict(rows, gaps)
+    if incomplete:
+        return INCOMPLETE, f"{incomplete}; no unsuppressed finding at or above the fail-on level"
     return "PASS", (f"no unsuppressed finding at or above the fail-on level ({threshold}){pending}")
 
 
@@ -392,11 +512,12 @@ def build(
     """Assemble the review of one scan."""
     files = scanned_files(result.files)
     kinds = input_kinds(files)
-    rows = matrix(result, kinds)
+    gaps = unchecked(files, result.notices)
+    rows = matrix(result, kinds, gaps=gaps)
     enabled = set(result.rules_run)
     settings = config_rows(config)
     findings = tuple(sorted(result.findings, key=lambda f: f.sort_key))
-    verdict, reason = _verdict(result, rows)
+    verdict, reason = _verdict(result, rows, gaps)
     source = Path(config.source)
     try:
         config_source = source.resolve().relative_to(config.root.resolve()).as_posix()
