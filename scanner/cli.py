@@ -51,8 +51,9 @@ class DefaultGroup(click.Group):
 
 
 def mistyped_command(word: str, commands: tuple[str, ...]) -> str:
-    """The command ``word`` is a typo of, or "" (an option, an existing path, nothing close)."""
-    if word.startswith("-") or os.path.lexists(word):
+    """The command ``word`` is a typo of, or "": never for an option, an existing path or a
+    word that reads as a path (``scan.yaml``, ``infra/``: a missing file is named as one)."""
+    if word.startswith("-") or any(c in word for c in "./\\") or os.path.lexists(word):
         return ""
     from difflib import get_close_matches
 

@@ -86,8 +86,12 @@ def test_a_path_that_looks_like_a_typo_is_still_scanned(tmp_path):
     run = run_cli("scna", cwd=tmp_path)
     assert run.code == 0, run.stderr
     assert "1 file(s) scanned" in run.stdout
-    unrelated = run_cli("does-not-exist", cwd=tmp_path)
-    assert unrelated.stderr.strip() == "dsql-scan: error: no such file or directory: does-not-exist"
+    for missing in ("does-not-exist", "scan.yaml", "scna/"):
+        if missing == "scna/":
+            (tmp_path / "scna" / "ledger.yaml").unlink()
+            (tmp_path / "scna").rmdir()
+        run = run_cli(missing, cwd=tmp_path)
+        assert run.stderr.strip() == f"dsql-scan: error: no such file or directory: {missing}"
 
 
 def _git(root: Path, *args: str) -> None:
