@@ -29,6 +29,27 @@ def matching(selector: str) -> tuple[Rule, ...]:
     return found
 
 
+def lookup(query: str) -> tuple[Rule, ...]:
+    """The rules ``dsql-scan rules QUERY`` shows, case-insensitively: the rule with that id or
+    name; else the family with that id prefix (``SQL``, ``DSQL00``); else the rules whose name
+    starts with it (``rds-cred``). Empty when nothing matches."""
+    query = query.strip()
+    name = _name_key(query)
+    exact = tuple(r for r in ALL_RULES if query.upper() == r.id or name == _name_key(r.name))
+    if exact:
+        return exact
+    family = tuple(r for r in ALL_RULES if query and r.id.startswith(query.upper()))
+    if family:
+        return family
+    return tuple(r for r in ALL_RULES if name and _name_key(r.name).startswith(name))
+
+
+def _name_key(name: str) -> str:
+    """Names compare case-insensitively and with ``-`` and ``_`` alike (dsql-lint's names use
+    ``_``, dsql-scan's ``-``: nobody should need to remember which)."""
+    return name.lower().replace("_", "-")
+
+
 def selected(select: Iterable[str], ignore: Iterable[str]) -> frozenset[str]:
     """Ids enabled by ``select`` (default all) minus ``ignore``, like ruff's selection."""
     select = tuple(select)
@@ -37,4 +58,13 @@ def selected(select: Iterable[str], ignore: Iterable[str]) -> frozenset[str]:
     return frozenset(chosen - dropped)
 
 
-__all__ = ["ALL_RULES", "BY_ID", "Example", "Rule", "UnknownRuleError", "matching", "selected"]
+__all__ = [
+    "ALL_RULES",
+    "BY_ID",
+    "Example",
+    "Rule",
+    "UnknownRuleError",
+    "lookup",
+    "matching",
+    "selected",
+]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from scanner.budget import OverBudget, TimeLimit
 from scanner.config import Config
-from scanner.discover import Candidate
+from scanner.discover import Candidate, Unread
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.mask import source_excerpt
-from scanner.model import FileAnalysis, Hit, Location, RawFinding, Suppression
+from scanner.model import UNREAD, FileAnalysis, Hit, Location, RawFinding, Suppression
 
 if TYPE_CHECKING:
     from scanner.inputs.sql import Report
@@ -51,11 +53,25 @@ def _failure(candidate: Candidate, failure: ParseFailure, digest: str) -> FileAn
 
 
 def _file_sha256(path: Path) -> str:
+    """The SHA-256 of a regular file's bytes, else "": opened without blocking and checked once
+    open, so a file swapped for a FIFO after discovery listed it never hangs the scan."""
     try:
-        with path.open("rb") as handle:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return ""
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return ""
+
+
+def unread_analysis(unread: Unread) -> FileAnalysis:
+    """A file of a language dsql-scan does not read: in the scope with its digest (so a review
+    notices when it changes), never parsed, never a finding."""
+    return FileAnalysis(unread.rel, UNREAD, note=unread.note, sha256=_file_sha256(unread.path))
 
 
 def run_file_rules(facts: FileFacts, config: Config) -> list[RawFinding]:
@@ -218,9 +234,8 @@ def _sql(
             (report,) = sql.lint([text])
         except sql.LinterMissing as missing:
             notice = sql.missing_notice(missing.reason)
-            return FileAnalysis(
-                candidate.rel, "skipped", note=missing.reason, sha256=digest, notices=(notice,)
-            )
+            note = f"{missing.reason} ({sql.INSTALL_HINT})"
+            return FileAnalysis(candidate.rel, UNREAD, note=note, sha256=digest, notices=(notice,))
     failure = sql.failure(report)
     if failure is not None:
         return _failure(candidate, failure, digest)

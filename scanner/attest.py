@@ -8,13 +8,13 @@ rescan what the review scanned with the settings it used, and say precisely what
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from scanner import catalogue as catalogues
 from scanner import gitinfo, provenance, reviewdoc, signing
-from scanner.config import Config, apply_command_line
+from scanner.config import Config, ConfigError, apply_command_line, load
 from scanner.discover import relative
 from scanner.engine import scan
 from scanner.model import Finding, ScanResult
@@ -149,6 +149,7 @@ class Drift:
     unnamed_config: bool = False  # the digest differs, the review records no settings to name
     digests: tuple[tuple[str, str, str], ...] = ()  # (name, recorded, now)
     tools: tuple[tuple[str, str, str], ...] = ()  # (tool, recorded version, now)
+    root: str = ""  # where the review's paths were found, when not under the current directory
 
     @property
     def clean(self) -> bool:
@@ -210,7 +211,9 @@ class Drift:
 
     def notes(self) -> list[str]:
         """Differences that did not make the review untrue."""
-        out = [
+        moved = [escape_line(f"note: verified under {self.root}, where the review was written")]
+        out = moved if self.root else []
+        out += [
             escape_line(f"note: {name} differs from the review's ({before} -> {now}); ")
             + "it cannot change what is judged"
             for name, before, now in self.neutral
@@ -407,11 +410,17 @@ def verify_review(
     *,
     allowed_signers: Path | None = None,
     signature_required: bool = False,
+    relocate: bool = False,
 ) -> tuple[dict[str, Any], Drift, str]:
     """Check the document, rescan, and return (record, drift, what verify says about the
     signature). A signature is required by ``signature_required`` (the command line) or by
-    the configuration's ``require-signature``."""
+    the configuration's ``require-signature``. With ``relocate`` (no paths, no ``--config``),
+    the review's root is looked for where the document lies when the current directory is not
+    it (see ``located``)."""
     _, record = read_document(document)
+    moved = ""
+    if relocate and not paths:
+        config, moved = located(document, record, config)
     if signature_required or config.require_signature:
         where = config.source or "the configuration"
         demanded_by = (
@@ -429,7 +438,56 @@ def verify_review(
     result = scan(paths or recorded, config)
     verdict = judge(result, config, catalogue, options).verdict
     drift = compare(record, result, config_rows(config, catalogue), verdict, provenance.versions())
+    drift = replace(drift, root=moved)
     return record, drift, confirmation
+
+
+def _recorded_paths(record: Mapping[str, Any]) -> list[str]:
+    return [p for p in record.get("paths", []) if isinstance(p, str)]
+
+
+def _holds(root: Path, record: Mapping[str, Any], files: bool = True) -> bool:
+    """Whether ``root`` is where the review was written: its scanned paths exist there and (with
+    ``files``) so does one of its files, unless it recorded none."""
+    if not all((root / p).exists() for p in _recorded_paths(record)):
+        return False
+    recorded = record.get("files") or {}
+    return not files or not recorded or any((root / f).is_file() for f in recorded)
+
+
+def _review_root(document: Path, record: Mapping[str, Any]) -> Path | None:
+    """The root the review was written in, found from the document's place: the repository
+    it lies in, plus the root the review records relative to that repository (never outside
+    it: the record is as untrusted as the tree)."""
+    recorded = record.get("root")
+    top = gitinfo.git(document.resolve().parent, "rev-parse", "--show-toplevel")
+    if top is None or not isinstance(recorded, str):
+        return document.resolve().parent
+    candidate = (Path(top) / recorded).resolve()
+    return candidate if candidate.is_relative_to(Path(top).resolve()) else None
+
+
+def located(document: Path, record: Mapping[str, Any], config: Config) -> tuple[Config, str]:
+    """The configuration to verify with, and the root it moved to ("" when it did not).
+
+    ``verify`` run from another directory than the review's root would scan the wrong tree or
+    name a missing path: the review's own place tells where it was written. When neither holds,
+    the usage error says what is missing and what to do.
+    """
+    here = config.root.resolve()
+    if _holds(here, record):
+        return config, ""
+    root = _review_root(document, record)
+    if root is not None and root != here and _holds(root, record):
+        return load(None, start=root), str(root)
+    if _holds(here, record, files=False):
+        return config, ""  # the review's paths are here, its files are gone: that is drift
+    missing = next((p for p in _recorded_paths(record) if not (here / p).exists()), "")
+    raise ConfigError(
+        f"the review's scanned path {missing!r} does not exist under {here}: run verify in "
+        f"the directory the review was written in (its root {record.get('root', '.')!r} in "
+        f"{record.get('repository', 'its repository')}), or name the paths to verify"
+    )
 
 
 def _identity(record: Mapping[str, Any]) -> str:

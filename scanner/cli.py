@@ -29,17 +29,36 @@ if TYPE_CHECKING:
     from scanner.outputs import Output
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+REVIEW_FORMATS = {"md": "md", "markdown": "md", "html": "html"}  # as `scan --format` names them
 
 
 class DefaultGroup(click.Group):
-    """``dsql-scan PATHS`` means ``dsql-scan scan PATHS``, like ruff's implicit ``check``."""
+    """``dsql-scan PATHS`` means ``dsql-scan scan PATHS``, like ruff's implicit ``check``.
+
+    A first argument that is no existing path but close to a command name is a mistyped
+    command (``dsql-scan scna``): it is named as such, not scanned as a missing file.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
             args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
         ):
+            guess = mistyped_command(args[0], tuple(self.commands)) if args else ""
+            if guess:
+                fail(f"no such command {args[0]!r}; did you mean {guess!r}?")
             args = ["scan", *args]
         return super().parse_args(ctx, args)
+
+
+def mistyped_command(word: str, commands: tuple[str, ...]) -> str:
+    """The command ``word`` is a typo of, or "": never for an option, an existing path or a
+    word that reads as a path (``scan.yaml``, ``infra/``: a missing file is named as one)."""
+    if word.startswith("-") or any(c in word for c in "./\\") or os.path.lexists(word):
+        return ""
+    from difflib import get_close_matches
+
+    close = get_close_matches(word.lower(), commands, n=1, cutoff=0.6)
+    return close[0] if close else ""
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -199,13 +218,14 @@ def _emit(result: ScanResult, reports: tuple[Output, ...], options: dict[str, An
 )
 @click.option("--config", "config_file", help="Configuration file (else discovered).")
 def rules_command(rule_id: str | None, show_requirements: bool, config_file: str | None) -> None:
-    """List the rules, or show the documentation of RULE_ID.
+    """List the rules, or show RULE_ID: an id (RDS005), a name (rds-credentials) or a unique
+    prefix of one, or a family (SQL, DSQL00) to list.
 
     Requirement ids (FR-001..SC-004) are those of the Aurora DSQL migration spec, or of the
     catalogue the configuration names (requirements = FILE): see --requirements.
     """
     from scanner import catalogue as catalogues
-    from scanner.rules import ALL_RULES, BY_ID
+    from scanner.rules import ALL_RULES, lookup
     from scanner.rules.docs import describe
 
     if show_requirements or rule_id is not None:
@@ -217,21 +237,21 @@ def rules_command(rule_id: str | None, show_requirements: bool, config_file: str
     if show_requirements:
         click.echo(catalogues.listing(catalogue), nl=False)
         return
-    if rule_id is None:
-        width = max(34, *(len(rule.name) for rule in ALL_RULES))
-        for rule in ALL_RULES:
-            kinds = ",".join(rule.kinds)
-            click.echo(
-                f"{rule.id:<8} {rule.severity.label:<8} {rule.name:<{width}} {kinds:<16} "
-                f"{rule.title}"
-            )
+    found = ALL_RULES if rule_id is None else lookup(rule_id)
+    if not found:
+        fail(f"no rule matches {rule_id!r} by id, name or prefix (see 'dsql-scan rules')")
         return
-    rule = BY_ID.get(rule_id.strip().upper())
-    if rule is None:
-        fail(f"unknown rule id: {rule_id!r} (see 'dsql-scan rules')")
+    if len(found) == 1 and rule_id is not None:
+        rule = found[0]
+        evidenced = [r for r in catalogue.requirements if rule.id in r.rules]
+        click.echo(describe(rule, evidenced))
         return
-    evidenced = [r for r in catalogue.requirements if rule.id in r.rules]
-    click.echo(describe(rule, evidenced))
+    width = max(34, *(len(rule.name) for rule in found))
+    for rule in found:
+        kinds = ",".join(rule.kinds)
+        click.echo(
+            f"{rule.id:<8} {rule.severity.label:<8} {rule.name:<{width}} {kinds:<16} {rule.title}"
+        )
 
 
 def _review_config(
@@ -254,7 +274,12 @@ def _review_config(
 @main.command()
 @click.argument("paths", nargs=-1)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Write here.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), help="Default: from -o suffix.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "markdown", "html"], case_sensitive=False),
+    help="Default: from -o suffix.",
+)
 @click.option("--reviewer", help='"Name <email>" (default: git user.name / user.email).')
 @click.option("--sign-key", type=click.Path(dir_okay=False), help="SSH key: write OUTPUT.sig.")
 @click.option("--config", "config_file", help="Configuration file (else discovered).")
@@ -285,7 +310,9 @@ def review(
     from scanner.rules import UnknownRuleError
     from scanner.signing import SigningError
 
-    fmt = fmt or ("html" if output.lower().endswith((".html", ".htm")) else "md")
+    fmt = REVIEW_FORMATS.get((fmt or "").lower()) or (
+        "html" if output.lower().endswith((".html", ".htm")) else "md"
+    )
     options = recorded_options(_split(select), _split(ignore), tuple(regions) or None, fail_on)
     try:
         config = _review_config(
@@ -350,6 +377,7 @@ def verify(
             load(config_file),
             allowed_signers=Path(allowed_signers) if allowed_signers else None,
             signature_required=require_signature,
+            relocate=config_file is None,
         )
     except DocumentError as exc:
         fail(str(exc))

@@ -26,6 +26,44 @@ from scanner.config import Config, ConfigError
 TEMPLATE_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".template"})
 PYTHON_SUFFIXES = frozenset({".py"})
 SQL_SUFFIXES = frozenset({".sql"})
+# Languages dsql-scan does not read, recognised by file name alone (never by content): they can
+# hold IaC (CDK, CDKTF and Pulumi come in most of them, Terraform is HCL) or database code, so
+# a scope that leaves them out unsaid would let a review speak for code nobody read. Longest
+# suffix first: ``main.tf.json`` is Terraform, not a JSON template.
+UNREAD_LANGUAGES: tuple[tuple[str, str], ...] = (
+    (".tf.json", "Terraform"),
+    *((suffix, "TypeScript") for suffix in (".ts", ".tsx", ".mts", ".cts")),
+    *((suffix, "JavaScript") for suffix in (".js", ".mjs", ".cjs", ".jsx")),
+    *((suffix, "Terraform") for suffix in (".tf", ".tfvars", ".hcl")),
+    (".go", "Go"),
+    (".java", "Java"),
+    (".kt", "Kotlin"),
+    (".kts", "Kotlin"),
+    (".cs", "C#"),
+    (".fs", "F#"),
+    (".vb", "Visual Basic"),
+    (".rb", "Ruby"),
+    (".php", "PHP"),
+    (".rs", "Rust"),
+    (".scala", "Scala"),
+    (".groovy", "Groovy"),
+    (".swift", "Swift"),
+    (".ex", "Elixir"),
+    (".exs", "Elixir"),
+    (".ipynb", "Jupyter notebook"),
+    (".sh", "Shell"),
+    (".bash", "Shell"),
+    (".zsh", "Shell"),
+    (".ps1", "PowerShell"),
+)
+# Of those, the languages infrastructure is written in (AWS CDK: TypeScript, JavaScript, Java,
+# C#, Go; CDKTF and Pulumi: the same and more; Terraform): unread, they may declare the clusters.
+IAC_LANGUAGES = frozenset(
+    {"TypeScript", "JavaScript", "Terraform", "Go", "Java", "Kotlin", "C#", "F#", "Visual Basic"}
+)
+# The languages of the files dsql-scan reads, named the same way for the scope's counts.
+READ_LANGUAGES = {".py": "Python", ".sql": "SQL", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML"}
+UNSUPPORTED = "language not supported"
 DEFAULT_EXCLUDES = frozenset(
     {
         ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
@@ -64,6 +102,19 @@ class Candidate:
     stack: str = ""
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A source file in scope of a language dsql-scan does not read: listed, hashed, not parsed."""
+
+    path: Path
+    rel: str
+    language: str
+
+    @property
+    def note(self) -> str:
+        return f"{UNSUPPORTED} ({self.language})"
+
+
 class Skipped(NamedTuple):
     """A file or directory (``rel`` ending in ``/``) that discovery did not read, and why."""
 
@@ -77,10 +128,28 @@ class Discovery:
 
     candidates: list[Candidate]
     skipped: tuple[Skipped, ...] = ()
+    unread: tuple[Unread, ...] = ()
 
 
 def kind_of(path: Path) -> str | None:
-    return _kind_of_suffix(path.suffix)
+    return None if unread_language(path.name) else _kind_of_suffix(path.suffix)
+
+
+def unread_language(name: str) -> str:
+    """The language of a file dsql-scan does not read, by its name; "" for any other file."""
+    lowered = name.lower()
+    return next((lang for suffix, lang in UNREAD_LANGUAGES if lowered.endswith(suffix)), "")
+
+
+def language_of(name: str) -> str:
+    """Every file's language as the scope counts them (``template`` for ``.template``)."""
+    suffix = os.path.splitext(name)[1].lower()
+    return unread_language(name) or READ_LANGUAGES.get(suffix) or suffix.lstrip(".") or name
+
+
+def _listed(name: str) -> bool:
+    """A file discovery lists: one it reads, or one of a language it names but does not read."""
+    return _kind_of_suffix(os.path.splitext(name)[1]) is not None or bool(unread_language(name))
 
 
 def _kind_of_suffix(suffix: str) -> str | None:
@@ -241,7 +310,7 @@ class _Walk:
         target); directories are never entered (like ``os.walk``); the rest is left out."""
         target, info, reason = self.follow(path)
         directory = info is not None and stat.S_ISDIR(info.st_mode)
-        known = _kind_of_suffix(os.path.splitext(path.name)[1]) is not None
+        known = _listed(path.name)
         if target is None or info is None:
             if known or directory or info is None:
                 self.skip(resolved, reason, directory)
@@ -262,7 +331,7 @@ class _Walk:
             if not reason:
                 return path
             self.skip(real, reason, directory=True)
-        elif _kind_of_suffix(os.path.splitext(entry.name)[1]):
+        elif _listed(entry.name):
             if entry.is_file(follow_symlinks=False):
                 self.found.append((path, real))
             else:
@@ -353,6 +422,7 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
     if not paths:
         paths = tuple(str(root / p) for p in config.include) or (str(root),)
     seen: dict[str, Candidate] = {}
+    unread: dict[str, Unread] = {}
     skipped: dict[str, Skipped] = {}
     manifests: dict[Path, dict[str, str]] = {}
     for raw in paths:
@@ -367,16 +437,23 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
             walk.named(top, resolved_top, info, config.lenient_paths)
         skipped.update((s.rel, s) for s in walk.skipped)
         for path, resolved in walk.found:
-            kind = kind_of(path) if path is not top else (kind_of(path) or "template")
             rel = _relative_resolved(resolved, root)
-            if kind is None or rel in seen or is_excluded(rel, config.exclude):
+            language = unread_language(path.name)
+            if language and rel not in unread and not is_excluded(rel, config.exclude):
+                unread[rel] = Unread(resolved, rel, language)
+            kind = kind_of(path) if path is not top else (kind_of(path) or "template")
+            if language or kind is None or rel in seen or is_excluded(rel, config.exclude):
                 continue
             parent = resolved.parent
             if parent not in manifests:
                 manifests[parent] = stacks_of(parent)
             stack = manifests[parent].get(path.name, "")
             seen[rel] = Candidate(path, rel, kind, explicit_paths and path is top, stack)
-    return Discovery([seen[rel] for rel in sorted(seen)], tuple(sorted(skipped.values())))
+    return Discovery(
+        [seen[rel] for rel in sorted(seen)],
+        tuple(sorted(skipped.values())),
+        tuple(unread[rel] for rel in sorted(unread)),
+    )
 
 
 def discover(paths: tuple[str, ...], config: Config) -> list[Candidate]:

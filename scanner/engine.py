@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from scanner import cdkpaths, link, resolve, suppress
-from scanner.analyze import run_file_rules
+from scanner.analyze import run_file_rules, unread_analysis
 from scanner.collection import spare
 from scanner.config import Config, ConfigError
 from scanner.discover import Candidate, cdk_app, discover, explore, relative
@@ -30,6 +30,7 @@ from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.mask import masked, shortened, source_excerpt
 from scanner.model import (
+    SKIPPED,
     FileAnalysis,
     Finding,
     Hit,
@@ -321,11 +322,12 @@ def scan(
     )
     findings = link.link(findings, everything, finder)
     left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
-    skipped = tuple((a.path, a.note) for a in analyses if a.kind == "skipped")
+    unread = tuple(unread_analysis(u) for u in discovery.unread)
+    skipped = tuple((a.path, a.note) for a in analyses if a.kind == SKIPPED)
     spare(project, prepared, everything, context_facts)  # the process may end next: see spare
     return ScanResult(
         findings=tuple(findings),
-        files=analyses,
+        files=tuple(sorted(analyses + unread, key=lambda a: a.path)),
         root=str(config.root),
         fail_on=config.fail_on,
         rules_run=tuple(sorted(enabled)),

@@ -128,6 +128,13 @@ class Notice:
     files: int = 1
 
 
+# FileAnalysis kinds of files in scope whose content no rule judged: ``skipped`` (read, and not
+# an input: a YAML file that is no template) and ``unread`` (not read at all: a language
+# dsql-scan does not read, SQL without dsql-lint). Neither counts as scanned.
+SKIPPED, UNREAD = "skipped", "unread"
+NOT_ANALYSED = frozenset({SKIPPED, UNREAD})
+
+
 @dataclass(frozen=True)
 class FileAnalysis:
     """Everything learned from one file, independent of configuration that only filters.
@@ -137,11 +144,11 @@ class FileAnalysis:
     """
 
     path: str
-    kind: str  # "template", "python", "sql", "skipped"
+    kind: str  # "template", "python", "sql", or SKIPPED / UNREAD
     facts: scanner.facts.FileFacts | None = None
     raw: tuple[RawFinding, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
-    note: str = ""  # why a file was skipped (shown with --verbose)
+    note: str = ""  # why a file was skipped or not read (shown with --verbose)
     sha256: str = ""
     notices: tuple[Notice, ...] = ()  # what this file could not have checked (merged per scan)
     transient: bool = False  # depends on this run, not on the file (a time budget): never cached

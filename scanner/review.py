@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -20,12 +21,13 @@ from typing import Any
 from scanner import __version__
 from scanner.catalogue import KIND_NAMES, Catalogue, default, kinds_text, rule_span
 from scanner.config import Config
+from scanner.discover import IAC_LANGUAGES, UNSUPPORTED, language_of
 from scanner.gitinfo import GitFacts
-from scanner.model import FileAnalysis, Finding, ScanResult, Severity
+from scanner.model import NOT_ANALYSED, SKIPPED, UNREAD, FileAnalysis, Finding, ScanResult, Severity
 from scanner.provenance import describe
 from scanner.rules import ALL_RULES, RULESET_VERSION, matching, selected
 from scanner.rules.base import Rule
-from scanner.rules.requirements import Requirement
+from scanner.rules.requirements import INFRA, Requirement
 
 # A requirement's states. Only PASS means "every rule that evidences it ran and found nothing".
 PASS, ACCEPTED, FAIL, NOT_EVIDENCED = "pass", "accepted with exceptions", "fail", "not evidenced"
@@ -37,6 +39,9 @@ PASSING = (VERDICT_PASS, VERDICT_EXCEPTIONS)
 NOT_STATIC = "not evidenced by static analysis: "
 NOTHING_ANALYSED = "nothing in scope was analysed"
 NO_REASON = "no reason given"
+SQL_LINTER_MISSING = "sql-linter-missing"  # the notice of scanner.inputs.sql
+STATES = {SKIPPED: "skipped", UNREAD: "not read"}
+STATE_ORDER = ("analysed", "not read", "skipped")
 TEMPLATE_KIND = "cfn"
 
 
@@ -52,12 +57,84 @@ class ReviewError(ValueError):
 
 @dataclass(frozen=True)
 class ScannedFile:
-    """One file of the scope. ``kind`` is the input kind it was analysed as, or ``skipped``."""
+    """One file of the scope. ``kind`` is the input kind it was analysed as, or ``skipped``
+    (read, not an input) or ``unread`` (not read at all: ``note`` says why)."""
 
     path: str
     sha256: str
     kind: str
     note: str = ""
+
+    @property
+    def state(self) -> str:
+        """What happened to it: ``analysed``, ``not read`` or ``skipped``."""
+        return STATES.get(self.kind, "analysed")
+
+    @property
+    def language(self) -> str:
+        return language_of(self.path)
+
+    @property
+    def unsupported(self) -> bool:
+        """Not read because dsql-scan reads no file of its language."""
+        return self.kind == UNREAD and self.note.startswith(UNSUPPORTED)
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """Input in scope that no rule judged, so a clean result says nothing about it.
+
+    ``languages`` counts the source files of languages dsql-scan does not read; ``sql`` the
+    files whose SQL dsql-lint could not check, and ``sql_reason`` why.
+    """
+
+    languages: tuple[tuple[str, int], ...] = ()
+    sql: int = 0
+    sql_reason: str = ""
+
+    def of(self, wanted: frozenset[str] | None = None) -> tuple[tuple[str, int], ...]:
+        """The unread languages (all, or those in ``wanted``) with their counts."""
+        return tuple((lang, n) for lang, n in self.languages if wanted is None or lang in wanted)
+
+
+def unchecked(files: Iterable[ScannedFile], notices: Iterable[Any] = ()) -> Unchecked:
+    """What a scan could not read, from its scope and its notices (dsql-lint missing)."""
+    counts = Counter(f.language for f in files if f.unsupported)
+    missing = next((n for n in notices if n.id == SQL_LINTER_MISSING), None)
+    return Unchecked(
+        languages=tuple(sorted(counts.items())),
+        sql=missing.files if missing is not None else 0,
+        sql_reason=f"{missing.message}; {missing.hint}" if missing is not None else "",
+    )
+
+
+def _counted(languages: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{n} {lang}" for lang, n in languages)
+
+
+def unread_gap(requirement: Requirement, rules: Iterable[Rule], gaps: Unchecked) -> str:
+    """Why input that was not read keeps ``requirement`` from being evidenced, or "".
+
+    A requirement about the whole code or the application ("no Aurora RDS reference remains",
+    the health check) could be contradicted by any unread source file; one about the
+    infrastructure by unread files of a language IaC is written in (CDK in TypeScript,
+    Terraform, ...); one that SQL rules evidence by SQL that dsql-lint could not check.
+    """
+    if requirement.runtime:  # not evidenced by static analysis whatever was read
+        return ""
+    needs = set(requirement.needs)
+    # application code can be in any language; infrastructure only in the languages IaC is in
+    anything = not needs or "app" in needs
+    wanted = None if anything else IAC_LANGUAGES if needs & set(INFRA) else frozenset()
+    unread = gaps.of(wanted)
+    if unread:
+        return (
+            f"not evidenced: {sum(n for _, n in unread)} file(s) in scope were not read "
+            f"({_counted(unread)}: {UNSUPPORTED}); review them by hand"
+        )
+    if gaps.sql and any("sql" in rule.kinds for rule in rules):
+        return f"not evidenced: {gaps.sql_reason} ({gaps.sql} file(s))"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +198,7 @@ class MatrixRow:
     findings: tuple[Finding, ...] = ()
     exceptions: tuple[Finding, ...] = ()
     disabled: tuple[str, ...] = ()
+    unread: bool = False  # not evidenced because input in scope was not read or checked
 
     @property
     def evidence(self) -> str:
@@ -186,7 +264,19 @@ class ReviewModel:
 
     @property
     def analysed(self) -> int:
-        return sum(1 for f in self.files if f.kind != "skipped")
+        return sum(1 for f in self.files if f.kind not in NOT_ANALYSED)
+
+    @property
+    def languages(self) -> tuple[tuple[str, str], ...]:
+        """(language, "3 analysed, 2 skipped") per language of the scope, most files first."""
+        by_language: dict[str, Counter[str]] = {}
+        for file in self.files:
+            by_language.setdefault(file.language, Counter())[file.state] += 1
+        ordered = sorted(by_language.items(), key=lambda item: (-item[1].total(), item[0]))
+        return tuple(
+            (lang, ", ".join(f"{counts[s]} {s}" for s in STATE_ORDER if counts[s]))
+            for lang, counts in ordered
+        )
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -274,8 +364,8 @@ def scanned_files(analyses: Iterable[FileAnalysis]) -> tuple[ScannedFile, ...]:
     """Every file discovery found, analysed or skipped: the scope a review speaks for."""
     out = []
     for analysis in analyses:
-        if analysis.kind == "skipped":
-            kind = "skipped"
+        if analysis.kind in NOT_ANALYSED:
+            kind = analysis.kind
         elif analysis.facts is not None:
             kind = analysis.facts.kind
         else:
@@ -377,7 +467,7 @@ def config_digest(rows: tuple[tuple[str, str], ...]) -> str:
 
 
 def input_kinds(files: Iterable[ScannedFile]) -> frozenset[str]:
-    return frozenset(f.kind for f in files if f.kind != "skipped")
+    return frozenset(f.kind for f in files if f.kind not in NOT_ANALYSED)
 
 
 NAMED_RULES = 3  # more rule ids than this in one sentence are counted, not listed
@@ -406,6 +496,7 @@ class Evidence:
     findings: tuple[Finding, ...]  # every finding of its rules
     failing: tuple[Finding, ...]  # unsuppressed, at or above the fail-on level
     excepted: tuple[Finding, ...]  # suppressed, at or above the fail-on level
+    gaps: Unchecked = Unchecked()  # input in scope that was not read or checked
 
 
 def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
@@ -431,6 +522,8 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
             f"{NOT_STATIC}{_named(evidence.disabled, 'under Disabled rules')} disabled by the "
             "configuration or the command line"
         )
+    if gap := unread_gap(requirement, evidence.rules, evidence.gaps):
+        return NOT_EVIDENCED, gap
     if not kinds:
         return NOT_EVIDENCED, f"{NOT_STATIC}{NOTHING_ANALYSED}"
     if needed and not kinds & set(needed):
@@ -469,6 +562,7 @@ def matrix(
     kinds: frozenset[str],
     catalogue: Catalogue | None = None,
     rules: tuple[Rule, ...] = ALL_RULES,
+    gaps: Unchecked = Unchecked(),
 ) -> tuple[MatrixRow, ...]:
     """The traceability matrix: each requirement -> the rules evidencing it -> status."""
     enabled = set(result.rules_run)
@@ -489,6 +583,7 @@ def matrix(
             findings=findings,
             failing=tuple(f for f in active if _at_or_above(f, result)),
             excepted=tuple(f for f in findings if f.suppressed and _at_or_above(f, result)),
+            gaps=gaps,
         )
         status, explanation = _judge(requirement, evidence)
         rows.append(
@@ -500,6 +595,8 @@ def matrix(
                 active,
                 evidence.excepted,
                 evidence.disabled,
+                status == NOT_EVIDENCED
+                and bool(unread_gap(requirement, evidence.rules, evidence.gaps)),
             )
         )
     return tuple(rows)
@@ -538,7 +635,22 @@ def verdict_of(result: ScanResult) -> str:
     return VERDICT_FAIL if result.failed else VERDICT_PASS
 
 
-def _verdict(result: ScanResult, rows: tuple[MatrixRow, ...], analysed: int) -> tuple[str, str]:
+def _unread_verdict(rows: tuple[MatrixRow, ...], gaps: Unchecked) -> str:
+    """What input was not read or checked, when that keeps a requirement unevidenced ("" else)."""
+    if not any(row.status == NOT_EVIDENCED and row.unread for row in rows):
+        return ""
+    parts = []
+    if gaps.languages:
+        total = sum(n for _, n in gaps.languages)
+        parts.append(f"{total} file(s) in scope were not read ({_counted(gaps.languages)})")
+    if gaps.sql:
+        parts.append(f"SQL in {gaps.sql} file(s) was not checked (dsql-lint could not run)")
+    return "; ".join(parts)
+
+
+def _verdict(
+    result: ScanResult, rows: tuple[MatrixRow, ...], analysed: int, gaps: Unchecked = Unchecked()
+) -> tuple[str, str]:
     """The overall verdict and why: PASS only on complete evidence that nothing contradicts."""
     active = result.active
     threshold = result.fail_on.label if result.fail_on is not None else "never"
@@ -558,8 +670,14 @@ def _verdict(result: ScanResult, rows: tuple[MatrixRow, ...], analysed: int) -> 
     missing = [r for r in rows if r.status == NOT_EVIDENCED and not r.requirement.runtime]
     if missing:
         named = "; ".join(
-            f"{r.requirement.id} ({r.explanation.removeprefix(NOT_STATIC)})" for r in missing
+            f"{r.requirement.id} ({r.explanation.removeprefix(NOT_STATIC)})"
+            for r in missing
+            if not r.unread
         )
+        unread = _unread_verdict(rows, gaps)
+        if unread:
+            blocked = ", ".join(r.requirement.id for r in missing if r.unread)
+            named = "; ".join(x for x in (named, f"{blocked}: {unread}") if x)
         return VERDICT_NOT_EVIDENCED, (
             f"nothing failed at the fail-on level ({threshold}), but {len(missing)} "
             f"requirement(s) a static review must evidence are not evidenced: {named}{pending}"
@@ -597,9 +715,10 @@ def judge(
 ) -> Judgement:
     """Everything a review decides: ``review`` writes it, ``verify`` recomputes it."""
     files = scanned_files(result.files)
-    rows = matrix(result, input_kinds(files), catalogue)
-    analysed = sum(1 for f in files if f.kind != "skipped")
-    verdict, reason = _verdict(result, rows, analysed)
+    gaps = unchecked(files, result.notices)
+    rows = matrix(result, input_kinds(files), catalogue, gaps=gaps)
+    analysed = sum(1 for f in files if f.kind not in NOT_ANALYSED)
+    verdict, reason = _verdict(result, rows, analysed, gaps)
     return Judgement(rows, disabled_rules(config, options or {}), verdict, reason)
 
 

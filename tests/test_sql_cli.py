@@ -181,7 +181,7 @@ def test_without_dsql_lint_the_note_never_fails_the_run(tmp_path):
     run = run_cli("scan", ".", "--format", "json", "-o", str(report), cwd=tmp_path, env=env)
     assert run.code == 0 and "note: SQL was not checked" in run.stderr
     verbose = run_cli("scan", ".", "-v", cwd=tmp_path, env=env).stdout
-    assert "skipped V1__a.sql: DSQL_SCAN_DSQL_LINT=/nonexistent/dsql-lint is not" in verbose
+    assert "not read V1__a.sql: DSQL_SCAN_DSQL_LINT=/nonexistent/dsql-lint is not" in verbose
 
 
 def test_suppressions_in_sql_comments(tmp_path):

@@ -12,7 +12,7 @@ from typing import Any
 
 from scanner.model import Finding, ScanResult
 from scanner.reporters.escaping import markdown_text as escape
-from scanner.reporters.summary import shown, summarize
+from scanner.reporters.summary import not_read_phrase, shown, summarize
 from scanner.rules import BY_ID
 
 MAX_ROWS = 200
@@ -46,7 +46,10 @@ def _headline(result: ScanResult, summary: dict[str, Any]) -> str:
 
 
 def _notes(result: ScanResult, summary: dict[str, Any]) -> list[str]:
-    notes = [f"{summary['files_scanned']} file(s) scanned, {summary['suppressed']} suppressed."]
+    notes = [
+        f"{summary['files_scanned']} file(s) scanned, {summary['suppressed']} suppressed"
+        f"{escape(not_read_phrase(summary))}."
+    ]
     if result.diff_base:
         notes.append(f"Only lines changed since {escape(result.diff_base)} are reported.")
     stale = len(result.baseline_unmatched)

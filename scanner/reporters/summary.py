@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from scanner.model import Finding, ScanResult, Severity
+from scanner.discover import language_of
+from scanner.model import NOT_ANALYSED, SKIPPED, UNREAD, Finding, ScanResult, Severity
 
 
 def summarize(result: ScanResult) -> dict[str, Any]:
     active = result.active
     by_severity = Counter(f.severity.label for f in active)
     return {
-        "files_scanned": sum(1 for f in result.files if f.kind != "skipped"),
-        "files_skipped": sum(1 for path, _ in result.skipped if not path.endswith("/")),
+        "files_scanned": sum(1 for f in result.files if f.kind not in NOT_ANALYSED),
+        "files_skipped": sum(1 for f in result.files if f.kind == SKIPPED)
+        + sum(1 for path, _ in result.left_out if not path.endswith("/")),
+        "files_not_read": not_read(result),
         "findings": len(active),
         "suppressed": len(result.findings) - len(active),
         "by_severity": {s.label: by_severity.get(s.label, 0) for s in reversed(Severity)},
@@ -25,6 +28,22 @@ def summarize(result: ScanResult) -> dict[str, Any]:
             for n in result.notices
         ],
     }
+
+
+def not_read(result: ScanResult) -> dict[str, int]:
+    """Files in scope that were not read at all, by language (sorted): no finding can come from
+    them, so every report says how many there are."""
+    counts = Counter(language_of(f.path) for f in result.files if f.kind == UNREAD)
+    return dict(sorted(counts.items()))
+
+
+def not_read_phrase(summary: dict[str, Any]) -> str:
+    """ "; 4 not read (TypeScript 3, Go 1; see --verbose)", or "" when every file was read."""
+    counts = summary["files_not_read"]
+    if not counts:
+        return ""
+    languages = ", ".join(f"{language} {n}" for language, n in counts.items())
+    return f"; {sum(counts.values())} not read ({languages}; see --verbose)"
 
 
 def shown(result: ScanResult, show_suppressed: bool = False) -> tuple[Finding, ...]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.mask import excerpt_column
-from scanner.model import Finding, ScanResult, Severity
+from scanner.model import UNREAD, Finding, ScanResult, Severity
 from scanner.reporters.escaping import escape_line, leading
-from scanner.reporters.summary import summarize
+from scanner.reporters.summary import not_read_phrase, summarize
 
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}
 
@@ -85,7 +85,7 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
     else:
         lines.append("No findings.")
     extra = f", {summary['suppressed']} suppressed" if summary["suppressed"] else ""
-    lines.append(f"{summary['files_scanned']} file(s) scanned{extra}.")
+    lines.append(f"{summary['files_scanned']} file(s) scanned{extra}{not_read_phrase(summary)}.")
     if result.diff_base:
         lines.append(f"Diff mode: only findings on lines changed since {result.diff_base}.")
     lines = [escape_line(line) for line in lines]
@@ -128,6 +128,8 @@ def render(
         lines.extend(format_finding(finding, color))
     if verbose:
         lines.extend(escape_line(f"skipped {path}: {note}") for path, note in result.skipped)
+        unread = (f for f in result.files if f.kind == UNREAD)
+        lines.extend(escape_line(f"not read {f.path}: {f.note}") for f in unread)
     lines.extend(baseline_lines(result))
     lines.extend(summary_lines(result, color))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,175 @@
+"""Files in scope that dsql-scan does not read: listed by what happened to them, never evidence.
+
+A repository's CDK app in TypeScript, its Terraform or its Go service can declare the very Aurora
+cluster a review says is gone. Those files are listed (by name, hashed, never parsed), counted
+per language, and keep the requirements they could contradict from passing; so does SQL that
+dsql-lint could not check. Everything runs the installed command, as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.limits import assert_no_traceback, run_limited
+from tests.sarif_schema import assert_valid_sarif
+from tests.test_review import MIGRATED, REVIEWER, matrix_rows, migrated_system
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1718000000"}
+NO_LINTER = {"DSQL_SCAN_DSQL_LINT": "/nonexistent/dsql-lint"}
+POLYGLOT = {
+    "infra/ledger.yaml": MIGRATED,
+    "cdk/lib/ledger-stack.ts": 'new rds.DatabaseCluster(this, "Ledger", {});\n',
+    "cdk/lib/ledger-stack.test.tsx": "export {};\n",
+    "cdk/bin/app.mjs": "export {};\n",
+    "terraform/main.tf": 'resource "aws_rds_cluster" "ledger" {}\n',
+    "terraform/override.tf.json": '{"resource": {}}\n',
+    "service/db.go": "package service\n",
+}
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _review(root: Path, output: str, *args: str, env: dict[str, str] | None = None):
+    run = run_limited(
+        "review",
+        *args,
+        "-o",
+        output,
+        "--reviewer",
+        REVIEWER,
+        cwd=root,
+        env={**EPOCH, **(env or {})},
+    )
+    assert_no_traceback(run)
+    return run, (root / output).read_text(encoding="utf-8")
+
+
+def _scope_rows(markdown: str) -> dict[str, str]:
+    """File -> "What happened to it" of the review's scope table."""
+    table = markdown.split("| File | What happened to it | SHA-256 |", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.split("|")[1:-1]]
+        rows[cells[0].strip("`")] = cells[1]
+    return rows
+
+
+def test_scan_lists_unread_languages_without_findings_or_a_new_exit_code(tmp_path):
+    _write(tmp_path, POLYGLOT)
+    _write(tmp_path, {"node_modules/aws-cdk-lib/index.js": "x\n", "cdk/cdk.out/asset.1/h.js": ""})
+    run = run_limited("scan", ".", cwd=tmp_path)
+    assert_no_traceback(run)
+    assert run.code == 0, run.stdout
+    assert "No findings." in run.stdout
+    assert "1 file(s) scanned; 6 not read (Go 1, JavaScript 1, Terraform 2, TypeScript 2" in (
+        run.stdout
+    )
+    verbose = run_limited("scan", ".", "-v", cwd=tmp_path).stdout
+    assert "not read cdk/lib/ledger-stack.ts: language not supported (TypeScript)" in verbose
+    assert "not read terraform/override.tf.json: language not supported (Terraform)" in verbose
+    assert "node_modules/aws-cdk-lib" not in verbose and "asset.1/h.js" not in verbose
+    summary = run_limited("scan", ".", "--format", "json", cwd=tmp_path).json()["summary"]
+    assert summary["files_not_read"] == {"Go": 1, "JavaScript": 1, "Terraform": 2, "TypeScript": 2}
+    assert summary["files_scanned"] == 1
+    sarif = run_limited("scan", ".", "--format", "sarif", cwd=tmp_path)
+    assert sarif.code == 0
+    assert_valid_sarif(json.loads(sarif.stdout))
+
+
+def test_unread_files_follow_the_configured_excludes_and_never_links_out_of_the_root(tmp_path):
+    outside = _write(tmp_path / "outside", {"secret.ts": "x\n"})
+    root = _write(tmp_path / "repo", {"infra/ledger.yaml": MIGRATED, "gen/client.ts": "x\n"})
+    (root / "pyproject.toml").write_text('[tool.dsql-scan]\nexclude = ["gen"]\n')
+    os.symlink(outside / "secret.ts", root / "linked.ts")
+    run = run_limited("scan", ".", "-v", cwd=root)
+    assert "gen/client.ts" not in run.stdout
+    assert "not read linked.ts" not in run.stdout
+    assert "linked.ts: symbolic link leading outside the scan root" in run.stdout
+    assert "not read" not in run.stdout.split("skipped", 1)[0]
+
+
+def test_review_of_a_polyglot_tree_lists_every_file_and_is_not_a_pass(tmp_path):
+    _write(tmp_path, POLYGLOT)
+    run, text = _review(tmp_path, "REVIEW.md")
+    assert "NOT EVIDENCED" in run.stderr and "PASS" not in run.stderr
+    assert "**Verdict: NOT EVIDENCED**" in text
+    verdict = text.split("**Verdict: NOT EVIDENCED**", 1)[1].split("\n", 1)[0]
+    assert "6 file(s) in scope were not read (1 Go, 1 JavaScript, 2 Terraform, 2 TypeScript)" in (
+        verdict
+    )
+    assert (
+        "| Files | 7: Terraform 2 not read; TypeScript 2 not read; Go 1 not read; "
+        "JavaScript 1 not read; YAML 1 analysed |" in text
+    )
+    rows = _scope_rows(text)
+    assert rows["infra/ledger.yaml"] == "analysed as cfn"
+    assert rows["cdk/lib/ledger-stack.ts"] == "not read: language not supported (TypeScript)"
+    assert rows["terraform/main.tf"] == "not read: language not supported (Terraform)"
+    matrix = matrix_rows(text)
+    # the template alone says "no RDS cluster"; the TypeScript and Terraform may say otherwise
+    for requirement in ("SC-004", "FR-001", "FR-002", "FR-003"):
+        assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
+        assert "6 file(s) in scope were not read" in matrix[requirement][4], requirement
+    # the same system without the unread files: the template and the app are evidence again
+    for name in POLYGLOT:
+        if not name.endswith(".yaml"):
+            (tmp_path / name).unlink()
+    _write(tmp_path, migrated_system())
+    run, text = _review(tmp_path, "REVIEW.md")
+    assert "**Verdict: PASS**" in text and matrix_rows(text)["SC-004"][1] == "**PASS**"
+
+
+def test_only_iac_languages_block_the_infrastructure_requirements(tmp_path):
+    _write(tmp_path, {"infra/ledger.yaml": MIGRATED, "scripts/deploy.sh": "echo\n"})
+    _, text = _review(tmp_path, "REVIEW.md")
+    matrix = matrix_rows(text)
+    assert matrix["SC-004"][1] == "**NOT EVIDENCED**"
+    assert "1 Shell" in matrix["SC-004"][4]
+    assert matrix["FR-001"][1] == "**PASS**"
+    assert "**Verdict: NOT EVIDENCED**" in text
+
+
+def test_verify_notices_an_edited_unread_file(tmp_path):
+    _write(tmp_path, POLYGLOT)
+    _review(tmp_path, "REVIEW.md")
+    still = run_limited("verify", "REVIEW.md", cwd=tmp_path)
+    assert still.code == 0, still.stdout
+    assert "verdict NOT EVIDENCED" in still.stdout
+    (tmp_path / "cdk/lib/ledger-stack.ts").write_text("new rds.ServerlessCluster(this, 'L');\n")
+    changed = run_limited("verify", "REVIEW.md", cwd=tmp_path)
+    assert changed.code == 1
+    assert "changed: cdk/lib/ledger-stack.ts" in changed.stdout
+
+
+def test_sql_without_dsql_lint_is_not_read_and_never_a_pass(tmp_path):
+    _write(tmp_path, {"infra/ledger.yaml": MIGRATED, "db/schema.sql": "TRUNCATE ledger;\n"})
+    run, text = _review(tmp_path, "REVIEW.md", env=NO_LINTER)
+    assert "PASS" not in run.stderr
+    assert "**Verdict: NOT EVIDENCED**" in text
+    sql = _scope_rows(text)["db/schema.sql"].replace("\\", "")  # Markdown escapes
+    assert sql.startswith("not read: DSQL_SCAN_DSQL_LINT=/nonexistent/dsql-lint is not")
+    assert sql.endswith("(pip install 'dsql-scan[sql]')")
+    assert "SQL 1 not read" in text
+    matrix = matrix_rows(text)
+    # FR-005 and SC-001 are evidenced by the SQL rules: unchecked SQL leaves them open
+    for requirement in ("FR-005", "SC-001"):
+        assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
+        assert "SQL was not checked" in matrix[requirement][4], requirement
+    # the scan itself keeps its exit code: a missing tool is a notice, not a finding
+    assert run_limited("scan", ".", cwd=tmp_path, env=NO_LINTER).code == 0
+
+
+def test_html_review_shows_the_language_counts(tmp_path):
+    _write(tmp_path, POLYGLOT)
+    _, html = _review(tmp_path, "REVIEW.html")
+    assert "Verdict: NOT EVIDENCED" in html
+    assert "Terraform 2 not read; TypeScript 2 not read" in html
+    assert "not read: <span" in html and "language not supported (Go)" in html
