@@ -107,7 +107,15 @@ def test_verify_from_another_directory_finds_the_review_root(tmp_path):
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "migrated")
     written = run_cli(
-        "review", "infra", "app", "-o", "docs/REVIEW.md", "--reviewer", REVIEWER, cwd=repo, env=EPOCH
+        "review",
+        "infra",
+        "app",
+        "-o",
+        "docs/REVIEW.md",
+        "--reviewer",
+        REVIEWER,
+        cwd=repo,
+        env=EPOCH,
     )
     assert written.code == 0, written.stderr
     for cwd, document in ((tmp_path, "repo/docs/REVIEW.md"), (repo / "docs", "REVIEW.md")):
