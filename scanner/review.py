@@ -311,8 +311,9 @@ def _judge(
         return NOT_EVIDENCED, "not evidenced by static analysis: no enabled rule evidences it"
     needed = requirement.needs
     if (needed and not kinds & set(needed)) or not kinds:
+        hint = f" ({requirement.missing})" if requirement.missing else ""
         return NOT_EVIDENCED, (
-            f"not evidenced by static analysis: no {_kinds_text(needed)} in scope"
+            f"not evidenced by static analysis: no {_kinds_text(needed)} in scope{hint}"
         )
     in_scope = [r.id for r in rules if _in_scope(r, kinds)]
     if not in_scope:
