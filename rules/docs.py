@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from scanner.rules.base import Rule
 
+OPT_IN_NOTE = "scan runs it only when selected (--extend-select or select naming it); review always"
+
 
 def describe(rule: Rule) -> str:
     """The full text documentation of one rule, examples included."""
@@ -14,6 +16,7 @@ def describe(rule: Rule) -> str:
         "",
         f"Applies to:   {', '.join(rule.kinds)}",
         f"Requirements: {', '.join(rule.requirements)}",
+        *([f"Opt-in:       {OPT_IN_NOTE}"] if rule.opt_in else []),
         "",
         "Why:",
         f"  {rule.rationale}",
@@ -40,6 +43,7 @@ def markdown_doc(rule: Rule) -> str:
         f"**{rule.name}** ({rule.severity.label}): {rule.title}.",
         "",
         f"Applies to: {', '.join(rule.kinds)}. Evidence for: {', '.join(rule.requirements)}.",
+        *(["", f"Opt-in: {OPT_IN_NOTE}."] if rule.opt_in else []),
         "",
         f"**Why.** {rule.rationale}",
         "",
