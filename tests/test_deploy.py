@@ -169,3 +169,25 @@ def test_review_of_cdk_source_without_cdk_out_leaves_fr005_not_evidenced(tmp_pat
         "not evidenced by static analysis: no CloudFormation template in scope "
         "(synthesize the CDK app: cdk synth)"
     )
+
+
+def test_cfn_lint_paths_through_a_mapping_are_reported_not_a_crash(tmp_path):
+    # cfn-lint's E5001 puts the offending mapping itself in the path it reports
+    module = """
+    Resources:
+      Ledger:
+        Type: AWS::DSQL::Cluster
+        Properties:
+          DeletionProtectionEnabled: true
+      Shared:
+        Type: My::Organization::Custom::MODULE
+        Metadata:
+          AWS::CloudFormation::Module:
+            something: 'true'
+    """
+    write(tmp_path, {"stack.yaml": module})
+    run = run_cli("scan", ".", "--select", "DEPLOY,SCAN", "--format", "json", cwd=tmp_path)
+    assert run.code == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    found = [(f["rule"], f["line"]) for f in json.loads(run.stdout)["findings"]]
+    assert found == [("DEPLOY001", 9)]

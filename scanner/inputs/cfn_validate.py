@@ -86,6 +86,13 @@ class _Match:
     end_column: int
 
 
+def _path(parts: Iterable[Any]) -> tuple[str | int, ...]:
+    """cfn-lint's path to a node as keys and indexes. Some rules put a node (a ``Fn::If``
+    condition's value, a dict) in it: that is no key, and it must not reach a dict key or a
+    hash, so it is kept as text."""
+    return tuple(p if isinstance(p, str | int) else str(p) for p in parts)
+
+
 def _matches(text: str, regions: tuple[str, ...]) -> list[_Match]:
     from cfnlint.api import lint
     from cfnlint.config import ManualArgs
@@ -101,7 +108,7 @@ def _matches(text: str, regions: tuple[str, ...]) -> list[_Match]:
             _Match(
                 code=str(match.rule.id),
                 message=" ".join(str(match.message).split()),
-                parts=tuple(getattr(match, "path", None) or ()),
+                parts=_path(getattr(match, "path", None) or ()),
                 line=int(match.linenumber),
                 column=int(match.columnnumber),
                 end_line=int(match.linenumberend),
