@@ -191,3 +191,14 @@ def test_cfn_lint_paths_through_a_mapping_are_reported_not_a_crash(tmp_path):
     assert "Traceback" not in run.stderr
     found = [(f["rule"], f["line"]) for f in json.loads(run.stdout)["findings"]]
     assert found == [("DEPLOY001", 9)]
+
+
+def test_extend_select_naming_no_rule_is_a_usage_error(tmp_path):
+    write(tmp_path, {"stack.yaml": BROKEN})
+    run = run_cli("scan", ".", "--extend-select", "DEPLOY9", cwd=tmp_path)
+    assert run.code == 2
+    assert "unknown rule id or prefix: 'DEPLOY9'" in run.stderr
+    write(tmp_path, {"pyproject.toml": "[tool.dsql-scan]\nextend-select = 3\n"})
+    run = run_cli("scan", ".", cwd=tmp_path)
+    assert run.code == 2
+    assert "'extend-select' must be a list of strings" in run.stderr
