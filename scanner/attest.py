@@ -81,9 +81,9 @@ def for_review(config: Config) -> Config:
     """A review runs the opt-in rules too (unless ignored): ``scan`` leaves cfn-lint's full
     validation to those who ask for it, but a review evidences FR-005 with it, and verify
     re-runs what the review ran."""
-    from scanner.rules import OPT_IN
+    from scanner.rules import OPT_IN, enabled_by
 
-    missing = tuple(sorted(OPT_IN - set(config.extend_select)))
+    missing = tuple(sorted(OPT_IN - enabled_by(replace(config, ignore=()))))
     return replace(config, extend_select=config.extend_select + missing) if missing else config
 
 
