@@ -144,11 +144,13 @@ def test_review_of_a_template_that_would_fail_deployment_fails_fr005_naming_cfn_
     assert "still true" in checked.stdout + checked.stderr
 
 
-def test_review_after_a_cached_scan_still_runs_cfn_lint(tmp_path):
+def test_review_after_a_cached_scan_still_runs_cfn_lint_whatever_select_says(tmp_path):
     write(tmp_path, {"infra/queue.yaml": BROKEN})
     assert run_cli("scan", "infra", cwd=tmp_path).code == 1  # fills the result cache
-    run = review(tmp_path, "infra", "-o", "REVIEW.md")
+    run = review(tmp_path, "infra", "--select", "RDS", "-o", "REVIEW.md")
     assert matrix_rows((tmp_path / "REVIEW.md").read_text())["FR-005"][3] == "**FAIL**", run.stderr
+    checked = run_cli("verify", "REVIEW.md", cwd=tmp_path)
+    assert checked.code == 0, checked.stdout + checked.stderr
 
 
 def test_review_of_a_valid_template_evidences_fr005(tmp_path):
