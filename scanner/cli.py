@@ -209,10 +209,11 @@ def rules_command(rule_id: str | None) -> None:
 
     if rule_id is None:
         width = max(34, *(len(rule.name) for rule in ALL_RULES))
+        id_width = max(len(rule.id) for rule in ALL_RULES)
         for rule in ALL_RULES:
             kinds = ",".join(rule.kinds)
             click.echo(
-                f"{rule.id:<8} {rule.severity.label:<8} {rule.name:<{width}} {kinds:<16} "
+                f"{rule.id:<{id_width}} {rule.severity.label:<8} {rule.name:<{width}} {kinds:<16} "
                 f"{rule.title}"
             )
         return
