@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from scanner.rules import dsql, rds, scan, sql
+from scanner.rules import deploy, dsql, rds, scan, sql
 from scanner.rules.base import Example, Rule
 
+if TYPE_CHECKING:
+    from scanner.config import Config
+
 ALL_RULES: tuple[Rule, ...] = tuple(
-    sorted((*rds.RULES, *dsql.RULES, *dsql.APP_RULES, *scan.RULES, *sql.RULES), key=lambda r: r.id)
+    sorted(
+        (*rds.RULES, *dsql.RULES, *dsql.APP_RULES, *deploy.RULES, *scan.RULES, *sql.RULES),
+        key=lambda r: r.id,
+    )
 )
 BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULESET_VERSION = "1"
@@ -50,20 +57,35 @@ def _name_key(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
-def selected(select: Iterable[str], ignore: Iterable[str]) -> frozenset[str]:
-    """Ids enabled by ``select`` (default all) minus ``ignore``, like ruff's selection."""
+OPT_IN: frozenset[str] = frozenset(r.id for r in ALL_RULES if r.opt_in)
+
+
+def selected(
+    select: Iterable[str], ignore: Iterable[str], extend: Iterable[str] = ()
+) -> frozenset[str]:
+    """Ids enabled by ``select`` (default: every rule but the opt-in ones) plus ``extend``
+    (``extend-select``), minus ``ignore``, like ruff's selection. A selector names opt-in rules
+    like any other: ``--select ALL`` or ``extend-select = ["DEPLOY"]`` enables them."""
     select = tuple(select)
-    chosen = {r.id for s in select for r in matching(s)} if select else set(BY_ID)
+    chosen = {r.id for s in select for r in matching(s)} if select else set(BY_ID) - OPT_IN
+    chosen |= {r.id for s in extend for r in matching(s)}
     dropped = {r.id for s in ignore for r in matching(s)}
     return frozenset(chosen - dropped)
+
+
+def enabled_by(config: Config) -> frozenset[str]:
+    """The rules a run with ``config`` runs: its select, extend-select and ignore."""
+    return selected(config.select, config.ignore, config.extend_select)
 
 
 __all__ = [
     "ALL_RULES",
     "BY_ID",
+    "OPT_IN",
     "Example",
     "Rule",
     "UnknownRuleError",
+    "enabled_by",
     "lookup",
     "matching",
     "selected",

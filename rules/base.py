@@ -72,6 +72,9 @@ class Rule:
     examples: tuple[Example, ...] = ()
     check: FileCheck | None = None
     project_check: ProjectCheck | None = None
+    # Not run by ``scan`` unless selected by name or prefix (``select``/``extend-select``):
+    # a rule whose cost a pre-commit hook should not pay on every commit. ``review`` runs it.
+    opt_in: bool = False
     family: str = field(default="")
 
     @property

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from scanner.rules.base import Rule
 from scanner.rules.requirements import REQUIREMENTS, Requirement
 
+OPT_IN_NOTE = "scan runs it only when selected (--extend-select or select naming it); review always"
+
 
 def requirement_lines(
     requirements: Sequence[Requirement], label: str = "Requirements: "
@@ -36,6 +38,7 @@ def describe(rule: Rule, requirements: Sequence[Requirement] | None = None) -> s
         "",
         f"Applies to:   {', '.join(rule.kinds)}",
         *requirement_lines(requirements),
+        *([f"Opt-in:       {OPT_IN_NOTE}"] if rule.opt_in else []),
         "",
         "Why:",
         f"  {rule.rationale}",
@@ -62,6 +65,7 @@ def markdown_doc(rule: Rule) -> str:
         f"**{rule.name}** ({rule.severity.label}): {rule.title}.",
         "",
         f"Applies to: {', '.join(rule.kinds)}. Evidence for: {', '.join(rule.requirements)}.",
+        *(["", f"Opt-in: {OPT_IN_NOTE}."] if rule.opt_in else []),
         "",
         f"**Why.** {rule.rationale}",
         "",

@@ -23,6 +23,7 @@ class Requirement:
     means anything (no template and no CDK source: nothing proves "one DSQL cluster").
     ``runtime`` explains why static analysis can at best refute the requirement, never prove it.
     ``rules`` are the ids of the rules whose findings contradict it (filled in by the catalogue).
+    ``missing`` says how to bring the needed input into scope, when that is not obvious.
     """
 
     id: str
@@ -30,6 +31,7 @@ class Requirement:
     needs: tuple[str, ...] = ()
     runtime: str = ""
     rules: tuple[str, ...] = ()
+    missing: str = ""
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
@@ -37,8 +39,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("FR-002", "The backend receives every DSQL setting via environment.", INFRA),
     Requirement("FR-003", "Minimal DSQL permissions; no obsolete RDS permissions.", INFRA),
     Requirement("FR-004", "A health check runs a trivial query and logs success or failure.", APP),
+    # Whether a stack deploys is judged on templates (cfn-lint, DEPLOY001): CDK source alone
+    # says nothing until it is synthesized.
     Requirement(
-        "FR-005", "The IaC still synthesizes, deploys and destroys without manual steps.", INFRA
+        "FR-005",
+        "The IaC still synthesizes, deploys and destroys without manual steps.",
+        ("cfn",),
+        missing="synthesize the CDK app: cdk synth",
     ),
     Requirement(
         "FR-006",

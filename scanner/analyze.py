@@ -113,11 +113,12 @@ def _template(
     if not cloudformation.is_template(document):
         return None, (), "not a CloudFormation template (no Resources with Type)"
     facts, suppressions = cloudformation.extract(document, candidate.rel, text, candidate.stack)
-    if facts.clusters:
+    everything = config.lints_templates()
+    if facts.clusters or everything:
         from scanner.inputs import cfn_validate
 
         found = cfn_validate.diagnostics(
-            document, text, candidate.rel, candidate.stack, config.regions
+            document, text, candidate.rel, candidate.stack, config.regions, everything
         )
         facts = replace(facts, diagnostics=found)
     return facts, suppressions, ""

@@ -68,13 +68,24 @@ def recorded_options(
 def apply_options(config: Config, options: Mapping[str, Any]) -> Config:
     """``config`` with a review's recorded command-line settings applied again."""
     fail_on = options.get("fail-on")
-    return apply_command_line(
+    config = apply_command_line(
         config,
         select=tuple(options["select"]) if options.get("select") else None,
         ignore=tuple(options["ignore"]) if options.get("ignore") else None,
         regions=tuple(options["region"]) if options.get("region") else None,
         fail_on=fail_on if isinstance(fail_on, str) else None,
     )
+    return for_review(config)
+
+
+def for_review(config: Config) -> Config:
+    """A review runs the opt-in rules too (unless ignored): ``scan`` leaves cfn-lint's full
+    validation to those who ask for it, but a review evidences FR-005 with it, and verify
+    re-runs what the review ran."""
+    from scanner.rules import OPT_IN, enabled_by
+
+    missing = tuple(sorted(OPT_IN - enabled_by(replace(config, ignore=()))))
+    return replace(config, extend_select=config.extend_select + missing) if missing else config
 
 
 def scan_paths(paths: tuple[str, ...], root: Path) -> tuple[str, ...]:

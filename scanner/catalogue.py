@@ -23,7 +23,7 @@ import hashlib
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.config import Config, ConfigError
@@ -71,13 +71,7 @@ def default(rules: tuple[Rule, ...] = ALL_RULES) -> Catalogue:
     """The spec's requirements, each evidenced by the rules that name it."""
     return Catalogue(
         tuple(
-            Requirement(
-                r.id,
-                r.text,
-                r.needs,
-                r.runtime,
-                tuple(rule.id for rule in rules if r.id in rule.requirements),
-            )
+            replace(r, rules=tuple(rule.id for rule in rules if r.id in rule.requirements))
             for r in REQUIREMENTS
         )
     )

@@ -104,6 +104,11 @@ def main() -> None:
 )
 @click.option("--config", "config_file", help="Configuration file (else discovered).")
 @click.option("--select", multiple=True, help="Comma-separated rule ids or prefixes to enable.")
+@click.option(
+    "--extend-select",
+    multiple=True,
+    help="Comma-separated rule ids or prefixes to enable on top of the others (e.g. DEPLOY).",
+)
 @click.option("--ignore", multiple=True, help="Comma-separated rule ids or prefixes to disable.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]))
 @click.option("--region", "regions", multiple=True, help="AWS region the templates deploy to.")
@@ -129,6 +134,7 @@ def scan(
     output: tuple[str, ...],
     config_file: str | None,
     select: tuple[str, ...],
+    extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     fail_on: str | None,
     regions: tuple[str, ...],
@@ -144,15 +150,20 @@ def scan(
     """Scan PATHS (default: the configured include, or ".") and report findings."""
     from scanner import baseline, headstart, outputs
     from scanner.engine import scan as run_scan
-    from scanner.rules import UnknownRuleError, selected
+    from scanner.rules import UnknownRuleError, enabled_by
 
     try:
         config = apply_command_line(
-            load(config_file), _split(select), _split(ignore), tuple(regions) or None, fail_on
+            load(config_file),
+            _split(select),
+            _split(ignore),
+            tuple(regions) or None,
+            fail_on,
+            _split(extend_select),
         )
         if lenient_paths:
             config = with_overrides(config, lenient_paths=True)
-        selected(config.select, config.ignore)
+        enabled_by(config)
         reports = outputs.plan(fmt, output)
         accepted = baseline.load(baseline_file) if baseline_file else None
         changed = None
@@ -247,10 +258,12 @@ def rules_command(rule_id: str | None, show_requirements: bool, config_file: str
         click.echo(describe(rule, evidenced))
         return
     width = max(34, *(len(rule.name) for rule in found))
+    id_width = max(len(rule.id) for rule in ALL_RULES)  # one layout for the list and a family
     for rule in found:
         kinds = ",".join(rule.kinds)
         click.echo(
-            f"{rule.id:<8} {rule.severity.label:<8} {rule.name:<{width}} {kinds:<16} {rule.title}"
+            f"{rule.id:<{id_width}} {rule.severity.label:<8} {rule.name:<{width}} {kinds:<16} "
+            f"{rule.title}"
         )
 
 
@@ -263,11 +276,11 @@ def _review_config(
 ) -> Any:
     """Load the configuration and apply the command line, as ``scan`` does."""
     from scanner.attest import apply_options, recorded_options
-    from scanner.rules import selected
+    from scanner.rules import enabled_by
 
     config = load(config_file)
     config = apply_options(config, recorded_options(select, ignore, regions, fail_on))
-    selected(config.select, config.ignore)
+    enabled_by(config)
     return config
 
 

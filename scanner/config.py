@@ -50,6 +50,7 @@ class Config:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()  # added to select (or to the default rules)
     ignore: tuple[str, ...] = ()
     # (selector, reason) of the configuration's ``{ id = ..., reason = ... }`` ignores: the review
     # lists every disabled rule with the reason its team gave (a bare id has none, and says so)
@@ -75,6 +76,13 @@ class Config:
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return dict(self.severity).get(rule_id, default)
 
+    def lints_templates(self) -> bool:
+        """Whether analysis runs cfn-lint on every template, for the DEPLOY rules."""
+        from scanner.rules import enabled_by
+        from scanner.rules.deploy import LINT_RULES
+
+        return bool(enabled_by(self) & LINT_RULES)
+
     def analysis_digest(self) -> str:
         """A digest of the settings that change what rules compute (for the result cache)."""
         relevant = {
@@ -83,6 +91,8 @@ class Config:
             "legacy_env_patterns": self.legacy_env_patterns,
             "regions": sorted(self.regions),
             "dsql": asdict(self.dsql),
+            # whether templates are linted in full by cfn-lint (an opt-in rule is enabled)
+            "lint_templates": self.lints_templates(),
         }
         blob = json.dumps(relevant, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
@@ -226,6 +236,7 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
         "include": lambda k, v: ("include", _as_list(k, v, where)),
         "exclude": lambda k, v: ("exclude", _as_list(k, v, where)),
         "select": lambda k, v: ("select", _as_list(k, v, where)),
+        "extend-select": lambda k, v: ("extend_select", _as_list(k, v, where)),
         "ignore": lambda k, v: ("ignore", _parse_ignore(k, v, where)),
         "fail-on": lambda k, v: ("fail_on", parse_fail_on(str(v), f"{where}: fail-on")),
         "regions": lambda k, v: ("regions", _as_list(k, v, where)),
@@ -364,6 +375,7 @@ def apply_command_line(
     ignore: tuple[str, ...] | None = None,
     regions: tuple[str, ...] | None = None,
     fail_on: str | None = None,
+    extend_select: tuple[str, ...] | None = None,
 ) -> Config:
     """The settings ``scan``, ``review`` and ``verify`` take on the command line, over the file.
 
@@ -373,6 +385,8 @@ def apply_command_line(
     config = with_overrides(config, select=select, ignore=ignore, regions=regions)
     if ignore is not None:  # the command line's --ignore replaces the file's, reasons and all
         config = replace(config, ignore_reasons=())
+    if extend_select:
+        config = replace(config, extend_select=config.extend_select + extend_select)
     if fail_on is not None:
         config = replace(config, fail_on=parse_fail_on(fail_on))
     return config

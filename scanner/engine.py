@@ -41,7 +41,7 @@ from scanner.model import (
     Suppression,
 )
 from scanner.project import Project, build, prepare
-from scanner.rules import ALL_RULES, BY_ID, selected
+from scanner.rules import ALL_RULES, BY_ID, enabled_by
 from scanner.runner import start_all
 from scanner.worker import Worker
 
@@ -91,7 +91,7 @@ def _disambiguate(findings: list[Finding]) -> list[Finding]:
 
 def findings_of(analyses: Iterable[FileAnalysis], config: Config) -> list[Finding]:
     """Turn every file's raw findings into findings, applying suppressions and selection."""
-    enabled = selected(config.select, config.ignore)
+    enabled = enabled_by(config)
     out: list[Finding] = []
     for analysis in analyses:
         outcomes, problems = suppress.apply(
@@ -143,7 +143,7 @@ def project_scope(
 
 def run_project_rules(project: Project, config: Config) -> list[RawFinding]:
     """Every enabled project rule over the project model; deduplicated per (rule, node)."""
-    enabled = selected(config.select, config.ignore)
+    enabled = enabled_by(config)
     out: dict[tuple[str, Location], RawFinding] = {}
     for rule in ALL_RULES:
         if rule.project_check is None or rule.id not in enabled:
@@ -288,7 +288,7 @@ def scan(
     alike), so a pre-commit run after a full scan parses only what changed; their own findings
     are dropped.
     """
-    enabled = selected(config.select, config.ignore)
+    enabled = enabled_by(config)
     _check_regions(config)
     discovery = explore(paths, config)
     candidates = discovery.candidates

@@ -366,11 +366,13 @@ class IamRole:
 
 @dataclass(frozen=True)
 class TemplateDiagnostic:
-    """A cfn-lint error about a DSQL resource or a value referring to one.
+    """What cfn-lint says about one node of a template (see ``scanner.inputs.cfn_validate``).
 
-    ``category`` is "region" (the resource type does not exist in a deployment region, E3006)
-    or "invalid" (unknown property, wrong type, unknown attribute...). ``codes`` are cfn-lint's
-    rule ids; ``regions`` the regions a "region" diagnostic applies to.
+    ``category`` is "region" (a DSQL resource type does not exist in a deployment region,
+    E3006), "invalid" (an error on a DSQL resource or a value referring to one: unknown
+    property, wrong type, unknown attribute...), "deploy" (any other error, when the whole
+    template is linted) or "deprecated" (a deprecated RDS engine version). ``codes`` are
+    cfn-lint's rule ids; ``regions`` the regions a "region" diagnostic applies to.
     """
 
     category: str

@@ -527,7 +527,8 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
     if not kinds:
         return NOT_EVIDENCED, f"{NOT_STATIC}{NOTHING_ANALYSED}"
     if needed and not kinds & set(needed):
-        return NOT_EVIDENCED, f"{NOT_STATIC}no {kinds_text(needed)} in scope"
+        hint = f" ({requirement.missing})" if requirement.missing else ""
+        return NOT_EVIDENCED, f"{NOT_STATIC}no {kinds_text(needed)} in scope{hint}"
     in_scope = [r.id for r in evidence.rules if _in_scope(r, kinds)]
     if not in_scope:
         wanted = sorted({k for r in evidence.rules for k in r.kinds})
@@ -612,7 +613,7 @@ def disabled_rules(config: Config, options: dict[str, Any]) -> tuple[Disabled, .
     def by(key: str) -> str:
         return f"--{key} on the command line" if key in options else f"{key} in {where}"
 
-    chosen = selected(config.select, ())
+    chosen = selected(config.select, (), config.extend_select)
     out = []
     if config.select:
         left = tuple(r.id for r in ALL_RULES if r.id not in chosen)

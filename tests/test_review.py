@@ -163,7 +163,9 @@ def test_review_of_migrated_tree_passes_with_every_requirement_row_filled(tmp_pa
 
 def test_review_of_legacy_tree_fails_with_each_finding_once_under_its_file(tmp_path):
     write(tmp_path, {"infra/ledger.yaml": LEGACY, "infra/more.yaml": LEGACY})
-    findings = run_cli("scan", "infra", "--format", "json", cwd=tmp_path).json()["findings"]
+    # the review also runs the opt-in DEPLOY rules (FR-005): the scan to compare with does too
+    scan = run_cli("scan", "infra", "--extend-select", "DEPLOY", "--format", "json", cwd=tmp_path)
+    findings = scan.json()["findings"]
     assert {f["rule"] for f in findings} >= {"RDS001", "RDS003", "RDS004", "RDS006", "RDS008"}
     run = review(tmp_path, "infra", "-o", "REVIEW.md")
     assert run.code == 1, run.stderr

@@ -6,12 +6,14 @@ the docs honest: an example that says "fires twice on lines 3 and 7" must do exa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from scanner.config import load
+from scanner.config import Config, load
 from scanner.engine import scan
 from scanner.rules import ALL_RULES, sql
-from tests.conftest import scan_tree, write
+from tests.conftest import write
 
 CASES = [
     pytest.param(rule, example, id=f"{rule.id}-{index}-{'fires' if example.fires else 'clean'}")
@@ -32,10 +34,11 @@ def test_every_rule_documents_both_outcomes():
 def test_example(tmp_path, rule, example):
     write(tmp_path, {example.file_name: example.source, **dict(example.extra_files)})
     config_file = tmp_path / "pyproject.toml"
-    if config_file.is_file():  # an example may show the configuration it needs
-        result = scan((str(tmp_path),), load(str(config_file)))
-    else:
-        result = scan_tree(tmp_path)
+    # an example may show the configuration it needs; an opt-in rule runs when selected
+    config = load(str(config_file)) if config_file.is_file() else Config(root=tmp_path)
+    if rule.opt_in:
+        config = replace(config, extend_select=(rule.id,))
+    result = scan((str(tmp_path),), config)
     hits = [f for f in result.findings if f.rule == rule.id]
     assert len(hits) == example.fires, [(f.location.line, f.message) for f in result.findings]
     if example.lines:

@@ -1,19 +1,29 @@
-"""cfn-lint's own validation of the DSQL resources in a template (DSQL009, DSQL010).
+"""cfn-lint's own validation of a template: DSQL009/DSQL010, and DEPLOY001/DEPLOY002.
 
 We do not re-implement CloudFormation's resource schemas: cfn-lint ships them, per region, and
-knows which properties, types and ``GetAtt`` attributes ``AWS::DSQL::Cluster`` has. This module
-runs cfn-lint on templates that declare a DSQL resource and keeps only what is ours to report:
+knows which properties, types and ``GetAtt`` attributes every resource type has. This module
+runs cfn-lint once per template and sorts what it says into facts:
 
 - E3006 (resource type not available in a region) on a DSQL resource, when deployment regions
-  are configured: DSQL009;
+  are configured: "region" (DSQL009);
 - every other cfn-lint error located on a DSQL resource, or on a value that refers to one
-  (``Ref``/``GetAtt``/``Sub`` in another resource or an Output): DSQL010. That covers unknown
-  properties (E3002), wrong types (E3012), missing required properties (E3003), unknown
-  attributes (E1010, E1019, E6101) and whatever cfn-lint adds later.
+  (``Ref``/``GetAtt``/``Sub`` in another resource or an Output): "invalid" (DSQL010). That
+  covers unknown properties (E3002), wrong types (E3012), missing required properties (E3003),
+  unknown attributes (E1010, E1019, E6101) and whatever cfn-lint adds later;
+- when the whole template is linted (``everything``: a DEPLOY rule is enabled), every other
+  error: "deploy" (DEPLOY001), and the deprecated RDS engine versions (W3690, W3691):
+  "deprecated" (DEPLOY002). DSQL009/DSQL010 keep precedence: an error is reported once.
 
-Everything else cfn-lint says is its business, not ours. Parse errors (E0xxx) never reach here:
-the template input reports them as SCAN001. cfn-lint is imported lazily, and its rule set is
-loaded once per process (half a second) and reused for every template.
+Without a DSQL resource and without ``everything``, cfn-lint does not run at all. E3006 is
+judged only for configured regions: cfn-lint's default region is no deployment decision.
+Parse errors (E0xxx) never reach here: the template input reports them as SCAN001.
+
+cfn-lint's in-template ignores (``Metadata: cfn-lint: config: ignore_checks``, template or
+resource level) do not apply to the errors and the deprecation warnings we keep: they carry no
+reason, and a review must not evidence FR-005 over an error someone chose not to see. Such
+findings are suppressed with dsql-scan's own ``Metadata: dsql-scan: ignore`` and a reason,
+which the review lists. cfn-lint is imported lazily, and its rule set is loaded once per process
+(half a second) and reused for every template.
 """
 
 from __future__ import annotations
@@ -31,6 +41,10 @@ from scanner.model import Location
 
 REGION_CODE = "E3006"
 PARSE_CODES = "E0"
+DEPRECATED_CODES = ("W3690", "W3691")  # deprecated RDS engine versions (cluster, instance)
+# The checks whose results we keep, made mandatory so that a template's own cfn-lint
+# ``ignore_checks`` (or a .cfnlintrc) cannot hide them.
+KEPT_CHECKS = ["E", *DEPRECATED_CODES]
 REGION_IN_MESSAGE = re.compile(r"in '([a-z0-9-]+)'")
 
 
@@ -72,19 +86,29 @@ class _Match:
     end_column: int
 
 
+def _path(parts: Iterable[Any]) -> tuple[str | int, ...]:
+    """cfn-lint's path to a node as keys and indexes. Some rules put a node (a ``Fn::If``
+    condition's value, a dict) in it: that is no key, and it must not reach a dict key or a
+    hash, so it is kept as text."""
+    return tuple(p if isinstance(p, str | int) else str(p) for p in parts)
+
+
 def _matches(text: str, regions: tuple[str, ...]) -> list[_Match]:
     from cfnlint.api import lint
+    from cfnlint.config import ManualArgs
+    from cfnlint.helpers import REGION_PRIMARY
 
     found = []
     rules = _rules()
+    config = ManualArgs(regions=list(regions) or [REGION_PRIMARY], mandatory_checks=KEPT_CHECKS)
     with fixed_random():  # the same made-up names as the template input's expansion
-        matches = lint(text, rules=rules, regions=list(regions) or None)
+        matches = lint(text, rules=rules, config=config)
     for match in matches:
         found.append(
             _Match(
                 code=str(match.rule.id),
                 message=" ".join(str(match.message).split()),
-                parts=tuple(getattr(match, "path", None) or ()),
+                parts=_path(getattr(match, "path", None) or ()),
                 line=int(match.linenumber),
                 column=int(match.columnnumber),
                 end_line=int(match.linenumberend),
@@ -154,31 +178,51 @@ def _location(match: _Match, document: Any, path: str, stack: str) -> Location:
     )
 
 
+def _category(
+    match: _Match,
+    document: Any,
+    dsql_ids: set[str],
+    regions: tuple[str, ...],
+    everything: bool,
+) -> str:
+    """Which fact a cfn-lint match becomes ("" for none): see the module's docstring."""
+    if match.code in DEPRECATED_CODES:
+        return "deprecated" if everything else ""
+    if not match.code.startswith("E") or match.code.startswith(PARSE_CODES):
+        return ""
+    if match.code == REGION_CODE:
+        if not regions:
+            return ""
+        on_dsql = len(match.parts) > 1 and match.parts[0] == "Resources"
+        if on_dsql and str(match.parts[1]) in dsql_ids:
+            return "region"
+    elif concerns_dsql(document, match.parts, dsql_ids):
+        return "invalid"
+    return "deploy" if everything else ""
+
+
 def diagnostics(
-    document: Any, text: str, path: str, stack: str = "", regions: tuple[str, ...] = ()
+    document: Any,
+    text: str,
+    path: str,
+    stack: str = "",
+    regions: tuple[str, ...] = (),
+    everything: bool = False,
 ) -> tuple[TemplateDiagnostic, ...]:
-    """cfn-lint's errors about the template's DSQL resources, one diagnostic per node.
+    """cfn-lint's verdict on the template, one diagnostic per category and node.
 
     Several errors on the same node (E3012 and E3024 on one wrong value) become one diagnostic
     listing every code; E3006 for several regions becomes one diagnostic listing the regions.
+    Without ``everything`` only the DSQL resources are judged (and nothing runs without one).
     """
     dsql_ids = _dsql_ids(document)
-    if not dsql_ids:
+    if not dsql_ids and not everything:
         return ()
     grouped: dict[tuple[str, tuple], list[_Match]] = {}
     for match in _matches(text, regions):
-        if not match.code.startswith("E") or match.code.startswith(PARSE_CODES):
-            continue
-        if match.code == REGION_CODE:
-            on_dsql = len(match.parts) > 1 and match.parts[:1] == ("Resources",)
-            if not regions or not on_dsql or str(match.parts[1]) not in dsql_ids:
-                continue
-            category = "region"
-        elif concerns_dsql(document, match.parts, dsql_ids):
-            category = "invalid"
-        else:
-            continue
-        grouped.setdefault((category, match.parts), []).append(match)
+        category = _category(match, document, dsql_ids, regions, everything)
+        if category:
+            grouped.setdefault((category, match.parts), []).append(match)
     out = []
     for (category, _), matches in grouped.items():
         first = min(matches, key=lambda m: (m.line, m.column, m.code))
@@ -196,4 +240,6 @@ def diagnostics(
                 regions=found_regions if category == "region" else (),
             )
         )
-    return tuple(sorted(out, key=lambda d: (d.location.line, d.location.column, d.codes)))
+    return tuple(
+        sorted(out, key=lambda d: (d.location.line, d.location.column, d.codes, d.category))
+    )
