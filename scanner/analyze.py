@@ -217,10 +217,7 @@ def _sql(
         try:
             (report,) = sql.lint([text])
         except sql.LinterMissing as missing:
-            notice = sql.missing_notice(missing.reason)
-            return FileAnalysis(
-                candidate.rel, "skipped", note=missing.reason, sha256=digest, notices=(notice,)
-            )
+            return _sql_not_checked(candidate, missing.reason, digest)
     failure = sql.failure(report)
     if failure is not None:
         return _failure(candidate, failure, digest)
@@ -232,6 +229,25 @@ def _sql(
         facts=facts,
         raw=raw,
         suppressions=suppressions,
+        sha256=digest,
+    )
+
+
+def _sql_not_checked(candidate: Candidate, reason: str, digest: str) -> FileAnalysis:
+    """A ``.sql`` file dsql-lint could not judge: one SCAN004 at its first line.
+
+    A finding rather than a notice, so that a gate set up without the linter fails instead of
+    passing a migration nobody read; empty facts keep the file visible to the project model (a
+    migration is a sign that the project has a relational database)."""
+    from scanner.inputs import sql
+
+    location = Location(path=candidate.rel, snippet="sql-not-checked")
+    message = f"SQL not checked for Aurora DSQL compatibility: {reason} ({sql.INSTALL_HINT})"
+    return FileAnalysis(
+        path=candidate.rel,
+        kind=candidate.kind,
+        facts=FileFacts(kind="sql", path=candidate.rel),
+        raw=(RawFinding("SCAN004", location, message),),
         sha256=digest,
     )
 

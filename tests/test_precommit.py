@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,12 @@ def test_hook_definitions_are_what_the_readme_promises():
     assert set(hooks) == {"dsql-scan", "dsql-scan-project"}
     assert hooks["dsql-scan"]["language"] == "python"
     assert hooks["dsql-scan-project"]["pass_filenames"] is False
+    # both install dsql-lint, pinned as the `sql` extra pins it, so staged SQL is checked
+    sql_extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]["sql"]
+    for hook in hooks.values():
+        assert hook["additional_dependencies"] == sql_extra
 
 
 def test_hook_fails_on_legacy_and_passes_on_migrated(tmp_path, hooks_repo, pre_commit_home):
