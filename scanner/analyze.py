@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -187,10 +187,16 @@ def sql_reports(candidates: list[Candidate], config: Config) -> dict[str, Report
     return lint_candidates(candidates, config.max_file_size)
 
 
-def analyze_files(candidates: list[Candidate], config: Config) -> list[FileAnalysis]:
-    """Every candidate's analysis, in order, in this process."""
+def analyze_files(
+    candidates: list[Candidate],
+    config: Config,
+    each: Callable[[list[FileAnalysis]], list[FileAnalysis]] | None = None,
+) -> list[FileAnalysis]:
+    """Every candidate's analysis, in order, in this process; ``each`` sees every one as it is
+    done (the runner's progress)."""
     reports = sql_reports(candidates, config)
-    return [analyze(candidate, config, reports) for candidate in candidates]
+    done = each or (lambda analyses: analyses)
+    return [done([analyze(candidate, config, reports)])[0] for candidate in candidates]
 
 
 def preload(kinds: Iterable[str]) -> None:

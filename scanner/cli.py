@@ -123,9 +123,11 @@ def scan(
     lenient_paths: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
-    from scanner import baseline, headstart, outputs
+    from scanner import baseline, headstart, outputs, progress
     from scanner.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, selected
+
+    progress.enable(progress.wanted())
 
     try:
         config = apply_command_line(
@@ -253,10 +255,13 @@ def review(
     regions: tuple[str, ...],
 ) -> None:
     """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT."""
+    from scanner import progress
     from scanner.attest import recorded_options, write_review
     from scanner.review import ReviewError
     from scanner.rules import UnknownRuleError
     from scanner.signing import SigningError
+
+    progress.enable(progress.wanted())
 
     fmt = fmt or ("html" if output.lower().endswith((".html", ".htm")) else "md")
     options = recorded_options(_split(select), _split(ignore), tuple(regions) or None, fail_on)
