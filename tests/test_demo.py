@@ -27,10 +27,11 @@ def test_the_demo_says_what_it_shows_in_a_few_lines():
     assert "Error" not in done.stdout and "ignored" not in done.stdout
 
 
-def test_an_unexpected_exit_code_fails_the_step_and_shows_the_output(capsys):
+def test_an_unexpected_exit_code_fails_the_step_and_shows_the_output(capsys, monkeypatch):
     spec = importlib.util.spec_from_file_location("demo", DEMO)
     assert spec is not None and spec.loader is not None
     demo = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "demo", demo)  # dataclasses look their module up
     spec.loader.exec_module(demo)
     assert demo.run(demo.Step("legacy", ("scan", "examples/legacy", "--no-cache"), 0)) is False
     shown = capsys.readouterr().out
