@@ -446,8 +446,12 @@ def _tokens(name: str) -> set[str]:
 
 
 def check_config_unmodelled(project: Project, config: Config) -> Iterator[Hit]:
-    if not database_evidence(project, config):
-        return  # database-like settings of a project without DSQL or RDS are not ours
+    hits = list(_unmodelled(project, config))
+    if hits and database_evidence(project, config):  # else not ours: no DSQL or RDS at all
+        yield from hits
+
+
+def _unmodelled(project: Project, config: Config) -> Iterator[Hit]:
     types = [t for f in project.of_kind("app") for t in f.config_types]
     for config_type in types:
         tokens = [_tokens(field) for field in config_type.fields]
