@@ -101,7 +101,8 @@ def _first(evidence: Iterable[Evidence], *kinds: str) -> Evidence | None:
 def check_cluster_missing(project: Project, config: Config) -> Iterator[Hit]:
     if not project.has_infrastructure or project.clusters or project.incomplete:
         return  # nothing to judge, or a file in scope could not be read
-    sign = _first(database_evidence(project, config), "cfn", "cdk", "app", "sql")
+    # CDK source before templates: with cdk.out in scope, the source is what the user edits
+    sign = _first(database_evidence(project, config), "cdk", "cfn", "app", "sql")
     if sign is None:
         return  # no database anywhere: nothing to migrate
     count = len(project.of_kind("cfn", "cdk"))
@@ -370,7 +371,7 @@ def check_database_name(project: Project, config: Config) -> Iterator[Hit]:
 def check_health_check(project: Project, config: Config) -> Iterator[Hit]:
     if not project.has_application:
         return
-    sign = _first(database_evidence(project, config), "app", "cfn", "cdk", "sql")
+    sign = _first(database_evidence(project, config), "app", "cdk", "cfn", "sql")
     if sign is None:
         return  # an application without any database (a library, a Redis service)
     candidates = list(health_checks(project.of_kind("app")))
@@ -629,8 +630,8 @@ RULES = (
             fire; not judged when no infrastructure file is in scope or one cannot be read, nor
             in a project without any sign of an Aurora RDS or DSQL database (an engine, an RDS
             or DSQL setting, IAM action, API call or migration): such a project has nothing to
-            migrate. The finding points at that sign, preferably in a template or CDK file (the
-            Aurora engine that the DSQL cluster replaces).""",
+            migrate. The finding points at that sign, preferably in CDK source, else a template
+            (the Aurora engine that the DSQL cluster replaces).""",
         remediation="""Declare an AWS::DSQL::Cluster (CDK: aws_dsql.CfnCluster, or the alpha
             aws_dsql_alpha.Cluster) with DeletionProtectionEnabled: true.""",
         examples=(
