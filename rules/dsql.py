@@ -1220,8 +1220,8 @@ APP_RULES = (
             (Python that is not CDK) is in scope and the project shows an Aurora DSQL or RDS
             database (a cluster, a connection, a token call, a migration, a DSQL or RDS setting):
             a library or a DynamoDB service has nothing to check. Without any health check the
-            finding points at the application's first connection or token call (else the
-            setting or cluster that shows the database).""",
+            finding points at the application's first sign of the database (a connection, a
+            token or API call, a setting), else at the infrastructure's.""",
         remediation="""Add a function that connects with an IAM token, runs SELECT 1, logs
             success, and logs the exception in an except block. Where the application has its
             health check elsewhere (another service, a load balancer probe), suppress the
