@@ -252,8 +252,10 @@ class Evidence:
     """One sign that the project has an Aurora RDS or Aurora DSQL database, and where it is.
 
     ``kind`` is the kind of the file it was found in (``cfn``, ``cdk``, ``app``, ``sql``), so a
-    rule can point at the side of the system it is about."""
+    rule can point at the side of the system it is about; ``rank`` orders signs by how directly
+    they show the database (0: the database itself, 1: code that talks to it, 2: a setting)."""
 
+    rank: int
     location: Location
     kind: str
     what: str
@@ -270,41 +272,41 @@ def _database_env(name: str, config: Config) -> bool:
 def _file_evidence(facts: FileFacts, config: Config) -> Iterator[Evidence]:
     """Every sign of a DSQL or RDS database in one file's facts (context facts suffice)."""
 
-    def sign(location: Location, what: str) -> Evidence:
-        return Evidence(location, facts.kind, what)
+    def sign(rank: int, location: Location, what: str) -> Evidence:
+        return Evidence(rank, location, facts.kind, what)
 
     if facts.kind == "sql":
-        yield sign(Location(path=facts.path), "a SQL migration")
-    yield from (sign(c.location, f"the Aurora DSQL cluster {c.name}") for c in facts.clusters)
+        yield sign(0, Location(path=facts.path), "a SQL migration")
+    yield from (sign(0, c.location, f"the Aurora DSQL cluster {c.name}") for c in facts.clusters)
     for engine in facts.engines:
         if RELATIONAL_ENGINE.search(engine.value):
-            yield sign(engine.location, f"the database engine {engine.value}")
-    yield from (sign(c.location, "an Aurora DSQL connection") for c in facts.connections)
-    yield from (sign(t.location, f"{t.method}()") for t in facts.token_calls)
+            yield sign(0, engine.location, f"the database engine {engine.value}")
+    yield from (sign(1, c.location, "an Aurora DSQL connection") for c in facts.connections)
+    yield from (sign(1, t.location, f"{t.method}()") for t in facts.token_calls)
     for call in facts.api_calls:
         if call.service in DATABASE_API_SERVICES:
-            yield sign(call.location, f"the {call.service} API ({call.method})")
+            yield sign(1, call.location, f"the {call.service} API ({call.method})")
     for sink in facts.sinks:
         if any(t.is_rds or t.type == DSQL_CLUSTER for t in sink.targets) or (
             sink.kind == "env" and _database_env(sink.name, config)
         ):
-            yield sign(sink.location, f"the setting {sink.name}")
+            yield sign(2, sink.location, f"the setting {sink.name}")
     yield from (
-        sign(read.location, f"the setting {read.name}")
+        sign(2, read.location, f"the setting {read.name}")
         for read in facts.env_reads
         if _database_env(read.name, config)
     )
     for statement in facts.statements:
         for action in statement.actions:
             if DATABASE_ACTION.match(action.text):
-                yield sign(action.location, f"the IAM action {action.text.strip()}")
+                yield sign(2, action.location, f"the IAM action {action.text.strip()}")
     for grant in facts.grants:
         if grant.rds_secret or grant.target_type.startswith((RDS_PREFIX, DSQL_CLUSTER)):
-            yield sign(grant.location, f"{grant.method}()")
+            yield sign(2, grant.location, f"{grant.method}()")
 
 
 def database_evidence(project: Project, config: Config) -> tuple[Evidence, ...]:
-    """What shows that the project has an Aurora RDS or DSQL database, in path order.
+    """What shows that the project has an Aurora RDS or DSQL database, most direct first.
 
     The project rules about the DSQL target state (a cluster must exist, the application needs
     a health check, its configuration must model DSQL) judge only projects that show one: a
