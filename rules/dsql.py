@@ -13,14 +13,22 @@ their findings are still located at the resource concerned.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from scanner.config import Config
 from scanner.facts import FileFacts, HealthCheck
 from scanner.health import health_checks, health_named
 from scanner.model import Hit, Location, Severity
-from scanner.project import Key, Permission, Project, Workload, action_allows
+from scanner.project import (
+    Evidence,
+    Key,
+    Permission,
+    Project,
+    Workload,
+    action_allows,
+    database_evidence,
+)
 from scanner.rules.base import Example, rule
 
 CONNECT = "dsql:DbConnect"
@@ -82,15 +90,28 @@ def _full_wildcard(pattern: str) -> bool:
 # --- DSQL001 / DSQL002: the cluster ----------------------------------------------------------
 
 
+def _first(evidence: Iterable[Evidence], *kinds: str) -> Evidence | None:
+    """The first sign of a database in files of the given kinds (in that order of preference)."""
+    found = sorted(
+        evidence, key=lambda e: (kinds.index(e.kind) if e.kind in kinds else len(kinds), e)
+    )
+    return found[0] if found else None
+
+
 def check_cluster_missing(project: Project, config: Config) -> Iterator[Hit]:
     if not project.has_infrastructure or project.clusters or project.incomplete:
         return  # nothing to judge, or a file in scope could not be read
+    # CDK source before templates: with cdk.out in scope, the source is what the user edits
+    sign = _first(database_evidence(project, config), "cdk", "cfn", "app", "sql")
+    if sign is None:
+        return  # no database anywhere: nothing to migrate
     count = len(project.of_kind("cfn", "cdk"))
     yield Hit(
-        project.root,
-        f"no Aurora DSQL cluster is declared in the {count} template/CDK file(s) in scope; "
-        "declare one AWS::DSQL::Cluster (CDK: aws_dsql.CfnCluster) with "
-        "DeletionProtectionEnabled: true to replace the Aurora RDS cluster",
+        sign.location,
+        f"no Aurora DSQL cluster is declared in the {count} template/CDK file(s) in scope, "
+        f"though the project has a database ({sign.what}); declare one AWS::DSQL::Cluster "
+        "(CDK: aws_dsql.CfnCluster) with DeletionProtectionEnabled: true to replace the "
+        "Aurora RDS cluster",
     )
 
 
@@ -350,14 +371,18 @@ def check_database_name(project: Project, config: Config) -> Iterator[Hit]:
 def check_health_check(project: Project, config: Config) -> Iterator[Hit]:
     if not project.has_application:
         return
+    sign = _first(database_evidence(project, config), "app", "cdk", "cfn", "sql")
+    if sign is None:
+        return  # an application without any database (a library, a Redis service)
     candidates = list(health_checks(project.of_kind("app")))
     if any(h.complete for h in candidates):
         return
     if not candidates:
         yield Hit(
-            project.root,
-            "no health check in the application code: add a function that connects to Aurora "
-            "DSQL with an IAM token, runs SELECT 1 and logs both success and failure",
+            sign.location,
+            f"no health check in the application code for its database ({sign.what}): add a "
+            "function that connects to Aurora DSQL with an IAM token, runs SELECT 1 and logs "
+            "both success and failure",
         )
         return
     # the function the application calls its health check, then any health-like name, then
@@ -422,6 +447,12 @@ def _tokens(name: str) -> set[str]:
 
 
 def check_config_unmodelled(project: Project, config: Config) -> Iterator[Hit]:
+    hits = list(_unmodelled(project, config))
+    if hits and database_evidence(project, config):  # else not ours: no DSQL or RDS at all
+        yield from hits
+
+
+def _unmodelled(project: Project, config: Config) -> Iterator[Hit]:
     types = [t for f in project.of_kind("app") for t in f.config_types]
     for config_type in types:
         tokens = [_tokens(field) for field in config_type.fields]
@@ -596,18 +627,32 @@ RULES = (
         rationale="""The migration's target is one Aurora DSQL cluster. If no template and no CDK
             app in the project declares one, the data has nowhere to go. Judged over the whole
             project scope (the configured roots), so naming one changed file never makes it
-            fire; not judged when no infrastructure file is in scope or one cannot be read.""",
+            fire; not judged when no infrastructure file is in scope or one cannot be read, nor
+            in a project without any sign of an Aurora RDS or DSQL database (an engine, an RDS
+            or DSQL setting, IAM action, API call or migration): such a project has nothing to
+            migrate. The finding points at that sign, preferably in CDK source, else a template
+            (the Aurora engine that the DSQL cluster replaces).""",
         remediation="""Declare an AWS::DSQL::Cluster (CDK: aws_dsql.CfnCluster, or the alpha
             aws_dsql_alpha.Cluster) with DeletionProtectionEnabled: true.""",
         examples=(
             Example(
                 """
                 Resources:
+                  Legacy:
+                    Type: AWS::RDS::DBCluster
+                    Properties:
+                      Engine: aurora-postgresql
+                """,
+                fires=1,
+                lines=(5,),
+            ),
+            Example(
+                """
+                Resources:
                   Table:
                     Type: AWS::DynamoDB::Table
                 """,
-                fires=1,
-                lines=(1,),
+                fires=0,
             ),
             Example(
                 """
@@ -1172,9 +1217,18 @@ APP_RULES = (
             in an except block (any level, print to stderr), at error level, or by a caller
             around a helper that raises. The finding names the health check (or, without one,
             the function closest to one) and what it misses. Judged only when application code
-            (Python that is not CDK) is in scope.""",
+            (Python that is not CDK) is in scope and the project shows an Aurora DSQL or RDS
+            database (a cluster, a connection, a token call, a migration, a DSQL or RDS setting):
+            a library or a DynamoDB service has nothing to check. Without any health check the
+            finding points at the application's first sign of the database (a connection, a
+            token or API call, a setting), else at the infrastructure's.""",
         remediation="""Add a function that connects with an IAM token, runs SELECT 1, logs
-            success, and logs the exception in an except block.""",
+            success, and logs the exception in an except block. Where the application has its
+            health check elsewhere (another service, a load balancer probe), suppress the
+            finding with a reason: in the configuration, `ignore = [{ id = "DSQL011", reason =
+            "probed by the ALB health check (OPS-12)" }]`, or in the source at the line the
+            finding points at, `# dsql-scan: ignore[DSQL011] probed by the ALB (OPS-12)` (in a
+            template, the resource's `Metadata` `dsql-scan: ignore` entry with a reason).""",
         examples=(
             Example(
                 """
@@ -1310,12 +1364,14 @@ def health_check() -> bool:
         requirements=("FR-002",),
         rationale="""Every DSQL setting should arrive through one typed configuration (FR-002):
             a database configuration type without the endpoint or database name, or a
-            required-env name read ad hoc from os.environ, drifts from the infrastructure.""",
+            required-env name read ad hoc from os.environ, drifts from the infrastructure.
+            Judged only in a project that shows an Aurora DSQL or RDS database.""",
         remediation="""Declare the DSQL endpoint, cluster ARN and database name in the
             configuration type and read the environment there.""",
         examples=(
             Example(
                 """
+                import os
                 from dataclasses import dataclass
 
 
@@ -1323,10 +1379,26 @@ def health_check() -> bool:
                 class DatabaseSettings:
                     db_user: str
                     db_password: str
+
+
+                SETTINGS = DatabaseSettings(os.environ["RDS_DB_USER"], os.environ["RDS_DB_PASSWORD"])
                 """,
                 fires=1,
                 kind="app",
-                lines=(5,),
+                lines=(6,),
+            ),
+            Example(
+                """
+                from dataclasses import dataclass
+
+
+                @dataclass(frozen=True)
+                class DatabaseSettings:  # a project without DSQL or RDS: not judged
+                    db_user: str
+                    db_password: str
+                """,
+                fires=0,
+                kind="app",
             ),
             Example(
                 """

@@ -11,7 +11,7 @@ import hashlib
 import importlib
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -204,10 +204,16 @@ def sql_reports(candidates: list[Candidate], config: Config) -> dict[str, Report
     return lint_candidates(candidates, config.max_file_size)
 
 
-def analyze_files(candidates: list[Candidate], config: Config) -> list[FileAnalysis]:
-    """Every candidate's analysis, in order, in this process."""
+def analyze_files(
+    candidates: list[Candidate],
+    config: Config,
+    each: Callable[[list[FileAnalysis]], list[FileAnalysis]] | None = None,
+) -> list[FileAnalysis]:
+    """Every candidate's analysis, in order, in this process; ``each`` sees every one as it is
+    done (the runner's progress)."""
     reports = sql_reports(candidates, config)
-    return [analyze(candidate, config, reports) for candidate in candidates]
+    done = each or (lambda analyses: analyses)
+    return [done([analyze(candidate, config, reports)])[0] for candidate in candidates]
 
 
 def preload(kinds: Iterable[str]) -> None:
@@ -234,9 +240,7 @@ def _sql(
         try:
             (report,) = sql.lint([text])
         except sql.LinterMissing as missing:
-            notice = sql.missing_notice(missing.reason)
-            note = f"{missing.reason} ({sql.INSTALL_HINT})"
-            return FileAnalysis(candidate.rel, UNREAD, note=note, sha256=digest, notices=(notice,))
+            return _sql_not_checked(candidate, missing.reason, digest)
     failure = sql.failure(report)
     if failure is not None:
         return _failure(candidate, failure, digest)
@@ -248,6 +252,26 @@ def _sql(
         facts=facts,
         raw=raw,
         suppressions=suppressions,
+        sha256=digest,
+    )
+
+
+def _sql_not_checked(candidate: Candidate, reason: str, digest: str) -> FileAnalysis:
+    """A ``.sql`` file dsql-lint could not judge: not read, and one SCAN004 at its first line.
+
+    A finding rather than a notice, so that a gate set up without the linter fails instead of
+    passing a migration nobody read; empty facts keep the file visible to the project model (a
+    migration is a sign that the project has a relational database)."""
+    from scanner.inputs import sql
+
+    location = Location(path=candidate.rel, snippet="sql-not-checked")
+    message = f"SQL not checked for Aurora DSQL compatibility: {reason} ({sql.INSTALL_HINT})"
+    return FileAnalysis(
+        path=candidate.rel,
+        kind=UNREAD,  # in a review's scope: not read, and why
+        note=f"{reason} ({sql.INSTALL_HINT})",
+        facts=FileFacts(kind="sql", path=candidate.rel),
+        raw=(RawFinding("SCAN004", location, message),),
         sha256=digest,
     )
 

@@ -350,7 +350,9 @@ class ResultCache:
             if not _is_ours(top):
                 warn(f"{directory} holds other files and is no dsql-scan cache: the cache is off")
                 return None
-            _write_missing(top, {".gitignore": GITIGNORE, "CACHEDIR.TAG": CACHEDIR_TAG})
+            marks = {".gitignore": GITIGNORE, "CACHEDIR.TAG": CACHEDIR_TAG}
+            if "CACHEDIR.TAG" in _write_missing(top, marks):
+                announce(directory)
             _sweep(top, time.time())
             layout = _open_or_warn(top, (LAYOUT,), directory)
         except OSError:
@@ -446,11 +448,13 @@ class ResultCache:
             _sweep(directory, time.time())
 
 
-def _write_missing(directory: int, files: Mapping[str, str]) -> None:
+def _write_missing(directory: int, files: Mapping[str, str]) -> tuple[str, ...]:
     """Like ruff: the cache ignores itself in git and marks itself as a cache directory.
 
     Each file is written when it is not there yet, never through a link; failures are no-ops.
+    Returns the names written.
     """
+    written: list[str] = []
     for name, text in files.items():
         try:
             os.stat(name, dir_fd=directory, follow_symlinks=False)
@@ -463,6 +467,25 @@ def _write_missing(directory: int, files: Mapping[str, str]) -> None:
             _write_new(directory, name, text.encode(), replace=False)
         except OSError:
             continue
+        written.append(name)
+    return tuple(written)
+
+
+def shown_path(directory: Path) -> str:
+    """The cache directory as the user would type it: relative to the current directory when
+    it lies below it, with a trailing slash."""
+    absolute = Path(os.path.abspath(directory))
+    here = Path.cwd()
+    shown = absolute.relative_to(here) if absolute.is_relative_to(here) else absolute
+    return f"{shown.as_posix()}/"
+
+
+def announce(directory: Path) -> None:
+    """Say where the cache is when this run created it: it sits in the user's tree."""
+    print(
+        f"dsql-scan: caching results in {shown_path(directory)} (set cache-dir or --no-cache)",
+        file=sys.stderr,
+    )
 
 
 def read_for_key(candidate: Candidate, max_size: int) -> bytes | None:

@@ -148,9 +148,11 @@ def scan(
     lenient_paths: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
-    from scanner import baseline, headstart, outputs
+    from scanner import baseline, headstart, outputs, progress
     from scanner.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, enabled_by
+
+    progress.enable(progress.wanted())
 
     try:
         config = apply_command_line(
@@ -318,10 +320,13 @@ def review(
     its reason), 1 when it is FAIL or NOT EVIDENCED (nothing analysed, a rule disabled, or a
     required input missing), 2 on errors.
     """
+    from scanner import progress
     from scanner.attest import recorded_options, write_review
     from scanner.review import ReviewError
     from scanner.rules import UnknownRuleError
     from scanner.signing import SigningError
+
+    progress.enable(progress.wanted())
 
     fmt = REVIEW_FORMATS.get((fmt or "").lower()) or (
         "html" if output.lower().endswith((".html", ".htm")) else "md"

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from scanner import cdkpaths, link, resolve, suppress
+from scanner import cdkpaths, link, progress, resolve, suppress
 from scanner.analyze import run_file_rules, unread_analysis
 from scanner.collection import spare
 from scanner.config import Config, ConfigError
@@ -305,6 +305,7 @@ def scan(
     # while the named files are analysed in another process, link the context
     prepared = prepare(resolve.resolve(context_facts)) if started.in_background else None
     analyses = started.wait()
+    progress.finish()
     everything = analyses + started.context
     named_facts = facts_in_app(analyses, candidates, config)
     resolved = resolve.resolve(named_facts + context_facts)

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from fnmatch import fnmatchcase
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from scanner.facts import (
     DSQL_CLUSTER,
     IMPORT,
+    RDS_PREFIX,
     Compute,
     DsqlCluster,
     FileFacts,
@@ -37,6 +39,9 @@ from scanner.facts import (
 )
 from scanner.model import FileAnalysis, Location
 
+if TYPE_CHECKING:
+    from scanner.config import Config
+
 INFRA_KINDS = frozenset({"cfn", "cdk"})
 # The facts the project model, the project rules and the source links (link.py) read. When files
 # are named (pre-commit), the rest of the project is context: it is loaded for these alone, which
@@ -46,7 +51,7 @@ CONTEXT_FIELDS = frozenset(
     {
         "kind", "path", "namespace", "statements", "grants", "sinks", "clusters", "compute",
         "roles", "connections", "token_calls", "functions", "config_types", "env_reads",
-        "construct_ids", "symbol_links",
+        "construct_ids", "symbol_links", "engines", "api_calls",
     }
 )  # fmt: skip
 AWS_MANAGED_POLICY = re.compile(r"(?:^|:iam::aws:policy/(?:.*/)?)([A-Za-z0-9+=,.@_-]+)$")
@@ -65,6 +70,11 @@ GRANT_ACTIONS = {
 }
 # Attributes of AWS::DSQL::Cluster a client can connect with (Ref is the identifier).
 LOCATING_ATTRIBUTES = frozenset({"", "Identifier", "Endpoint", "VpcEndpoint"})
+# What shows that a project has a relational database at all (see database_evidence).
+RELATIONAL_ENGINE = re.compile(r"aurora|postgres|mysql|mariadb|oracle|sqlserver", re.IGNORECASE)
+DATABASE_ACTION = re.compile(r"^\s*(?:rds|rds-db|rds-data|dsql):", re.IGNORECASE)
+DATABASE_ENV_WORD = re.compile(r"(?:^|_)(?:RDS|AURORA|DSQL)(?:_|$)", re.IGNORECASE)
+DATABASE_API_SERVICES = frozenset({"rds", "rds-data", "dsql"})
 DSQL_ENDPOINT_LITERAL = re.compile(r"\.dsql(?:-[a-z0-9]+)?\.[a-z0-9-]+\.on\.aws\b")
 
 
@@ -235,6 +245,74 @@ class Project:
     @property
     def has_application(self) -> bool:
         return any(f.kind == "app" for f in self.files)
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """One sign that the project has an Aurora RDS or Aurora DSQL database, and where it is.
+
+    ``kind`` is the kind of the file it was found in (``cfn``, ``cdk``, ``app``, ``sql``), so a
+    rule can point at the side of the system it is about; ``rank`` orders signs by how directly
+    they show the database (0: the database itself, 1: code that talks to it, 2: a setting)."""
+
+    rank: int
+    location: Location
+    kind: str
+    what: str
+
+
+def _database_env(name: str, config: Config) -> bool:
+    return (
+        bool(DATABASE_ENV_WORD.search(name))
+        or name in config.dsql.required_env
+        or any(re.search(pattern, name) for pattern in config.legacy_env_patterns)
+    )
+
+
+def _file_evidence(facts: FileFacts, config: Config) -> Iterator[Evidence]:
+    """Every sign of a DSQL or RDS database in one file's facts (context facts suffice)."""
+
+    def sign(rank: int, location: Location, what: str) -> Evidence:
+        return Evidence(rank, location, facts.kind, what)
+
+    if facts.kind == "sql":
+        yield sign(0, Location(path=facts.path), "a SQL migration")
+    yield from (sign(0, c.location, f"the Aurora DSQL cluster {c.name}") for c in facts.clusters)
+    for engine in facts.engines:
+        if RELATIONAL_ENGINE.search(engine.value):
+            yield sign(0, engine.location, f"the database engine {engine.value}")
+    yield from (sign(1, c.location, "an Aurora DSQL connection") for c in facts.connections)
+    yield from (sign(1, t.location, f"{t.method}()") for t in facts.token_calls)
+    for call in facts.api_calls:
+        if call.service in DATABASE_API_SERVICES:
+            yield sign(1, call.location, f"the {call.service} API ({call.method})")
+    for sink in facts.sinks:
+        if any(t.is_rds or t.type == DSQL_CLUSTER for t in sink.targets) or (
+            sink.kind == "env" and _database_env(sink.name, config)
+        ):
+            yield sign(2, sink.location, f"the setting {sink.name}")
+    yield from (
+        sign(2, read.location, f"the setting {read.name}")
+        for read in facts.env_reads
+        if _database_env(read.name, config)
+    )
+    for statement in facts.statements:
+        for action in statement.actions:
+            if DATABASE_ACTION.match(action.text):
+                yield sign(2, action.location, f"the IAM action {action.text.strip()}")
+    for grant in facts.grants:
+        if grant.rds_secret or grant.target_type.startswith((RDS_PREFIX, DSQL_CLUSTER)):
+            yield sign(2, grant.location, f"{grant.method}()")
+
+
+def database_evidence(project: Project, config: Config) -> tuple[Evidence, ...]:
+    """What shows that the project has an Aurora RDS or DSQL database, most direct first.
+
+    The project rules about the DSQL target state (a cluster must exist, the application needs
+    a health check, its configuration must model DSQL) judge only projects that show one: a
+    tree without any (a template library, a Redis service) has nothing to migrate. Only facts
+    that a context view keeps are read, so a pre-commit run judges like a full scan."""
+    return tuple(sorted(e for facts in project.files for e in _file_evidence(facts, config)))
 
 
 class _Namespace:

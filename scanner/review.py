@@ -98,13 +98,17 @@ class Unchecked:
 
 
 def unchecked(files: Iterable[ScannedFile], notices: Iterable[Any] = ()) -> Unchecked:
-    """What a scan could not read, from its scope and its notices (dsql-lint missing)."""
+    """What a scan could not read, from its scope (unsupported languages, ``.sql`` files not
+    read) and its notices (SQL in application code that dsql-lint could not check)."""
+    files = tuple(files)
     counts = Counter(f.language for f in files if f.unsupported)
+    sql_files = [f for f in files if f.kind == UNREAD and not f.unsupported]
     missing = next((n for n in notices if n.id == SQL_LINTER_MISSING), None)
+    reason = f"{missing.message}; {missing.hint}" if missing is not None else ""
     return Unchecked(
         languages=tuple(sorted(counts.items())),
-        sql=missing.files if missing is not None else 0,
-        sql_reason=f"{missing.message}; {missing.hint}" if missing is not None else "",
+        sql=len(sql_files) + (missing.files if missing is not None else 0),
+        sql_reason=reason or (sql_files[0].note if sql_files else ""),
     )
 
 

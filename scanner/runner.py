@@ -17,6 +17,7 @@ from functools import cache as cache_result
 from pathlib import Path
 from typing import Any
 
+from scanner import progress
 from scanner.analyze import analyze, analyze_files, preload, sql_reports
 from scanner.cache import Key, ResultCache, read_for_key
 from scanner.config import Config
@@ -51,7 +52,13 @@ def _in_workers(
     ]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return [analysis for batch in pool.map(_analyze_batch, batches) for analysis in batch]
+        finished = pool.map(_analyze_batch, batches)  # in order, each batch as it is done
+        return [analysis for batch in finished for analysis in _done(batch)]
+
+
+def _done(analyses: list[FileAnalysis]) -> list[FileAnalysis]:
+    progress.advance(len(analyses))
+    return analyses
 
 
 def _waiting_for(
@@ -62,7 +69,7 @@ def _waiting_for(
 
     def result() -> list[FileAnalysis]:
         delivered, analyses = pending.result()
-        return analyses if delivered else analyze_files(candidates, config)
+        return _done(analyses if delivered else analyze_files(candidates, config))
 
     return result
 
@@ -111,13 +118,14 @@ def _look_up(
                 batch.aliases[index] = cache.key(replace(candidate, explicit=False), content)
         if batch.results[index] is None:
             batch.todo.append(index)
+    progress.advance(len(candidates) - len(batch.todo))
     return batch
 
 
 def _analyze(candidates: list[Candidate], config: Config, jobs: int) -> list[FileAnalysis]:
     if jobs > 1 and len(candidates) >= PARALLEL_MIN_FILES:
         return _in_workers(candidates, config, jobs, sql_reports(candidates, config))
-    return analyze_files(candidates, config)
+    return analyze_files(candidates, config, _done)
 
 
 def _complete(
@@ -174,6 +182,7 @@ def start_all(
     the cache lacks, or is released.
     """
     jobs = jobs or default_jobs()
+    progress.expect(len(candidates) + len(context or []))
     cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
     named = _look_up(candidates, config, cache, as_context=False)
     pending = named.pending

@@ -64,7 +64,7 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     scan.stdout.close()
     errors = scan.stderr.read().decode()
     assert scan.wait(timeout=60) == 1
-    assert b"DSQL001" in first
+    assert b"db0.yaml:3:11: RDS001" in first
     assert "Traceback" not in errors and "Exception ignored" not in errors
 
 

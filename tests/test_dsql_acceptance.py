@@ -138,13 +138,19 @@ def test_cluster_count_and_absence(tmp_path):
         "Resources:\n  {name}:\n    Type: AWS::DSQL::Cluster\n"
         "    Properties:\n      DeletionProtectionEnabled: true\n"
     )
-    write(tmp_path / "none", {"app.yaml": "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"})
+    queue = {"app.yaml": "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"}
+    write(tmp_path / "queue", queue)
+    write(tmp_path / "none", {**queue, "migrations/V1__init.sql": "CREATE TABLE t (id BIGINT);\n"})
     write(
         tmp_path / "two",
         {"a.yaml": cluster.format(name="Ledger"), "b.yaml": cluster.format(name="LedgerCopy")},
     )
     none = scan_tree(tmp_path / "none")
-    assert [(f.rule, f.location.path) for f in none.findings] == [("DSQL001", ".")]
+    # at the sign that the project has a database, here its migration
+    assert [(f.rule, f.location.path) for f in none.findings] == [
+        ("DSQL001", "migrations/V1__init.sql")
+    ]
+    assert scan_tree(tmp_path / "queue").findings == ()  # no database, nothing to migrate
     two = scan_tree(tmp_path / "two")
     assert [(f.rule, f.location.path, f.location.resource) for f in two.findings] == [
         ("DSQL002", "b.yaml", "LedgerCopy")

@@ -94,9 +94,11 @@ def test_health_check():
     )
     silent = FunctionSummary("ping", at(11), (connect, probe))
     assert run("DSQL011", template("dsql:DbConnect")) == []  # no application code in scope
-    assert run("DSQL011", app()) == [(".", 1)]
-    assert run("DSQL011", app(functions=(silent,))) == [("app/db.py", 11)]
-    assert run("DSQL011", app(functions=(silent, complete))) == []
+    assert run("DSQL011", app()) == []  # an application without any database
+    token = TokenCall("generate_db_connect_auth_token", at(3))
+    assert run("DSQL011", app(token_calls=(token,))) == [("app/db.py", 3)]  # at the token call
+    assert run("DSQL011", app(functions=(silent,), token_calls=(token,))) == [("app/db.py", 11)]
+    assert run("DSQL011", app(functions=(silent, complete), token_calls=(token,))) == []
 
 
 def test_config_types():

@@ -255,6 +255,7 @@ def test_long_call_chains_and_import_cycles_stay_bounded(tmp_path):
         "pyproject.toml": "[tool.dsql-scan]\n",
         "app/__init__.py": "",
         "app/chain.py": f"import psycopg\n\n\n{chain}\n\n\ndef step3000():\n    return step0()\n",
+        "app/settings.py": 'import os\n\nENDPOINT = os.environ["DSQL_ENDPOINT"]\n',
         # two modules whose health checks call each other
         "app/a.py": "from app.b import health_b\n\n\ndef health_a():\n    return health_b()\n",
         "app/b.py": "from app.a import health_a\n\n\ndef health_b():\n    return health_a()\n",

@@ -100,7 +100,7 @@ def test_changed_file_of_migrated_project_reports_no_project_finding(tmp_path):
 def test_a_file_alone_is_the_whole_project_without_config_or_repository(tmp_path):
     write(tmp_path, {"api.yaml": API.replace("{action}", "dsql:DbConnect")})
     run = run_cli("--format", "json", "api.yaml", cwd=tmp_path)
-    assert rules_of(run) == [("DSQL001", ".")]
+    assert rules_of(run) == [("DSQL001", "api.yaml")]  # at its dsql:DbConnect, never at "."
 
 
 def test_a_git_work_tree_is_the_project_without_config(tmp_path):
@@ -119,17 +119,21 @@ def test_project_findings_are_reported_for_named_files_and_the_root_only(tmp_pat
     assert "Ledger (infra/data.yaml)" in named.json()["findings"][0]["message"]
 
 
-def test_project_level_finding_is_located_at_the_configuration(tmp_path):
-    write(
-        tmp_path,
-        {
-            "pyproject.toml": PYPROJECT,
-            "infra/queue.yaml": "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n",
-        },
-    )
+def test_project_level_finding_points_at_the_database_never_at_the_configuration(tmp_path):
+    queue = "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
+    write(tmp_path, {"pyproject.toml": PYPROJECT, "infra/queue.yaml": queue})
     run = run_cli("--format", "json", "infra/queue.yaml", cwd=tmp_path)
-    assert rules_of(run) == [("DSQL001", "pyproject.toml")]
-    assert run.code == 1
+    assert (run.code, rules_of(run)) == (0, [])  # no database anywhere: nothing to migrate
+    legacy = "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n    Properties:\n"
+    write(tmp_path, {"infra/legacy.yaml": legacy + "      Engine: aurora-postgresql\n"})
+    run = run_cli("--format", "json", "--select", "DSQL", "infra/legacy.yaml", cwd=tmp_path)
+    (finding,) = run.json()["findings"]
+    assert (finding["rule"], finding["path"], finding["line"]) == (
+        "DSQL001",
+        "infra/legacy.yaml",
+        5,
+    )
+    assert "(the database engine aurora-postgresql)" in finding["message"] and run.code == 1
 
 
 def test_imports_link_stacks_for_permissions(tmp_path):
@@ -185,4 +189,4 @@ def test_cached_context_gives_the_same_report_as_a_fresh_analysis(tmp_path):
     incomplete = _fresh_and_warm(root, "infra/api.yaml")
     assert "DSQL001" not in [rule for rule, _ in rules_of(incomplete)]
     (root / "infra/broken.yaml").unlink()
-    assert ("DSQL001", "pyproject.toml") in rules_of(_fresh_and_warm(root, "infra/api.yaml"))
+    assert ("DSQL001", "infra/api.yaml") in rules_of(_fresh_and_warm(root, "infra/api.yaml"))

@@ -225,9 +225,16 @@ def test_health_check_found_through_a_method(tmp_path):
     assert [f for f in findings(tmp_path) if f[0] == "DSQL011"] == []
 
 
-def test_no_health_check_at_all_is_reported_at_the_project(tmp_path):
+def test_no_health_check_at_all_is_reported_at_the_database_connection(tmp_path):
     write(tmp_path, {"service.py": "def handler(event, context):\n    return {}\n"})
-    assert [f for f in findings(tmp_path) if f[0] == "DSQL011"] == [("DSQL011", ".", 1)]
+    assert [f for f in findings(tmp_path) if f[0] == "DSQL011"] == []  # no database: not judged
+    token = (
+        "import boto3\n\n\ndef handler(event, context):\n"
+        '    client = boto3.client("dsql")\n'
+        '    return client.generate_db_connect_auth_token(event["host"], "us-east-1")\n'
+    )
+    write(tmp_path, {"service.py": token})
+    assert [f for f in findings(tmp_path) if f[0] == "DSQL011"] == [("DSQL011", "service.py", 5)]
 
 
 def test_pydantic_settings_declare_prefixed_environment_names(tmp_path):

@@ -26,6 +26,7 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
         ("RDS004", "", "rds.SubnetGroup("),
         ("RDS001", "", "rds.DatabaseCluster("),
         ("RDS003", "", "rds.DatabaseClusterEngine.aurora_postgres("),
+        ("DSQL001", "", "rds.DatabaseClusterEngine.aurora_postgres("),  # what DSQL replaces
         ("RDS005", "", "rds.Credentials.from_generated_secret("),
         ("RDS002", "", "rds.ClusterInstance.provisioned("),
         ("RDS002", "", "rds.ClusterInstance.serverless_v2("),
@@ -57,6 +58,8 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
         ("RDS008", "os.getenv(", '"RDS_HOSTNAME"'),
         ("RDS010", "", '"orbit-aurora.cluster-c1x2y3z4.us-east-1.rds.amazonaws.com"'),
         ("RDS003", '"engine": ', '"aurora-postgresql"'),
+        # no health check: at the application's most direct sign of its database
+        ("DSQL011", '"engine": ', '"aurora-postgresql"'),
         ("RDS010", "", "self.rds.generate_db_auth_token("),
     ],
 }

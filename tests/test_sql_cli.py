@@ -136,13 +136,14 @@ def test_migration_layouts_are_found_and_linted_in_one_process(tmp_path):
     assert len(log.read_text().splitlines()) == 2
 
 
-def test_without_dsql_lint_one_note_and_the_exit_code_is_the_templates(tmp_path):
+def test_without_dsql_lint_each_sql_file_is_a_finding_that_fails_the_gate(tmp_path):
     write(
         tmp_path,
         {
             "template.yaml": TEMPLATE,
             "db/V1__a.sql": LEGACY_MIGRATION,
             "db/V2__b.sql": "-- dsql-scan: ignore[SQL082] unchecked anyway\nTRUNCATE t;\n",
+            "app/jobs.py": 'def purge(cur):\n    cur.execute("TRUNCATE sessions")\n',
         },
     )
     env = {ENV_VAR: "/nonexistent/dsql-lint"}
@@ -150,36 +151,39 @@ def test_without_dsql_lint_one_note_and_the_exit_code_is_the_templates(tmp_path)
         "scan", ".", "--format", "json", "--select", "RDS,SCAN,SQL", cwd=tmp_path, env=env
     )
     document = run.json()
-    assert [f["rule"] for f in document["findings"]] == ["RDS001"]  # no SCAN002 for the SQL
-    assert document["summary"]["notices"] == [
-        {
-            "id": "sql-linter-missing",
-            "message": "SQL was not checked for Aurora DSQL compatibility: "
-            "DSQL_SCAN_DSQL_LINT=/nonexistent/dsql-lint is not an executable file",
-            "hint": "enable the SQL rules with: pip install 'dsql-scan[sql]'",
-            "files": 2,
-        }
+    # one SCAN004 per .sql file, at its first line; no SCAN002 for the unchecked suppression
+    assert findings(run) == [
+        ("db/V1__a.sql", "SCAN004", 1, 1),
+        ("db/V2__b.sql", "SCAN004", 1, 1),
+        ("template.yaml", "RDS001", 3, 11),
     ]
-    assert run.code == 1 and document["summary"]["failed"] is True  # RDS001 alone decides
+    scan004 = [f for f in document["findings"] if f["rule"] == "SCAN004"]
+    assert {f["severity"] for f in scan004} == {"warning"}
+    assert scan004[0]["message"] == (
+        "SQL not checked for Aurora DSQL compatibility: DSQL_SCAN_DSQL_LINT=/nonexistent/"
+        "dsql-lint is not an executable file (pip install 'dsql-scan[sql]')"
+    )
+    # SQL literals in Python code stay a note: they are not what a migration gate is about
+    assert [(n["id"], n["files"]) for n in document["summary"]["notices"]] == [
+        ("sql-linter-missing", 1)
+    ]
+    assert run.code == 1 and document["summary"]["failed"] is True
     text = run_cli("scan", ".", "--ignore", "RDS,DSQL", cwd=tmp_path, env=env)
-    assert text.code == 0
-    notes = [line for line in text.stdout.splitlines() if line.startswith("note:")]
-    assert notes == [
-        "note: SQL was not checked for Aurora DSQL compatibility: "
-        "DSQL_SCAN_DSQL_LINT=/nonexistent/dsql-lint is not an executable file (2 file(s))"
-    ]
-    assert "      = enable the SQL rules with: pip install 'dsql-scan[sql]'" in text.stdout
+    assert text.code == 1 and text.stdout.count("SCAN004 warning SQL not checked") == 2
 
 
-def test_without_dsql_lint_the_note_never_fails_the_run(tmp_path):
+def test_without_dsql_lint_the_gate_fails_at_warning_and_can_be_told_otherwise(tmp_path):
     write(tmp_path, {"V1__a.sql": LEGACY_MIGRATION})
     env = {ENV_VAR: "/nonexistent/dsql-lint"}
-    for fail_on in ("note", "warning", "error"):
+    for fail_on, code in (("note", 1), ("warning", 1), ("error", 0)):
         run = run_cli("scan", ".", "--fail-on", fail_on, cwd=tmp_path, env=env)
-        assert run.code == 0 and run.stdout.count("note: SQL was not checked") == 1
-    report = tmp_path / "report.json"
-    run = run_cli("scan", ".", "--format", "json", "-o", str(report), cwd=tmp_path, env=env)
-    assert run.code == 0 and "note: SQL was not checked" in run.stderr
+        assert run.code == code and run.stdout.count("V1__a.sql:1:1: SCAN004 warning") == 1
+    ignored = run_cli("scan", ".", "--ignore", "SCAN004", cwd=tmp_path, env=env)
+    assert ignored.code == 0 and "SCAN004" not in ignored.stdout
+    # with the linter the same file is judged by the SQL rules, and SCAN004 is gone
+    checked = run_cli("scan", ".", "--format", "json", cwd=tmp_path)
+    rules = {f["rule"] for f in checked.json()["findings"]}
+    assert "SCAN004" not in rules and {"SQL001", "SQL082"} <= rules
     verbose = run_cli("scan", ".", "-v", cwd=tmp_path, env=env).stdout
     assert "not read V1__a.sql: DSQL_SCAN_DSQL_LINT=/nonexistent/dsql-lint is not" in verbose
 

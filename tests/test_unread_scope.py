@@ -163,8 +163,9 @@ def test_sql_without_dsql_lint_is_not_read_and_never_a_pass(tmp_path):
     for requirement in ("FR-005", "SC-001"):
         assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
         assert "SQL was not checked" in matrix[requirement][4], requirement
-    # the scan itself keeps its exit code: a missing tool is a notice, not a finding
-    assert run_limited("scan", ".", cwd=tmp_path, env=NO_LINTER).code == 0
+    # the gate fails too: a .sql file nobody could check is a finding (SCAN004), not a pass
+    scan = run_limited("scan", ".", cwd=tmp_path, env=NO_LINTER)
+    assert scan.code == 1 and "db/schema.sql:1:1: SCAN004 warning" in scan.stdout
 
 
 def test_html_review_shows_the_language_counts(tmp_path):

@@ -84,7 +84,7 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
-    # Without the `sql` extra (and with no dsql-lint on PATH), SQL is noted once, never failed.
+    # Without the `sql` extra (and with no dsql-lint on PATH), a .sql file fails the gate.
     (work / "V1__init.sql").write_text("CREATE TABLE t (id SERIAL PRIMARY KEY);\n")
     sql = subprocess.run(
         [str(env_dir / "bin" / "dsql-scan"), "scan", "V1__init.sql", "--format", "json"],
@@ -94,8 +94,6 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
         text=True,
         timeout=120,
     )
-    assert sql.returncode == 0, sql.stderr
-    (notice,) = json.loads(sql.stdout)["summary"]["notices"]
-    assert (
-        notice["id"] == "sql-linter-missing" and "dsql-lint is not installed" in notice["message"]
-    )
+    assert sql.returncode == 1, sql.stderr
+    (finding,) = json.loads(sql.stdout)["findings"]
+    assert finding["rule"] == "SCAN004" and "dsql-lint is not installed" in finding["message"]

@@ -86,9 +86,10 @@ def test_workflow_gates_and_uploads_sarif(tmp_path):
     assert command[:2] == ["dsql-scan", "scan"]
     run = run_cli(*command[1:], cwd=tmp_path)
     assert run.code == 1
-    assert "\n::error file=infra/stack.yaml,line=3," in run.stdout
-    # no DSQL cluster at all: a project-level annotation, on the run rather than on a file
-    assert run.stdout.startswith("::error title=DSQL001 dsql-cluster-missing::")
+    assert run.stdout.startswith("::error file=infra/stack.yaml,line=3,")
+    # no DSQL cluster at all: annotated on the Aurora engine the cluster replaces, never the run
+    assert "\n::error file=infra/stack.yaml,line=5,col=15" in run.stdout
+    assert "title=DSQL001 dsql-cluster-missing::" in run.stdout
     sarif = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text())
     assert_valid_sarif(sarif)
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"DSQL001", "RDS001", "RDS003"}
