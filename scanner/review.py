@@ -108,7 +108,7 @@ def unchecked(files: Iterable[ScannedFile], notices: Iterable[Any] = ()) -> Unch
     return Unchecked(
         languages=tuple(sorted(counts.items())),
         sql=len(sql_files) + (missing.files if missing is not None else 0),
-        sql_reason=reason or (sql_files[0].note if sql_files else ""),
+        sql_reason=reason or (f"SQL was not checked: {sql_files[0].note}" if sql_files else ""),
     )
 
 

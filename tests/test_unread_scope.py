@@ -153,19 +153,26 @@ def test_sql_without_dsql_lint_is_not_read_and_never_a_pass(tmp_path):
     _write(tmp_path, {"infra/ledger.yaml": MIGRATED, "db/schema.sql": "TRUNCATE ledger;\n"})
     run, text = _review(tmp_path, "REVIEW.md", env=NO_LINTER)
     assert "PASS" not in run.stderr
-    assert "**Verdict: NOT EVIDENCED**" in text
+    # a .sql file nobody could check is a finding (SCAN004) that fails what the SQL evidences
+    assert "**Verdict: FAIL**" in text
     sql = _scope_rows(text)["db/schema.sql"].replace("\\", "")  # Markdown escapes
     assert sql.startswith("not read: DSQL_SCAN_DSQL_LINT=/nonexistent/dsql-lint is not")
     assert sql.endswith("(pip install 'dsql-scan[sql]')")
     assert "SQL 1 not read" in text
     matrix = matrix_rows(text)
-    # FR-005 and SC-001 are evidenced by the SQL rules: unchecked SQL leaves them open
     for requirement in ("FR-005", "SC-001"):
-        assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
-        assert "SQL was not checked" in matrix[requirement][4], requirement
-    # the gate fails too: a .sql file nobody could check is a finding (SCAN004), not a pass
+        assert matrix[requirement][1] == "**FAIL**", requirement
+        assert "SCAN004" in matrix[requirement][4], requirement
     scan = run_limited("scan", ".", cwd=tmp_path, env=NO_LINTER)
     assert scan.code == 1 and "db/schema.sql:1:1: SCAN004 warning" in scan.stdout
+    # with SCAN004 ignored the gate passes, but the review still cannot: the SQL is unread
+    run, text = _review(tmp_path, "REVIEW.md", "--ignore", "SCAN004", env=NO_LINTER)
+    assert run.code == 1 and "**Verdict: NOT EVIDENCED**" in text
+    verdict = text.split("**Verdict: NOT EVIDENCED**", 1)[1].split("\n", 1)[0]
+    assert "SQL in 1 file(s) was not checked" in verdict
+    matrix = matrix_rows(text)
+    for requirement in ("FR-005", "SC-001"):
+        assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
 
 
 def test_html_review_shows_the_language_counts(tmp_path):
