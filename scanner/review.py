@@ -671,7 +671,8 @@ def _verdict(
             f"{pending}"
         )
     if not analysed:
-        return VERDICT_NOT_EVIDENCED, NOTHING_ANALYSED
+        unread = _unread_verdict(rows, gaps)
+        return VERDICT_NOT_EVIDENCED, NOTHING_ANALYSED + (f"; {unread}" if unread else "")
     missing = [r for r in rows if r.status == NOT_EVIDENCED and not r.requirement.runtime]
     if missing:
         named = "; ".join(

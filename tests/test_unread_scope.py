@@ -181,3 +181,24 @@ def test_html_review_shows_the_language_counts(tmp_path):
     assert "Verdict: NOT EVIDENCED" in html
     assert "Terraform 2 not read; TypeScript 2 not read" in html
     assert "not read: <span" in html and "language not supported (Go)" in html
+
+
+def test_review_of_a_typescript_cdk_repository_says_what_was_not_read(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "cdk.json": '{"app": "npx ts-node bin/app.ts"}\n',
+            "package.json": '{"name": "ledger"}\n',
+            "bin/app.ts": "import '../lib/stack';\n",
+            "lib/stack.ts": "new rds.DatabaseCluster(this, 'Ledger', {});\n",
+        },
+    )
+    run, text = _review(tmp_path, "REVIEW.md")
+    assert run.code == 1 and "PASS" not in run.stderr
+    verdict = text.split("**Verdict: NOT EVIDENCED**", 1)[1].split("\n", 1)[0]
+    assert "nothing in scope was analysed" in verdict
+    assert "2 file(s) in scope were not read (2 TypeScript)" in verdict
+    matrix = matrix_rows(text)
+    for requirement in ("FR-001", "FR-002", "FR-003", "SC-004"):
+        assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
+        assert "2 TypeScript" in matrix[requirement][4], requirement
