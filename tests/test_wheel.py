@@ -4,6 +4,7 @@ report templates ship inside it, and it installs no generic top-level `rules`/`r
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -58,7 +59,10 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
         text=True,
     )
     assert rules.returncode == 0 and "rds-cluster" in rules.stdout
-    # the review templates load from the installed package, wherever it runs
+    # the review templates load from the installed package, wherever it runs; the wheel alone
+    # has no dsql-lint (the app's SQL would be unchecked and the review honestly NOT
+    # EVIDENCED): hand it the linter of the test environment
+    linted = {**os.environ, "DSQL_SCAN_DSQL_LINT": str(Path(sys.executable).parent / "dsql-lint")}
     review = subprocess.run(
         [
             str(env_dir / "bin" / "dsql-scan"),
@@ -69,6 +73,7 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
             "r.html",
         ],
         cwd=work,
+        env=linted,
         capture_output=True,
         text=True,
         timeout=120,
@@ -78,6 +83,7 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     verify = subprocess.run(
         [str(env_dir / "bin" / "dsql-scan"), "verify", "r.html"],
         cwd=work,
+        env=linted,
         capture_output=True,
         text=True,
         timeout=120,
