@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.catalogue import KIND_NAMES, Catalogue, default, kinds_text, rule_span
+from scanner.catalogue import Catalogue, default, kinds_text, rule_span
 from scanner.config import Config
 from scanner.discover import IAC_LANGUAGES, UNSUPPORTED, language_of
 from scanner.gitinfo import GitFacts
@@ -297,15 +297,6 @@ class ReviewModel:
     @property
     def remediations(self) -> tuple[tuple[str, str, str], ...]:
         return remediations(self.active)
-
-    @property
-    def scope_counts(self) -> tuple[tuple[str, int], ...]:
-        """(what a file was read as, how many): the scope at a glance, most common first."""
-        counts: dict[str, int] = {}
-        for file in self.files:
-            name = KIND_NAMES.get(file.kind, file.kind)
-            counts[name] = counts.get(name, 0) + 1
-        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     @property
     def counts(self) -> dict[str, int]:
