@@ -491,7 +491,7 @@ class Evidence:
     findings: tuple[Finding, ...]  # every finding of its rules
     failing: tuple[Finding, ...]  # unsuppressed, at or above the fail-on level
     excepted: tuple[Finding, ...]  # suppressed, at or above the fail-on level
-    gaps: Unchecked = Unchecked()  # input in scope that was not read or checked
+    unread: str = ""  # why input in scope that was not read or checked withholds evidence
 
 
 def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
@@ -517,8 +517,8 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
             f"{NOT_STATIC}{_named(evidence.disabled, 'under Disabled rules')} disabled by the "
             "configuration or the command line"
         )
-    if gap := unread_gap(requirement, evidence.rules, evidence.gaps):
-        return NOT_EVIDENCED, gap
+    if evidence.unread:
+        return NOT_EVIDENCED, evidence.unread
     if not kinds:
         return NOT_EVIDENCED, f"{NOT_STATIC}{NOTHING_ANALYSED}"
     if needed and not kinds & set(needed):
@@ -567,8 +567,9 @@ def matrix(
     for requirement in (catalogue or default(rules)).requirements:
         findings = tuple(f for f in result.findings if f.rule in requirement.rules)
         active = tuple(f for f in findings if not f.suppressed)
+        ran = tuple(by_id[i] for i in requirement.rules if i in enabled and i in by_id)
         evidence = Evidence(
-            rules=tuple(by_id[i] for i in requirement.rules if i in enabled and i in by_id),
+            rules=ran,
             # a disabled rule withholds evidence only if it could have read something in scope
             disabled=tuple(
                 i
@@ -579,7 +580,7 @@ def matrix(
             findings=findings,
             failing=tuple(f for f in active if _at_or_above(f, result)),
             excepted=tuple(f for f in findings if f.suppressed and _at_or_above(f, result)),
-            gaps=gaps,
+            unread=unread_gap(requirement, ran, gaps),
         )
         status, explanation = _judge(requirement, evidence)
         rows.append(
@@ -591,8 +592,7 @@ def matrix(
                 active,
                 evidence.excepted,
                 evidence.disabled,
-                status == NOT_EVIDENCED
-                and bool(unread_gap(requirement, evidence.rules, evidence.gaps)),
+                status == NOT_EVIDENCED and bool(evidence.unread),
             )
         )
     return tuple(rows)
