@@ -6,7 +6,7 @@ and may connect to with ``dsql:DbConnect`` on that cluster (and nothing broader)
 instead of secrets, the one database ``postgres``, and a template that cfn-lint accepts.
 
 Most checks here judge links between resources (a function, its role, the policies reaching the
-role, the cluster its environment names), so they are project checks over ``scanner.project``;
+role, the cluster its environment names), so they are project checks over ``scanner.project.context``;
 their findings are still located at the resource concerned.
 """
 
@@ -18,9 +18,8 @@ from urllib.parse import urlsplit
 
 from scanner.config import Config
 from scanner.facts import FileFacts, HealthCheck
-from scanner.health import health_checks, health_named
 from scanner.model import Hit, Location, Severity
-from scanner.project import (
+from scanner.project.context import (
     Evidence,
     Key,
     Permission,
@@ -29,6 +28,7 @@ from scanner.project import (
     action_allows,
     database_evidence,
 )
+from scanner.project.health import health_checks, health_named
 from scanner.rules.base import Example, rule
 
 CONNECT = "dsql:DbConnect"

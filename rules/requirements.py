@@ -2,7 +2,7 @@
 
 Rules name the requirements they evidence (``Rule.requirements``); this module says what each
 requirement *is*, and what a static scan needs in scope to say anything about it. Which rules
-evidence a requirement is never written here: ``scanner.catalogue`` derives it from the rule
+evidence a requirement is never written here: ``scanner.review.catalogue`` derives it from the rule
 catalogue, so a new rule family shows up in the matrix without editing this file. A project can
 replace the whole catalogue with its own file (``requirements`` in the configuration).
 """

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scanner import __version__
-from scanner.collection import collect_rarely
 from scanner.config import (
     ConfigError,
     apply_command_line,
@@ -23,10 +22,11 @@ from scanner.config import (
     with_overrides,
 )
 from scanner.reporters import FORMATS
+from scanner.run.collection import collect_rarely
 
 if TYPE_CHECKING:
-    from scanner.model import ScanResult
     from scanner.outputs import Output
+    from scanner.results import ScanResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 REVIEW_FORMATS = {"md": "md", "markdown": "md", "html": "html"}  # as `scan --format` names them
@@ -148,9 +148,11 @@ def scan(
     lenient_paths: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
-    from scanner import baseline, headstart, outputs, progress
-    from scanner.engine import scan as run_scan
+    from scanner import outputs
+    from scanner.gate import baseline
+    from scanner.pipeline.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, enabled_by
+    from scanner.run import headstart, progress
 
     progress.enable(progress.wanted())
 
@@ -170,7 +172,7 @@ def scan(
         accepted = baseline.load(baseline_file) if baseline_file else None
         changed = None
         if diff_base:
-            from scanner import gitdiff  # runs git: imported only when asked for
+            from scanner.gate import gitdiff  # runs git: imported only when asked for
 
             changed = gitdiff.changed_lines(diff_base, config.root)
         cache_dir = None
@@ -188,7 +190,7 @@ def scan(
         if accepted is not None:
             result = baseline.apply(result, accepted)
         if changed is not None:
-            from scanner import gitdiff
+            from scanner.gate import gitdiff
 
             result = gitdiff.restrict(result, changed)
     except (ConfigError, UnknownRuleError) as exc:
@@ -237,7 +239,7 @@ def rules_command(rule_id: str | None, show_requirements: bool, config_file: str
     Requirement ids (FR-001..SC-004) are those of the Aurora DSQL migration spec, or of the
     catalogue the configuration names (requirements = FILE): see --requirements.
     """
-    from scanner import catalogue as catalogues
+    from scanner.review import catalogue as catalogues
     from scanner.rules import ALL_RULES, lookup
     from scanner.rules.docs import describe
 
@@ -277,7 +279,7 @@ def _review_config(
     fail_on: str | None,
 ) -> Any:
     """Load the configuration and apply the command line, as ``scan`` does."""
-    from scanner.attest import apply_options, recorded_options
+    from scanner.review.attest import apply_options, recorded_options
     from scanner.rules import enabled_by
 
     config = load(config_file)
@@ -320,11 +322,11 @@ def review(
     its reason), 1 when it is FAIL or NOT EVIDENCED (nothing analysed, a rule disabled, or a
     required input missing), 2 on errors.
     """
-    from scanner import progress
-    from scanner.attest import recorded_options, write_review
-    from scanner.review import ReviewError
+    from scanner.review.attest import recorded_options, write_review
+    from scanner.review.model import ReviewError
+    from scanner.review.signing import SigningError
     from scanner.rules import UnknownRuleError
-    from scanner.signing import SigningError
+    from scanner.run import progress
 
     progress.enable(progress.wanted())
 
@@ -384,8 +386,8 @@ def verify(
     config_file: str | None,
 ) -> None:
     """Is the review DOCUMENT still true? Exit 0 yes, 1 the code changed, 2 the document did."""
-    from scanner.attest import NOT_CHECKED, NOT_SIGNED, DocumentError, verify_review
     from scanner.reporters.escaping import escape_line
+    from scanner.review.attest import NOT_CHECKED, NOT_SIGNED, DocumentError, verify_review
     from scanner.rules import UnknownRuleError
 
     try:

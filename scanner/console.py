@@ -65,13 +65,13 @@ def _stop_workers() -> None:
 
 
 def main() -> None:
-    from scanner.collection import exit_without_freeing
+    from scanner.run.collection import exit_without_freeing
 
     signal.signal(signal.SIGINT, _interrupt_handler(os.getpid()))
     exit_without_freeing()  # see _exit
     arguments = sys.argv[1:]
     if arguments and arguments[0] not in OTHER_COMMANDS:
-        from scanner import headstart  # before the command line is even imported
+        from scanner.run import headstart  # before the command line is even imported
 
         headstart.begin(arguments)
     from scanner.cli import main as command_line

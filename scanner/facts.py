@@ -32,10 +32,10 @@ class Target:
     ``type`` is the CloudFormation type of the referenced resource when known. ``rds_secret``
     marks a secret that exists for an RDS database (attached to, or read by, an RDS resource).
 
-    A value that comes from another file (a cross-stack import, a construct of another module)
-    is resolved after analysis (``scanner.resolve``): the target is then the resource it comes
-    from, ``namespace`` the namespace its name belongs to (see ``scanner.project``) and ``via``
-    how it got here, for messages ("DatabaseStack's export 'Db:ExportsOutputRefLedger'").
+    A value that comes from another file (a cross-stack import, a construct of another module) is
+    resolved after analysis (``scanner.project.resolve``): the target is then the resource it comes
+    from, ``namespace`` the namespace its name belongs to (see ``scanner.project.context``) and
+    ``via`` how it got here, for messages ("DatabaseStack's export 'Db:ExportsOutputRefLedger'").
     """
 
     name: str
@@ -278,7 +278,7 @@ class FileFacts:
 
 
 def namespace_of(facts: FileFacts) -> str:
-    """Where a file's names link (see ``scanner.project``). A template's names are its own;
+    """Where a file's names link (see ``scanner.project.context``). A template's names are its own;
     CDK and application names are shared within their kind (CDK names within their app, when
     the engine knows which app a file belongs to)."""
     if facts.namespace:
@@ -295,7 +295,7 @@ class SymbolLink:
     ``:ApiStack(data)`` (a constructor or function parameter; ``(#2)`` by position),
     ``stacks.data_stack.DataStack(data)`` (an argument passed here to a callee imported from
     another module). ``value`` is a construct (a concrete Target) or another symbol (``SYMBOL``).
-    ``scanner.resolve.symbols`` follows them within one CDK app.
+    ``scanner.project.resolve.symbols`` follows them within one CDK app.
     """
 
     symbol: str
@@ -309,7 +309,7 @@ class SymbolLink:
 # ``principals`` and a Grant's ``grantee`` name roles or compute resources, a Target's ``name`` is
 # a DsqlCluster's ``name``. Templates use logical ids, linked within their own file (a stack is a
 # namespace); CDK and application facts use names that are unique across their kind (the Python
-# input qualifies them), linked across files. See ``scanner.project``.
+# input qualifies them), linked across files. See ``scanner.project.context``.
 
 
 @dataclass(frozen=True)
@@ -366,7 +366,8 @@ class IamRole:
 
 @dataclass(frozen=True)
 class TemplateDiagnostic:
-    """What cfn-lint says about one node of a template (see ``scanner.inputs.cfn_validate``).
+    """What cfn-lint says about one node of a template (see
+    ``scanner.inputs.cloudformation.validate``).
 
     ``category`` is "region" (a DSQL resource type does not exist in a deployment region,
     E3006), "invalid" (an error on a DSQL resource or a value referring to one: unknown
@@ -448,8 +449,8 @@ class Step:
 class FunctionSummary:
     """What one application function does, in source order: per module, cached with it.
 
-    Health checks are judged at project level over these summaries, following calls within
-    the module and into other modules of the project (``scanner.health``); a module's summary
+    Health checks are judged at project level over these summaries, following calls within the
+    module and into other modules of the project (``scanner.project.health``); a module's summary
     never depends on another module, so an unchanged module comes from the cache.
     """
 

@@ -8,16 +8,7 @@ into these classes against their type hints).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-# ``FileAnalysis.facts`` is annotated through the package: facts.py imports this module, so this
-# one cannot import facts.py, but the annotation still resolves at run time (the result cache's
-# decoder evaluates it) once anything has imported scanner.facts.
-import scanner
-
-if TYPE_CHECKING:
-    import scanner.facts
+from dataclasses import dataclass
 
 
 class Severity(enum.IntEnum):
@@ -128,32 +119,6 @@ class Notice:
     files: int = 1
 
 
-# FileAnalysis kinds of files in scope whose content no rule judged: ``skipped`` (read, and not
-# an input: a YAML file that is no template) and ``unread`` (not read at all: a language
-# dsql-scan does not read, SQL without dsql-lint). Neither counts as scanned.
-SKIPPED, UNREAD = "skipped", "unread"
-NOT_ANALYSED = frozenset({SKIPPED, UNREAD})
-
-
-@dataclass(frozen=True)
-class FileAnalysis:
-    """Everything learned from one file, independent of configuration that only filters.
-
-    This is the unit of parallelism and caching: a pure function of the file's bytes, the tool
-    version and the configuration that changes what rules compute.
-    """
-
-    path: str
-    kind: str  # "template", "python", "sql", or SKIPPED / UNREAD
-    facts: scanner.facts.FileFacts | None = None
-    raw: tuple[RawFinding, ...] = ()
-    suppressions: tuple[Suppression, ...] = ()
-    note: str = ""  # why a file was skipped or not read (shown with --verbose)
-    sha256: str = ""
-    notices: tuple[Notice, ...] = ()  # what this file could not have checked (merged per scan)
-    transient: bool = False  # depends on this run, not on the file (a time budget): never cached
-
-
 @dataclass(frozen=True)
 class Finding:
     """A reported problem, as every reporter sees it."""
@@ -187,32 +152,3 @@ class BaselineEntry:
     rule: str
     path: str
     message: str = ""
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """The one object every reporter renders."""
-
-    findings: tuple[Finding, ...]
-    files: tuple[FileAnalysis, ...]
-    root: str
-    fail_on: Severity | None
-    rules_run: tuple[str, ...] = ()
-    skipped: tuple[tuple[str, str], ...] = field(default=())  # (path, why), files and dirs/
-    # What discovery did not read, directories ending in "/": excluded, virtualenvs and caches,
-    # links that leave the root, FIFOs, unreadable directories (the review lists them).
-    left_out: tuple[tuple[str, str], ...] = ()
-    baseline_file: str = ""  # the --baseline file applied, if any
-    baseline_unmatched: tuple[BaselineEntry, ...] = ()  # entries that hide nothing any more
-    diff_base: str = ""  # the git ref findings were restricted to (--diff-base)
-    notices: tuple[Notice, ...] = ()
-
-    @property
-    def active(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if not f.suppressed)
-
-    @property
-    def failed(self) -> bool:
-        if self.fail_on is None:
-            return False
-        return any(f.severity >= self.fail_on for f in self.active)

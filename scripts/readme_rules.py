@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scanner import catalogue
+from scanner.review import catalogue
 from scanner.rules import ALL_RULES
 from scanner.rules.docs import markdown_reference, markdown_table
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from scanner.config import Config
-from scanner.engine import scan
-from scanner.model import ScanResult
+from scanner.pipeline.engine import scan
+from scanner.results import ScanResult
 
 ROOT = Path(__file__).resolve().parent.parent
 # Tests about residue (RDS rules) and the scan itself; without it the DSQL requirement rules

@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from scanner import analyze as analyze_module
-from scanner.budget import OverBudget, TimeLimit, untimed
 from scanner.config import ConfigError, from_mapping
-from scanner.discover import Candidate
+from scanner.pipeline import analyze as analyze_module
+from scanner.pipeline.discover import Candidate
+from scanner.run.budget import OverBudget, TimeLimit, untimed
 from tests.conftest import RESIDUE, write
 from tests.limits import assert_no_traceback, run_limited
 

@@ -11,15 +11,15 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from scanner import analyze as analyzing
-from scanner import runner
-from scanner.analyze import analyze_files
-from scanner.cache import LAYOUT, Key, ResultCache, load_secret, read_for_key
 from scanner.config import Config, cache_directory, load
-from scanner.discover import discover
-from scanner.engine import scan
-from scanner.model import FileAnalysis
-from scanner.worker import Worker
+from scanner.pipeline import analyze as analyzing
+from scanner.pipeline.analyze import analyze_files
+from scanner.pipeline.discover import discover
+from scanner.pipeline.engine import scan
+from scanner.results import FileAnalysis
+from scanner.run import runner
+from scanner.run.cache import LAYOUT, Key, ResultCache, load_secret, read_for_key
+from scanner.run.worker import Worker
 from tests.conftest import EXAMPLES, run_cli, write
 
 DB = "Resources:\n  Db{n}:\n    Type: AWS::RDS::DBCluster\n    Properties: {{Engine: aurora}}\n"
@@ -45,7 +45,7 @@ def test_warm_run_does_not_import_the_template_parser(tmp_path):
         "import sys\n"
         "from pathlib import Path\n"
         "from scanner.config import Config\n"
-        "from scanner.engine import scan\n"
+        "from scanner.pipeline.engine import scan\n"
         f"root = Path({str(tmp_path)!r})\n"
         "result = scan((str(root),), Config(root=root, select=('RDS',)), cache_dir=root / 'c')\n"
         "assert [f.rule for f in result.findings] == ['RDS001', 'RDS003'], result.findings\n"

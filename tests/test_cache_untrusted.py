@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cache import CACHE_DIR_NAME, LAYOUT, MAC_BYTES, SECRET_ENV, TEMP_PREFIX
+from scanner.run.cache import CACHE_DIR_NAME, LAYOUT, MAC_BYTES, SECRET_ENV, TEMP_PREFIX
 from tests import limits
 from tests.conftest import Run, write
 from tests.limits import assert_no_traceback, run_limited
@@ -81,7 +81,7 @@ def _attackers_entries(project: Path, tmp_path: Path) -> tuple[list[Path], bytes
 
 
 def _pickle_running(command: str) -> bytes:
-    """A protocol-4 pickle whose global is ``scanner.cache`` + ``os.system``: loading it runs
+    """A protocol-4 pickle whose global is ``scanner.run.cache`` + ``os.system``: loading it runs
     ``command`` (the attack on the old unpickler, which allowed any module under scanner.)."""
 
     def text(value: str) -> bytes:
@@ -90,7 +90,7 @@ def _pickle_running(command: str) -> bytes:
     # PROTO 4, module, name, STACK_GLOBAL, argument, TUPLE1, REDUCE, STOP
     return (
         b"\x80\x04"
-        + text("scanner.cache")
+        + text("scanner.run.cache")
         + text("os.system")
         + b"\x93"
         + text(command)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cdkpaths import (
+from scanner.project.cdkpaths import (
     make_unique_id,
     manifest_paths,
     recover,

@@ -10,7 +10,7 @@ import json
 import os
 import time
 
-from scanner.cdkpaths import (
+from scanner.project.cdkpaths import (
     SCAN_STEPS,
     SEARCH_STEPS,
     Budget,

@@ -71,9 +71,10 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
 SPARED_AFTER_A_SCAN = """
 import sys
 from pathlib import Path
-from scanner import collection, engine
+from scanner.run import collection
+from scanner.pipeline import engine
 from scanner.config import Config
-from scanner.project import Project
+from scanner.project.context import Project
 if sys.argv[1] == "console":
     collection.exit_without_freeing()
 engine.scan((sys.argv[2],), Config(root=Path(sys.argv[2])))

@@ -14,7 +14,7 @@ import pytest
 
 from scanner.facts import IMPORT, FileFacts, Sink, Target
 from scanner.model import Location
-from scanner.resolve import imports
+from scanner.project.resolve import imports
 from tests import gitrepo
 from tests.conftest import run_cli, write
 from tests.limits import assert_no_traceback, run_limited

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from scanner.config import Config
-from scanner.discover import CACHEDIR_SIGNATURE, OUTSIDE_ROOT, discover, explore
+from scanner.pipeline.discover import CACHEDIR_SIGNATURE, OUTSIDE_ROOT, discover, explore
 from tests.conftest import write
 
 DB = "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n    Properties: {Engine: aurora}\n"

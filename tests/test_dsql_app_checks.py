@@ -21,9 +21,9 @@ from scanner.facts import (
     Step,
     TokenCall,
 )
-from scanner.inputs import cloudformation
+from scanner.inputs.cloudformation import template as cloudformation
 from scanner.model import Location
-from scanner.project import build
+from scanner.project.context import build
 from scanner.rules import BY_ID
 from scanner.rules.dsql import APP_RULES
 

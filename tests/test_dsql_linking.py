@@ -378,7 +378,7 @@ def test_a_cdk_cluster_and_its_synthesized_resource_are_one_cluster():
     from scanner.config import Config
     from scanner.facts import DsqlCluster, FileFacts
     from scanner.model import Location
-    from scanner.project import build
+    from scanner.project.context import build
     from scanner.rules import BY_ID
 
     source = FileFacts(

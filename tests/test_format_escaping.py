@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from scanner.model import Finding, Location, ScanResult, Severity
+from scanner.model import Finding, Location, Severity
 from scanner.reporters import FORMATS, renderer
 from scanner.reporters.escaping import (
     UNSAFE,
@@ -25,6 +25,7 @@ from scanner.reporters.escaping import (
 from scanner.reporters.escaping import markdown_text as escape
 from scanner.reporters.github_format import escape_data, escape_property
 from scanner.reporters.sarif_format import root_uri
+from scanner.results import ScanResult
 from tests.report_parsers import parse_github, table_rows
 from tests.sarif_schema import assert_valid_sarif
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.gitdiff import ChangedLines, parse_diff, restrict, unquote
-from scanner.model import Finding, Location, ScanResult, Severity
+from scanner.gate.gitdiff import ChangedLines, parse_diff, restrict, unquote
+from scanner.model import Finding, Location, Severity
+from scanner.results import ScanResult
 from scanner.rules import BY_ID
 from scanner.rules.base import rule
 from tests.conftest import RESIDUE, run_cli, write

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner import console, headstart, runner
+from scanner import console
 from scanner.cli import main as command_line
 from scanner.config import load
-from scanner.engine import scan
-from scanner.worker import Worker
+from scanner.pipeline.engine import scan
+from scanner.run import headstart, runner
+from scanner.run.worker import Worker
 from tests.conftest import run_cli, write
 
 DATA_API = "import boto3\nDATA = boto3.client('rds-data')\n"

@@ -2,7 +2,7 @@
 
 End-to-end cases run the installed ``dsql-scan`` on a small application package written here
 (a database module with the helpers, a health module that imports them); expected lines are
-found by searching the sources. The linking itself (scanner.health) is tested on facts.
+found by searching the sources. The linking itself (scanner.project.health) is tested on facts.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 from scanner.facts import FileFacts, FunctionSummary, Step
-from scanner.health import MAX_DEPTH, health_checks, health_named
-from scanner.inputs.python_app import _absolute
+from scanner.inputs.python.app import _absolute
 from scanner.model import Location
+from scanner.project.health import MAX_DEPTH, health_checks, health_named
 from tests.conftest import run_cli, write
 from tests.limits import run_limited
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from scanner.config import Config
-from scanner.engine import findings_of, fingerprint
-from scanner.mask import MASK, mask
-from scanner.model import FileAnalysis, Location, RawFinding
+from scanner.gate.mask import MASK, mask
+from scanner.model import Location, RawFinding
+from scanner.pipeline.engine import findings_of, fingerprint
 from scanner.reporters import FORMATS
+from scanner.results import FileAnalysis
 from tests.conftest import run_cli, write
 
 PASSWORD = "Hunter2-Pa55word!"

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from scanner.mask import ELLIPSIS, MASK, WIDTH, excerpt, excerpt_column, mask
+from scanner.gate.mask import ELLIPSIS, MASK, WIDTH, excerpt, excerpt_column, mask
 from tests.limits import assert_no_traceback, run_limited
 
 MIB = 1 << 20

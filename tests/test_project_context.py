@@ -16,16 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from scanner import link
 from scanner.config import Config, load
-from scanner.discover import Candidate, discover
-from scanner.engine import facts_in_app, root_location, run_project_rules
 from scanner.facts import Compute, FileFacts, IamRole, IamStatement, Value
-from scanner.model import FileAnalysis, Location
-from scanner.project import CONTEXT_FIELDS, _exports, _reusable, build, context_view, prepare
-from scanner.resolve import resolve
+from scanner.model import Location
+from scanner.pipeline.discover import Candidate, discover
+from scanner.pipeline.engine import facts_in_app, root_location, run_project_rules
+from scanner.project.context import (
+    CONTEXT_FIELDS,
+    _exports,
+    _reusable,
+    build,
+    context_view,
+    link,
+    prepare,
+)
+from scanner.project.resolve import resolve
+from scanner.results import FileAnalysis
 from scanner.rules import ALL_RULES
-from scanner.runner import analyze_all
+from scanner.run.runner import analyze_all
 from tests.conftest import EXAMPLES, write
 from tests.test_project_scope import API, DATA
 from tests.test_python_dsql import APP_CASES

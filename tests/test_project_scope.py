@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 
 from scanner.config import load
-from scanner.engine import scan
+from scanner.pipeline.engine import scan
 from tests.conftest import run_cli, write
 
 DATA = """

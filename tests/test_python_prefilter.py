@@ -1,6 +1,6 @@
 """The Python prefilter is sound: a module it skips yields no fact under the full analysis.
 
-The claim in scanner.inputs.python.TRIGGERS is checked against real code: this project's own
+The claim in scanner.inputs.python.module.TRIGGERS is checked against real code: this project's own
 modules, examples and fixtures, and the installed libraries (click, jinja2, yaml, libcst,
 cfn-lint...), several hundred files of every style.
 """
@@ -13,8 +13,8 @@ import sys
 import pytest
 
 from scanner.facts import FileFacts
-from scanner.inputs import python
 from scanner.inputs.guards import ParseFailure
+from scanner.inputs.python import module as python
 from tests.real_code import real_modules
 
 FILES = real_modules()

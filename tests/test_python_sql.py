@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.inputs import python
+from scanner.inputs.python import module as python
 from tests.conftest import run_cli, write
 from tests.test_sql_input import PY, SNIPPETS, SOURCE
 

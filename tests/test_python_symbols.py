@@ -10,8 +10,8 @@ import textwrap
 from dataclasses import replace
 
 from scanner.facts import SYMBOL, FileFacts
-from scanner.inputs import python
-from scanner.resolve import symbols
+from scanner.inputs.python import module as python
+from scanner.project.resolve import symbols
 
 DATA_STACK = """
 from aws_cdk import Stack

@@ -9,9 +9,9 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from scanner.inputs import python
 from scanner.inputs.guards import ParseFailure
-from scanner.inputs.python_walk import VISITED_WHEN_SET, Together, in_place
+from scanner.inputs.python import module as python
+from scanner.inputs.python.walk import VISITED_WHEN_SET, Together, in_place
 from tests.real_code import real_modules
 
 SOURCE = """

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.reviewdoc import read
+from scanner.review.document import read
 from scanner.rules.requirements import REQUIREMENTS
 from tests.conftest import run_cli, write
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.reviewdoc import read
+from scanner.review.document import read
 from tests.conftest import run_cli, write
 from tests.gitrepo import commit_all, init
 from tests.test_review import MIGRATED, review

@@ -11,9 +11,11 @@ import pytest
 
 from scanner.config import Config
 from scanner.facts import FileFacts
-from scanner.model import FileAnalysis, Finding, Location, ScanResult, Severity
+from scanner.model import Finding, Location, Severity
 from scanner.reporters.review_format import md, md_code
-from scanner.review import (
+from scanner.results import FileAnalysis, ScanResult
+from scanner.review.document import NotAReview, block, intact, read, seal
+from scanner.review.model import (
     ACCEPTED,
     FAIL,
     NOT_EVIDENCED,
@@ -26,7 +28,6 @@ from scanner.review import (
     review_date,
     scope_digest,
 )
-from scanner.reviewdoc import NotAReview, block, intact, read, seal
 from scanner.rules import ALL_RULES
 from scanner.rules.base import rule
 from scanner.rules.requirements import BY_REQUIREMENT, REQUIREMENTS
@@ -218,9 +219,9 @@ def test_a_status_the_templates_do_not_name_renders_by_its_slug_and_is_counted(t
     """Statuses belong to the model: a new one needs no template edit to show and be styled."""
     from dataclasses import replace
 
-    from scanner.gitinfo import GitFacts
     from scanner.reporters.review_format import render
-    from scanner.review import build
+    from scanner.review.gitinfo import GitFacts
+    from scanner.review.model import build
 
     files = (analysis("app.py", "app"),)
     result = ScanResult((finding("TEST001"),), files, str(tmp_path), Severity.WARNING, ())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.reviewdoc import read, seal
+from scanner.review.document import read, seal
 from tests.conftest import run_cli, write
 from tests.test_review import MIGRATED, review
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from scanner.config import Config, load
-from scanner.engine import scan
+from scanner.pipeline.engine import scan
 from scanner.rules import ALL_RULES, sql
 from tests.conftest import write
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scanner.inputs.sql import ENV_VAR
+from scanner.inputs.sql.lint import ENV_VAR
 from scanner.rules import ALL_RULES
 from tests.conftest import run_cli, write
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.analyze import run_file_rules
 from scanner.config import Config
 from scanner.facts import FileFacts, SqlSegment, SqlSnippet
-from scanner.inputs import sql
+from scanner.inputs.sql import lint as sql
 from scanner.model import Location
+from scanner.pipeline.analyze import run_file_rules
 
 PY = "service.py"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.inputs.sql_lexer import lex
+from scanner.inputs.sql.lexer import lex
 
 
 def statements(text: str) -> list[str]:

@@ -3,11 +3,11 @@ own levels, rewrites that dsql-lint accepts, and a catch-all for rules newer tha
 
 from __future__ import annotations
 
-from scanner.analyze import run_file_rules
 from scanner.config import Config
 from scanner.facts import FileFacts, SqlDiagnostic
-from scanner.inputs import sql as sql_input
+from scanner.inputs.sql import lint as sql_input
 from scanner.model import Location
+from scanner.pipeline.analyze import run_file_rules
 from scanner.rules import BY_ID, matching, sql
 
 # Ids are stable forever: this table may only ever grow at the end.

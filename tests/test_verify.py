@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.reviewdoc import read, seal
+from scanner.review.document import read, seal
 from tests.conftest import run_cli, write
 from tests.test_review import LEGACY, MIGRATED, REVIEWER, migrated_app, migrated_system, review
 

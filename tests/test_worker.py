@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from scanner.worker import Worker
+from scanner.run.worker import Worker
 
 
 def imported(name: str) -> bool:

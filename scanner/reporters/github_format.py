@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.model import Finding, ScanResult, Severity
+from scanner.model import Finding, Severity
 from scanner.reporters.escaping import escape_line
 from scanner.reporters.summary import shown
 from scanner.reporters.text_format import summary_lines
+from scanner.results import ScanResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 

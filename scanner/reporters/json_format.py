@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from scanner import __version__
-from scanner.model import Finding, ScanResult
+from scanner.model import Finding
 from scanner.reporters.escaping import escape_json
 from scanner.reporters.summary import summarize
+from scanner.results import ScanResult
 from scanner.rules import RULESET_VERSION
 
 OPTIONAL = ("resource", "pointer", "construct_path", "qualified_name", "stack")

@@ -16,10 +16,11 @@ from collections import defaultdict
 from typing import Any
 
 from scanner import __version__
-from scanner.model import Finding, ScanResult
+from scanner.model import Finding
 from scanner.reporters.escaping import escape_line
 from scanner.reporters.sarif_format import rules_of
 from scanner.reporters.summary import shown
+from scanner.results import ScanResult
 from scanner.rules import RULESET_VERSION
 
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

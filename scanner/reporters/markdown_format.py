@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.model import Finding, ScanResult
+from scanner.model import Finding
 from scanner.reporters.escaping import markdown_text as escape
 from scanner.reporters.summary import not_read_phrase, shown, summarize
+from scanner.results import ScanResult
 from scanner.rules import BY_ID
 
 MAX_ROWS = 200

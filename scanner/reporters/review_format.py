@@ -1,7 +1,7 @@
 """Review: the signed-off migration review, Markdown or HTML, from Jinja2 templates.
 
 The templates (``scanner.reports``: ``review.md.j2``, ``review.html.j2``) only lay out a
-:class:`~scanner.review.ReviewModel`. HTML is autoescaped; Markdown goes through filters that
+:class:`~scanner.review.model.ReviewModel`. HTML is autoescaped; Markdown goes through filters that
 escape what could break a table, be read as markup or notify someone (``@name``), because
 messages quote scanned files and a scanned file can contain anything (``|``, backticks,
 ``<script>``). In both, every value passes through the environment's ``finalize``, which escapes
@@ -19,8 +19,8 @@ from scanner.model import Finding
 from scanner.reporters.escaping import escape_line
 from scanner.reporters.escaping import markdown_code as md_code
 from scanner.reporters.escaping import markdown_text as md
-from scanner.review import ReviewModel
-from scanner.reviewdoc import block, seal
+from scanner.review.document import block, seal
+from scanner.review.model import ReviewModel
 
 FORMATS = ("md", "html")
 TEMPLATES = {"md": "review.md.j2", "html": "review.html.j2"}

@@ -19,9 +19,10 @@ from typing import Any
 from urllib.parse import quote
 
 from scanner import __version__
-from scanner.model import Finding, ScanResult, Severity
+from scanner.model import Finding, Severity
 from scanner.reporters.escaping import escape_json
 from scanner.reporters.summary import shown
+from scanner.results import ScanResult
 from scanner.rules import BY_ID, RULESET_VERSION, Rule
 from scanner.rules.base import HELP_URI
 from scanner.rules.docs import describe, markdown_help

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from scanner.discover import language_of
-from scanner.model import NOT_ANALYSED, SKIPPED, UNREAD, Finding, ScanResult, Severity
+from scanner.model import Finding, Severity
+from scanner.pipeline.discover import language_of
+from scanner.results import NOT_ANALYSED, SKIPPED, UNREAD, ScanResult
 
 
 def summarize(result: ScanResult) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.mask import excerpt_column
-from scanner.model import UNREAD, Finding, ScanResult, Severity
+from scanner.gate.mask import excerpt_column
+from scanner.model import Finding, Severity
 from scanner.reporters.escaping import escape_line, leading
 from scanner.reporters.summary import not_read_phrase, summarize
+from scanner.results import UNREAD, ScanResult
 
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}
 

@@ -1,0 +1,237 @@
+"""Python input: parse a module with libcst, extract its facts and its suppression comments.
+
+The only module (with its helpers ``python_values`` and ``python_facts``) that imports libcst,
+and only when a Python file is actually scanned. A file that imports ``aws_cdk`` (CDK v2
+``aws_cdk``, v1 ``aws_cdk.aws_rds`` style) is CDK source (kind ``cdk``); any other file is
+application code (kind ``app``). Both produce the same facts as the CloudFormation input, so the
+rules never know which syntax a fact came from.
+
+Bad input is bounded before libcst sees it: files over ``MAX_PYTHON_BYTES`` and sources nested
+deeper than the guard allows are refused with a SCAN001 reason and position; libcst's own syntax
+errors are reported at CPython's position for the same error, which is exact where libcst's
+native parser is known to be approximate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from scanner.facts import FileFacts
+from scanner.inputs.guards import ParseFailure, check_python_structure
+from scanner.model import Location, Suppression
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+MAX_PYTHON_BYTES = 1_048_576
+SUPPRESSION = re.compile(r"^#+\s*dsql-scan\s*:\s*ignore\[([^\]]*)\](.*)$", re.IGNORECASE)
+REASON_PUNCTUATION = ":-\u2013\u2014 \t"
+CDK_ROOT = "aws_cdk"
+
+
+def _syntax_failure(text: str, error: Exception) -> ParseFailure:
+    """The position and message of a syntax error, as CPython reports it when it agrees."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as exc:
+        return ParseFailure(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    message = getattr(error, "message", "") or str(error).splitlines()[0]
+    line = getattr(error, "raw_line", 1)
+    column = getattr(error, "raw_column", 0) + 1
+    return ParseFailure(f"syntax error: {message}", line, column)
+
+
+def _guard(text: str) -> None:
+    """The size and depth guards every parser call goes through."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_PYTHON_BYTES:
+        raise ParseFailure(
+            f"Python file is {size:,} bytes, over the {MAX_PYTHON_BYTES:,}-byte limit for "
+            "Python analysis (exclude generated files in the configuration)"
+        )
+    check_python_structure(text)
+
+
+def cpython_accepts(text: str) -> bool:
+    """Does the running interpreter's own parser accept the module (no code is run)?"""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def parse(text: str) -> cst.Module:
+    """Parse with libcst after the size and depth guards; raise ParseFailure with a position."""
+    _guard(text)
+    import libcst as cst
+
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise _syntax_failure(text, exc) from None
+    except RecursionError:
+        raise ParseFailure("source nested too deeply to parse") from None
+    except Exception as exc:  # libcst's native parser raises others on rare valid inputs
+        raise _syntax_failure(text, exc) from None
+
+
+def kind_of(imports: set[str]) -> str:
+    """``cdk`` when the module imports aws_cdk in any style, else application code."""
+    return "cdk" if any(i == CDK_ROOT or i.startswith(CDK_ROOT + ".") for i in imports) else "app"
+
+
+def _next_code_line(lines: list[str], line: int) -> int:
+    """The first line after ``line`` that holds code (skipping blank and comment-only lines)."""
+    for number in range(line + 1, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            return number
+    return line + 1
+
+
+def suppressions_of(comment: str, location: Location, lines: list[str]) -> list[Suppression]:
+    """``# dsql-scan: ignore[RDS001, RDS005] reason``: a trailing comment covers its own line,
+    a comment on a line of its own covers the next line of code. Each id is its own
+    suppression, so an id in the list that hides nothing is reported as stale (SCAN002)."""
+    match = SUPPRESSION.match(comment.strip())
+    if match is None:
+        return []
+    rules = dict.fromkeys(r.strip().upper() for r in match.group(1).split(",") if r.strip())
+    reason = match.group(2).strip().lstrip(REASON_PUNCTUATION).strip()
+    line = location.line
+    before = lines[line - 1][: location.column - 1] if 0 < line <= len(lines) else ""
+    covered = (line, line) if before.strip() else (line + 1, _next_code_line(lines, line))
+    return [
+        Suppression(rules=(rule,), reason=reason, location=location, lines=covered)
+        for rule in rules
+    ]
+
+
+# Every fact this input extracts starts from one of these words: an import root that calls are
+# resolved against (aws_cdk, the database drivers and SQLAlchemy, the config-type libraries), an
+# AWS service name a client is created for (rds, rds-data, dsql), an environment read, a literal
+# it recognises (Aurora engines, *.rds.amazonaws.com, DSQL hosts), an execute-style call (SQL),
+# a health-check name (health, ping, probe, heartbeat, readiness, liveness: the module that judges
+# the database's health through helpers of other modules), or a suppression comment
+# ("dsql-scan"). A module containing none of them cannot yield a fact (nor is it a link between a
+# health check and the helpers it calls: function summaries come from analysed modules only),
+# so its syntax is checked (a syntax error is still SCAN001) but it is not analysed: most of a
+# service's code (handlers, utilities, S3 and queue clients) costs one syntax check.
+# tests/test_python_prefilter.py checks this claim against the full analysis of hundreds of real
+# modules, and that CPython's parser accepting a module means libcst accepts it too.
+TRIGGERS = re.compile(
+    r"aws_cdk|rds|dsql|aurora|environ|getenv|psycopg|asyncpg|sqlalchemy|execute|fetch"
+    r"|dataclass|TypedDict|NamedTuple|pydantic|BaseSettings|\battrs?\b"
+    r"|health|(?<![a-z])ping|probe|heartbeat|readiness|liveness",
+    re.IGNORECASE,
+)
+
+
+def inert(text: str) -> bool:
+    """True when the module cannot contain any fact (see TRIGGERS)."""
+    return TRIGGERS.search(text) is None
+
+
+def facts_of(text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    """Facts and suppressions of one module's source; ParseFailure when it cannot be read.
+
+    An inert module (see TRIGGERS) only needs its syntax checked, and CPython's own parser does
+    that in a few milliseconds without importing libcst (which alone costs a pre-commit run
+    about 0.15 s). When CPython refuses the module, libcst decides, exactly as for any other
+    module: it also accepts syntax newer than the interpreter running the scan.
+    """
+    if inert(text):
+        _guard(text)
+        if not cpython_accepts(text):
+            parse(text)
+        return FileFacts(kind="app", path=path), ()
+    return extract(parse(text), path, text)
+
+
+def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    """Facts and suppressions of one parsed module."""
+    if inert(text):
+        return FileFacts(kind="app", path=path), ()
+    from scanner.inputs.python.walk import in_place
+
+    try:
+        with in_place():  # every walk below only reads the tree
+            return _extract(module, path, text)
+    except RecursionError:
+        raise ParseFailure("source nested too deeply to analyse") from None
+
+
+def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+
+    from scanner.inputs.python.app import AppCollector
+    from scanner.inputs.python.cdk import TargetCollector
+    from scanner.inputs.python.facts import FactCollector
+    from scanner.inputs.python.locations import Locator
+    from scanner.inputs.python.sql import SqlCollector
+    from scanner.inputs.python.symbols import SymbolCollector
+    from scanner.inputs.python.values import BindingCollector, Bindings, Evaluator
+    from scanner.inputs.python.walk import Together
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    resolved = wrapper.resolve_many((ScopeProvider, PositionProvider))
+    scopes, positions = resolved[ScopeProvider], resolved[PositionProvider]
+    bindings = Bindings()
+    module.visit(Together(BindingCollector(bindings)))  # the others resolve names through it
+    evaluator = Evaluator(scopes, positions, bindings, module.code_for_node)  # type: ignore[arg-type]
+    kind = kind_of(bindings.imports)
+    uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)
+    locator = Locator(positions, module.code_for_node, path)  # type: ignore[arg-type]
+    symbols = SymbolCollector(evaluator)  # a props module need not import aws_cdk
+    collector = FactCollector(evaluator, locator, uses_rds, symbols if kind == "cdk" else None)
+    targets = TargetCollector(evaluator, locator)
+    application = AppCollector(evaluator, locator)
+    sql = SqlCollector(evaluator, locator)
+    per_kind = (targets,) if kind == "cdk" else (application, sql)
+    module.visit(Together(symbols, *per_kind, collector))
+    lines = text.splitlines()
+    suppressions = tuple(
+        found
+        for comment, where in collector.comments
+        for found in suppressions_of(comment, where, lines)
+    )
+    facts = FileFacts(
+        kind=kind,
+        path=path,
+        resources=tuple(collector.resources),
+        engines=tuple(collector.engines),
+        credentials=tuple(collector.credentials),
+        statements=collector.iam_statements(),
+        grants=tuple(collector.grants),
+        ingress=tuple(collector.ingress),
+        sinks=tuple(collector.sinks),
+        api_calls=tuple(collector.api_calls),
+        hosts=tuple(collector.hosts),
+        construct_ids=tuple(collector.construct_ids) if kind == "cdk" else (),
+        env_reads=tuple(collector.env_reads),
+        clusters=tuple(targets.clusters),
+        compute=targets.compute(),
+        roles=tuple(targets.roles.values()),
+        connections=tuple(application.connections),
+        token_calls=tuple(application.token_calls),
+        # what the prefilter would skip is no link of a health check either (see TRIGGERS)
+        functions=application.summaries() if not inert(text) else (),
+        config_types=tuple(application.config_types),
+        sql=tuple(sql.snippets),
+        symbol_links=symbols.links() if kind == "cdk" or application.config_types else (),
+    )
+    return facts, suppressions

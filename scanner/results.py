@@ -1,0 +1,67 @@
+"""What a scan produces: one analysis per file, and the result every reporter renders.
+
+Apart from the vocabulary (``scanner.model``) because an analysis holds a file's facts
+(``scanner.facts``), and facts are located with the vocabulary's ``Location``: the three modules
+import one way, model <- facts <- results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.facts import FileFacts
+from scanner.model import BaselineEntry, Finding, Notice, RawFinding, Severity, Suppression
+
+# FileAnalysis kinds of files in scope whose content no rule judged: ``skipped`` (read, and not
+# an input: a YAML file that is no template) and ``unread`` (not read at all: a language
+# dsql-scan does not read, SQL without dsql-lint). Neither counts as scanned.
+SKIPPED, UNREAD = "skipped", "unread"
+NOT_ANALYSED = frozenset({SKIPPED, UNREAD})
+
+
+@dataclass(frozen=True)
+class FileAnalysis:
+    """Everything learned from one file, independent of configuration that only filters.
+
+    This is the unit of parallelism and caching: a pure function of the file's bytes, the tool
+    version and the configuration that changes what rules compute.
+    """
+
+    path: str
+    kind: str  # "template", "python", "sql", or SKIPPED / UNREAD
+    facts: FileFacts | None = None
+    raw: tuple[RawFinding, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    note: str = ""  # why a file was skipped or not read (shown with --verbose)
+    sha256: str = ""
+    notices: tuple[Notice, ...] = ()  # what this file could not have checked (merged per scan)
+    transient: bool = False  # depends on this run, not on the file (a time budget): never cached
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The one object every reporter renders."""
+
+    findings: tuple[Finding, ...]
+    files: tuple[FileAnalysis, ...]
+    root: str
+    fail_on: Severity | None
+    rules_run: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = field(default=())  # (path, why), files and dirs/
+    # What discovery did not read, directories ending in "/": excluded, virtualenvs and caches,
+    # links that leave the root, FIFOs, unreadable directories (the review lists them).
+    left_out: tuple[tuple[str, str], ...] = ()
+    baseline_file: str = ""  # the --baseline file applied, if any
+    baseline_unmatched: tuple[BaselineEntry, ...] = ()  # entries that hide nothing any more
+    diff_base: str = ""  # the git ref findings were restricted to (--diff-base)
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def failed(self) -> bool:
+        if self.fail_on is None:
+            return False
+        return any(f.severity >= self.fail_on for f in self.active)

@@ -1,0 +1,498 @@
+"""The result cache: a file whose bytes, path and settings are unchanged is not parsed again.
+
+Entries are keyed by a content hash, so the cache is safe to share between runs, branches and
+checkouts (like ruff's ``.ruff_cache``): a changed file simply misses. The key also covers the
+tool itself (version, rule set and a digest of the installed modules, so an upgrade or a local
+edit never serves stale results) and the configuration that changes what rules compute.
+
+The cache usually lives in the tree it scans, and that tree may be an untrusted pull request,
+so nothing the tree contains is trusted:
+
+- An entry is JSON, decoded by msgspec strictly against the dataclasses' type hints (a field
+  typed ``str`` takes only a string): decoding builds our frozen dataclasses of plain values,
+  never an arbitrary object, and anything that does not fit is a miss.
+- An entry carries an HMAC-SHA256 of its key and its bytes under a per-user secret kept outside
+  the tree (``secret_directory``), checked before the JSON is even decoded: a committed entry
+  cannot be forged, and one that fails the check is recomputed, never trusted.
+- An entry is stored only when the analysis is of the bytes the key was computed from, and
+  served only when it says so: a file edited during a scan is not cached under the wrong key.
+- Below the scan root, no component of the cache's path is followed through a symbolic link,
+  and inside the cache directory nothing ever is (every open is relative to a directory
+  descriptor, with ``O_NOFOLLOW``): a committed symlink cannot move reads or writes elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+import sys
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.config import Config
+from scanner.pipeline.discover import Candidate
+from scanner.results import FileAnalysis
+
+CACHE_DIR_NAME = ".dsql-scan-cache"
+LAYOUT = "v2"  # v1 held pickles: never read again
+SECRET_ENV = "DSQL_SCAN_CACHE_SECRET"
+SECRET_NAME = "secret"
+SECRET_BYTES = 32
+MIN_ENV_SECRET = 32  # characters of DSQL_SCAN_CACHE_SECRET: shorter is guessable, so ignored
+MAC_BYTES = hashlib.sha256().digest_size
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # far above any real entry; a bigger file is not read
+TEMP_PREFIX = ".tmp-"
+STALE_TEMP_SECONDS = 300  # a write takes milliseconds: an older temp file's writer is gone
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by dsql-scan.\n"
+)
+GITIGNORE = "# Automatically created by dsql-scan.\n*\n"
+
+# (descriptors from os.open are not inherited by child processes: PEP 446)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_TRUSTED_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)  # may be reached through links
+_DIRECTORY = _TRUSTED_DIRECTORY | _NOFOLLOW
+# O_NONBLOCK: a FIFO committed where an entry would be must not block the open
+_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+# Where opening relative to a directory without following links is not possible (Windows),
+# the cache cannot be kept safely inside an untrusted tree: it is off.
+SUPPORTED = bool(_NOFOLLOW) and os.open in os.supports_dir_fd
+
+
+@cache
+def tool_digest() -> str:
+    """Version, rule set and the installed modules' sizes and times: any change invalidates."""
+    from scanner.rules import RULESET_VERSION
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{__version__}|{RULESET_VERSION}".encode())
+    for path in sorted(package.rglob("*.py")):
+        stat_ = path.stat()
+        digest.update(f"{path.relative_to(package)}|{stat_.st_size}|{stat_.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+@cache
+def _linter_identity() -> str:
+    """Which dsql-lint judges ``.sql`` files (path, size, time), or that none is installed."""
+    from scanner.inputs.sql.lint import LinterMissing, find_linter
+
+    try:
+        path = Path(find_linter())
+        stat_ = path.stat()
+    except (LinterMissing, OSError) as missing:
+        return f"missing:{missing}"
+    return f"{path}|{stat_.st_size}|{stat_.st_mtime_ns}"
+
+
+@cache
+def _decoder() -> Any:
+    """msgspec's strict JSON decoder for FileAnalysis, built on first use (it costs ~8 ms)."""
+    import msgspec
+
+    return msgspec.json.Decoder(FileAnalysis)
+
+
+_warned: set[str] = set()
+
+
+def warn(message: str) -> None:
+    """One line on stderr, once per process: the cache is off or moved, the scan goes on."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"dsql-scan: warning: {message}", file=sys.stderr)
+
+
+# --- the per-user secret ----------------------------------------------------------------------
+
+
+def secret_directory(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$XDG_CACHE_HOME/dsql-scan``, else ``~/.cache/dsql-scan`` (the XDG base directory rule:
+    a relative ``XDG_CACHE_HOME`` is ignored)."""
+    base = environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dsql-scan"
+
+
+def load_secret(root: Path, environ: Mapping[str, str] = os.environ) -> bytes | None:
+    """The key entries are authenticated with, or None: then the run has no cache.
+
+    ``DSQL_SCAN_CACHE_SECRET`` (a CI cache restored between runs needs the same secret each
+    time), else 32 random bytes kept in ``secret_directory``, created on first use. A secret
+    inside the scan root could have been committed with forged entries, so it is refused.
+    """
+    given = environ.get(SECRET_ENV, "")
+    if given:
+        if len(given) >= MIN_ENV_SECRET:
+            return given.encode()
+        warn(f"{SECRET_ENV} is shorter than {MIN_ENV_SECRET} characters: the cache is off")
+        return None
+    directory = Path(os.path.realpath(secret_directory(environ)))
+    if directory.is_relative_to(Path(os.path.realpath(root))):
+        warn(f"the cache's secret would be inside the scanned tree ({directory}): cache off")
+        return None
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(directory, _DIRECTORY)
+    except OSError:
+        return None  # a read-only or missing home: no cache, as with a read-only cache directory
+    try:
+        return _read_secret(descriptor) or _create_secret(descriptor)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _read_secret(directory: int) -> bytes | None:
+    """The secret file's bytes, when it is a regular file of ours that nobody else may read."""
+    try:
+        descriptor = os.open(SECRET_NAME, _READ, dir_fd=directory)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_uid != os.geteuid()
+            or info.st_mode & 0o077
+            or info.st_size != SECRET_BYTES
+        ):
+            raise PermissionError(f"unusable cache secret: {SECRET_NAME}")
+        data = handle.read(SECRET_BYTES + 1)
+    if len(data) != SECRET_BYTES:
+        raise PermissionError(f"unusable cache secret: {SECRET_NAME}")
+    return data
+
+
+def _create_secret(directory: int) -> bytes | None:
+    """Write a new secret to a temporary file, then link it into place: a concurrent run sees
+    no secret or a whole one, and when two runs race, both use the one that was linked first."""
+    _write_new(directory, SECRET_NAME, secrets.token_bytes(SECRET_BYTES), replace=False)
+    return _read_secret(directory)
+
+
+# --- writing without litter -------------------------------------------------------------------
+
+
+def _write_new(directory: int, name: str, data: bytes, replace: bool = True) -> None:
+    """Write ``name`` in ``directory`` atomically (temp file, then rename or link).
+
+    The temporary file is removed whatever goes wrong (a full disk, an interrupt); only a
+    process killed outright leaves one, and ``_sweep`` removes it later. With ``replace``
+    False an existing file is kept.
+    """
+    temp = TEMP_PREFIX + secrets.token_hex(8)
+    descriptor = os.open(temp, _CREATE, mode=0o600, dir_fd=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        if replace:
+            os.replace(temp, name, src_dir_fd=directory, dst_dir_fd=directory)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, name, src_dir_fd=directory, dst_dir_fd=directory)
+    finally:
+        with contextlib.suppress(FileNotFoundError):  # not found: renamed into place
+            os.unlink(temp, dir_fd=directory)
+
+
+def _sweep(directory: int, now: float) -> None:
+    """Remove temporary files older than STALE_TEMP_SECONDS (left by a killed run)."""
+    for entry in os.scandir(directory):
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(entry.name, dir_fd=directory)
+        except OSError:
+            continue  # gone already, or not ours to remove
+
+
+# --- opening the cache directory --------------------------------------------------------------
+
+
+def _open_below(base: int, parts: tuple[str, ...], create: bool) -> int:
+    """Walk ``parts`` down from the directory ``base``, never through a symbolic link."""
+    current = os.dup(base)
+    try:
+        for part in parts:
+            if create:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, dir_fd=current)
+            following = os.open(part, _DIRECTORY, dir_fd=current)
+            os.close(current)
+            current = following
+    except BaseException:
+        os.close(current)
+        raise
+    return current
+
+
+def _split_below(directory: Path, root: Path) -> tuple[Path, tuple[str, ...]]:
+    """Where the walk to the cache directory starts, and the components that must not be links.
+
+    A cache inside the scan root (the default, or a relative ``cache-dir``) starts at the root:
+    every component below it is in the scanned tree. One outside it was chosen by the user's
+    environment (``$DSQL_SCAN_CACHE_DIR``) or by the caller, and is taken as it is.
+    """
+    absolute = Path(os.path.abspath(directory))
+    root = Path(os.path.abspath(root))
+    if absolute.is_relative_to(root):
+        return root, absolute.relative_to(root).parts
+    absolute.mkdir(parents=True, exist_ok=True)
+    return absolute, ()
+
+
+def _open_directory(directory: Path, root: Path) -> int | None:
+    """The cache directory, created if need be; None when it cannot be used."""
+    try:
+        start, parts = _split_below(directory, root)
+        base = os.open(start, _TRUSTED_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        return _open_or_warn(base, parts, directory)
+    finally:
+        os.close(base)
+
+
+def _open_or_warn(base: int, parts: tuple[str, ...], directory: Path) -> int | None:
+    """``_open_below`` with creation; None when it fails, with a warning when that is because
+    a component is a symbolic link (committed to the scanned tree, most likely)."""
+    try:
+        return _open_below(base, parts, create=True)
+    except OSError:
+        if _leads_through_link(base, parts):
+            warn(f"{directory} leads through a symbolic link: the cache is off for this run")
+        return None
+
+
+def _leads_through_link(base: int, parts: tuple[str, ...]) -> bool:
+    """Whether one of ``parts`` below ``base`` is a symbolic link."""
+    current = os.dup(base)
+    try:
+        for part in parts:
+            if stat.S_ISLNK(os.stat(part, dir_fd=current, follow_symlinks=False).st_mode):
+                return True
+            following = os.open(part, _DIRECTORY, dir_fd=current)
+            os.close(current)
+            current = following
+    except OSError:
+        return False
+    finally:
+        os.close(current)
+    return False
+
+
+def _is_ours(directory: int) -> bool:
+    """A cache directory dsql-scan made (its tag is there) or may make (nothing else is there).
+
+    A ``cache-dir`` naming a directory of sources must not be tagged: the tag would take that
+    directory out of every later scan's scope, and the ``.gitignore`` out of version control.
+    """
+    names = {name for name in os.listdir(directory) if not name.startswith(TEMP_PREFIX)}
+    return "CACHEDIR.TAG" in names or names <= {".gitignore", LAYOUT}
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """Where an entry is kept, and the digest of the bytes its analysis must be of."""
+
+    name: str
+    content: str
+
+    def context(self) -> Key:
+        """Where the same file's context view (``project.context_view``) is kept."""
+        return Key(hashlib.sha256(f"{self.name}|context".encode()).hexdigest(), self.content)
+
+
+class ResultCache:
+    """Get and put FileAnalysis objects by (tool, settings, candidate, content) key."""
+
+    def __init__(self, directory: int, secret: bytes, config: Config) -> None:
+        """Use ``open``: this takes the cache's ``LAYOUT`` directory, already opened."""
+        self.directory = directory
+        self.secret = secret
+        self.prefix = f"{tool_digest()}|{config.analysis_digest()}|{config.max_file_size}"
+        self._swept: set[str] = set()
+        self._finalizer = weakref.finalize(self, os.close, directory)
+
+    @classmethod
+    def open(cls, directory: Path, config: Config) -> ResultCache | None:
+        """The cache in ``directory``, or None when this run cannot use one safely."""
+        if not SUPPORTED:
+            return None
+        secret = load_secret(config.root)
+        if secret is None:
+            return None
+        top = _open_directory(directory, config.root)
+        if top is None:
+            return None
+        try:
+            if not _is_ours(top):
+                warn(f"{directory} holds other files and is no dsql-scan cache: the cache is off")
+                return None
+            marks = {".gitignore": GITIGNORE, "CACHEDIR.TAG": CACHEDIR_TAG}
+            if "CACHEDIR.TAG" in _write_missing(top, marks):
+                announce(directory)
+            _sweep(top, time.time())
+            layout = _open_or_warn(top, (LAYOUT,), directory)
+        except OSError:
+            return None
+        finally:
+            os.close(top)
+        return None if layout is None else cls(layout, secret, config)
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def key(self, candidate: Candidate, content: bytes) -> Key:
+        digest = hashlib.sha256(content).hexdigest()
+        material = "|".join(
+            (
+                self.prefix,
+                # dsql-lint judges .sql files and the SQL literals of Python modules alike
+                _linter_identity() if candidate.kind in ("sql", "python") else "",
+                candidate.rel,
+                candidate.kind,
+                # naming a file only changes how a template that fails to parse is treated
+                str(candidate.explicit) if candidate.kind == "template" else "",
+                candidate.stack,
+                digest,
+            )
+        )
+        return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
+
+    def _mac(self, key: Key, body: bytes) -> bytes:
+        return hmac.new(self.secret, key.name.encode() + b"\n" + body, hashlib.sha256).digest()
+
+    def get(self, key: Key) -> FileAnalysis | None:
+        """The entry, when it is ours (its MAC checks) and of the key's bytes; else None."""
+        data = self._read(key)
+        if data is None or len(data) < MAC_BYTES:
+            return None
+        mac, body = data[:MAC_BYTES], data[MAC_BYTES:]
+        if not hmac.compare_digest(mac, self._mac(key, body)):
+            return None
+        import msgspec
+
+        try:
+            analysis = _decoder().decode(body)
+        except (msgspec.DecodeError, ValueError, TypeError):
+            return None
+        return analysis if analysis.sha256 == key.content else None
+
+    def _read(self, key: Key) -> bytes | None:
+        """An entry's bytes: a regular file (not a link, FIFO or device) of sane size."""
+        try:
+            fan_out = os.open(key.name[:2], _DIRECTORY, dir_fd=self.directory)
+        except OSError:
+            return None
+        try:
+            descriptor = os.open(key.name, _READ, dir_fd=fan_out)
+        except OSError:
+            return None
+        finally:
+            os.close(fan_out)
+        with os.fdopen(descriptor, "rb") as handle:
+            try:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+                    return None
+                return handle.read(MAX_ENTRY_BYTES + 1)
+            except OSError:
+                return None
+
+    def put(self, key: Key, analysis: FileAnalysis) -> None:
+        """Store an analysis of exactly the key's bytes (an analysis of other bytes, say of a
+        file edited since the key was read, is not stored). A read-only or full disk makes the
+        cache a no-op, never an error."""
+        if analysis.sha256 != key.content:
+            return
+        import msgspec
+
+        try:
+            body = msgspec.json.encode(analysis)
+            fan_out = _open_below(self.directory, (key.name[:2],), create=True)
+        except (OSError, TypeError, ValueError, msgspec.EncodeError):
+            return  # ValueError: a lone surrogate (a "\ud800" escape in a literal) has no UTF-8
+        try:
+            self._sweep_once(fan_out, key.name[:2])
+            _write_new(fan_out, key.name, self._mac(key, body) + body)
+        except OSError:
+            return
+        finally:
+            os.close(fan_out)
+
+    def _sweep_once(self, directory: int, name: str) -> None:
+        if name not in self._swept:
+            self._swept.add(name)
+            _sweep(directory, time.time())
+
+
+def _write_missing(directory: int, files: Mapping[str, str]) -> tuple[str, ...]:
+    """Like ruff: the cache ignores itself in git and marks itself as a cache directory.
+
+    Each file is written when it is not there yet, never through a link; failures are no-ops.
+    Returns the names written.
+    """
+    written: list[str] = []
+    for name, text in files.items():
+        try:
+            os.stat(name, dir_fd=directory, follow_symlinks=False)
+            continue
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        try:
+            _write_new(directory, name, text.encode(), replace=False)
+        except OSError:
+            continue
+        written.append(name)
+    return tuple(written)
+
+
+def shown_path(directory: Path) -> str:
+    """The cache directory as the user would type it: relative to the current directory when
+    it lies below it, with a trailing slash."""
+    absolute = Path(os.path.abspath(directory))
+    here = Path.cwd()
+    shown = absolute.relative_to(here) if absolute.is_relative_to(here) else absolute
+    return f"{shown.as_posix()}/"
+
+
+def announce(directory: Path) -> None:
+    """Say where the cache is when this run created it: it sits in the user's tree."""
+    print(
+        f"dsql-scan: caching results in {shown_path(directory)} (set cache-dir or --no-cache)",
+        file=sys.stderr,
+    )
+
+
+def read_for_key(candidate: Candidate, max_size: int) -> bytes | None:
+    """The bytes that key a file, or None when it should not be cached (unreadable, too big)."""
+    try:
+        info = candidate.path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_size:
+            return None  # a FIFO or a device would block or never end
+        return candidate.path.read_bytes()
+    except OSError:
+        return None

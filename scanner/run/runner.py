@@ -1,0 +1,219 @@
+"""Run the per-file analyses: from the cache where possible, in worker processes when it pays.
+
+Output never depends on scheduling: results are returned in candidate order whatever order the
+workers finish in. Small batches run in-process, because starting workers and importing the
+parsers in each would cost more than it saves, with one exception: the pre-commit case, a
+handful of named files in a project whose other files are context. There the named files are
+analysed by one worker process (``worker.Worker``: importing libcst or cfn-lint and parsing,
+possibly since the console script started, see ``headstart``) while this process loads the
+context from the cache on the other core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cache as cache_result
+from pathlib import Path
+from typing import Any
+
+from scanner.config import Config
+from scanner.pipeline.analyze import analyze, analyze_files, preload, sql_reports
+from scanner.pipeline.discover import Candidate
+from scanner.project.context import context_view
+from scanner.results import FileAnalysis
+from scanner.run import progress
+from scanner.run.cache import Key, ResultCache, read_for_key
+from scanner.run.worker import PARALLEL_MIN_FILES, Pending, Worker, default_jobs
+
+Reports = dict[str, Any]
+
+
+def _analyze_batch(batch: list[tuple[Candidate, Config, Reports]]) -> list[FileAnalysis]:
+    return [analyze(candidate, config, reports) for candidate, config, reports in batch]
+
+
+def _in_workers(
+    candidates: list[Candidate], config: Config, jobs: int, reports: Reports
+) -> list[FileAnalysis]:
+    """Fork workers after importing the parsers once, so each worker inherits them.
+
+    multiprocessing is imported here: a one-file run never starts workers, and importing it
+    costs a pre-commit run about 20 ms.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    preload({c.kind for c in candidates})
+    size = max(1, len(candidates) // (jobs * 4))
+    batches = [
+        [(c, config, reports) for c in candidates[i : i + size]]
+        for i in range(0, len(candidates), size)
+    ]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        finished = pool.map(_analyze_batch, batches)  # in order, each batch as it is done
+        return [analysis for batch in finished for analysis in _done(batch)]
+
+
+def _done(analyses: list[FileAnalysis]) -> list[FileAnalysis]:
+    progress.advance(len(analyses))
+    return analyses
+
+
+def _waiting_for(
+    pending: Pending, candidates: list[Candidate], config: Config
+) -> Callable[[], list[FileAnalysis]]:
+    """Wait for the worker's analyses; when it failed, analyse here, so that an error surfaces
+    exactly as it would have without the worker."""
+
+    def result() -> list[FileAnalysis]:
+        delivered, analyses = pending.result()
+        return _done(analyses if delivered else analyze_files(candidates, config))
+
+    return result
+
+
+def _cached(cache: ResultCache, key: Key, as_context: bool) -> FileAnalysis | None:
+    """A file's cached analysis, or its context view (derived once from the full entry)."""
+    if not as_context:
+        return cache.get(key)
+    view = cache.get(key.context())
+    if view is None:
+        full = cache.get(key)
+        if full is not None:
+            view = context_view(full)
+            cache.put(key.context(), view)
+    return view
+
+
+@dataclass
+class _Batch:
+    """Candidates, what the cache had for them, and which still need an analysis."""
+
+    candidates: list[Candidate]
+    as_context: bool
+    results: list[FileAnalysis | None] = field(default_factory=list)
+    keys: dict[int, Key] = field(default_factory=dict)
+    todo: list[int] = field(default_factory=list)
+    # A named template that parses is analysed exactly as a discovered one: its result is
+    # also kept under the discovered key, for the runs in which it is context.
+    aliases: dict[int, Key] = field(default_factory=dict)
+
+    @property
+    def pending(self) -> list[Candidate]:
+        return [self.candidates[i] for i in self.todo]
+
+
+def _look_up(
+    candidates: list[Candidate], config: Config, cache: ResultCache | None, as_context: bool
+) -> _Batch:
+    batch = _Batch(candidates, as_context, results=[None] * len(candidates))
+    for index, candidate in enumerate(candidates):
+        content = read_for_key(candidate, config.max_file_size) if cache else None
+        if cache is not None and content is not None:
+            batch.keys[index] = cache.key(candidate, content)
+            batch.results[index] = _cached(cache, batch.keys[index], as_context)
+            if candidate.explicit and candidate.kind == "template":
+                batch.aliases[index] = cache.key(replace(candidate, explicit=False), content)
+        if batch.results[index] is None:
+            batch.todo.append(index)
+    progress.advance(len(candidates) - len(batch.todo))
+    return batch
+
+
+def _analyze(candidates: list[Candidate], config: Config, jobs: int) -> list[FileAnalysis]:
+    if jobs > 1 and len(candidates) >= PARALLEL_MIN_FILES:
+        return _in_workers(candidates, config, jobs, sql_reports(candidates, config))
+    return analyze_files(candidates, config, _done)
+
+
+def _complete(
+    batch: _Batch, fresh: list[FileAnalysis], cache: ResultCache | None
+) -> tuple[FileAnalysis, ...]:
+    """Fill in the fresh analyses (as context views for context files) and cache them whole
+    and as their view, so that any file can later be context without being parsed again.
+
+    The cache stores an analysis only when it is of the bytes the key was read from (see
+    ``ResultCache.put``): a file edited since its key was computed is reported as analysed,
+    and cached by the next run.
+    """
+    for index, analysis in zip(batch.todo, fresh, strict=True):
+        view = context_view(analysis)
+        batch.results[index] = view if batch.as_context else analysis
+        if cache is None or index not in batch.keys or analysis.transient:
+            continue
+        keys = [batch.keys[index]]
+        if analysis.facts is not None and index in batch.aliases:
+            keys.append(batch.aliases[index])
+        for key in keys:
+            cache.put(key, analysis)
+            cache.put(key.context(), view)
+    return tuple(r for r in batch.results if r is not None)
+
+
+@dataclass(frozen=True)
+class Started:
+    """Analyses under way: the context is there, the named files' analyses come from ``wait``.
+
+    ``in_background`` says the named files are being analysed in another process, so that
+    whatever the caller does before ``wait`` (linking the context) costs no time.
+    """
+
+    context: tuple[FileAnalysis, ...]
+    wait: Callable[[], tuple[FileAnalysis, ...]]
+    in_background: bool = False
+
+
+def start_all(
+    candidates: list[Candidate],
+    config: Config,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    context: list[Candidate] | None = None,
+    worker: Worker | None = None,
+) -> Started:
+    """Every candidate's analysis, and every context file's context view.
+
+    Context files (the rest of the project when files are named) only feed the project model,
+    so they come back as ``project.context_view``, with or without the cache. ``cache_dir=None``
+    disables the cache (so does a cache ``ResultCache.open`` finds unsafe). ``worker`` is one
+    already importing the parsers (the console script's head start): it gets the named files
+    the cache lacks, or is released.
+    """
+    jobs = jobs or default_jobs()
+    progress.expect(len(candidates) + len(context or []))
+    cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
+    named = _look_up(candidates, config, cache, as_context=False)
+    pending = named.pending
+    few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
+    # worth a worker when there is context to load meanwhile, or when one is already importing
+    if few and (context or worker is not None):
+        worker = worker or Worker.start(())  # the job imports its parser itself
+    elif worker is not None:
+        worker.release()
+        worker = None
+    if worker is not None:
+        waiting = _waiting_for(worker.submit(analyze_files, pending, config), pending, config)
+    else:
+        done = _analyze(pending, config, jobs)
+        waiting = lambda: done  # noqa: E731
+    around = _look_up(context or [], config, cache, as_context=True)
+    fresh_context = _analyze(around.pending, config, jobs)
+    return Started(
+        context=_complete(around, fresh_context, cache),
+        wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
+        in_background=worker is not None,
+    )
+
+
+def analyze_all(
+    candidates: list[Candidate],
+    config: Config,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    context: list[Candidate] | None = None,
+) -> tuple[FileAnalysis, ...]:
+    """Every candidate's analysis in order, then every context file's context view."""
+    started = start_all(candidates, config, jobs=jobs, cache_dir=cache_dir, context=context)
+    return started.wait() + started.context
