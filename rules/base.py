@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scanner.model import Hit, Severity
+from scanner.model import Hit, Kind, Severity
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -49,12 +49,9 @@ class Example:
     def file_name(self) -> str:
         if self.filename:
             return self.filename
-        return {
-            "cfn": "template.yaml",
-            "cdk": "app.py",
-            "app": "service.py",
-            "sql": "migration.sql",
-        }.get(self.kind, "template.yaml")
+        from scanner.inputs import example_file
+
+        return example_file(Kind(self.kind))
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,6 @@ class Rule:
     name: str
     title: str
     severity: Severity
-    kinds: tuple[str, ...]
     requirements: tuple[str, ...]
     rationale: str
     remediation: str
@@ -75,6 +71,15 @@ class Rule:
     # Not run by ``scan`` unless selected by name or prefix (``select``/``extend-select``):
     # a rule whose cost a pre-commit hook should not pay on every commit. ``review`` runs it.
     opt_in: bool = False
+    # The FileFacts fields the check reads (a project check: the fields its project context is
+    # built from). The kinds it applies to follow from which inputs produce them, so a new
+    # language that produces the same facts is judged by the same rule with no edit; a file
+    # rule is not run on a file where every fact it reads is empty.
+    reads: tuple[str, ...] = ()
+    # The kinds the rule applies to: derived from ``reads`` (see ``rule``); declared only by
+    # rules without a check, whose findings the engine emits (SCAN001: every kind).
+    kinds: tuple[str, ...] = ()
+    since: str = ""  # the release the rule first shipped in
     family: str = field(default="")
 
     @property
@@ -95,4 +100,9 @@ def rule(**declaration: Any) -> Rule:
         if key in declaration:
             declaration[key] = " ".join(textwrap.dedent(declaration[key]).split())
     declaration["family"] = declaration["id"].rstrip("0123456789")
+    reads = tuple(declaration.get("reads", ()))
+    if reads and "kinds" not in declaration:
+        from scanner.inputs import kinds_reading
+
+        declaration["kinds"] = tuple(str(k) for k in kinds_reading(reads))
     return Rule(**declaration)

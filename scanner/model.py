@@ -32,13 +32,32 @@ class Severity(enum.IntEnum):
 
 
 class Kind(enum.StrEnum):
-    """Input kinds a rule can apply to (see the rule catalogue)."""
+    """The kinds of facts: what a file is to the rules, whatever language it is written in.
+
+    Templates declare infrastructure (``cfn``), CDK programs build it (``cdk``), application code
+    uses the database (``app``), migrations and schema files are ``sql``; ``project`` is what
+    only the files together show. Inputs (``scanner.inputs``) say which kinds they produce; a
+    rule applies to the kinds whose facts it reads.
+    """
 
     CFN = "cfn"
     CDK = "cdk"
     APP = "app"
-    PROJECT = "project"
     SQL = "sql"
+    PROJECT = "project"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    Kind.CFN: "CloudFormation template",
+    Kind.CDK: "CDK source",
+    Kind.APP: "application code",
+    Kind.SQL: "SQL",
+    Kind.PROJECT: "project",
+}
 
 
 @dataclass(frozen=True, order=True)
