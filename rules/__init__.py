@@ -1,22 +1,50 @@
-"""The built-in rule catalogue: every rule of every family, by id, and selection by prefix."""
+"""The built-in rule catalogue: every rule of every family, by id, and selection by prefix.
+
+Rules are collected by walking this package (as fixit's ``walk_module`` does): a module that
+declares ``RULE`` contributes that rule, a module that declares ``RULES`` (a table-driven family)
+contributes each of them. Modules whose name starts with ``_`` hold helpers shared by a family.
+Adding a rule is adding a module; nothing here lists them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import pkgutil
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from scanner.rules import deploy, dsql, rds, scan, sql
 from scanner.rules.base import Example, Rule
 
 if TYPE_CHECKING:
     from scanner.config import Config
 
-ALL_RULES: tuple[Rule, ...] = tuple(
-    sorted(
-        (*rds.RULES, *dsql.RULES, *dsql.APP_RULES, *deploy.RULES, *scan.RULES, *sql.RULES),
-        key=lambda r: r.id,
-    )
-)
+NOT_RULES = frozenset({"base", "docs", "requirements"})  # the catalogue's own machinery
+
+
+def _declared(package: str, path: Iterable[str]) -> Iterator[Rule]:
+    """Every rule declared under ``package``, depth first in name order."""
+    for info in sorted(pkgutil.iter_modules(path), key=lambda i: i.name):
+        if info.name.startswith("_") or info.name in NOT_RULES:
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        if info.ispkg:
+            yield from _declared(module.__name__, module.__path__)
+        if isinstance(getattr(module, "RULE", None), Rule):
+            yield module.RULE
+        for name in ("RULES", "APP_RULES"):
+            yield from getattr(module, name, ())
+
+
+def _collect() -> tuple[Rule, ...]:
+    found = sorted(_declared(__name__, __path__), key=lambda r: r.id)
+    ids = [r.id for r in found]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise RuntimeError(f"rule ids declared twice: {', '.join(duplicated)}")
+    return tuple(found)
+
+
+ALL_RULES: tuple[Rule, ...] = _collect()
 BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 RULESET_VERSION = "1"
 
