@@ -21,13 +21,13 @@ from scanner.facts import Compute, FileFacts, IamRole, IamStatement, Value
 from scanner.model import Location
 from scanner.pipeline.discover import Candidate, discover
 from scanner.pipeline.engine import facts_in_app, root_location, run_project_rules
+from scanner.project import link
 from scanner.project.context import (
     CONTEXT_FIELDS,
     _exports,
     _reusable,
     build,
     context_view,
-    link,
     prepare,
 )
 from scanner.project.resolve import resolve
