@@ -77,7 +77,7 @@ DSQL_SETTINGS = "DSQL_ENDPOINT, DSQL_CLUSTER_ARN, DSQL_DATABASE"
 
 DSQL_DATABASE = "postgres"  # the one database an Aurora DSQL cluster has
 
-# The exporting stacks of RDS008's cross-stack examples (the importing stack is the example).
+# The exporting stacks of the cross-stack examples below (the importing stack is the example).
 DSQL_EXPORTS = """\
 Resources:
   Ledger:
@@ -106,7 +106,7 @@ Outputs:
       Name: Data:ExportsOutputFnGetAttLegacyEndpointAddress
 """
 
-# A project's function factory: RDS008's examples hand it their environment.
+# A project's function factory: examples below hand it their environment.
 FUNCTION_FACTORY = """\
 from aws_cdk import aws_lambda as lambda_
 
