@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from rules.rds import covers
 from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
+from scanner.rules.rds.rds006_rds_iam_action import covers
 from tests import gitrepo
 from tests.conftest import ROOT, run_cli, write
 from tests.limits import assert_no_traceback
