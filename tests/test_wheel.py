@@ -31,6 +31,8 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contents(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "scanner/rules/rds.py" in names and "scanner/reports/__init__.py" in names
+    families = ("sql/catalogue.py", "deploy/__init__.py", "scan/scan001_parse_error.py")
+    assert {f"scanner/rules/{module}" for module in families} <= set(names)
     assert {"scanner/reports/review.md.j2", "scanner/reports/review.html.j2"} <= set(names)
     assert not any(n.startswith(("rules/", "reports/", "tests/")) for n in names)
 
