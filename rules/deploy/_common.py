@@ -1,10 +1,11 @@
-"""What the DEPLOY rules share: their ids, and cfn-lint's diagnostics of one category."""
+"""What the DEPLOY rules share: their ids, and reporting cfn-lint's diagnostics of one category."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from scanner.facts import FileFacts, TemplateDiagnostic
+from scanner.model import Hit
 
 WOULD_FAIL = "DEPLOY001"
 DEPRECATED = "DEPLOY002"
@@ -23,3 +24,13 @@ def of_category(facts: FileFacts, category: str) -> Iterator[TemplateDiagnostic]
 def codes(diagnostic: TemplateDiagnostic) -> str:
     """cfn-lint's rule ids behind one diagnostic, as the message quotes them: ``E3012/E3002``."""
     return "/".join(diagnostic.codes)
+
+
+def reported(facts: FileFacts, category: str, consequence: str) -> Iterator[Hit]:
+    """Each diagnostic of ``category`` in cfn-lint's words (its rule ids and message), followed
+    by ``consequence``: what it means for the migration."""
+    for diagnostic in of_category(facts, category):
+        yield Hit(
+            diagnostic.location,
+            f"cfn-lint {codes(diagnostic)}: {diagnostic.message}{consequence}",
+        )

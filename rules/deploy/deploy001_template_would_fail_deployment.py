@@ -8,16 +8,11 @@ from scanner.config import Config
 from scanner.facts import FileFacts
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
-from scanner.rules.deploy._common import READS, SINCE, WOULD_FAIL, codes, of_category
+from scanner.rules.deploy._common import READS, SINCE, WOULD_FAIL, reported
 
 
 def check_would_fail(facts: FileFacts, config: Config) -> Iterator[Hit]:
-    for diagnostic in of_category(facts, "deploy"):
-        yield Hit(
-            diagnostic.location,
-            f"cfn-lint {codes(diagnostic)}: {diagnostic.message}: the template would fail "
-            "deployment",
-        )
+    return reported(facts, "deploy", ": the template would fail deployment")
 
 
 RULE = rule(

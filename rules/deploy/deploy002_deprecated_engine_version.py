@@ -8,16 +8,15 @@ from scanner.config import Config
 from scanner.facts import FileFacts
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
-from scanner.rules.deploy._common import DEPRECATED, READS, SINCE, codes, of_category
+from scanner.rules.deploy._common import DEPRECATED, READS, SINCE, reported
 
 
 def check_deprecated(facts: FileFacts, config: Config) -> Iterator[Hit]:
-    for diagnostic in of_category(facts, "deprecated"):
-        yield Hit(
-            diagnostic.location,
-            f"cfn-lint {codes(diagnostic)}: {diagnostic.message}; a new stack (or a "
-            "replacement during the migration) cannot create it",
-        )
+    return reported(
+        facts,
+        "deprecated",
+        "; a new stack (or a replacement during the migration) cannot create it",
+    )
 
 
 RULE = rule(

@@ -1,7 +1,6 @@
 """SCAN001: a file in scope that cannot be parsed, so nobody has checked it.
 
-No check over facts: the engine raises it (see ``scanner.rules.scan``); declared so that it is
-documented, selectable and reported like every other rule.
+Raised where a file is analysed (its input could not read it), not by a check over facts.
 """
 
 from __future__ import annotations

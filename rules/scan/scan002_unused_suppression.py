@@ -1,7 +1,6 @@
-"""SCAN002: a suppression that suppresses nothing (stale, and would hide the next finding).
+"""SCAN002: a suppression that matches nothing: stale, it would hide the next finding.
 
-No check over facts: the engine raises it (see ``scanner.rules.scan``); declared so that it is
-documented, selectable and reported like every other rule.
+Raised where suppressions are applied (``scanner.gate.suppress``), not by a check over facts.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """SCAN003: a suppression without the reason the review shows its reader.
 
-No check over facts: the engine raises it (see ``scanner.rules.scan``); declared so that it is
-documented, selectable and reported like every other rule.
+Raised with SCAN002 when suppressions are matched to findings (``scanner.gate.suppress``).
 """
 
 from __future__ import annotations

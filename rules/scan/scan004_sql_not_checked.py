@@ -1,7 +1,6 @@
 """SCAN004: a SQL file in scope that dsql-lint is not installed to check.
 
-No check over facts: the engine raises it (see ``scanner.rules.scan``); declared so that it is
-documented, selectable and reported like every other rule.
+Raised where a ``.sql`` file is analysed and dsql-lint cannot run, not by a check over facts.
 """
 
 from __future__ import annotations
