@@ -237,7 +237,7 @@ def test_select_rules_and_documentation(tmp_path):
     assert len(columns) == 1  # aligned, even for dsql-lint's longest rule names
     sql_rows = [line.split() for line in listing if line.startswith("SQL")]
     assert [row[0] for row in sql_rows] == [f"SQL{n:03d}" for n in range(84)]
-    assert sql_rows[1][:4] == ["SQL001", "warning", "serial_type", "sql,app"]
+    assert sql_rows[1][:4] == ["SQL001", "warning", "serial_type", "app,sql"]
     doc = run_cli("rules", "sql015").stdout
     assert doc.startswith("SQL015 index_async (warning)")
     assert "Example (migration.sql, fires 1x):" in doc

@@ -8,7 +8,9 @@ from scanner.facts import FileFacts, SqlDiagnostic
 from scanner.inputs.sql import lint as sql_input
 from scanner.model import Location
 from scanner.pipeline.analyze import run_file_rules
-from scanner.rules import BY_ID, matching, sql
+from scanner.rules import BY_ID, matching
+from scanner.rules.sql._common import message
+from scanner.rules.sql.catalogue import LINT_RULES
 
 # Ids are stable forever: this table may only ever grow at the end.
 MAPPING = """
@@ -101,21 +103,23 @@ SQL083 parse_error
 
 def test_ids_and_names_are_the_stable_mapping():
     expected = [tuple(line.split()) for line in MAPPING.strip().splitlines()]
-    assert [(r.id, r.name) for r in sql.RULES] == expected
-    assert [r.id for r in matching("SQL")] == [pair[0] for pair in expected]
+    assert [(r.id, r.name) for r in matching("SQL")] == expected
+    assert [r.id for r in LINT_RULES] == [pair[0] for pair in expected[1:]]
     assert all(BY_ID[rule_id].name == name for rule_id, name in expected)
 
 
 def test_every_rule_is_documented_for_sql_and_application_code():
-    for rule in sql.RULES:
-        assert rule.kinds == ("sql", "app") and rule.family == "SQL"
+    for rule in matching("SQL"):
+        assert rule.kinds == ("app", "sql") and rule.family == "SQL"
+        assert rule.reads == ("sql_diagnostics",) and rule.since == "0.1.0"
         assert rule.requirements and rule.rationale and rule.remediation
-        assert all(example.file_name == "migration.sql" for example in rule.examples)
+        files = {(example.kind, example.file_name) for example in rule.examples}
+        assert files == {("sql", "migration.sql"), ("app", "service.py")}, rule.id
 
 
 def test_severities_are_dsql_lints_levels():
     """Each firing example, linted by the real dsql-lint: its level is the rule's severity."""
-    rules = sql.LINT_RULES
+    rules = LINT_RULES
     texts = [rule.examples[0].source for rule in rules]
     for rule, report in zip(rules, sql_input.lint(texts), strict=True):
         statuses = {d.status for d in report.diagnostics if d.rule == rule.name}
@@ -124,8 +128,8 @@ def test_severities_are_dsql_lints_levels():
 
 def test_documented_rewrites_are_accepted_by_dsql_lint():
     """The DSQL-correct rewrite of every rule reports nothing at all, not just not itself."""
-    texts = [rule.examples[1].source for rule in sql.LINT_RULES]
-    for rule, report in zip(sql.LINT_RULES, sql_input.lint(texts), strict=True):
+    texts = [rule.examples[1].source for rule in LINT_RULES]
+    for rule, report in zip(LINT_RULES, sql_input.lint(texts), strict=True):
         assert report.diagnostics == (), (rule.id, report.diagnostics)
 
 
@@ -147,10 +151,10 @@ def test_unknown_dsql_lint_rule_is_the_catch_all_with_its_name():
 
 def test_message_joins_dsql_lints_message_and_suggestion():
     location = Location("m.sql")
-    assert sql.message(SqlDiagnostic("x", "Index: i", location, "Use ASYNC.")) == (
+    assert message(SqlDiagnostic("x", "Index: i", location, "Use ASYNC.")) == (
         "Index: i. Use ASYNC."
     )
-    assert sql.message(SqlDiagnostic("x", "Bad.", location)) == "Bad."
+    assert message(SqlDiagnostic("x", "Bad.", location)) == "Bad."
 
 
 def test_sql_rules_apply_to_sql_and_app_facts_only():

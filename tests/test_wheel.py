@@ -30,8 +30,15 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_contents(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"scanner/rules/rds/_common.py", "scanner/rules/rds/rds001_rds_cluster.py"} <= {*names}
     assert "scanner/reports/__init__.py" in names
+    families = (
+        "rds/_common.py",
+        "rds/rds001_rds_cluster.py",
+        "sql/catalogue.py",
+        "deploy/__init__.py",
+        "scan/scan001_parse_error.py",
+    )
+    assert {f"scanner/rules/{module}" for module in families} <= set(names)
     assert {"scanner/reports/review.md.j2", "scanner/reports/review.html.j2"} <= set(names)
     assert not any(n.startswith(("rules/", "reports/", "tests/")) for n in names)
 

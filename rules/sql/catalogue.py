@@ -1,81 +1,36 @@
-"""SQL: Aurora DSQL SQL compatibility, judged by AWS's dsql-lint.
+"""The SQL family's table: one row per dsql-lint rule, in dsql-lint 0.2.22's declaration order.
 
-dsql-lint decides; these declarations give each of its rules a stable dsql-scan id, a severity
-(dsql-lint's own level: ERROR for what its fixer cannot rewrite, WARNING for a rewrite with a
-caveat, INFO -> note for a mechanical rewrite; where dsql-lint's level depends on the statement,
-the higher one), the requirements it evidences, DSQL-specific rationale and remediation, and
-examples that run through the real dsql-lint in the test suite.
-
-Ids are stable forever: SQL001-SQL083 follow dsql-lint 0.2.22's rule declaration order. A rule
-name that a newer dsql-lint introduces is reported as SQL000 (``dsql-lint``) with its name in the
-message until it gets its own id here (the next free number). Ids are never renumbered or reused.
+This module is data, not code, and is longer than a rule module on purpose: a row is a rule's
+id number, dsql-lint's name for it, its title, severity, requirements, rationale, remediation,
+a firing example (with the lines it fires on) and the DSQL-correct rewrite. ``_common.lint_rule``
+turns a row into a rule and adds the application-code example. A new dsql-lint rule is a new
+row at the end, with the next free number: ids are never renumbered or reused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from scanner.rules.sql._common import BOTH, RUNTIME, SCHEMA, E, N, W, lint_rule
 
-from scanner.config import Config
-from scanner.facts import FileFacts, SqlDiagnostic
-from scanner.model import Hit, Severity
-from scanner.rules.base import Example, Rule, rule
-
-KINDS = ("sql", "app")
-SCHEMA = ("FR-005", "SC-001")  # migrations must deploy on DSQL without manual steps
-RUNTIME = ("SC-003",)  # statements the application sends must keep working
-BOTH = ("FR-005", "SC-003")
-CATCH_ALL = "SQL000"
-
-E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
-
-
-def message(diagnostic: SqlDiagnostic) -> str:
-    """dsql-lint's own words: what is wrong here, and its suggestion for this statement."""
-    text = diagnostic.message
-    if diagnostic.suggestion:
-        stop = "" if text.endswith((".", "!", "?")) or not text else "."
-        text = f"{text}{stop} {diagnostic.suggestion}"
-    return text
-
-
-def _check_named(name: str) -> Callable[[FileFacts, Config], Iterator[Hit]]:
-    def check(facts: FileFacts, config: Config) -> Iterator[Hit]:
-        for diagnostic in facts.sql_diagnostics:
-            if diagnostic.rule == name:
-                yield Hit(diagnostic.location, message(diagnostic))
-
-    return check
-
-
-def lint_rule(
-    number: int,
-    name: str,
-    title: str,
-    severity: Severity,
-    requirements: tuple[str, ...],
-    rationale: str,
-    remediation: str,
-    fires: str,
-    lines: tuple[int, ...],
-    clean: str,
-) -> Rule:
-    """One dsql-lint rule: a firing example (at ``lines``) and its DSQL-correct rewrite."""
-    return rule(
-        id=f"SQL{number:03d}",
-        name=name,
-        title=title,
-        severity=severity,
-        kinds=KINDS,
-        requirements=requirements,
-        rationale=rationale,
-        remediation=remediation,
-        examples=(
-            Example(fires, fires=len(lines), kind="sql", lines=lines),
-            Example(clean, fires=0, kind="sql"),
-        ),
-        check=_check_named(name),
+# dsql-scan reads a Python literal as SQL by its first keyword; UNLISTEN and DEALLOCATE are not
+# among the keywords it knows, so their application examples show them where they are found.
+UNLISTEN_APPLICATION = """
+def reset_session(cursor):
+    # dsql-scan reads a literal as SQL by its first keyword, and UNLISTEN is not among those it
+    # knows: the statement is found here in the pool's reset query, not on its own.
+    cursor.execute("RESET ALL; UNLISTEN *")
+"""
+DEALLOCATE_APPLICATION = '''
+def account_email(cursor):
+    # dsql-scan reads a literal as SQL by its first keyword, and DEALLOCATE is not among those
+    # it knows: the statement is found here after its PREPARE, not on its own.
+    cursor.execute(
+        """
+        PREPARE account_by_id (BIGINT) AS SELECT email FROM accounts WHERE id = $1;
+        EXECUTE account_by_id (42);
+        DEALLOCATE account_by_id;
+        """
     )
-
+'''
 
 LINT_RULES = (
     lint_rule(
@@ -1012,6 +967,7 @@ LINT_RULES = (
         """
         SELECT 1;
         """,
+        application=(UNLISTEN_APPLICATION, (4,)),
     ),
     lint_rule(
         67, "unsupported_notify", "NOTIFY", E, RUNTIME,
@@ -1049,6 +1005,7 @@ LINT_RULES = (
         """
         DEALLOCATE ALL;
         """,
+        application=(DEALLOCATE_APPLICATION, (8,)),
     ),
     lint_rule(
         70, "unsupported_discard", "DISCARD", E, RUNTIME,
@@ -1276,40 +1233,4 @@ LINT_RULES = (
     ),
 )  # fmt: skip
 
-KNOWN = frozenset(r.name for r in LINT_RULES)
-
-
-def check_unknown(facts: FileFacts, config: Config) -> Iterator[Hit]:
-    """Diagnostics of dsql-lint rules newer than this catalogue: reported, never dropped."""
-    for diagnostic in facts.sql_diagnostics:
-        if diagnostic.rule not in KNOWN:
-            yield Hit(
-                diagnostic.location, f"dsql-lint rule {diagnostic.rule}: {message(diagnostic)}"
-            )
-
-
-CATCH_ALL_RULE = rule(
-    id=CATCH_ALL,
-    name="dsql-lint",
-    title="dsql-lint rule without a dsql-scan id yet",
-    severity=W,
-    kinds=KINDS,
-    requirements=BOTH,
-    rationale="""dsql-lint learns new incompatibilities faster than this catalogue is released;
-        a diagnostic of a rule dsql-scan does not know yet is still an incompatibility and is
-        reported under this id, with dsql-lint's rule name in the message.""",
-    remediation="""Follow dsql-lint's suggestion in the message; upgrade dsql-scan to get the
-        rule's own id and documentation.""",
-    examples=(
-        Example(
-            """
-            CREATE TABLE accounts (id BIGINT PRIMARY KEY);
-            """,
-            fires=0,
-            kind="sql",
-        ),
-    ),
-    check=check_unknown,
-)
-
-RULES = (CATCH_ALL_RULE, *LINT_RULES)
+RULES = LINT_RULES
