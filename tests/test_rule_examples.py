@@ -13,10 +13,13 @@ header, in the language's comment syntax::
     -- dsql-scan-example: fires=1 lines=2         (SQL)
     // dsql-scan-example: fires=0                 (TypeScript, JavaScript)
 
-A language without comments (JSON) keeps the header line in a sibling ``<file>.expect``. Each
-fixture is scanned alone, like an inline example (an opt-in rule selected), its findings of the
+A language without comments (JSON) keeps the header line in a sibling ``<file>.expect``. An
+example of several files (a CDK app whose stacks live in modules of their own) is a directory
+``tests/fixtures/rules/<RULE ID>/<name>/``, copied as it is: exactly one of its files carries the
+header, and line numbers are those of the findings, in whichever file. Each fixture is scanned
+alone, like an inline example (an opt-in rule selected), its findings of the
 rule counted and their lines compared; then the text report of that scan is compared with the
-snapshot ``<file>.snap`` beside it. After an intended change of the report, rewrite the
+snapshot ``<file>.snap`` (``<name>.snap`` for a directory) beside it. After an intended change of the report, rewrite the
 snapshots and review their diff:
 
     DSQL_SCAN_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest -q tests/test_rule_examples.py
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from functools import cache
@@ -63,21 +67,27 @@ UPDATE = os.environ.get("DSQL_SCAN_UPDATE_SNAPSHOTS") == "1"
 class Fixture:
     """One fixture file and what its header says it must produce."""
 
-    path: Path
+    path: Path  # the file with the header
     fires: int
     lines: tuple[int, ...]
+    root: Path  # the fixture: that file, or the directory holding it and its companions
 
     @property
     def rule(self) -> Rule:
-        return BY_ID[self.path.parent.name]
+        return BY_ID[self.root.parent.name]
 
     @property
     def id(self) -> str:
-        return f"{self.path.parent.name}-{self.path.name}"
+        return f"{self.root.parent.name}-{self.root.name}"
 
     @property
     def snapshot(self) -> Path:
-        return self.path.with_name(self.path.name + ".snap")
+        return self.root.with_name(self.root.name + ".snap")
+
+    @property
+    def rel(self) -> str:
+        """The header file's path as the scan reports it."""
+        return self.path.relative_to(self.root).as_posix() if self.root.is_dir() else self.path.name
 
 
 def header_line(path: Path) -> str:
@@ -91,11 +101,23 @@ def header_line(path: Path) -> str:
     return first.removeprefix(marker).strip()
 
 
-def fixture(path: Path) -> Fixture:
+def _has_header(path: Path) -> bool:
+    try:
+        return bool(HEADER.fullmatch(header_line(path)))
+    except (AssertionError, OSError, UnicodeDecodeError):
+        return False
+
+
+def fixture(root: Path) -> Fixture:
+    path = root
+    if root.is_dir():
+        members = [p for p in sorted(root.rglob("*")) if p.is_file() and _has_header(p)]
+        assert len(members) == 1, f"{root}: exactly one file must carry the header, not {members}"
+        (path,) = members
     match = HEADER.fullmatch(header_line(path))
     assert match, f"{path}: no 'dsql-scan-example: fires=N [lines=3,7]' header"
     lines = tuple(int(n) for n in match.group(2).split(",")) if match.group(2) else ()
-    return Fixture(path, int(match.group(1)), lines)
+    return Fixture(path, int(match.group(1)), lines, root)
 
 
 def fixtures() -> list[Fixture]:
@@ -121,7 +143,10 @@ def fixture_scan(case: Fixture) -> ScanResult:
     """The fixture copied alone into an empty directory, under its own name, and scanned."""
     with tempfile.TemporaryDirectory(prefix="dsql-scan-example-") as tmp:
         directory = Path(tmp)
-        (directory / case.path.name).write_bytes(case.path.read_bytes())
+        if case.root.is_dir():
+            shutil.copytree(case.root, directory, dirs_exist_ok=True)
+        else:
+            (directory / case.path.name).write_bytes(case.path.read_bytes())
         return scan_alone(directory, case.rule)
 
 
@@ -130,7 +155,7 @@ def fixture_kind(case: Fixture) -> str:
     or, for a file that could not be analysed, the one kind its input produces."""
     reader = for_name(case.path.name)
     assert reader is not None, f"{case.path}: no input reads a file of this name"
-    (analysis,) = fixture_scan(case).files
+    (analysis,) = (f for f in fixture_scan(case).files if f.path == case.rel)
     if analysis.facts is not None:
         assert analysis.facts.kind in reader.kinds, (case.path, analysis.facts.kind)
         return analysis.facts.kind

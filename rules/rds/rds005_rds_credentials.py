@@ -244,53 +244,6 @@ RULE = rule(
         ),
         Example(
             """
-            import json
-
-            from aws_cdk import aws_docdb as docdb
-            from aws_cdk import aws_ec2 as ec2
-            from aws_cdk import aws_neptune_alpha as neptune
-            from aws_cdk import aws_secretsmanager as secretsmanager
-
-
-            class Catalog:
-                def __init__(self, scope, vpc):
-                    self.login = secretsmanager.Secret(
-                        scope,
-                        "CatalogLogin",
-                        generate_secret_string=secretsmanager.SecretStringGenerator(
-                            secret_string_template=json.dumps({"username": "catalog"}),
-                            generate_string_key="password",
-                        ),
-                    )
-                    docdb.DatabaseCluster(
-                        scope,
-                        "Catalog",
-                        master_user=docdb.Login(
-                            username="catalog",
-                            password=self.login.secret_value_from_json("password"),
-                        ),
-                        instance_type=ec2.InstanceType("r6g.large"),
-                        vpc=vpc,
-                    )
-                    graph = neptune.DatabaseCluster(
-                        scope, "Graph", vpc=vpc, instance_type=neptune.InstanceType.R6G_LARGE
-                    )
-                    graph_login = secretsmanager.Secret(
-                        scope,
-                        "GraphLogin",
-                        generate_secret_string=secretsmanager.SecretStringGenerator(
-                            secret_string_template=json.dumps({"username": "graph"}),
-                            generate_string_key="password",
-                        ),
-                    )
-                    graph_login.attach(graph)
-                    secretsmanager.Secret(scope, "PartnerOAuth", description="password")
-            """,
-            fires=0,
-            kind="cdk",
-        ),
-        Example(
-            """
             from aws_cdk import Duration
             from aws_cdk import aws_secretsmanager as secretsmanager
 

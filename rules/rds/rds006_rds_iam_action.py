@@ -199,39 +199,6 @@ RULE = rule(
         ),
         Example(
             """
-            Resources:
-              AuroraCredentials:
-                Type: AWS::SecretsManager::Secret
-                Properties:
-                  GenerateSecretString:
-                    SecretStringTemplate: '{"username": "ledger_admin"}'
-                    GenerateStringKey: password
-              PartnerKey:
-                Type: AWS::SecretsManager::Secret
-              ApiRole:
-                Type: AWS::IAM::Role
-              ApiPolicy:
-                Type: AWS::IAM::Policy
-                Properties:
-                  PolicyName: api
-                  Roles: [!Ref ApiRole]
-                  PolicyDocument:
-                    Statement:
-                      - Effect: Allow
-                        Action: [secretsmanager:GetSecretValue, secretsmanager:DescribeSecret]
-                        Resource: !Ref AuroraCredentials
-                      - Effect: Allow
-                        Action: secretsmanager:Get*
-                        Resource: [!Ref AuroraCredentials]
-                      - Effect: Allow
-                        Action: secretsmanager:GetSecretValue
-                        Resource: !Ref PartnerKey
-            """,
-            fires=3,
-            lines=(20, 20, 23),
-        ),
-        Example(
-            """
             import json
 
             from aws_cdk import aws_iam as iam
