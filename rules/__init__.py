@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from scanner.rules.base import Example, Rule
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from scanner.config import Config
 
 NOT_RULES = frozenset({"base", "docs", "requirements"})  # the catalogue's own machinery

@@ -13,11 +13,8 @@ their findings are still located at the resource concerned.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from scanner.config import Config
-from scanner.facts import FileFacts, HealthCheck
 from scanner.model import Hit, Location, Severity
 from scanner.project.context import (
     Evidence,
@@ -30,6 +27,12 @@ from scanner.project.context import (
 )
 from scanner.project.health import health_checks, health_named
 from scanner.rules.base import Example, rule
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.facts import FileFacts, HealthCheck
+    from scanner.config import Config
+    from collections.abc import Iterable, Iterator
 
 CONNECT = "dsql:DbConnect"
 CONNECT_ADMIN = "dsql:DbConnectAdmin"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
-from scanner.facts import FileFacts, TemplateDiagnostic
 from scanner.model import Hit
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.facts import FileFacts, TemplateDiagnostic
+    from collections.abc import Iterator
 
 WOULD_FAIL = "DEPLOY001"
 DEPRECATED = "DEPLOY002"

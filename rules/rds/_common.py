@@ -5,10 +5,13 @@ where its value came from, and the example projects their examples are scanned i
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 
-from scanner.facts import FileFacts, Target
 from scanner.model import Hit, Location
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.facts import FileFacts, Target
+    from collections.abc import Iterator
 
 CLUSTER_TYPES = frozenset({"AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"})
 INSTANCE_TYPES = frozenset({"AWS::RDS::DBInstance"})

@@ -6,10 +6,8 @@ backend needs only dsql:DbConnect on its cluster; the rest widens the role for n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from scanner.config import Config
 from scanner.facts import RDS_PREFIX, FileFacts, Grant, IamStatement
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
@@ -20,6 +18,11 @@ from scanner.rules.rds._common import (
     arrival,
     rds_secret_of,
 )
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from collections.abc import Iterator
 
 
 def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
-from scanner.config import Config
-from scanner.facts import FileFacts
 from scanner.model import Hit
 from scanner.rules.base import Example, rule
 from scanner.rules.sql._common import (
@@ -18,6 +15,12 @@ from scanner.rules.sql._common import (
     message,
 )
 from scanner.rules.sql.catalogue import LINT_RULES
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.facts import FileFacts
+    from scanner.config import Config
+    from collections.abc import Iterator
 
 KNOWN = frozenset(r.name for r in LINT_RULES)
 CLEAN = """
