@@ -1,0 +1,107 @@
+"""What two or more DSQL rules share: the connect actions, how messages name a workload and its
+cluster, the first sign of a database, and the builders of their documented examples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scanner.project.context import Evidence, Project, Workload
+
+CONNECT = "dsql:DbConnect"
+CONNECT_ADMIN = "dsql:DbConnectAdmin"
+COMPUTE_LABEL = {"lambda": "Lambda function", "ecs": "ECS task definition"}
+
+
+def describe(workload: Workload) -> str:
+    """How messages name a compute resource: "Lambda function 'Api'"."""
+    return (
+        f"{COMPUTE_LABEL.get(workload.compute.kind, 'compute resource')} '{workload.compute.name}'"
+    )
+
+
+def role_of(workload: Workload) -> str:
+    return f"role '{workload.compute.role}'" if workload.compute.role else "its role"
+
+
+def cluster_hint(project: Project, workload: Workload) -> str:
+    """The cluster a message should name: the one the workload uses, or the only one there is."""
+    keys = workload.clusters or tuple(key for key, _ in project.clusters)
+    return keys[0].name if len(set(keys)) == 1 else "<cluster>"
+
+
+def first_evidence(evidence: Iterable[Evidence], *kinds: str) -> Evidence | None:
+    """The first sign of a database in files of the given kinds (in that order of preference)."""
+    found = sorted(
+        evidence, key=lambda e: (kinds.index(e.kind) if e.kind in kinds else len(kinds), e)
+    )
+    return found[0] if found else None
+
+
+# --- Example builders ------------------------------------------------------------------------
+
+ROLE = """
+  ApiRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: lambda.amazonaws.com }
+            Action: sts:AssumeRole
+"""
+
+CLUSTER = """
+  Ledger:
+    Type: AWS::DSQL::Cluster
+    Properties:
+      DeletionProtectionEnabled: true
+"""
+
+
+def template(body: str) -> str:
+    return "Resources:\n" + body.strip("\n") + "\n"
+
+
+def allow(action: str, resource: str = "!GetAtt Ledger.ResourceArn") -> str:
+    """One Allow statement of the example role's inline policy."""
+    return (
+        f"              - Effect: Allow\n                Action: {action}\n"
+        f"                Resource: {resource}\n"
+    )
+
+
+def api_stack(*statements: str, env: str = "", role: str = "", extra: str = "") -> str:
+    """The examples' stack: the cluster, a Lambda function 'Api' and its role 'ApiRole'.
+
+    ``statements`` form the role's inline policy, ``role`` adds role properties, ``env`` is
+    the function's environment (one ``NAME: value`` per line), ``extra`` more resources.
+    """
+    body = CLUSTER + ROLE + role
+    if statements:
+        body += (
+            "      Policies:\n        - PolicyName: dsql\n          PolicyDocument:\n"
+            "            Statement:\n" + "".join(statements)
+        )
+    body += extra
+    body += "  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !GetAtt ApiRole.Arn\n"
+    if env:
+        body += "      Environment:\n        Variables:\n"
+        body += "".join(f"          {line.strip()}\n" for line in env.strip().splitlines())
+    return template(body)
+
+
+# Application code that connects to DSQL with a token of the given kind, as the given user.
+CONNECTION_CODE = """
+import os
+
+import boto3
+import psycopg
+
+
+def connect():
+    host = os.environ["DSQL_ENDPOINT"]
+    token = boto3.client("dsql").{method}(host, "us-east-1")
+    return psycopg.connect(
+        host=host, user="{user}", password=token, dbname="postgres", sslmode="require"
+    )
+"""
