@@ -105,3 +105,51 @@ def connect():
         host=host, user="{user}", password=token, dbname="postgres", sslmode="require"
     )
 """
+
+# The examples' CDK app: the cluster and a Lambda function 'Api' of one stack (see ``cdk_api``).
+CDK_API = """
+import aws_cdk as cdk
+from aws_cdk import aws_dsql as dsql
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+
+class LedgerStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        ledger = dsql.CfnCluster(self, "Ledger"{cluster})
+        api = lambda_.Function(
+            self,
+            "Api",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="index.main",
+            code=lambda_.Code.from_asset("src"),
+            environment={{{env}}},
+        )
+{policy}
+
+app = cdk.App()
+LedgerStack(app, "Ledger")
+app.synth()
+"""
+
+
+def cdk_api(
+    env: str = "",
+    actions: tuple[str, ...] = (),
+    resource: str = "ledger.attr_resource_arn",
+    cluster: str = "deletion_protection_enabled=True",
+) -> str:
+    """The CDK twin of ``api_stack``: ``env`` is the function's environment (``"NAME": value``
+    pairs), ``actions`` what ``add_to_role_policy`` allows on ``resource`` (line 21), ``cluster``
+    the cluster's keyword arguments (line 11). The function is declared on lines 12-19."""
+    policy = ""
+    if actions:
+        listed = ", ".join(f'"{action}"' for action in actions)
+        policy = (
+            "        api.add_to_role_policy(\n"
+            f"            iam.PolicyStatement(actions=[{listed}], resources=[{resource}])\n"
+            "        )\n"
+        )
+    return CDK_API.format(cluster=f", {cluster}" if cluster else "", env=env, policy=policy)

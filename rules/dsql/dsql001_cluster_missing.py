@@ -12,7 +12,7 @@ from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CLUSTER, first_evidence, template
+from scanner.rules.dsql._common import CLUSTER, CONNECTION_CODE, first_evidence, template
 
 
 def check_cluster_missing(project: Project, config: Config) -> Iterator[Hit]:
@@ -78,6 +78,34 @@ RULE = rule(
             """,
             fires=0,
             extra_files=(("data.yaml", template(CLUSTER)),),
+        ),
+        Example(
+            """
+            import aws_cdk as cdk
+            from aws_cdk import aws_rds as rds
+            from constructs import Construct
+
+
+            class LedgerStack(cdk.Stack):
+                def __init__(self, scope: Construct, construct_id: str) -> None:
+                    super().__init__(scope, construct_id)
+                    rds.CfnDBCluster(self, "Legacy", engine="aurora-postgresql")
+
+
+            app = cdk.App()
+            LedgerStack(app, "Ledger")
+            app.synth()
+            """,
+            kind="cdk",
+            fires=1,
+            lines=(9,),
+        ),
+        Example(
+            CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="app"),
+            kind="app",
+            fires=1,
+            lines=(9,),  # the application's DSQL client: no template declares a database
+            extra_files=(("table.yaml", "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n"),),
         ),
     ),
     project_check=check_cluster_missing,

@@ -13,7 +13,7 @@ from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import allow, api_stack, cluster_hint, describe
+from scanner.rules.dsql._common import allow, api_stack, cdk_api, cluster_hint, describe
 
 
 def check_env_missing(project: Project, config: Config) -> Iterator[Hit]:
@@ -73,6 +73,17 @@ RULE = rule(
                 DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
                 """,
             ),
+            fires=0,
+        ),
+        Example(
+            cdk_api('"DSQL_CLUSTER_ARN": ledger.attr_resource_arn', ("dsql:DbConnect",)),
+            kind="cdk",
+            fires=1,
+            lines=(18,),
+        ),
+        Example(
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnect",)),
+            kind="cdk",
             fires=0,
         ),
     ),

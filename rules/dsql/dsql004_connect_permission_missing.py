@@ -13,7 +13,14 @@ from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Key, Permission, Project, Workload
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CONNECT, CONNECT_ADMIN, api_stack, describe, role_of
+from scanner.rules.dsql._common import (
+    CONNECT,
+    CONNECT_ADMIN,
+    api_stack,
+    cdk_api,
+    describe,
+    role_of,
+)
 
 
 def check_connect_permission(project: Project, config: Config) -> Iterator[Hit]:
@@ -88,6 +95,17 @@ RULE = rule(
           DSQL_ENDPOINT: !GetAtt Ledger.Endpoint
 """,
             ),
+            fires=0,
+        ),
+        Example(
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint'),
+            kind="cdk",
+            fires=1,
+            lines=(12,),
+        ),
+        Example(
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnect",)),
+            kind="cdk",
             fires=0,
         ),
     ),

@@ -12,7 +12,15 @@ from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CONNECT, CONNECT_ADMIN, allow, api_stack, describe, role_of
+from scanner.rules.dsql._common import (
+    CONNECT,
+    CONNECT_ADMIN,
+    allow,
+    api_stack,
+    cdk_api,
+    describe,
+    role_of,
+)
 
 
 def check_admin_connect(project: Project, config: Config) -> Iterator[Hit]:
@@ -57,6 +65,12 @@ RULE = rule(
     examples=(
         Example(api_stack(allow("dsql:DbConnectAdmin")), fires=1, lines=(20,)),
         Example(api_stack(allow("dsql:DbConnect")), fires=0),
+        Example(
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnectAdmin",)),
+            kind="cdk",
+            fires=1,
+            lines=(21,),
+        ),
     ),
     project_check=check_admin_connect,
 )

@@ -12,7 +12,7 @@ from scanner.config import Config
 from scanner.facts import FileFacts
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CLUSTER, template
+from scanner.rules.dsql._common import CLUSTER, cdk_api, template
 
 
 def check_deletion_protection(facts: FileFacts, config: Config) -> Iterator[Hit]:
@@ -62,6 +62,10 @@ RULE = rule(
             lines=(5, 7),
         ),
         Example(template(CLUSTER), fires=0),
+        Example(
+            cdk_api(cluster="deletion_protection_enabled=False"), kind="cdk", fires=1, lines=(11,)
+        ),
+        Example(cdk_api(), kind="cdk", fires=0),
     ),
     check=check_deletion_protection,
 )

@@ -101,6 +101,65 @@ RULE = rule(
             ),
             fires=0,
         ),
+        Example(
+            """
+            import aws_cdk as cdk
+            from aws_cdk import aws_dsql as dsql
+            from aws_cdk import aws_lambda as lambda_
+            from aws_cdk import aws_secretsmanager as secretsmanager
+            from constructs import Construct
+
+
+            class LedgerStack(cdk.Stack):
+                def __init__(self, scope: Construct, construct_id: str) -> None:
+                    super().__init__(scope, construct_id)
+                    ledger = dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
+                    login = secretsmanager.Secret(
+                        self,
+                        "Login",
+                        generate_secret_string=secretsmanager.SecretStringGenerator(
+                            secret_string_template='{"username": "ledger_app"}',
+                            generate_string_key="password",
+                        ),
+                    )
+                    api = lambda_.Function(
+                        self,
+                        "Api",
+                        runtime=lambda_.Runtime.PYTHON_3_12,
+                        handler="index.main",
+                        code=lambda_.Code.from_asset("src"),
+                        environment={
+                            "DSQL_ENDPOINT": ledger.attr_endpoint,
+                            "LOGIN_SECRET_ARN": login.secret_arn,
+                        },
+                    )
+
+
+            app = cdk.App()
+            LedgerStack(app, "Ledger")
+            app.synth()
+            """,
+            kind="cdk",
+            fires=1,
+            lines=(28,),
+        ),
+        Example(
+            """
+            import json
+
+            import boto3
+            import psycopg
+
+
+            def connect():
+                secret = boto3.client("secretsmanager").get_secret_value(SecretId="prod/ledger")
+                password = json.loads(secret["SecretString"])["password"]
+                return psycopg.connect(host="abc.dsql.us-east-1.on.aws", user="app", password=password)
+            """,
+            kind="app",
+            fires=1,
+            lines=(10,),
+        ),
     ),
     project_check=check_secret_auth,
 )

@@ -15,7 +15,7 @@ from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.project.health import health_checks, health_named
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CONNECTION_CODE, first_evidence
+from scanner.rules.dsql._common import CLUSTER, CONNECTION_CODE, cdk_api, first_evidence, template
 
 
 def check_health_check(project: Project, config: Config) -> Iterator[Hit]:
@@ -134,6 +134,17 @@ class Database:
         with self.connect() as connection:
             if connection.execute("SELECT 1").fetchone() != (1,):
                 raise RuntimeError("unexpected answer")
+"""
+# A health check that never touches the database.
+HEALTH_WITHOUT_DATABASE = """
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def health_check() -> dict:
+    logger.info("service is up")
+    return {"status": "ok"}
 """
 HEALTH_ACROSS_MODULES = """
 import structlog
@@ -285,16 +296,7 @@ def health_check() -> bool:
             kind="app",
         ),
         Example(
-            """
-            import logging
-
-            logger = logging.getLogger(__name__)
-
-
-            def health_check() -> dict:
-                logger.info("service is up")
-                return {"status": "ok"}
-            """,
+            HEALTH_WITHOUT_DATABASE,
             fires=1,
             kind="app",
             lines=(6,),
@@ -304,6 +306,19 @@ def health_check() -> bool:
                     CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="app"),
                 ),
             ),
+        ),
+        Example(
+            template(CLUSTER),
+            fires=1,
+            lines=(6,),  # in service.py: the infrastructure shows the database
+            extra_files=(("service.py", HEALTH_WITHOUT_DATABASE),),
+        ),
+        Example(
+            cdk_api(),
+            kind="cdk",
+            fires=1,
+            lines=(6,),
+            extra_files=(("service/health.py", HEALTH_WITHOUT_DATABASE),),
         ),
     ),
     project_check=check_health_check,

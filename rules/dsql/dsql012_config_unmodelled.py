@@ -14,6 +14,7 @@ from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.rules.base import Example, rule
+from scanner.rules.dsql._common import CLUSTER, cdk_api, template
 
 
 def check_config_unmodelled(project: Project, config: Config) -> Iterator[Hit]:
@@ -57,6 +58,18 @@ DB_TOKENS = frozenset({"db", "database", "dsql", "postgres", "pg", "rds", "auror
 
 def _tokens(name: str) -> set[str]:
     return set(re.split(r"[_\W]+", name.lower())) - {""}
+
+
+# A database configuration type that lacks the endpoint and the database name.
+SETTINGS_WITHOUT_ENDPOINT = """
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    db_user: str
+    db_password: str
+"""
 
 
 RULE = rule(
@@ -135,6 +148,19 @@ RULE = rule(
             extra_files=(
                 ("pyproject.toml", '[tool.dsql-scan.dsql]\nrequired-env = ["DSQL_ENDPOINT"]\n'),
             ),
+        ),
+        Example(
+            template(CLUSTER),
+            fires=1,
+            lines=(5,),  # in settings.py: the infrastructure shows the database
+            extra_files=(("settings.py", SETTINGS_WITHOUT_ENDPOINT),),
+        ),
+        Example(
+            cdk_api(),
+            kind="cdk",
+            fires=1,
+            lines=(5,),
+            extra_files=(("service/settings.py", SETTINGS_WITHOUT_ENDPOINT),),
         ),
     ),
     project_check=check_config_unmodelled,

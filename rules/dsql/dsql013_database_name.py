@@ -15,7 +15,7 @@ from scanner.config import Config
 from scanner.model import Hit, Location, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CLUSTER, describe, template
+from scanner.rules.dsql._common import CLUSTER, CONNECTION_CODE, cdk_api, describe, template
 
 
 def check_database_name(project: Project, config: Config) -> Iterator[Hit]:
@@ -112,6 +112,22 @@ RULE = rule(
 """
             ),
             fires=0,
+        ),
+        Example(
+            cdk_api(
+                '"DSQL_ENDPOINT": ledger.attr_endpoint, "DB_NAME": "ledger"', ("dsql:DbConnect",)
+            ),
+            kind="cdk",
+            fires=1,
+            lines=(18,),
+        ),
+        Example(
+            CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="app").replace(
+                'dbname="postgres"', 'dbname="ledger"'
+            ),
+            kind="app",
+            fires=1,
+            lines=(11,),
         ),
     ),
     project_check=check_database_name,

@@ -13,7 +13,14 @@ from scanner.config import Config
 from scanner.model import Hit, Location, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CONNECT, CONNECT_ADMIN, CONNECTION_CODE, allow, api_stack
+from scanner.rules.dsql._common import (
+    CONNECT,
+    CONNECT_ADMIN,
+    CONNECTION_CODE,
+    allow,
+    api_stack,
+    cdk_api,
+)
 
 
 def check_auth_role(project: Project, config: Config) -> Iterator[Hit]:
@@ -48,6 +55,13 @@ def check_auth_role(project: Project, config: Config) -> Iterator[Hit]:
                 )
 
 
+# Application code that connects as the admin role, and where examples of the other kinds put it.
+ADMIN_CONNECTION = CONNECTION_CODE.format(
+    method="generate_db_connect_admin_auth_token", user="admin"
+)
+SERVICE = "service/db.py"
+
+
 RULE = rule(
     id="DSQL015",
     name="dsql-auth-role-mismatch",
@@ -63,7 +77,7 @@ RULE = rule(
         dsql:DbConnect, or grant DbConnectAdmin for admin connections.""",
     examples=(
         Example(
-            CONNECTION_CODE.format(method="generate_db_connect_admin_auth_token", user="admin"),
+            ADMIN_CONNECTION,
             fires=1,
             kind="app",
             lines=(9,),
@@ -88,6 +102,19 @@ RULE = rule(
                     ),
                 ),
             ),
+        ),
+        Example(
+            api_stack(allow("dsql:DbConnect"), env="DSQL_ENDPOINT: !GetAtt Ledger.Endpoint"),
+            fires=1,
+            lines=(9,),  # in service.py: the admin token the role may not use
+            extra_files=((SERVICE, ADMIN_CONNECTION),),
+        ),
+        Example(
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnect",)),
+            kind="cdk",
+            fires=1,
+            lines=(9,),
+            extra_files=((SERVICE, ADMIN_CONNECTION),),
         ),
     ),
     project_check=check_auth_role,
