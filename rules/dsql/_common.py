@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scanner.project.context import Evidence, Project, Workload
+from scanner.rules.base import Example
 
 CONNECT = "dsql:DbConnect"
 CONNECT_ADMIN = "dsql:DbConnectAdmin"
@@ -119,7 +120,7 @@ class LedgerStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         ledger = dsql.CfnCluster(self, "Ledger"{cluster})
-        api = lambda_.Function(
+{before}        api = lambda_.Function(
             self,
             "Api",
             runtime=lambda_.Runtime.PYTHON_3_12,
@@ -140,10 +141,12 @@ def cdk_api(
     actions: tuple[str, ...] = (),
     resource: str = "ledger.attr_resource_arn",
     cluster: str = "deletion_protection_enabled=True",
+    before: str = "",
 ) -> str:
     """The CDK twin of ``api_stack``: ``env`` is the function's environment (``"NAME": value``
     pairs), ``actions`` what ``add_to_role_policy`` allows on ``resource`` (line 21), ``cluster``
-    the cluster's keyword arguments (line 11). The function is declared on lines 12-19."""
+    the cluster's keyword arguments (line 11), ``before`` constructs declared after it. The
+    function is declared on lines 12-19 (moved down by the lines of ``before``)."""
     policy = ""
     if actions:
         listed = ", ".join(f'"{action}"' for action in actions)
@@ -152,4 +155,22 @@ def cdk_api(
             f"            iam.PolicyStatement(actions=[{listed}], resources=[{resource}])\n"
             "        )\n"
         )
-    return CDK_API.format(cluster=f", {cluster}" if cluster else "", env=env, policy=policy)
+    cluster = f", {cluster}" if cluster else ""
+    return CDK_API.format(cluster=cluster, env=env, policy=policy, before=before)
+
+
+def beside_infrastructure(
+    path: str,
+    source: str,
+    line: int,
+    stack: str = template(CLUSTER),
+    app: str = cdk_api(),
+) -> tuple[Example, Example]:
+    """Two examples of a rule on application code that the infrastructure decides: the
+    template ``stack``, then the CDK app ``app``, is the file named, and the application module
+    ``source`` at ``path`` beside it has the finding on ``line``."""
+    beside = ((path, source),)
+    return (
+        Example(stack, fires=1, lines=(line,), extra_files=beside),
+        Example(app, kind="cdk", fires=1, lines=(line,), extra_files=beside),
+    )

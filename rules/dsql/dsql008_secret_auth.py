@@ -13,7 +13,7 @@ from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CLUSTER, describe, template
+from scanner.rules.dsql._common import CLUSTER, cdk_api, describe, template
 
 
 def check_secret_auth(project: Project, config: Config) -> Iterator[Hit]:
@@ -39,6 +39,18 @@ def check_secret_auth(project: Project, config: Config) -> Iterator[Hit]:
                     "takes an IAM token as the password: use generate_db_connect_auth_token "
                     "(or an aurora-dsql connector) and drop the secret",
                 )
+
+
+# A username/password secret of a CDK stack: a database credential by its structure.
+LOGIN_SECRET = """\
+        login = cdk.aws_secretsmanager.Secret(
+            self,
+            "Login",
+            generate_secret_string=cdk.aws_secretsmanager.SecretStringGenerator(
+                secret_string_template='{"username": "ledger_app"}', generate_string_key="password"
+            ),
+        )
+"""
 
 
 RULE = rule(
@@ -102,46 +114,13 @@ RULE = rule(
             fires=0,
         ),
         Example(
-            """
-            import aws_cdk as cdk
-            from aws_cdk import aws_dsql as dsql
-            from aws_cdk import aws_lambda as lambda_
-            from aws_cdk import aws_secretsmanager as secretsmanager
-            from constructs import Construct
-
-
-            class LedgerStack(cdk.Stack):
-                def __init__(self, scope: Construct, construct_id: str) -> None:
-                    super().__init__(scope, construct_id)
-                    ledger = dsql.CfnCluster(self, "Ledger", deletion_protection_enabled=True)
-                    login = secretsmanager.Secret(
-                        self,
-                        "Login",
-                        generate_secret_string=secretsmanager.SecretStringGenerator(
-                            secret_string_template='{"username": "ledger_app"}',
-                            generate_string_key="password",
-                        ),
-                    )
-                    api = lambda_.Function(
-                        self,
-                        "Api",
-                        runtime=lambda_.Runtime.PYTHON_3_12,
-                        handler="index.main",
-                        code=lambda_.Code.from_asset("src"),
-                        environment={
-                            "DSQL_ENDPOINT": ledger.attr_endpoint,
-                            "LOGIN_SECRET_ARN": login.secret_arn,
-                        },
-                    )
-
-
-            app = cdk.App()
-            LedgerStack(app, "Ledger")
-            app.synth()
-            """,
+            cdk_api(
+                '"DSQL_ENDPOINT": ledger.attr_endpoint, "LOGIN_SECRET_ARN": login.secret_arn',
+                before=LOGIN_SECRET,
+            ),
             kind="cdk",
             fires=1,
-            lines=(28,),
+            lines=(25,),
         ),
         Example(
             """

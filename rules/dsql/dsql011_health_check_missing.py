@@ -15,7 +15,7 @@ from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.project.health import health_checks, health_named
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CLUSTER, CONNECTION_CODE, cdk_api, first_evidence, template
+from scanner.rules.dsql._common import CONNECTION_CODE, beside_infrastructure, first_evidence
 
 
 def check_health_check(project: Project, config: Config) -> Iterator[Hit]:
@@ -307,19 +307,8 @@ def health_check() -> bool:
                 ),
             ),
         ),
-        Example(
-            template(CLUSTER),
-            fires=1,
-            lines=(6,),  # in service.py: the infrastructure shows the database
-            extra_files=(("service.py", HEALTH_WITHOUT_DATABASE),),
-        ),
-        Example(
-            cdk_api(),
-            kind="cdk",
-            fires=1,
-            lines=(6,),
-            extra_files=(("service/health.py", HEALTH_WITHOUT_DATABASE),),
-        ),
+        # the infrastructure shows the database
+        *beside_infrastructure("service/health.py", HEALTH_WITHOUT_DATABASE, 6),
     ),
     project_check=check_health_check,
 )

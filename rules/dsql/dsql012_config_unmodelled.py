@@ -14,7 +14,7 @@ from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.rules.base import Example, rule
-from scanner.rules.dsql._common import CLUSTER, cdk_api, template
+from scanner.rules.dsql._common import beside_infrastructure
 
 
 def check_config_unmodelled(project: Project, config: Config) -> Iterator[Hit]:
@@ -149,19 +149,8 @@ RULE = rule(
                 ("pyproject.toml", '[tool.dsql-scan.dsql]\nrequired-env = ["DSQL_ENDPOINT"]\n'),
             ),
         ),
-        Example(
-            template(CLUSTER),
-            fires=1,
-            lines=(5,),  # in settings.py: the infrastructure shows the database
-            extra_files=(("settings.py", SETTINGS_WITHOUT_ENDPOINT),),
-        ),
-        Example(
-            cdk_api(),
-            kind="cdk",
-            fires=1,
-            lines=(5,),
-            extra_files=(("service/settings.py", SETTINGS_WITHOUT_ENDPOINT),),
-        ),
+        # the infrastructure shows the database
+        *beside_infrastructure("service/settings.py", SETTINGS_WITHOUT_ENDPOINT, 5),
     ),
     project_check=check_config_unmodelled,
 )

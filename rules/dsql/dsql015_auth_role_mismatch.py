@@ -19,6 +19,7 @@ from scanner.rules.dsql._common import (
     CONNECTION_CODE,
     allow,
     api_stack,
+    beside_infrastructure,
     cdk_api,
 )
 
@@ -103,18 +104,13 @@ RULE = rule(
                 ),
             ),
         ),
-        Example(
+        # the admin token in service/db.py, which the role may not use
+        *beside_infrastructure(
+            SERVICE,
+            ADMIN_CONNECTION,
+            9,
             api_stack(allow("dsql:DbConnect"), env="DSQL_ENDPOINT: !GetAtt Ledger.Endpoint"),
-            fires=1,
-            lines=(9,),  # in service.py: the admin token the role may not use
-            extra_files=((SERVICE, ADMIN_CONNECTION),),
-        ),
-        Example(
             cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnect",)),
-            kind="cdk",
-            fires=1,
-            lines=(9,),
-            extra_files=((SERVICE, ADMIN_CONNECTION),),
         ),
     ),
     project_check=check_auth_role,
