@@ -108,6 +108,7 @@ def connect():
 """
 
 # The examples' CDK app: the cluster and a Lambda function 'Api' of one stack (see ``cdk_api``).
+# Laid out as ruff formats it (trailing commas keep the lists open), as the docs show it.
 CDK_API = """
 import aws_cdk as cdk
 from aws_cdk import aws_dsql as dsql
@@ -126,8 +127,7 @@ class LedgerStack(cdk.Stack):
             runtime=lambda_.Runtime.PYTHON_3_12,
             handler="index.main",
             code=lambda_.Code.from_asset("src"),
-            environment={{{env}}},
-        )
+{environment}        )
 {policy}
 
 app = cdk.App()
@@ -137,26 +137,34 @@ app.synth()
 
 
 def cdk_api(
-    env: str = "",
+    *env: str,
     actions: tuple[str, ...] = (),
     resource: str = "ledger.attr_resource_arn",
     cluster: str = "deletion_protection_enabled=True",
     before: str = "",
 ) -> str:
-    """The CDK twin of ``api_stack``: ``env`` is the function's environment (``"NAME": value``
-    pairs), ``actions`` what ``add_to_role_policy`` allows on ``resource`` (line 21), ``cluster``
-    the cluster's keyword arguments (line 11), ``before`` constructs declared after it. The
-    function is declared on lines 12-19 (moved down by the lines of ``before``)."""
+    """The CDK twin of ``api_stack``. ``cluster`` is the cluster's keyword arguments (line 11),
+    ``before`` constructs declared after it; then the function, from line 12: ``env`` its
+    environment (``'"NAME": value'``, one a line from line 19), ``actions`` what
+    ``add_to_role_policy`` allows on ``resource`` (the actions on line 24 with an environment
+    of one variable, 21 without)."""
+    environment = ""
+    if env:
+        entries = "".join(f"                {entry},\n" for entry in env)
+        environment = f"            environment={{\n{entries}            }},\n"
     policy = ""
     if actions:
         listed = ", ".join(f'"{action}"' for action in actions)
         policy = (
             "        api.add_to_role_policy(\n"
-            f"            iam.PolicyStatement(actions=[{listed}], resources=[{resource}])\n"
+            "            iam.PolicyStatement(\n"
+            f"                actions=[{listed}],\n"
+            f"                resources=[{resource}],\n"
+            "            ),\n"
             "        )\n"
         )
     cluster = f", {cluster}" if cluster else ""
-    return CDK_API.format(cluster=cluster, env=env, policy=policy, before=before)
+    return CDK_API.format(cluster=cluster, environment=environment, policy=policy, before=before)
 
 
 def beside_infrastructure(

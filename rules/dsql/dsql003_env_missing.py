@@ -76,13 +76,13 @@ RULE = rule(
             fires=0,
         ),
         Example(
-            cdk_api('"DSQL_CLUSTER_ARN": ledger.attr_resource_arn', ("dsql:DbConnect",)),
+            cdk_api('"DSQL_CLUSTER_ARN": ledger.attr_resource_arn', actions=("dsql:DbConnect",)),
             kind="cdk",
             fires=1,
             lines=(18,),
         ),
         Example(
-            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnect",)),
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', actions=("dsql:DbConnect",)),
             kind="cdk",
             fires=0,
         ),

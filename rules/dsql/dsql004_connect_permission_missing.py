@@ -104,7 +104,7 @@ RULE = rule(
             lines=(12,),
         ),
         Example(
-            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnect",)),
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', actions=("dsql:DbConnect",)),
             kind="cdk",
             fires=0,
         ),

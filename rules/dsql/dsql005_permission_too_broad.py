@@ -139,10 +139,10 @@ RULE = rule(
             fires=0,
         ),
         Example(
-            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:*",), resource='"*"'),
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', actions=("dsql:*",), resource='"*"'),
             kind="cdk",
             fires=1,
-            lines=(21,),
+            lines=(24,),
         ),
     ),
     project_check=check_permission_too_broad,

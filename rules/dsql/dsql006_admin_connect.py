@@ -66,10 +66,10 @@ RULE = rule(
         Example(api_stack(allow("dsql:DbConnectAdmin")), fires=1, lines=(20,)),
         Example(api_stack(allow("dsql:DbConnect")), fires=0),
         Example(
-            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnectAdmin",)),
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', actions=("dsql:DbConnectAdmin",)),
             kind="cdk",
             fires=1,
-            lines=(21,),
+            lines=(24,),
         ),
     ),
     project_check=check_admin_connect,

@@ -115,12 +115,13 @@ RULE = rule(
         ),
         Example(
             cdk_api(
-                '"DSQL_ENDPOINT": ledger.attr_endpoint, "LOGIN_SECRET_ARN": login.secret_arn',
+                '"DSQL_ENDPOINT": ledger.attr_endpoint',
+                '"LOGIN_SECRET_ARN": login.secret_arn',
                 before=LOGIN_SECRET,
             ),
             kind="cdk",
             fires=1,
-            lines=(25,),
+            lines=(27,),
         ),
         Example(
             """

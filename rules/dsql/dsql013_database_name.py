@@ -115,11 +115,13 @@ RULE = rule(
         ),
         Example(
             cdk_api(
-                '"DSQL_ENDPOINT": ledger.attr_endpoint, "DB_NAME": "ledger"', ("dsql:DbConnect",)
+                '"DSQL_ENDPOINT": ledger.attr_endpoint',
+                '"DB_NAME": "ledger"',
+                actions=("dsql:DbConnect",),
             ),
             kind="cdk",
             fires=1,
-            lines=(18,),
+            lines=(20,),
         ),
         Example(
             CONNECTION_CODE.format(method="generate_db_connect_auth_token", user="app").replace(

@@ -110,7 +110,7 @@ RULE = rule(
             ADMIN_CONNECTION,
             9,
             api_stack(allow("dsql:DbConnect"), env="DSQL_ENDPOINT: !GetAtt Ledger.Endpoint"),
-            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', ("dsql:DbConnect",)),
+            cdk_api('"DSQL_ENDPOINT": ledger.attr_endpoint', actions=("dsql:DbConnect",)),
         ),
     ),
     project_check=check_auth_role,
