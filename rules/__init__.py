@@ -31,8 +31,7 @@ def _declared(package: str, path: Iterable[str]) -> Iterator[Rule]:
             yield from _declared(module.__name__, module.__path__)
         if isinstance(getattr(module, "RULE", None), Rule):
             yield module.RULE
-        for name in ("RULES", "APP_RULES"):
-            yield from getattr(module, name, ())
+        yield from getattr(module, "RULES", ())
 
 
 def _collect() -> tuple[Rule, ...]:

@@ -25,10 +25,11 @@ from scanner.inputs.cloudformation import template as cloudformation
 from scanner.model import Location
 from scanner.project.context import build
 from scanner.rules import BY_ID
-from scanner.rules.dsql import APP_RULES
 
 ROOT = Location(path=".")
-CHECKS = {r.id: r.project_check or r.check for r in APP_RULES}
+# The checks of the application side of the DSQL target state
+APPLICATION_RULES = ("DSQL011", "DSQL012", "DSQL014", "DSQL015")
+CHECKS = {i: BY_ID[i].project_check or BY_ID[i].check for i in APPLICATION_RULES}
 
 
 def at(line: int, path: str = "app/db.py") -> Location:

@@ -1,7 +1,7 @@
 """Context files (the rest of the project when files are named) are loaded as their context view.
 
-``project.CONTEXT_FIELDS`` claims to list exactly the facts the project model, the project rules
-and the source links read. The project is built from full facts and from context views, for
+``kept_in_context()`` (the project model's fields and the project rules' ``reads``) claims to
+list exactly the facts the project model, the project rules and the source links read. The project is built from full facts and from context views, for
 every documented project-rule example, every bundled example project and a few application and
 CDK cases the examples do not cover: the project findings, the linked workloads and clusters,
 and the source links must be the same (the list is enough). And dropping any one field from the
@@ -23,7 +23,7 @@ from scanner.pipeline.discover import Candidate, discover
 from scanner.pipeline.engine import facts_in_app, root_location, run_project_rules
 from scanner.project import link
 from scanner.project.context import (
-    CONTEXT_FIELDS,
+    IDENTITY_FIELDS,
     _exports,
     _reusable,
     build,
@@ -33,7 +33,7 @@ from scanner.project.context import (
 from scanner.project.resolve import resolve
 from scanner.results import FileAnalysis
 from scanner.rules import ALL_RULES
-from scanner.run.runner import analyze_all
+from scanner.run.runner import analyze_all, kept_in_context
 from tests.conftest import EXAMPLES, write
 from tests.test_project_scope import API, DATA
 from tests.test_python_dsql import APP_CASES
@@ -81,7 +81,7 @@ def build(scope, code):
     api = lambda_.Function(scope, "Api", code=code, environment={"DSQL_ENDPOINT": cluster.cluster_endpoint})
     cluster.grant_connect(api)
 """
-IDENTITY = frozenset({"kind", "path", "namespace"})
+CONTEXT_FIELDS = kept_in_context()
 
 
 @dataclass(frozen=True)
@@ -162,17 +162,17 @@ def test_the_context_view_is_enough(analysed, name):
     assert case.outcome(CONTEXT_FIELDS) == case.outcome()
 
 
-@pytest.mark.parametrize("field", sorted(CONTEXT_FIELDS - IDENTITY))
+@pytest.mark.parametrize("field", sorted(CONTEXT_FIELDS - IDENTITY_FIELDS))
 def test_every_context_field_is_read(analysed, field):
     without = CONTEXT_FIELDS - {field}
     changed = [name for name, case in analysed.items() if case.outcome(without) != case.outcome()]
-    assert changed, f"nothing reads {field}: drop it from CONTEXT_FIELDS (or add a case)"
+    assert changed, f"nothing reads {field}: drop it from the reads (or add a case)"
 
 
 def test_the_view_drops_the_rest(analysed):
     legacy = analysed["legacy/cloudformation"]
     (analysis,) = legacy.analyses
-    view = context_view(analysis)
+    view = context_view(analysis, CONTEXT_FIELDS)
     assert analysis.facts.resources and not view.facts.resources
     assert analysis.raw and not view.raw
     assert view.facts.sinks == analysis.facts.sinks

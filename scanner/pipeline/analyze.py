@@ -76,13 +76,16 @@ def unread_analysis(unread: Unread) -> FileAnalysis:
 
 
 def run_file_rules(facts: FileFacts, config: Config) -> list[RawFinding]:
-    """Every file rule that applies to the facts' kind; deduplicated per (rule, node)."""
+    """Every file rule that applies to the facts' kind and finds a fact it reads there;
+    deduplicated per (rule, node)."""
     from scanner.rules import ALL_RULES
 
     out: dict[tuple[str, Location], RawFinding] = {}
     for rule in ALL_RULES:
         if rule.check is None or not rule.applies_to(facts.kind):
             continue
+        if rule.reads and not any(getattr(facts, name) for name in rule.reads):
+            continue  # every fact it reads is empty: it has nothing to judge here
         hits: list[Hit] = list(rule.check(facts, config))
         for hit in hits:
             key = (rule.id, hit.location)

@@ -44,17 +44,36 @@ if TYPE_CHECKING:
     from scanner.config import Config
 
 INFRA_KINDS = frozenset({"cfn", "cdk"})
-# The facts the project model, the project rules and the source links (link.py) read. When files
-# are named (pre-commit), the rest of the project is context: it is loaded for these alone, which
-# keeps a one-file run from unpickling every resource of every template in the repository.
-# tests/test_project_context.py checks that project findings and links are the same either way.
-CONTEXT_FIELDS = frozenset(
-    {
-        "kind", "path", "namespace", "statements", "grants", "sinks", "clusters", "compute",
-        "roles", "connections", "token_calls", "functions", "config_types", "env_reads",
-        "construct_ids", "symbol_links", "engines", "api_calls",
-    }
+# What a file's facts are identified and grouped by, whatever else is kept of them.
+IDENTITY_FIELDS = frozenset({"kind", "path", "namespace"})
+# The facts a workload is linked from (``_Linker.workload``): the compute resource, its role, the
+# statements and grants that name either, the ``env`` sinks it receives and the ``export`` sinks
+# an import in them is followed to.
+WORKLOAD_FIELDS = ("compute", "roles", "statements", "grants", "sinks")
+# The facts ``database_evidence`` reads (a migration is evidenced by the ``sql`` kind itself).
+EVIDENCE_FIELDS = (
+    "clusters", "engines", "connections", "token_calls", "api_calls", "sinks", "env_reads",
+    "statements", "grants",
 )  # fmt: skip
+# The facts the project model reads whatever rules run: its workloads and clusters, the database
+# evidence, the CDK symbols resolved across modules (``scanner.project.resolve``) and the
+# construct ids that link template findings to source (``scanner.project.link``).
+MODEL_FIELDS = frozenset(
+    {*WORKLOAD_FIELDS, "clusters", *EVIDENCE_FIELDS, "symbol_links", "construct_ids"}
+)
+
+
+def context_fields(project_reads: Iterable[str]) -> frozenset[str]:
+    """The facts a file that is only context for the project keeps: its identity, what the
+    project model reads and ``project_reads`` (what the project rules read, their ``reads``).
+
+    When files are named (pre-commit), the rest of the project is context: it is loaded for
+    these alone, which keeps a one-file run from unpickling every resource of every template
+    in the repository. tests/test_project_context.py checks that project findings and links are
+    the same either way, and that each field kept is needed by some case."""
+    return IDENTITY_FIELDS | MODEL_FIELDS | frozenset(project_reads)
+
+
 AWS_MANAGED_POLICY = re.compile(r"(?:^|:iam::aws:policy/(?:.*/)?)([A-Za-z0-9+=,.@_-]+)$")
 # What the AWS managed policies that matter here allow (all on Resource "*"). Every other AWS
 # managed policy grants nothing in DSQL; a customer policy defined elsewhere is unknowable.
@@ -607,9 +626,10 @@ def build(
     )
 
 
-def context_view(analysis: FileAnalysis, keep: frozenset[str] = CONTEXT_FIELDS) -> FileAnalysis:
-    """What a file that is only context for the project contributes: its CONTEXT_FIELDS facts,
-    and whether it could be read (SCAN001). Its own findings are not reported, so they go."""
+def context_view(analysis: FileAnalysis, keep: frozenset[str]) -> FileAnalysis:
+    """What a file that is only context for the project contributes: its ``keep`` facts (see
+    ``context_fields``), and whether it could be read (SCAN001). Its own findings are not
+    reported, so they go."""
     facts = analysis.facts
     if facts is not None:
         facts = replace(facts, **{f.name: () for f in fields(facts) if f.name not in keep})

@@ -20,7 +20,7 @@ from typing import Any
 from scanner.config import Config
 from scanner.pipeline.analyze import analyze, analyze_files, preload, sql_reports
 from scanner.pipeline.discover import Candidate
-from scanner.project.context import context_view
+from scanner.project.context import context_fields, context_view
 from scanner.results import FileAnalysis
 from scanner.run import progress
 from scanner.run.cache import Key, ResultCache, read_for_key
@@ -74,6 +74,17 @@ def _waiting_for(
     return result
 
 
+@cache_result
+def kept_in_context() -> frozenset[str]:
+    """The facts a context file keeps: the project model's and every project rule's ``reads``.
+
+    Derived, so a project rule that reads another fact is given it with no edit here. The rules
+    are imported on first use, as analysis imports them, to keep them out of the head start."""
+    from scanner.rules import ALL_RULES
+
+    return context_fields(f for r in ALL_RULES if r.is_project_rule for f in r.reads)
+
+
 def _cached(cache: ResultCache, key: Key, as_context: bool) -> FileAnalysis | None:
     """A file's cached analysis, or its context view (derived once from the full entry)."""
     if not as_context:
@@ -82,7 +93,7 @@ def _cached(cache: ResultCache, key: Key, as_context: bool) -> FileAnalysis | No
     if view is None:
         full = cache.get(key)
         if full is not None:
-            view = context_view(full)
+            view = context_view(full, kept_in_context())
             cache.put(key.context(), view)
     return view
 
@@ -139,7 +150,7 @@ def _complete(
     and cached by the next run.
     """
     for index, analysis in zip(batch.todo, fresh, strict=True):
-        view = context_view(analysis)
+        view = context_view(analysis, kept_in_context())
         batch.results[index] = view if batch.as_context else analysis
         if cache is None or index not in batch.keys or analysis.transient:
             continue
