@@ -16,6 +16,7 @@ from scanner.rules.base import Example, Rule
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+
     from scanner.config import Config
 
 NOT_RULES = frozenset({"base", "docs", "requirements"})  # the catalogue's own machinery

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-
-from scanner.rules.requirements import REQUIREMENTS, Requirement
 from typing import TYPE_CHECKING
 
+from scanner.rules.requirements import REQUIREMENTS, Requirement
+
 if TYPE_CHECKING:
-    from scanner.rules.base import Rule
     from collections.abc import Sequence
+
+    from scanner.rules.base import Rule
 
 OPT_IN_NOTE = "scan runs it only when selected (--extend-select or select naming it); review always"
 

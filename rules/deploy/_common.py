@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-
-from scanner.model import Hit
 from typing import TYPE_CHECKING
 
+from scanner.model import Hit
+
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts, TemplateDiagnostic
     from collections.abc import Iterator
+
+    from scanner.facts import FileFacts, TemplateDiagnostic
 
 WOULD_FAIL = "DEPLOY001"
 DEPRECATED = "DEPLOY002"

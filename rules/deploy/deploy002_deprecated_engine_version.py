@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.deploy._common import DEPRECATED, READS, SINCE, reported
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 
 def check_deprecated(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -3,10 +3,14 @@ cluster, the first sign of a database, and the builders of their documented exam
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from scanner.project.context import Evidence, Project, Workload
 from scanner.rules.base import Example
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from scanner.project.context import Evidence, Project, Workload
 
 CONNECT = "dsql:DbConnect"
 CONNECT_ADMIN = "dsql:DbConnectAdmin"

@@ -6,13 +6,17 @@ data has nowhere to go. Judged over the whole project scope, only where it shows
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import CLUSTER, CONNECTION_CODE, first_evidence, template
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_cluster_missing(project: Project, config: Config) -> Iterator[Hit]:

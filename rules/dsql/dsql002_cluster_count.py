@@ -7,13 +7,17 @@ its synthesized template resource, count once (``Project.cluster_sets``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Severity
-from scanner.project.context import Project
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import CLUSTER, template
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.project.context import Project
 
 
 def check_cluster_count(project: Project, config: Config) -> Iterator[Hit]:

@@ -7,13 +7,17 @@ required-env, any variable locating the cluster) fails at run time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import allow, api_stack, cdk_api, cluster_hint, describe
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_env_missing(project: Project, config: Config) -> Iterator[Hit]:

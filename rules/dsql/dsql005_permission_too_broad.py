@@ -7,9 +7,8 @@ cluster. Roles no compute resource uses (deployment roles) are not judged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Permission, Project, action_allows
 from scanner.rules.base import Example, rule
@@ -23,6 +22,11 @@ from scanner.rules.dsql._common import (
     describe,
     role_of,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_permission_too_broad(project: Project, config: Config) -> Iterator[Hit]:

@@ -6,9 +6,8 @@ authorised by ``dsql:DbConnect`` and an AWS IAM GRANT, unless allow-admin-connec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
@@ -21,6 +20,11 @@ from scanner.rules.dsql._common import (
     describe,
     role_of,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_admin_connect(project: Project, config: Config) -> Iterator[Hit]:

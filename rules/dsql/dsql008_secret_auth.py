@@ -7,13 +7,17 @@ and a leak risk. A secret is a database credential by its structure, never by it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import CLUSTER, cdk_api, describe, template
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_secret_auth(project: Project, config: Config) -> Iterator[Hit]:

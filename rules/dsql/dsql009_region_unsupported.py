@@ -6,13 +6,17 @@ the regions given with --region or the regions setting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
-from scanner.facts import FileFacts
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import CLUSTER, template
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 
 def check_region(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -7,15 +7,19 @@ only application code of a project that shows an Aurora DSQL or RDS database is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
-from scanner.facts import HealthCheck
 from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.project.health import health_checks, health_named
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import CONNECTION_CODE, beside_infrastructure, first_evidence
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import HealthCheck
 
 
 def check_health_check(project: Project, config: Config) -> Iterator[Hit]:
@@ -245,55 +249,6 @@ def health_check() -> bool:
             fires=1,
             kind="app",
             lines=(19,),
-        ),
-        Example(
-            HEALTH_ACROSS_MODULES,
-            fires=0,
-            kind="app",
-            filename="app/health.py",
-            extra_files=(("app/__init__.py", ""), ("app/db.py", HEALTH_DATABASE_MODULE)),
-        ),
-        Example(
-            HEALTH_ACROSS_MODULES.replace('        log.exception("dsql.health.failed")\n', ""),
-            fires=1,
-            kind="app",
-            filename="app/health.py",
-            lines=(8,),
-            extra_files=(("app/__init__.py", ""), ("app/db.py", HEALTH_DATABASE_MODULE)),
-        ),
-        Example(
-            """
-            import logging
-
-            import boto3
-            from sqlalchemy import create_engine, event, text
-
-            log = logging.getLogger(__name__)
-            engine = create_engine("postgresql+psycopg://admin@abc.dsql.us-east-1.on.aws/postgres")
-
-
-            @event.listens_for(engine, "do_connect")
-            def _token(dialect, record, cargs, cparams):
-                client = boto3.client("dsql")
-                cparams["password"] = client.generate_db_connect_admin_auth_token("h", "us-east-1")
-
-
-            class Repository:
-                def __init__(self) -> None:
-                    self.engine = engine
-
-                def readiness(self) -> bool:
-                    try:
-                        with self.engine.connect() as connection:
-                            connection.execute(text("SELECT 1"))
-                    except Exception:
-                        log.exception("database not ready")
-                        return False
-                    log.info("database ready")
-                    return True
-            """,
-            fires=0,
-            kind="app",
         ),
         Example(
             HEALTH_WITHOUT_DATABASE,

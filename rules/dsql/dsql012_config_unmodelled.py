@@ -8,13 +8,17 @@ from the environment, drifts from the infrastructure. Judged only in a project w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Severity
 from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import beside_infrastructure
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_config_unmodelled(project: Project, config: Config) -> Iterator[Hit]:

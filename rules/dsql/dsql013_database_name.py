@@ -8,14 +8,18 @@ arguments, makes every connection fail.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from scanner.config import Config
 from scanner.model import Hit, Location, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import CLUSTER, CONNECTION_CODE, cdk_api, describe, template
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_database_name(project: Project, config: Config) -> Iterator[Hit]:

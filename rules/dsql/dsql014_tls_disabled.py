@@ -6,13 +6,17 @@ on the server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
-from scanner.facts import FileFacts
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import CONNECTION_CODE
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 
 def check_tls(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -7,9 +7,8 @@ connects are fully in scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.model import Hit, Location, Severity
 from scanner.project.context import WORKLOAD_FIELDS, Project
 from scanner.rules.base import Example, rule
@@ -22,6 +21,11 @@ from scanner.rules.dsql._common import (
     beside_infrastructure,
     cdk_api,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_auth_role(project: Project, config: Config) -> Iterator[Hit]:

@@ -5,13 +5,14 @@ where its value came from, and the example projects their examples are scanned i
 from __future__ import annotations
 
 import textwrap
-
-from scanner.model import Hit, Location
 from typing import TYPE_CHECKING
 
+from scanner.model import Hit, Location
+
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts, Target
     from collections.abc import Iterator
+
+    from scanner.facts import FileFacts, Target
 
 CLUSTER_TYPES = frozenset({"AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"})
 INSTANCE_TYPES = frozenset({"AWS::RDS::DBInstance"})

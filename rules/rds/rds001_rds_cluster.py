@@ -5,16 +5,17 @@ cluster; left in the IaC it keeps running, keeps costing and keeps the old data 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.rds._common import CLUSTER_TYPES, RDS_CLUSTER_TEMPLATE, resources_of
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 
 def check_cluster(facts: FileFacts, config: Config) -> Iterator[Hit]:

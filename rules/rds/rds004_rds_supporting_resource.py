@@ -6,16 +6,17 @@ clean deletion.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.facts import RDS_PREFIX, FileFacts
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.rds._common import CLUSTER_TYPES, INSTANCE_TYPES, subject
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_supporting(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -6,16 +6,17 @@ to the RDS database (from the secret's shape and wiring, never its name).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.rds._common import subject
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 
 def check_credentials(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -7,6 +7,7 @@ backend needs only dsql:DbConnect on its cluster; the rest widens the role for n
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 from scanner.facts import RDS_PREFIX, FileFacts, Grant, IamStatement
 from scanner.model import Hit, Severity
@@ -18,11 +19,11 @@ from scanner.rules.rds._common import (
     arrival,
     rds_secret_of,
 )
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_iam_actions(facts: FileFacts, config: Config) -> Iterator[Hit]:

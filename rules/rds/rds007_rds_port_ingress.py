@@ -5,16 +5,17 @@ ingress to a DSQL interface VPC endpoint is legitimate and not reported.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.rds._common import CDK_APP_FILES, api_stack
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 
 def check_ingress(facts: FileFacts, config: Config) -> Iterator[Hit]:

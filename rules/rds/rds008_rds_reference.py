@@ -7,16 +7,17 @@ the stack from deleting it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from scanner.facts import RDS_PREFIX, FileFacts, Sink, Target
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.rds._common import CDK_APP_FILES, api_stack, arrival
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
 
 
 def check_references(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -5,15 +5,16 @@ keep the application on Aurora RDS after the infrastructure has moved.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 
 def check_auth_token(facts: FileFacts, config: Config) -> Iterator[Hit]:

@@ -6,16 +6,17 @@ also residue, since DSQL authenticates with IAM tokens; the finding says whether
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, rule
 from scanner.rules.rds._common import SECRET_EXPORT, arrival, rds_secret_of
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts, Sink
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts, Sink
 
 
 def check_plain_credentials(facts: FileFacts, config: Config) -> Iterator[Hit]:

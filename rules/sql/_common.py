@@ -10,15 +10,16 @@ cannot disagree.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
 from scanner.rules.base import Example, Rule, rule
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts, SqlDiagnostic
-    from scanner.config import Config
     from collections.abc import Callable, Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts, SqlDiagnostic
 
 READS = ("sql_diagnostics",)
 SINCE = "0.1.0"

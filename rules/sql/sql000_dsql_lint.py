@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from scanner.model import Hit
 from scanner.rules.base import Example, rule
@@ -15,12 +16,12 @@ from scanner.rules.sql._common import (
     message,
 )
 from scanner.rules.sql.catalogue import LINT_RULES
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.facts import FileFacts
-    from scanner.config import Config
     from collections.abc import Iterator
+
+    from scanner.config import Config
+    from scanner.facts import FileFacts
 
 KNOWN = frozenset(r.name for r in LINT_RULES)
 CLEAN = """
