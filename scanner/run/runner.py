@@ -44,13 +44,13 @@ def _in_workers(
 
     preload({c.input for c in candidates})
     size = max(1, len(candidates) // (jobs * 4))
-    batches = [
+    chunks = [
         [(c, config, prepared) for c in candidates[i : i + size]]
         for i in range(0, len(candidates), size)
     ]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        finished = pool.map(_analyze_batch, batches)  # in order, each batch as it is done
+        finished = pool.map(_analyze_batch, chunks)  # in order, each batch as it is done
         return [analysis for batch in finished for analysis in _done(batch)]
 
 
