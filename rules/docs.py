@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scanner.inputs import example_file, producers
+from scanner.model import Kind
 from scanner.rules.requirements import REQUIREMENTS, Requirement
 
 if TYPE_CHECKING:
@@ -12,6 +14,26 @@ if TYPE_CHECKING:
     from scanner.rules.base import Rule
 
 OPT_IN_NOTE = "scan runs it only when selected (--extend-select or select naming it); review always"
+# Markdown code fences by file suffix: how an example is highlighted, whichever rule it shows.
+FENCE_LANGUAGES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".py": "python", ".sql": "sql"}
+
+
+def applies_to(rule: Rule) -> str:
+    """The kinds of facts the rule judges, in words: ``CloudFormation template, CDK source``."""
+    return ", ".join(Kind(k).label for k in rule.kinds)
+
+
+def read_from(rule: Rule) -> str:
+    """The languages whose files can give the rule something to judge: the inputs producing
+    its kinds (asked of the registry, so a new language shows up here with no edit)."""
+    found = (each for kind in rule.kinds for each in producers(Kind(kind)))
+    labels = (f"{each.label} (preview)" if each.preview else each.label for each in found)
+    return ", ".join(dict.fromkeys(labels)) or "the project as a whole"
+
+
+def _fence(file_name: str) -> str:
+    suffix = "." + file_name.rsplit(".", 1)[-1] if "." in file_name else ""
+    return FENCE_LANGUAGES.get(suffix, "")
 
 
 def requirement_lines(
@@ -40,7 +62,9 @@ def describe(rule: Rule, requirements: Sequence[Requirement] | None = None) -> s
         "",
         rule.title,
         "",
-        f"Applies to:   {', '.join(rule.kinds)}",
+        f"Applies to:   {applies_to(rule)}",
+        f"Read from:    {read_from(rule)}",
+        *([f"Since:        {rule.since}"] if rule.since else []),
         *requirement_lines(requirements),
         *([f"Opt-in:       {OPT_IN_NOTE}"] if rule.opt_in else []),
         "",
@@ -62,13 +86,14 @@ def describe(rule: Rule, requirements: Sequence[Requirement] | None = None) -> s
 
 def markdown_doc(rule: Rule) -> str:
     """One rule as a Markdown section (docs/rules.md, SARIF help): prose, then its examples."""
-    fence = {"cfn": "yaml", "cdk": "python", "app": "python", "sql": "sql"}
     lines = [
         f"## {rule.id}",
         "",
         f"**{rule.name}** ({rule.severity.label}): {rule.title}.",
         "",
-        f"Applies to: {', '.join(rule.kinds)}. Evidence for: {', '.join(rule.requirements)}.",
+        f"Applies to: {applies_to(rule)}. Read from: {read_from(rule)}.",
+        *([f"Since: {rule.since}."] if rule.since else []),
+        f"Evidence for: {', '.join(rule.requirements)}.",
         *(["", f"Opt-in: {OPT_IN_NOTE}."] if rule.opt_in else []),
         "",
         f"**Why.** {rule.rationale}",
@@ -77,7 +102,7 @@ def markdown_doc(rule: Rule) -> str:
     ]
     for example in rule.examples:
         verdict = f"reported {example.fires}x" if example.fires else "not reported"
-        language = fence.get(example.kind, "")
+        language = _fence(example_file(Kind(example.kind)))
         lines += ["", f"`{example.file_name}`, {verdict}:", "", f"```{language}"]
         lines += [example.source.rstrip(), "```"]
     return "\n".join(lines) + "\n"
@@ -106,15 +131,13 @@ def markdown_table(rules: tuple[Rule, ...]) -> str:
     return "\n".join(rows) + "\n"
 
 
-FENCE_LANGUAGES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".py": "python", ".sql": "sql"}
-
-
 def markdown_help(rule: Rule) -> str:
     """The rule's documentation as Markdown (SARIF ``help.markdown``, shown by code scanning)."""
     parts = [
         f"**{rule.id} {rule.name}**: {rule.title}",
         "",
-        f"Applies to: {', '.join(rule.kinds)}. Requirements: {', '.join(rule.requirements)}.",
+        f"Applies to: {applies_to(rule)}. Read from: {read_from(rule)}.",
+        f"Requirements: {', '.join(rule.requirements)}.",
         "",
         "### Why",
         "",
@@ -126,8 +149,7 @@ def markdown_help(rule: Rule) -> str:
     ]
     for example in rule.examples:
         verdict = f"fires {example.fires}x" if example.fires else "does not fire"
-        suffix = "." + example.file_name.rsplit(".", 1)[-1] if "." in example.file_name else ""
-        language = FENCE_LANGUAGES.get(suffix, "")
+        language = _fence(example.file_name)
         fence = "````" if "```" in example.source else "```"
         parts += ["", f"Example (`{example.file_name}`, {verdict}):", "", f"{fence}{language}"]
         parts += [example.source.rstrip(), fence]

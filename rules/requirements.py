@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-INFRA = ("cfn", "cdk")
-APP = ("app",)
+from scanner.model import Kind
+
+INFRA = (Kind.CFN, Kind.CDK)
+APP = (Kind.APP,)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "FR-005",
         "The IaC still synthesizes, deploys and destroys without manual steps.",
-        ("cfn",),
+        (Kind.CFN,),
         missing="synthesize the CDK app: cdk synth",
     ),
     Requirement(

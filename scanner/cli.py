@@ -128,6 +128,9 @@ def main() -> None:
     is_flag=True,
     help="Skip named files that neither parse nor look like templates (pre-commit names all).",
 )
+@click.option(
+    "--preview", is_flag=True, help="Also read the languages in preview (reviews never do)."
+)
 def scan(
     paths: tuple[str, ...],
     fmt: tuple[str, ...],
@@ -146,6 +149,7 @@ def scan(
     write_baseline: str | None,
     diff_base: str | None,
     lenient_paths: bool,
+    preview: bool,
 ) -> None:
     """Scan PATHS (default: the configured include, or ".") and report findings."""
     from scanner import outputs
@@ -167,6 +171,8 @@ def scan(
         )
         if lenient_paths:
             config = with_overrides(config, lenient_paths=True)
+        if preview:
+            config = with_overrides(config, preview=True)
         enabled_by(config)
         reports = outputs.plan(fmt, output)
         accepted = baseline.load(baseline_file) if baseline_file else None

@@ -69,6 +69,9 @@ class Config:
     # the project's requirement catalogue (a path inside the root); "" is the Aurora DSQL spec
     requirements: str = ""
     lenient_paths: bool = False  # --lenient-paths: named files are judged like found ones
+    # ``preview = true`` or ``scan --preview``: the files of inputs in preview (new languages)
+    # are read and their findings reported. A review never counts them (it scans without).
+    preview: bool = False
     # ``verify`` only: a review must carry a signature that verifies. Not a scan setting, so
     # not among a review's recorded settings (it cannot change what a review judges).
     require_signature: bool = False
@@ -249,6 +252,7 @@ def from_mapping(table: Any, root: Path, source: str) -> Config:
         "cache-dir": lambda k, v: ("cache_dir", _as_str(k, v, where)),
         "require-signature": lambda k, v: ("require_signature", _as_bool(k, v, where)),
         "requirements": lambda k, v: ("requirements", _as_project_path(k, v, where)),
+        "preview": lambda k, v: ("preview", _as_bool(k, v, where)),
     }
     values = _read_table(table, readers, where)
     if "ignore" in values:

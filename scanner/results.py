@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from scanner.facts import FileFacts
 from scanner.model import BaselineEntry, Finding, Notice, RawFinding, Severity, Suppression
 
-# FileAnalysis kinds of files in scope whose content no rule judged: ``skipped`` (read, and not
-# an input: a YAML file that is no template) and ``unread`` (not read at all: a language
-# dsql-scan does not read, SQL without dsql-lint). Neither counts as scanned.
+# What FileAnalysis.input says of files in scope whose content no rule judged: ``skipped``
+# (read, and no input's after all: a YAML file that is no template) and ``unread`` (not read at
+# all: a language dsql-scan does not read, SQL without dsql-lint). Neither counts as scanned.
 SKIPPED, UNREAD = "skipped", "unread"
 NOT_ANALYSED = frozenset({SKIPPED, UNREAD})
 
@@ -28,7 +28,7 @@ class FileAnalysis:
     """
 
     path: str
-    kind: str  # "template", "python", "sql", or SKIPPED / UNREAD
+    input: str  # the name of the input that read it (scanner.inputs), or SKIPPED / UNREAD
     facts: FileFacts | None = None
     raw: tuple[RawFinding, ...] = ()
     suppressions: tuple[Suppression, ...] = ()

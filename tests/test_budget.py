@@ -110,7 +110,7 @@ def test_time_limit_is_not_enforced_off_the_main_thread():
 def test_a_swallowed_timeout_still_makes_the_file_scan001(tmp_path, monkeypatch):
     """Code that catches everything cannot turn an interrupted analysis into a clean one."""
     path = write(tmp_path, {"t.yaml": GOOD}) / "t.yaml"
-    candidate = Candidate(path=path, rel="t.yaml", kind="template")
+    candidate = Candidate(path=path, rel="t.yaml", input="cloudformation")
     real = analyze_module._analyze_file
 
     def swallowing(*args):

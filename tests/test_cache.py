@@ -61,7 +61,7 @@ def test_changed_file_or_settings_miss_the_cache(tmp_path):
     (candidate,) = discover((str(tmp_path),), config)
     cache = ResultCache.open(tmp_path / "c", config)
     key = cache.key(candidate, read_for_key(candidate, config.max_file_size))
-    analysis = FileAnalysis(path="db.yaml", kind="template", sha256=key.content)
+    analysis = FileAnalysis(path="db.yaml", input="cloudformation", sha256=key.content)
     cache.put(key, analysis)
     assert cache.get(key) == analysis
     (tmp_path / "db.yaml").write_text(DB.format(n=2))
@@ -213,21 +213,21 @@ def _sign(cache: ResultCache, root: Path, key: Key, body: bytes) -> None:
 )
 def test_an_authenticated_entry_that_does_not_fit_the_schema_is_a_miss(tmp_path, change):
     cache, key = _opened(tmp_path)
-    valid = {"path": "db.yaml", "kind": "template", "sha256": key.content}
+    valid = {"path": "db.yaml", "input": "cloudformation", "sha256": key.content}
     _sign(cache, tmp_path, key, json.dumps(valid).encode())
-    assert cache.get(key) == FileAnalysis("db.yaml", "template", sha256=key.content)
+    assert cache.get(key) == FileAnalysis("db.yaml", "cloudformation", sha256=key.content)
     _sign(cache, tmp_path, key, json.dumps({**valid, **change}).encode())
     assert cache.get(key) is None
 
 
 def test_entries_are_only_of_the_keys_bytes_and_under_the_users_secret(tmp_path, monkeypatch):
     cache, key = _opened(tmp_path)
-    other_bytes = FileAnalysis("db.yaml", "template", sha256="0" * 64)
+    other_bytes = FileAnalysis("db.yaml", "cloudformation", sha256="0" * 64)
     cache.put(key, other_bytes)
     assert not _entry(tmp_path, key).exists(), "an analysis of other bytes is not stored"
     _sign(cache, tmp_path, key, msgspec.json.encode(other_bytes))
     assert cache.get(key) is None, "nor served"
-    analysis = FileAnalysis("db.yaml", "template", sha256=key.content)
+    analysis = FileAnalysis("db.yaml", "cloudformation", sha256=key.content)
     cache.put(key, analysis)
     assert cache.get(key) == analysis
     monkeypatch.setenv("XDG_CACHE_HOME", f"{tmp_path}-another-user")

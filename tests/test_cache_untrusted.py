@@ -124,7 +124,7 @@ def test_a_committed_entry_claiming_no_findings_is_recomputed(tmp_path):
     entries, secret = _attackers_entries(project, tmp_path)
     for entry in entries:
         claimed = json.loads(entry.read_bytes()[MAC_BYTES:])
-        body = json.dumps({k: claimed[k] for k in ("path", "kind", "sha256")}).encode()
+        body = json.dumps({k: claimed[k] for k in ("path", "input", "sha256")}).encode()
         mac = hmac.new(secret, entry.name.encode() + b"\n" + body, hashlib.sha256).digest()
         entry.write_bytes(mac + body)
     fooled = _scan(project, tmp_path / "attacker")

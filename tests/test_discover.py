@@ -20,10 +20,10 @@ def rels(root, *paths):
 def test_sorted_reporting_paths_and_kinds(tmp_path):
     write(tmp_path, {"b/t.yaml": DB, "a/m.py": "x = 1\n", "a/z.sql": "SELECT 1;\n", "README": ""})
     found = discover((str(tmp_path),), Config(root=tmp_path))
-    assert [(c.rel, c.kind) for c in found] == [
+    assert [(c.rel, c.input) for c in found] == [
         ("a/m.py", "python"),
         ("a/z.sql", "sql"),
-        ("b/t.yaml", "template"),
+        ("b/t.yaml", "cloudformation"),
     ]
 
 

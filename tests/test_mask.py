@@ -129,7 +129,7 @@ def test_fingerprints_come_from_the_unmasked_text(tmp_path):
         )
         for line, secret in ((5, "aaa111"), (6, "bbb222"))
     )
-    found = findings_of([FileAnalysis("t.yaml", "template", raw=raws)], Config(root=tmp_path))
+    found = findings_of([FileAnalysis("t.yaml", "cloudformation", raw=raws)], Config(root=tmp_path))
     assert [f.fingerprint for f in found] == [fingerprint(r) for r in raws]
     assert found[0].fingerprint != found[1].fingerprint
     assert found[0].location.snippet == found[1].location.snippet == f'password: "{MASK}"'

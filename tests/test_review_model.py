@@ -182,7 +182,7 @@ def test_review_date_honours_source_date_epoch():
 def test_configuration_rows_cover_every_setting():
     shown = dict(config_rows(Config(fail_on=None, severity=(("RDS007", Severity.NOTE),))))
     for item in fields(Config):
-        if item.name not in ("root", "source", "dsql", "require_signature"):
+        if item.name not in ("root", "source", "dsql", "require_signature", "preview"):
             assert item.name.replace("_", "-") in shown, item.name
     # what verify demands of the document is no setting the review judged with
     assert "require-signature" not in shown

@@ -3,9 +3,10 @@
 An input turns files of one language into facts (``scanner.facts``). Everything the rest of the
 scanner needs to know about a language lives in its :class:`Input`: which files it reads, which
 kinds of facts it produces (and so which rules apply to its files), which parser modules it
-imports (preloaded before workers fork, and part of the result cache's key), the file name of
-its rule examples, and the function that analyses one file. Discovery, analysis, the head start,
-the cache, the runner, the review, the project model and the rule docs ask the registry
+imports (preloaded before workers fork, and part of the result cache's key), the external tools
+whose identity decides its results, the file name of its rule examples, and the function that
+analyses one file (a :class:`Source` in, a ``FileAnalysis`` out). Discovery, analysis, the head
+start, the cache, the runner, the review, the project model and the rule docs ask the registry
 (``scanner.inputs``); no other module names a language.
 
 Declarations are cheap to import: ``analyzer`` and ``batch`` are dotted names, imported when a
@@ -16,11 +17,15 @@ it uses.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from scanner.model import Kind
+from scanner.facts import FileFacts
+from scanner.inputs.guards import ParseFailure
+from scanner.model import Kind, Location, Notice, RawFinding, Suppression
+from scanner.results import SKIPPED, FileAnalysis
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,20 @@ class Input:
     every file of the input (one linter process for all SQL files) and handed to each
     ``analyze`` as ``source.batch``. ``examples`` is the file name a rule example of each kind
     is written to. ``fallback``: a file named on the command line whose suffix no input claims
-    is read by this input (a template named ``stack.txt``). ``preview``: findings appear only
-    with ``--preview`` and stay out of signed review verdicts.
+    is read by this input (a template named ``stack.txt``), and naming a file changes how it is
+    judged (one that fails to parse is a finding, not a file of some other format), so the
+    result cache keys on it. ``preview``: a new language; its files are read only with
+    ``--preview`` (else listed as not read) and never count toward a review's verdict.
+
+    The analyzer returns the file's facts, its suppressions and what the input itself found
+    (SCAN001 for a parse failure, findings of linters it runs), never rule findings: the
+    pipeline runs the file rules on the facts, so an input never imports the rules. Optional
+    hooks, named like ``analyzer``: ``tools`` name ``identity() -> str`` functions of the
+    external programs that judge its files (a result cache keys on them: another dsql-lint may
+    judge the same bytes differently); ``context_lines`` names ``lines(text) -> list[str]``,
+    the source lines as the input's positions count them (default ``str.splitlines``);
+    ``owns_unreadable`` names ``owns(path, explicit) -> bool``, whether a file that fails the
+    read guards is a finding (SCAN001) rather than skipped (default: always a finding).
     """
 
     name: str
@@ -50,6 +67,9 @@ class Input:
     examples: Mapping[Kind, str]
     languages: Mapping[str, str] = field(default_factory=dict)
     batch: str = ""
+    tools: tuple[str, ...] = ()
+    context_lines: str = ""
+    owns_unreadable: str = ""
     fallback: bool = False
     preview: bool = False
     since: str = ""
@@ -59,9 +79,13 @@ class Input:
         return tuple(self.produces)
 
     def claims(self, name: str) -> str:
-        """The suffix of ``name`` this input reads ("" when it reads no such file)."""
+        """The longest suffix of ``name`` this input reads ("" when it reads no such file).
+
+        Like ``os.path.splitext``, a name that is only dots and the suffix (``.py``) has none.
+        """
         lowered = name.lower()
-        return next((s for s in self.suffixes if lowered.endswith(s)), "")
+        found = (s for s in self.suffixes if lowered.endswith(s) and lowered[: -len(s)].strip("."))
+        return max(found, key=len, default="")
 
     def language(self, suffix: str) -> str:
         return self.languages.get(suffix, self.label)
@@ -71,6 +95,81 @@ class Input:
 
     def batch_function(self) -> Callable[..., Any] | None:
         return _resolve(self.batch) if self.batch else None
+
+    def identity(self) -> str:
+        """Which external tools judge this input's files ("" when none do)."""
+        return "|".join(_resolve(tool)() for tool in self.tools)
+
+    def lines(self, text: str) -> list[str]:
+        """The source lines findings are located in, for their context excerpts."""
+        return _resolve(self.context_lines)(text) if self.context_lines else text.splitlines()
+
+    def owns(self, path: Path, explicit: bool) -> bool:
+        """Whether a file of this input that cannot be read is a finding (else it is skipped)."""
+        return _resolve(self.owns_unreadable)(path, explicit) if self.owns_unreadable else True
+
+
+@dataclass(frozen=True)
+class Source:
+    """What an analyzer gets: one file, read and guarded, and what the scan knows about it.
+
+    ``rel`` is the reporting path, ``text`` the decoded bytes whose SHA-256 is ``sha256``;
+    ``path`` is for inputs that must look at the file itself. ``explicit``: named on the
+    command line; ``stack``: the CDK stack a synthesized template belongs to; ``batch``: the
+    input's ``prepare`` result for the whole scan (None when it has none, or in a one-file run).
+    """
+
+    input: str
+    rel: str
+    text: str
+    sha256: str
+    path: Path
+    explicit: bool = False
+    stack: str = ""
+    batch: Any = None
+
+    def analysis(
+        self,
+        facts: FileFacts,
+        suppressions: tuple[Suppression, ...] = (),
+        raw: tuple[RawFinding, ...] = (),
+        notices: tuple[Notice, ...] = (),
+    ) -> FileAnalysis:
+        """The file, analysed: its facts, and what the input found itself."""
+        return FileAnalysis(
+            path=self.rel,
+            input=self.input,
+            facts=facts,
+            raw=raw,
+            suppressions=suppressions,
+            sha256=self.sha256,
+            notices=notices,
+        )
+
+    def failed(self, failure: ParseFailure) -> FileAnalysis:
+        return failed(self.input, self.rel, failure, self.sha256)
+
+    def skipped(self, note: str) -> FileAnalysis:
+        """Read, and not this input's after all (a YAML file that is no template)."""
+        return FileAnalysis(self.rel, SKIPPED, note=note, sha256=self.sha256)
+
+
+def with_context(raw: Iterable[RawFinding], lines: list[str]) -> tuple[RawFinding, ...]:
+    """Attach each finding's source excerpt, so reporters need not re-read files.
+
+    Only a masked excerpt around the finding: a minified template is one long line, and each of
+    its findings would otherwise carry (and print) all of it.
+    """
+    from scanner.gate.mask import source_excerpt
+
+    return tuple(replace(r, context=source_excerpt(lines, r.location)) for r in raw)
+
+
+def failed(name: str, rel: str, failure: ParseFailure, sha256: str) -> FileAnalysis:
+    """A file of input ``name`` that cannot be parsed: one SCAN001 where the parser stopped."""
+    location = Location(path=rel, line=failure.line, column=failure.column, snippet=failure.reason)
+    raw = RawFinding("SCAN001", location, f"cannot parse file: {failure.reason}")
+    return FileAnalysis(path=rel, input=name, raw=(raw,), sha256=sha256)
 
 
 def _resolve(dotted: str) -> Callable[..., Any]:

@@ -1,4 +1,4 @@
-"""Discovery: which files to scan, what kind each is, and which stack a synthesized template is.
+"""Discovery: which files to scan, which input reads each, and the stack of a synthesized template.
 
 Directories are walked in sorted order so results never depend on the file system's order.
 ``cdk.out`` is a primary input, but its ``asset.*`` folders (bundled copies of source code and
@@ -21,15 +21,16 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import NamedTuple
 
+from scanner import inputs
 from scanner.config import Config, ConfigError
+from scanner.inputs.base import Input
 
-TEMPLATE_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".template"})
-PYTHON_SUFFIXES = frozenset({".py"})
-SQL_SUFFIXES = frozenset({".sql"})
+# Which files are read, and as what, is the input registry's (``scanner.inputs``).
 # Languages dsql-scan does not read, recognised by file name alone (never by content): they can
 # hold IaC (CDK, CDKTF and Pulumi come in most of them, Terraform is HCL) or database code, so
 # a scope that leaves them out unsaid would let a review speak for code nobody read. Longest
-# suffix first: ``main.tf.json`` is Terraform, not a JSON template.
+# suffix first. A suffix an input claims wins over this table only when it is at least as long:
+# ``main.tf.json`` is Terraform, not a JSON template, while a TypeScript input takes ``.ts``.
 UNREAD_LANGUAGES: tuple[tuple[str, str], ...] = (
     (".tf.json", "Terraform"),
     *((suffix, "TypeScript") for suffix in (".ts", ".tsx", ".mts", ".cts")),
@@ -61,9 +62,9 @@ UNREAD_LANGUAGES: tuple[tuple[str, str], ...] = (
 IAC_LANGUAGES = frozenset(
     {"TypeScript", "JavaScript", "Terraform", "Go", "Java", "Kotlin", "C#", "F#", "Visual Basic"}
 )
-# The languages of the files dsql-scan reads, named the same way for the scope's counts.
-READ_LANGUAGES = {".py": "Python", ".sql": "SQL", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML"}
 UNSUPPORTED = "language not supported"
+# Why the files of a preview input (``Input.preview``) are not read: a review never counts them.
+IN_PREVIEW = "{label} is in preview: run scan with --preview (a review never counts it)"
 DEFAULT_EXCLUDES = frozenset(
     {
         ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
@@ -97,7 +98,7 @@ class Candidate:
 
     path: Path
     rel: str
-    kind: str  # "template", "python", "sql"
+    input: str  # the name of the input that reads it (scanner.inputs)
     explicit: bool = False
     stack: str = ""
 
@@ -109,10 +110,12 @@ class Unread:
     path: Path
     rel: str
     language: str
+    reason: str = ""  # why, when some input could read it (its input is in preview)
 
     @property
     def note(self) -> str:
-        return f"{UNSUPPORTED} ({self.language})"
+        because = f": {self.reason}" if self.reason else ""
+        return f"{UNSUPPORTED} ({self.language}){because}"
 
 
 class Skipped(NamedTuple):
@@ -131,36 +134,54 @@ class Discovery:
     unread: tuple[Unread, ...] = ()
 
 
-def kind_of(path: Path) -> str | None:
-    return None if unread_language(path.name) else _kind_of_suffix(path.suffix)
+def reader_of(name: str) -> Input | None:
+    """The input that reads a file of this name, preview or not (None: no input does)."""
+    found = inputs.for_name(name)
+    if found is None or len(found.claims(name)) < len(_unread_suffix(name)[0]):
+        return None
+    return found
+
+
+def input_of(path: Path) -> str | None:
+    """The name of the input that reads ``path``, by its name alone."""
+    found = reader_of(path.name)
+    return found.name if found is not None else None
+
+
+kind_of = input_of  # the name scanner.run.headstart imports
+
+
+def _unread_suffix(name: str) -> tuple[str, str]:
+    lowered = name.lower()
+    return next(((s, lang) for s, lang in UNREAD_LANGUAGES if lowered.endswith(s)), ("", ""))
 
 
 def unread_language(name: str) -> str:
     """The language of a file dsql-scan does not read, by its name; "" for any other file."""
-    lowered = name.lower()
-    return next((lang for suffix, lang in UNREAD_LANGUAGES if lowered.endswith(suffix)), "")
+    return "" if reader_of(name) is not None else _unread_suffix(name)[1]
+
+
+def _not_read(name: str, reader: Input | None, preview: bool) -> tuple[str, str]:
+    """(language, reason) of a file in scope that is listed but not read, else ("", "")."""
+    if reader is None:
+        return unread_language(name), ""
+    if reader.preview and not preview:
+        return reader.language(reader.claims(name)), IN_PREVIEW.format(label=reader.label)
+    return "", ""
 
 
 def language_of(name: str) -> str:
     """Every file's language as the scope counts them (``template`` for ``.template``)."""
+    reader = reader_of(name)
+    if reader is not None:
+        return reader.language(reader.claims(name))
     suffix = os.path.splitext(name)[1].lower()
-    return unread_language(name) or READ_LANGUAGES.get(suffix) or suffix.lstrip(".") or name
+    return unread_language(name) or suffix.lstrip(".") or name
 
 
 def _listed(name: str) -> bool:
     """A file discovery lists: one it reads, or one of a language it names but does not read."""
-    return _kind_of_suffix(os.path.splitext(name)[1]) is not None or bool(unread_language(name))
-
-
-def _kind_of_suffix(suffix: str) -> str | None:
-    suffix = suffix.lower()
-    if suffix in PYTHON_SUFFIXES:
-        return "python"
-    if suffix in TEMPLATE_SUFFIXES:
-        return "template"
-    if suffix in SQL_SUFFIXES:
-        return "sql"
-    return None
+    return reader_of(name) is not None or bool(unread_language(name))
 
 
 def display(path: str) -> str:
@@ -438,17 +459,19 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
         skipped.update((s.rel, s) for s in walk.skipped)
         for path, resolved in walk.found:
             rel = _relative_resolved(resolved, root)
-            language = unread_language(path.name)
+            reader = reader_of(path.name)
+            language, reason = _not_read(path.name, reader, config.preview)
             if language and rel not in unread and not is_excluded(rel, config.exclude):
-                unread[rel] = Unread(resolved, rel, language)
-            kind = kind_of(path) if path is not top else (kind_of(path) or "template")
-            if language or kind is None or rel in seen or is_excluded(rel, config.exclude):
+                unread[rel] = Unread(resolved, rel, language, reason)
+            if reader is None and path is top:  # named: read even without a known suffix
+                reader = inputs.fallback()
+            if language or reader is None or rel in seen or is_excluded(rel, config.exclude):
                 continue
             parent = resolved.parent
             if parent not in manifests:
                 manifests[parent] = stacks_of(parent)
             stack = manifests[parent].get(path.name, "")
-            seen[rel] = Candidate(path, rel, kind, explicit_paths and path is top, stack)
+            seen[rel] = Candidate(path, rel, reader.name, explicit_paths and path is top, stack)
     return Discovery(
         [seen[rel] for rel in sorted(seen)],
         tuple(sorted(skipped.values())),

@@ -26,7 +26,7 @@ from scanner.facts import FileFacts
 from scanner.gate import suppress
 from scanner.gate.mask import masked, shortened, source_excerpt
 from scanner.inputs.guards import ParseFailure, read_text
-from scanner.model import Finding, Hit, Location, Notice, RawFinding, Suppression
+from scanner.model import Finding, Hit, Kind, Location, Notice, RawFinding, Suppression
 from scanner.pipeline.analyze import run_file_rules, unread_analysis
 from scanner.pipeline.discover import Candidate, cdk_app, discover, explore, relative
 from scanner.project import cdkpaths, link, resolve
@@ -184,13 +184,13 @@ def with_project_findings(
         merged.append(replace(analysis, raw=analysis.raw + tuple(extra)) if extra else analysis)
     at_root = by_path.pop(root.path, [])
     if at_root:
-        merged.append(FileAnalysis(path=root.path, kind="project", raw=tuple(at_root)))
+        merged.append(FileAnalysis(path=root.path, input=Kind.PROJECT, raw=tuple(at_root)))
     return merged
 
 
 def in_app(facts: FileFacts, candidate: Candidate, config: Config) -> FileFacts:
     """CDK facts link within their CDK app (decided here, not cached: it depends on cdk.json)."""
-    if facts.kind != "cdk":
+    if facts.kind != Kind.CDK:
         return facts
     app = cdk_app(candidate.path, config.root)
     return replace(facts, namespace=f"cdk:{app}") if app else facts
@@ -317,7 +317,7 @@ def scan(
     findings = link.link(findings, everything, finder)
     left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
     unread = tuple(unread_analysis(u) for u in discovery.unread)
-    skipped = tuple((a.path, a.note) for a in analyses if a.kind == SKIPPED)
+    skipped = tuple((a.path, a.note) for a in analyses if a.input == SKIPPED)
     spare(project, prepared, everything, context_facts)  # the process may end next: see spare
     return ScanResult(
         findings=tuple(findings),

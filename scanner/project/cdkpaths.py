@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.facts import FileFacts
+from scanner.inputs import producers
+from scanner.model import Kind
 from scanner.pipeline.discover import MANIFEST_BYTES, Candidate, _head, cdk_app
 
 HIDDEN_ID = "Default"  # removed from a path before anything else
@@ -313,6 +315,11 @@ class _Assembly:
     tree: dict[str, dict[str, str]]  # stack path -> logical id -> construct path
 
 
+def _template_inputs() -> frozenset[str]:
+    """The inputs whose files are templates (produce ``cfn`` facts): those a cdk.out holds."""
+    return frozenset(each.name for each in producers(Kind.CFN))
+
+
 @dataclass
 class Finder:
     """Construct paths for one scan's synthesized templates, each looked up once."""
@@ -328,14 +335,14 @@ class Finder:
     def of(cls, root: Path, candidates: Iterable[Candidate], files: Iterable[FileFacts]) -> Finder:
         vocabularies: dict[str, set[str]] = {}
         for facts in files:
-            if facts.kind == "cdk":
+            if facts.kind == Kind.CDK:
                 app = facts.namespace.removeprefix("cdk:") if facts.namespace else ""
                 ids = {construct_id for construct_id, _ in facts.construct_ids}
                 vocabularies.setdefault(app, set()).update(ids)
                 vocabularies.setdefault("", set()).update(ids)
         return cls(
             root=root.resolve(),
-            candidates={c.rel: c for c in candidates if c.kind == "template"},
+            candidates={c.rel: c for c in candidates if c.input in _template_inputs()},
             vocabularies={app: tuple(sorted(ids)) for app, ids in vocabularies.items()},
         )
 
@@ -401,7 +408,7 @@ def with_paths(files: Sequence[FileFacts], finder: Finder) -> list[FileFacts]:
     same objects), so that a cluster in source and in its cdk.out is one cluster."""
     out = []
     for facts in files:
-        if facts.kind == "cfn" and any(not c.location.construct_path for c in facts.clusters):
+        if facts.kind == Kind.CFN and any(not c.location.construct_path for c in facts.clusters):
             clusters = tuple(
                 c
                 if c.location.construct_path

@@ -37,13 +37,13 @@ from scanner.facts import (
     Value,
     namespace_of,
 )
-from scanner.model import Location
+from scanner.model import Kind, Location
 from scanner.results import FileAnalysis
 
 if TYPE_CHECKING:
     from scanner.config import Config
 
-INFRA_KINDS = frozenset({"cfn", "cdk"})
+INFRA_KINDS = frozenset({Kind.CFN, Kind.CDK})
 # What a file's facts are identified and grouped by, whatever else is kept of them.
 IDENTITY_FIELDS = frozenset({"kind", "path", "namespace"})
 # The facts a workload is linked from (``_Linker.workload``): the compute resource, its role, the
@@ -264,7 +264,7 @@ class Project:
 
     @property
     def has_application(self) -> bool:
-        return any(f.kind == "app" for f in self.files)
+        return any(f.kind == Kind.APP for f in self.files)
 
 
 @dataclass(frozen=True, order=True)
@@ -295,7 +295,7 @@ def _file_evidence(facts: FileFacts, config: Config) -> Iterator[Evidence]:
     def sign(rank: int, location: Location, what: str) -> Evidence:
         return Evidence(rank, location, facts.kind, what)
 
-    if facts.kind == "sql":
+    if facts.kind == Kind.SQL:
         yield sign(0, Location(path=facts.path), "a SQL migration")
     yield from (sign(0, c.location, f"the Aurora DSQL cluster {c.name}") for c in facts.clusters)
     for engine in facts.engines:
@@ -635,7 +635,7 @@ def context_view(analysis: FileAnalysis, keep: frozenset[str]) -> FileAnalysis:
         facts = replace(facts, **{f.name: () for f in fields(facts) if f.name not in keep})
     return FileAnalysis(
         path=analysis.path,
-        kind=analysis.kind,
+        input=analysis.input,
         facts=facts,
         raw=tuple(r for r in analysis.raw if r.rule == "SCAN001"),
         note=analysis.note,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from scanner.model import Finding
+from scanner.model import Finding, Kind
 from scanner.project.cdkpaths import Finder
 from scanner.results import FileAnalysis
 
@@ -29,7 +29,7 @@ def construct_index(analyses: Iterable[FileAnalysis]) -> dict[str, Place | None]
     index: dict[str, Place | None] = {}
     for analysis in analyses:
         facts = analysis.facts
-        if facts is None or facts.kind != "cdk":
+        if facts is None or facts.kind != Kind.CDK:
             continue
         for construct_id, line in facts.construct_ids:
             place = (analysis.path, line)

@@ -14,8 +14,8 @@ def summarize(result: ScanResult) -> dict[str, Any]:
     active = result.active
     by_severity = Counter(f.severity.label for f in active)
     return {
-        "files_scanned": sum(1 for f in result.files if f.kind not in NOT_ANALYSED),
-        "files_skipped": sum(1 for f in result.files if f.kind == SKIPPED)
+        "files_scanned": sum(1 for f in result.files if f.input not in NOT_ANALYSED),
+        "files_skipped": sum(1 for f in result.files if f.input == SKIPPED)
         + sum(1 for path, _ in result.left_out if not path.endswith("/")),
         "files_not_read": not_read(result),
         "findings": len(active),
@@ -34,7 +34,7 @@ def summarize(result: ScanResult) -> dict[str, Any]:
 def not_read(result: ScanResult) -> dict[str, int]:
     """Files in scope that were not read at all, by language (sorted): no finding can come from
     them, so every report says how many there are."""
-    counts = Counter(language_of(f.path) for f in result.files if f.kind == UNREAD)
+    counts = Counter(language_of(f.path) for f in result.files if f.input == UNREAD)
     return dict(sorted(counts.items()))
 
 

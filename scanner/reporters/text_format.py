@@ -129,7 +129,7 @@ def render(
         lines.extend(format_finding(finding, color))
     if verbose:
         lines.extend(escape_line(f"skipped {path}: {note}") for path, note in result.skipped)
-        unread = (f for f in result.files if f.kind == UNREAD)
+        unread = (f for f in result.files if f.input == UNREAD)
         lines.extend(escape_line(f"not read {f.path}: {f.note}") for f in unread)
     lines.extend(baseline_lines(result))
     lines.extend(summary_lines(result, color))

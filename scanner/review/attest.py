@@ -83,11 +83,14 @@ def apply_options(config: Config, options: Mapping[str, Any]) -> Config:
 def for_review(config: Config) -> Config:
     """A review runs the opt-in rules too (unless ignored): ``scan`` leaves cfn-lint's full
     validation to those who ask for it, but a review evidences FR-005 with it, and verify
-    re-runs what the review ran."""
+    re-runs what the review ran. It never reads the files of inputs in preview (``preview``
+    is off): a new language's findings are not yet evidence a signed verdict may rest on, so
+    its files stay in the scope as not read, and say why."""
     from scanner.rules import OPT_IN, enabled_by
 
     missing = tuple(sorted(OPT_IN - enabled_by(replace(config, ignore=()))))
-    return replace(config, extend_select=config.extend_select + missing) if missing else config
+    extend_select = config.extend_select + missing
+    return replace(config, extend_select=extend_select, preview=False)
 
 
 def scan_paths(paths: tuple[str, ...], root: Path) -> tuple[str, ...]:

@@ -27,19 +27,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.config import Config, ConfigError
+from scanner.inputs import producers
+from scanner.model import Kind
 from scanner.rules import ALL_RULES, UnknownRuleError, matching
 from scanner.rules.base import Rule
 from scanner.rules.requirements import REQUIREMENTS, Requirement
 
 SPEC_NAME = "the Aurora DSQL migration spec (built in)"
-INPUT_KINDS = ("cfn", "cdk", "app", "sql")
-KIND_NAMES = {
-    "cfn": "CloudFormation template",
-    "cdk": "CDK source",
-    "app": "application code",
-    "sql": "SQL",
-    "project": "project",
-}
 ENTRY_KEYS = ("id", "text", "rules", "needs", "runtime")
 MAX_CATALOGUE_BYTES = 1024 * 1024
 # ids appear in table cells, anchors and the record: short, no markup, no spaces
@@ -152,10 +146,11 @@ def _requirement(entry: Any, where: str) -> Requirement:
         )
     runtime = _text(entry, "runtime", where) if "runtime" in entry else ""
     needs = _strings(entry, "needs", where)
-    strange = [k for k in needs if k not in INPUT_KINDS]
+    known = input_kinds()
+    strange = [k for k in needs if k not in known]
     if strange:
         raise ConfigError(
-            f"{where}.needs: unknown input kind {strange[0]!r} (known: {', '.join(INPUT_KINDS)})"
+            f"{where}.needs: unknown input kind {strange[0]!r} (known: {', '.join(known)})"
         )
     ids: dict[str, None] = {}
     for selector in _strings(entry, "rules", where):
@@ -180,9 +175,22 @@ def _strings(entry: Mapping, key: str, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def input_kinds() -> tuple[str, ...]:
+    """The kinds of facts some input produces (what a requirement may need), in Kind order."""
+    return tuple(str(k) for k in Kind if producers(k))
+
+
+def kind_label(kind: str) -> str:
+    """A kind as prose (``CDK source``); anything else as it is (an input's name)."""
+    try:
+        return Kind(kind).label
+    except ValueError:
+        return kind
+
+
 def kinds_text(kinds: Iterable[str]) -> str:
     """``CloudFormation template, CDK source or application code``."""
-    names = [KIND_NAMES.get(k, k) for k in kinds]
+    names = [kind_label(k) for k in kinds]
     if len(names) > 2:
         return f"{', '.join(names[:-1])} or {names[-1]}"
     return " or ".join(names) if names else "input"

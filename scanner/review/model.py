@@ -18,9 +18,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__
+from scanner import __version__, inputs
 from scanner.config import Config
-from scanner.model import Finding, Severity
+from scanner.model import Finding, Kind, Severity
 from scanner.pipeline.discover import IAC_LANGUAGES, UNSUPPORTED, language_of
 from scanner.results import NOT_ANALYSED, SKIPPED, UNREAD, FileAnalysis, ScanResult
 from scanner.review.catalogue import Catalogue, default, kinds_text, rule_span
@@ -43,13 +43,12 @@ NO_REASON = "no reason given"
 SQL_LINTER_MISSING = "sql-linter-missing"  # the notice of scanner.inputs.sql.lint
 STATES = {SKIPPED: "skipped", UNREAD: "not read"}
 STATE_ORDER = ("analysed", "not read", "skipped")
-TEMPLATE_KIND = "cfn"
 
 
 NONE_MEANS = {"fail_on": "never"}  # settings where "not set" has a name of its own
-# Config fields that are no setting of the judgement: local paths (shown in the scope) and what
-# ``verify`` demands of the document itself.
-NOT_RECORDED = frozenset({"root", "source", "require_signature"})
+# Config fields that are no setting of the judgement: local paths (shown in the scope), what
+# ``verify`` demands of the document itself, and ``preview`` (a review never reads preview input).
+NOT_RECORDED = frozenset({"root", "source", "require_signature", "preview"})
 
 
 class ReviewError(ValueError):
@@ -129,7 +128,7 @@ def unread_gap(requirement: Requirement, rules: Iterable[Rule], gaps: Unchecked)
         return ""
     needs = set(requirement.needs)
     # application code can be in any language; infrastructure only in the languages IaC is in
-    anything = not needs or "app" in needs
+    anything = not needs or Kind.APP in needs
     wanted = None if anything else IAC_LANGUAGES if needs & set(INFRA) else frozenset()
     unread = gaps.of(wanted)
     if unread:
@@ -137,7 +136,7 @@ def unread_gap(requirement: Requirement, rules: Iterable[Rule], gaps: Unchecked)
             f"not evidenced: {sum(n for _, n in unread)} file(s) in scope were not read "
             f"({_counted(unread)}: {UNSUPPORTED}); review them by hand"
         )
-    if gaps.sql and any("sql" in rule.kinds for rule in rules):
+    if gaps.sql and any(Kind.SQL in rule.kinds for rule in rules):
         return f"not evidenced: {gaps.sql_reason} ({gaps.sql} file(s))"
     return ""
 
@@ -360,14 +359,22 @@ def scanned_files(analyses: Iterable[FileAnalysis]) -> tuple[ScannedFile, ...]:
     """Every file discovery found, analysed or skipped: the scope a review speaks for."""
     out = []
     for analysis in analyses:
-        if analysis.kind in NOT_ANALYSED:
-            kind = analysis.kind
+        if analysis.input in NOT_ANALYSED:
+            kind = analysis.input
         elif analysis.facts is not None:
             kind = analysis.facts.kind
         else:
-            kind = TEMPLATE_KIND if analysis.kind == "template" else analysis.kind
+            kind = _unparsed_kind(analysis.input)
         out.append(ScannedFile(analysis.path, analysis.sha256, kind, analysis.note))
     return tuple(sorted(out, key=lambda f: f.path))
+
+
+def _unparsed_kind(name: str) -> str:
+    """What a file its input could not parse counts as: the one kind of facts its input
+    produces (a template is ``cfn``), else the input's name (a Python module that does not
+    parse is neither CDK nor application code)."""
+    kinds = inputs.named(name).kinds
+    return str(kinds[0]) if len(kinds) == 1 else name
 
 
 def scope_digest(files: dict[str, str]) -> str:

@@ -38,7 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__
+from scanner import __version__, inputs
 from scanner.config import Config
 from scanner.pipeline.discover import Candidate
 from scanner.results import FileAnalysis
@@ -82,19 +82,6 @@ def tool_digest() -> str:
         stat_ = path.stat()
         digest.update(f"{path.relative_to(package)}|{stat_.st_size}|{stat_.st_mtime_ns}".encode())
     return digest.hexdigest()
-
-
-@cache
-def _linter_identity() -> str:
-    """Which dsql-lint judges ``.sql`` files (path, size, time), or that none is installed."""
-    from scanner.inputs.sql.lint import LinterMissing, find_linter
-
-    try:
-        path = Path(find_linter())
-        stat_ = path.stat()
-    except (LinterMissing, OSError) as missing:
-        return f"missing:{missing}"
-    return f"{path}|{stat_.st_size}|{stat_.st_mtime_ns}"
 
 
 @cache
@@ -364,16 +351,19 @@ class ResultCache:
         self._finalizer()
 
     def key(self, candidate: Candidate, content: bytes) -> Key:
+        """Where the analysis of ``content`` as ``candidate`` is kept: besides the tool and the
+        settings, its input decides the result (which modules analyse it, which external
+        tools such as dsql-lint judge it, and for the fallback input whether it was named)."""
+        reader = inputs.named(candidate.input)
         digest = hashlib.sha256(content).hexdigest()
         material = "|".join(
             (
                 self.prefix,
-                # dsql-lint judges .sql files and the SQL literals of Python modules alike
-                _linter_identity() if candidate.kind in ("sql", "python") else "",
+                reader.identity(),
                 candidate.rel,
-                candidate.kind,
-                # naming a file only changes how a template that fails to parse is treated
-                str(candidate.explicit) if candidate.kind == "template" else "",
+                candidate.input,
+                ",".join(reader.modules),
+                str(candidate.explicit) if reader.fallback else "",
                 candidate.stack,
                 digest,
             )

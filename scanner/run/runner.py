@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
 from pathlib import Path
-from typing import Any
 
 from scanner.config import Config
-from scanner.pipeline.analyze import analyze, analyze_files, preload, sql_reports
+from scanner.inputs import named as input_named
+from scanner.pipeline.analyze import Batches, analyze, analyze_files, batches, preload
 from scanner.pipeline.discover import Candidate
 from scanner.project.context import context_fields, context_view
 from scanner.results import FileAnalysis
@@ -26,15 +26,13 @@ from scanner.run import progress
 from scanner.run.cache import Key, ResultCache, read_for_key
 from scanner.run.worker import PARALLEL_MIN_FILES, Pending, Worker, default_jobs
 
-Reports = dict[str, Any]
 
-
-def _analyze_batch(batch: list[tuple[Candidate, Config, Reports]]) -> list[FileAnalysis]:
-    return [analyze(candidate, config, reports) for candidate, config, reports in batch]
+def _analyze_batch(batch: list[tuple[Candidate, Config, Batches]]) -> list[FileAnalysis]:
+    return [analyze(candidate, config, prepared) for candidate, config, prepared in batch]
 
 
 def _in_workers(
-    candidates: list[Candidate], config: Config, jobs: int, reports: Reports
+    candidates: list[Candidate], config: Config, jobs: int, prepared: Batches
 ) -> list[FileAnalysis]:
     """Fork workers after importing the parsers once, so each worker inherits them.
 
@@ -44,15 +42,15 @@ def _in_workers(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    preload({c.kind for c in candidates})
+    preload({c.input for c in candidates})
     size = max(1, len(candidates) // (jobs * 4))
-    batches = [
-        [(c, config, reports) for c in candidates[i : i + size]]
+    chunks = [
+        [(c, config, prepared) for c in candidates[i : i + size]]
         for i in range(0, len(candidates), size)
     ]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        finished = pool.map(_analyze_batch, batches)  # in order, each batch as it is done
+        finished = pool.map(_analyze_batch, chunks)  # in order, each batch as it is done
         return [analysis for batch in finished for analysis in _done(batch)]
 
 
@@ -107,8 +105,9 @@ class _Batch:
     results: list[FileAnalysis | None] = field(default_factory=list)
     keys: dict[int, Key] = field(default_factory=dict)
     todo: list[int] = field(default_factory=list)
-    # A named template that parses is analysed exactly as a discovered one: its result is
-    # also kept under the discovered key, for the runs in which it is context.
+    # A named file of the fallback input (a template) that parses is analysed exactly as a
+    # discovered one: its result is also kept under the discovered key, for the runs in which
+    # it is context.
     aliases: dict[int, Key] = field(default_factory=dict)
 
     @property
@@ -125,7 +124,7 @@ def _look_up(
         if cache is not None and content is not None:
             batch.keys[index] = cache.key(candidate, content)
             batch.results[index] = _cached(cache, batch.keys[index], as_context)
-            if candidate.explicit and candidate.kind == "template":
+            if candidate.explicit and input_named(candidate.input).fallback:
                 batch.aliases[index] = cache.key(replace(candidate, explicit=False), content)
         if batch.results[index] is None:
             batch.todo.append(index)
@@ -135,7 +134,7 @@ def _look_up(
 
 def _analyze(candidates: list[Candidate], config: Config, jobs: int) -> list[FileAnalysis]:
     if jobs > 1 and len(candidates) >= PARALLEL_MIN_FILES:
-        return _in_workers(candidates, config, jobs, sql_reports(candidates, config))
+        return _in_workers(candidates, config, jobs, batches(candidates, config))
     return analyze_files(candidates, config, _done)
 
 

@@ -18,6 +18,7 @@ INPUT = Input(
     produces={Kind.CFN: TEMPLATE_FACTS},
     modules=("cfnlint.decode", "scanner.inputs.cloudformation.template", "scanner.rules"),
     analyzer="scanner.inputs.cloudformation.analyze:analyze",
+    owns_unreadable="scanner.inputs.cloudformation.analyze:owns_unreadable",
     examples={Kind.CFN: "template.yaml"},
     fallback=True,
     since="0.1.0",

@@ -18,6 +18,8 @@ APP_FACTS = frozenset(
     }
 )  # fmt: skip
 
+LINTER = "scanner.inputs.sql.lint:linter_identity"
+
 INPUT = Input(
     name="python",
     label="Python",
@@ -37,6 +39,7 @@ INPUT = Input(
         "scanner.rules",
     ),
     analyzer="scanner.inputs.python.analyze:analyze",
+    tools=(LINTER,),  # the SQL literals of execute-style calls are linted by dsql-lint
     examples={Kind.CDK: "app.py", Kind.APP: "service.py"},
     since="0.1.0",
 )

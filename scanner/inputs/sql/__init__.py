@@ -12,6 +12,8 @@ INPUT = Input(
     modules=("scanner.inputs.sql.lint", "scanner.rules"),
     analyzer="scanner.inputs.sql.analyze:analyze",
     batch="scanner.inputs.sql.analyze:prepare",
+    tools=("scanner.inputs.sql.lint:linter_identity",),
+    context_lines="scanner.inputs.sql.lint:context_lines",
     examples={Kind.SQL: "migration.sql"},
     since="0.1.0",
 )

@@ -21,6 +21,7 @@ import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,18 @@ class Report:
 
 def _executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
+
+
+@cache
+def linter_identity() -> str:
+    """Which dsql-lint judges SQL here (path, size, time), or that none is installed: a result
+    cache keys on it, since another dsql-lint may judge the same bytes differently."""
+    try:
+        path = Path(find_linter())
+        stat_ = path.stat()
+    except (LinterMissing, OSError) as missing:
+        return f"missing:{missing}"
+    return f"{path}|{stat_.st_size}|{stat_.st_mtime_ns}"
 
 
 def find_linter() -> str:
@@ -225,15 +238,13 @@ def lint(sources: Sequence[str], timeout: float | None = None) -> list[Report]:
 
 
 def lint_candidates(candidates: Iterable[Candidate], max_file_size: int) -> dict[str, Report]:
-    """Lint every ``sql`` candidate in one go, keyed by the SHA-256 of its bytes.
+    """Lint these ``.sql`` candidates in one go, keyed by the SHA-256 of their bytes.
 
     The per-file analysis looks its report up by the digest of what it read itself, so a file
     that changed in between is simply linted again: the batch is only ever a shortcut.
     """
     texts: dict[str, str] = {}
     for candidate in candidates:
-        if candidate.kind != "sql":
-            continue
         try:
             text, digest = read_text(candidate.path, max_file_size)
         except ParseFailure:

@@ -1,0 +1,33 @@
+"""A Python module's facts: CDK code or application code, and the SQL its queries pass.
+
+Every ``.py`` file is parsed (what a module imports decides whether it is a CDK program or
+application code); the SQL literals of its execute-style calls are linted by dsql-lint, whose
+diagnostics become facts like a ``.sql`` file's, so the same SQL rules judge both.
+"""
+
+from __future__ import annotations
+
+from scanner.config import Config
+from scanner.inputs.base import Source, with_context
+from scanner.inputs.guards import ParseFailure
+from scanner.inputs.python import module
+from scanner.results import FileAnalysis
+
+
+def analyze(source: Source, config: Config) -> FileAnalysis:
+    try:
+        facts, suppressions = module.facts_of(source.text, source.rel)
+    except ParseFailure as failure:
+        return source.failed(failure)
+    if not facts.sql:
+        return source.analysis(facts, suppressions)
+    from scanner.inputs.sql import lint
+
+    embedded = lint.lint_embedded(facts)
+    linted = not embedded.notices
+    return source.analysis(
+        embedded.facts,
+        lint.checkable(suppressions + embedded.suppressions, linted),
+        raw=with_context(embedded.raw, source.text.splitlines()),
+        notices=embedded.notices,
+    )
