@@ -2,8 +2,9 @@
 
 Entries are keyed by a content hash, so the cache is safe to share between runs, branches and
 checkouts (like ruff's ``.ruff_cache``): a changed file simply misses. The key also covers the
-tool itself (version, rule set and a digest of the installed modules, so an upgrade or a local
-edit never serves stale results) and the configuration that changes what rules compute.
+tool itself (``tool_digest``: version, rule set, the content of every file of its packages
+wherever they are installed, and the parsers it imports, so that an upgrade or a local edit of a
+rule never serves stale results) and the configuration that changes what rules compute.
 
 The cache usually lives in the tree it scans, and that tree may be an untrusted pull request,
 so nothing the tree contains is trusted:
