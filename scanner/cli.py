@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scanner import __version__
+from scanner import __version__, fastpaths
 from scanner.config import (
     ConfigError,
     apply_command_line,
@@ -22,7 +22,6 @@ from scanner.config import (
     with_overrides,
 )
 from scanner.reporters import FORMATS
-from scanner.run.collection import collect_rarely
 
 if TYPE_CHECKING:
     from scanner.outputs import Output
@@ -83,7 +82,7 @@ def _use_color(stream: Any) -> bool:
 @click.version_option(__version__, prog_name="dsql-scan")
 def main() -> None:
     """Static compliance scanner for Aurora RDS to Aurora DSQL migrations."""
-    collect_rarely()
+    fastpaths.collect_rarely()
 
 
 @main.command()

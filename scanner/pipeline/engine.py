@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from scanner import fastpaths
 from scanner.config import Config, ConfigError
 from scanner.facts import FileFacts
 from scanner.gate import suppress
@@ -34,7 +35,6 @@ from scanner.project.context import Project, build, prepare
 from scanner.results import SKIPPED, FileAnalysis, ScanResult
 from scanner.rules import ALL_RULES, BY_ID, enabled_by
 from scanner.run import progress
-from scanner.run.collection import spare
 from scanner.run.runner import start_all
 from scanner.run.worker import Worker
 
@@ -318,7 +318,7 @@ def scan(
     left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
     unread = tuple(unread_analysis(u) for u in discovery.unread)
     skipped = tuple((a.path, a.note) for a in analyses if a.kind == SKIPPED)
-    spare(project, prepared, everything, context_facts)  # the process may end next: see spare
+    fastpaths.spare(project, prepared, everything, context_facts)  # the process may end next
     return ScanResult(
         findings=tuple(findings),
         files=tuple(sorted(analyses + unread, key=lambda a: a.path)),

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.run.collection import collect_rarely
+from scanner import fastpaths
 
 # Below this many files to analyse, a pool of workers costs more than it saves (each would
 # import the parsers); the runner analyses them in-process or in one worker.
@@ -104,7 +104,7 @@ def _serve(modules: tuple[str, ...], orders: int, results: int) -> None:
         # alone from here on (and so does not copy the pages shared with the parent), while
         # the job's own cyclic garbage (libcst's scopes) is still collected as it goes.
         gc.freeze()
-        collect_rarely()
+        fastpaths.collect_rarely()
         with os.fdopen(orders, "rb") as pipe:
             order = pipe.read()
         if order:
