@@ -151,7 +151,7 @@ def scan(
     from scanner.gate import baseline
     from scanner.pipeline.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, enabled_by
-    from scanner.run import headstart, progress
+    from scanner.run import progress
 
     progress.enable(progress.wanted())
 
@@ -179,8 +179,7 @@ def scan(
             cache_dir, ignored = cache_directory(config)
             if ignored:
                 click.echo(f"dsql-scan: warning: {ignored}", err=True)
-        worker = headstart.take()  # started by the console script when files were named
-        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir, worker=worker)
+        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir)
         if write_baseline:
             accepted = baseline.write(write_baseline, result)
             count = len(accepted.entries)
