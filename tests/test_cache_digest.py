@@ -17,7 +17,7 @@ from pathlib import Path
 from scanner.rules import lookup
 from scanner.run import cache
 from scanner.run.cache import LAYOUT, code_digest, package_roots, parser_identities
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, python_output
 
 
 def _copy(tmp: Path) -> tuple[tuple[str, Path], ...]:
@@ -84,8 +84,7 @@ def test_the_parsers_the_inputs_import_are_part_of_the_key_without_being_importe
         "print(parser_identities())\n"
         "print(any(m in sys.modules for m in ('cfnlint', 'libcst')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    identities, imported = done.stdout.splitlines()
+    identities, imported = python_output(code).splitlines()
     assert "cfnlint:" in identities and "libcst:" in identities and "missing" not in identities
     assert imported == "False"
     assert parser_identities() == parser_identities()
