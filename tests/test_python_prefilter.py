@@ -54,7 +54,7 @@ def test_a_trigger_word_means_full_analysis():
 def test_an_inert_module_is_checked_without_importing_libcst():
     probe = (
         "import sys\n"
-        "from scanner.inputs import python\n"
+        "from scanner.inputs.python import module as python\n"
         "facts, _ = python.facts_of('import json\\nprint(json.dumps({}))\\n', 'm.py')\n"
         "print(facts.kind, 'libcst' in sys.modules)\n"
     )
