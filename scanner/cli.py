@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scanner import __version__
+from scanner import __version__, fastpaths
 from scanner.config import (
     ConfigError,
     apply_command_line,
@@ -22,7 +22,6 @@ from scanner.config import (
     with_overrides,
 )
 from scanner.reporters import FORMATS
-from scanner.run.collection import collect_rarely
 
 if TYPE_CHECKING:
     from scanner.outputs import Output
@@ -83,7 +82,7 @@ def _use_color(stream: Any) -> bool:
 @click.version_option(__version__, prog_name="dsql-scan")
 def main() -> None:
     """Static compliance scanner for Aurora RDS to Aurora DSQL migrations."""
-    collect_rarely()
+    fastpaths.collect_rarely()
 
 
 @main.command()
@@ -156,7 +155,7 @@ def scan(
     from scanner.gate import baseline
     from scanner.pipeline.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, enabled_by
-    from scanner.run import headstart, progress
+    from scanner.run import progress
 
     progress.enable(progress.wanted())
 
@@ -186,8 +185,7 @@ def scan(
             cache_dir, ignored = cache_directory(config)
             if ignored:
                 click.echo(f"dsql-scan: warning: {ignored}", err=True)
-        worker = headstart.take()  # started by the console script when files were named
-        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir, worker=worker)
+        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir)
         if write_baseline:
             accepted = baseline.write(write_baseline, result)
             count = len(accepted.entries)

@@ -1,9 +1,7 @@
-"""The ``dsql-scan`` console script: a head start for the parsers, then the command line.
+"""The ``dsql-scan`` console script: the command line, and a quick exit once it is done.
 
-It also ends the process the quick way once the command is done: the interpreter's normal
-shutdown frees every object one by one (after a pre-commit run, the cached facts of the whole
-project), which costs 20-40 ms on a run of half a second, for memory the process is about to
-give back anyway. Output is flushed first and exit handlers still run (mypy does the same).
+It also ends the process the quick way once the command is done (``fastpaths.exit_now``: the
+normal shutdown would free the whole heap of cached facts object by object).
 
 An interrupted run (Ctrl-C, or SIGINT from a CI runner) exits with 130, as shells report it,
 with one line and no traceback, and takes its worker processes with it. click would turn the
@@ -13,16 +11,14 @@ catch; forked workers inherit the handler and leave quietly (their parent report
 
 from __future__ import annotations
 
-import atexit
 import os
 import signal
 import sys
 from collections.abc import Callable
 from types import FrameType
 
-# The commands that do not scan the files they are given. Any other first argument scans
-# (``dsql-scan FILE`` is ``dsql-scan scan FILE``); tests keep this equal to the command line's.
-OTHER_COMMANDS = ("rules", "review", "verify")
+from scanner import fastpaths
+
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 
@@ -65,15 +61,8 @@ def _stop_workers() -> None:
 
 
 def main() -> None:
-    from scanner.run.collection import exit_without_freeing
-
     signal.signal(signal.SIGINT, _interrupt_handler(os.getpid()))
-    exit_without_freeing()  # see _exit
-    arguments = sys.argv[1:]
-    if arguments and arguments[0] not in OTHER_COMMANDS:
-        from scanner.run import headstart  # before the command line is even imported
-
-        headstart.begin(arguments)
+    fastpaths.exit_without_freeing()  # see _exit
     from scanner.cli import main as command_line
 
     try:
@@ -95,8 +84,4 @@ def _exit(code: object) -> None:
     else:  # sys.exit("message"): the message goes to stderr and the status is 1
         print(code, file=sys.stderr)
         status = 1
-    atexit._run_exitfuncs()
-    # click has already pacified the streams if the reader went away (``dsql-scan | head``)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
+    fastpaths.exit_now(status)

@@ -82,6 +82,12 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None) 
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def python_output(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (to see what a run imports, from scratch)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
 def write(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name

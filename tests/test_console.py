@@ -71,14 +71,14 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
 SPARED_AFTER_A_SCAN = """
 import sys
 from pathlib import Path
-from scanner.run import collection
+from scanner import fastpaths
 from scanner.pipeline import engine
 from scanner.config import Config
 from scanner.project.context import Project
 if sys.argv[1] == "console":
-    collection.exit_without_freeing()
+    fastpaths.exit_without_freeing()
 engine.scan((sys.argv[2],), Config(root=Path(sys.argv[2])))
-spared = collection._spared
+spared = fastpaths._spared
 print("none" if spared is None else sum(isinstance(kept, Project) for kept in spared))
 """
 

@@ -7,14 +7,12 @@ cfn-lint...), several hundred files of every style.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from scanner.facts import FileFacts
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import module as python
+from tests.conftest import python_output
 from tests.real_code import real_modules
 
 FILES = real_modules()
@@ -56,12 +54,11 @@ def test_a_trigger_word_means_full_analysis():
 def test_an_inert_module_is_checked_without_importing_libcst():
     probe = (
         "import sys\n"
-        "from scanner.inputs import python\n"
+        "from scanner.inputs.python import module as python\n"
         "facts, _ = python.facts_of('import json\\nprint(json.dumps({}))\\n', 'm.py')\n"
         "print(facts.kind, 'libcst' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["app", "False"]
+    assert python_output(probe).split() == ["app", "False"]
 
 
 def test_a_syntax_error_in_an_inert_module_is_still_refused_with_its_position():

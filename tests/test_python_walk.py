@@ -9,9 +9,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
+from scanner.fastpaths import VISITED_WHEN_SET, walks_in_place
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import module as python
-from scanner.inputs.python.walk import VISITED_WHEN_SET, Together, in_place
+from scanner.inputs.python.walk import Together
 from tests.real_code import real_modules
 
 SOURCE = """
@@ -175,7 +176,7 @@ def traced(module: cst.Module) -> list[tuple[str, str, object]]:
 def test_an_in_place_walk_makes_libcsts_calls_in_libcsts_order():
     module = cst.parse_module(EVERY_SHAPE)
     libcsts = traced(module)
-    with in_place():
+    with walks_in_place():
         ours = traced(module)
     assert ours == libcsts
     kinds = {kind for _, kind, _ in libcsts}
@@ -190,7 +191,7 @@ def test_in_place_walks_of_real_modules_make_the_same_calls(path):
     except cst.ParserSyntaxError:
         pytest.skip("libcst does not parse it")
     libcsts = traced(module)
-    with in_place():
+    with walks_in_place():
         assert traced(module) == libcsts
 
 
@@ -234,18 +235,18 @@ class Renamer(cst.CSTTransformer):
 
 def test_transformers_still_rebuild_inside_the_block():
     module = cst.parse_module("a = b(c)\n")
-    with in_place():
+    with walks_in_place():
         assert module.visit(Renamer()).code == "A = B(C)\n"
 
 
 def test_leaving_the_block_restores_libcsts_walk_even_after_an_error():
     libcsts = cst.CSTNode.visit
-    with in_place():
-        with in_place():  # re-entered: the inner exit must not restore too early
+    with walks_in_place():
+        with walks_in_place():  # re-entered: the inner exit must not restore too early
             pass
         assert cst.CSTNode.visit is not libcsts
     assert cst.CSTNode.visit is libcsts
-    with pytest.raises(RecursionError), in_place():
+    with pytest.raises(RecursionError), walks_in_place():
         raise RecursionError
     assert cst.CSTNode.visit is libcsts
 

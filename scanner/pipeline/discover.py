@@ -148,9 +148,6 @@ def input_of(path: Path) -> str | None:
     return found.name if found is not None else None
 
 
-kind_of = input_of  # the name scanner.run.headstart imports
-
-
 def _unread_suffix(name: str) -> tuple[str, str]:
     lowered = name.lower()
     return next(((s, lang) for s, lang in UNREAD_LANGUAGES if lowered.endswith(s)), ("", ""))

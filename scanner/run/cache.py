@@ -2,8 +2,9 @@
 
 Entries are keyed by a content hash, so the cache is safe to share between runs, branches and
 checkouts (like ruff's ``.ruff_cache``): a changed file simply misses. The key also covers the
-tool itself (version, rule set and a digest of the installed modules, so an upgrade or a local
-edit never serves stale results) and the configuration that changes what rules compute.
+tool itself (``tool_digest``: version, rule set, the content of every file of its packages
+wherever they are installed, and the parsers it imports, so that an upgrade or a local edit of a
+rule never serves stale results) and the configuration that changes what rules compute.
 
 The cache usually lives in the tree it scans, and that tree may be an untrusted pull request,
 so nothing the tree contains is trusted:
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import importlib.util
 import os
 import secrets
 import stat
@@ -71,17 +73,91 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
 SUPPORTED = bool(_NOFOLLOW) and os.open in os.supports_dir_fd
 
 
+# The packages of the distribution whose code decides a result. setuptools may install a
+# subpackage apart from its parent (``[tool.setuptools.package-dir]``: in a checkout's editable
+# install ``scanner.rules`` is ``rules/``), so each is located by importlib, wherever it is; a
+# test keeps this list covering every package pyproject.toml declares.
+CODE_PACKAGES = ("scanner", "scanner.rules", "scanner.reports")
+_BYTECODE = "__pycache__"
+
+
 @cache
 def tool_digest() -> str:
-    """Version, rule set and the installed modules' sizes and times: any change invalidates."""
+    """What decides a result besides the file and the settings: version, rule set, interpreter,
+    every file of dsql-scan's packages (by content) and the parsers the inputs import.
+
+    Contents rather than times, so that an edit always misses and a reinstall of the same code
+    (a CI job restoring its cache onto a fresh environment) still hits; it reads about 1 MB, in
+    2-3 ms, once per process.
+    """
     from scanner.rules import RULESET_VERSION
 
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{__version__}|{RULESET_VERSION}".encode())
-    for path in sorted(package.rglob("*.py")):
-        stat_ = path.stat()
-        digest.update(f"{path.relative_to(package)}|{stat_.st_size}|{stat_.st_mtime_ns}".encode())
+    digest = hashlib.sha256(f"{__version__}|{RULESET_VERSION}|{sys.version}".encode())
+    digest.update(code_digest(package_roots()).encode())
+    digest.update("|".join(parser_identities()).encode())
     return digest.hexdigest()
+
+
+def package_roots(names: tuple[str, ...] = CODE_PACKAGES) -> tuple[tuple[str, Path], ...]:
+    """(package, directory) for each package's code, found without importing it; a package
+    inside another's directory (``scanner/rules`` in a wheel) is covered by that one."""
+    found: dict[Path, str] = {}
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        for location in (spec and spec.submodule_search_locations) or ():
+            found.setdefault(Path(os.path.realpath(location)), name)
+    return tuple(
+        (name, root)
+        for root, name in sorted(found.items(), key=lambda item: item[1])
+        if not any(root != other and root.is_relative_to(other) for other in found)
+    )
+
+
+def code_digest(roots: tuple[tuple[str, Path], ...]) -> str:
+    """Every file below the roots but bytecode, by package, relative path and content."""
+    digest = hashlib.sha256()
+    for name, root in roots:
+        for relative in _files_below(str(root)):
+            digest.update(f"{name}/{relative}\0".encode())
+            try:
+                with open(os.path.join(root, relative), "rb") as handle:
+                    digest.update(hashlib.sha256(handle.read()).digest())
+            except OSError:
+                digest.update(b"unreadable")  # gone mid-walk (an editor's swap file)
+    return digest.hexdigest()
+
+
+def _files_below(root: str) -> list[str]:
+    """The relative paths of every file below ``root`` but bytecode, sorted, with ``/``."""
+    found = []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if d != _BYTECODE]
+        below = os.path.relpath(directory, root).replace(os.sep, "/")
+        found.extend(name if below == "." else f"{below}/{name}" for name in names)
+    return sorted(found)
+
+
+def parser_identities() -> tuple[str, ...]:
+    """Where each third-party package the inputs import is installed, and its ``__init__``'s
+    size, time and inode: an upgrade or reinstall rewrites it (cfn-lint's validation decides
+    findings too). Found without importing them: a warm run imports no parser."""
+    from scanner import inputs
+
+    ours = {name.partition(".")[0] for name in CODE_PACKAGES}
+    tops = {m.partition(".")[0] for each in inputs.inputs() for m in each.modules} - ours
+    return tuple(_installed(top) for top in sorted(tops))
+
+
+def _installed(top: str) -> str:
+    try:
+        spec = importlib.util.find_spec(top)
+        origin = spec.origin if spec is not None else None
+        info = os.stat(origin) if origin else None
+    except (ImportError, ValueError, OSError):
+        info = None
+    if info is None:
+        return f"{top}:missing"
+    return f"{top}:{origin}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
 
 
 @cache

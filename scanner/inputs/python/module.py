@@ -166,10 +166,10 @@ def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[
     """Facts and suppressions of one parsed module."""
     if inert(text):
         return FileFacts(kind="app", path=path), ()
-    from scanner.inputs.python.walk import in_place
+    from scanner import fastpaths
 
     try:
-        with in_place():  # every walk below only reads the tree
+        with fastpaths.walks_in_place():  # every walk below only reads the tree
             return _extract(module, path, text)
     except RecursionError:
         raise ParseFailure("source nested too deeply to analyse") from None
