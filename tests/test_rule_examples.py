@@ -16,7 +16,9 @@ header, in the language's comment syntax::
 A language without comments (JSON) keeps the header line in a sibling ``<file>.expect``. An
 example of several files (a CDK app whose stacks live in modules of their own) is a directory
 ``tests/fixtures/rules/<RULE ID>/<name>/``, copied as it is: exactly one of its files carries the
-header, and line numbers are those of the findings, in whichever file. Each fixture is scanned
+header, and line numbers are those of the findings, in whichever file. Files that several such
+examples of a rule share live once, in ``<RULE ID>/_shared/<group>/``: they are copied into every
+directory fixture whose name starts with ``<group>`` (before its own files). Each fixture is scanned
 alone, like an inline example (an opt-in rule selected), its findings of the
 rule counted and their lines compared; then the text report of that scan is compared with the
 snapshot ``<file>.snap`` (``<name>.snap`` for a directory) beside it. After an intended change of the report, rewrite the
@@ -122,7 +124,15 @@ def fixture(root: Path) -> Fixture:
 
 def fixtures() -> list[Fixture]:
     found = sorted(p for p in FIXTURES.glob("*/*") if not p.name.endswith(NOT_FIXTURES))
-    return [fixture(p) for p in found]
+    return [fixture(p) for p in found if not p.name.startswith("_")]
+
+
+def shared_files(root: Path) -> list[Path]:
+    """The ``_shared`` groups a directory fixture starts with, as directories to copy in."""
+    groups = root.parent / "_shared"
+    if not groups.is_dir():
+        return []
+    return [g for g in sorted(groups.iterdir()) if root.name.startswith(g.name)]
 
 
 FIXTURE_CASES = fixtures()
@@ -144,6 +154,8 @@ def fixture_scan(case: Fixture) -> ScanResult:
     with tempfile.TemporaryDirectory(prefix="dsql-scan-example-") as tmp:
         directory = Path(tmp)
         if case.root.is_dir():
+            for group in shared_files(case.root):
+                shutil.copytree(group, directory, dirs_exist_ok=True)
             shutil.copytree(case.root, directory, dirs_exist_ok=True)
         else:
             (directory / case.path.name).write_bytes(case.path.read_bytes())
@@ -204,6 +216,9 @@ def test_fixtures_name_rules_and_inputs():
             assert directory.name in BY_ID, f"{directory}: no rule has this id"
     for case in FIXTURE_CASES:
         assert for_name(case.path.name) is not None, f"{case.path}: no input reads it"
+    used = {g for case in FIXTURE_CASES if case.root.is_dir() for g in shared_files(case.root)}
+    for group in FIXTURES.glob("*/_shared/*"):
+        assert group in used, f"{group}: no directory fixture's name starts with it"
 
 
 @pytest.mark.parametrize("case", FIXTURE_CASES, ids=lambda case: case.id)

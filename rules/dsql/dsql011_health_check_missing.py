@@ -119,26 +119,6 @@ def health_check(host: str) -> bool:
         return False
     return True
 """
-# The other module of the same package: a class whose method probes, raising on failure.
-HEALTH_DATABASE_MODULE = """
-import boto3
-import psycopg
-
-
-class Database:
-    def __init__(self, host: str) -> None:
-        self.host = host
-
-    def connect(self) -> psycopg.Connection:
-        client = boto3.client("dsql")
-        token = client.generate_db_connect_auth_token(self.host, "us-east-1")
-        return psycopg.connect(host=self.host, user="app", password=token)
-
-    def ping(self) -> None:
-        with self.connect() as connection:
-            if connection.execute("SELECT 1").fetchone() != (1,):
-                raise RuntimeError("unexpected answer")
-"""
 # A health check that never touches the database.
 HEALTH_WITHOUT_DATABASE = """
 import logging
@@ -149,23 +129,6 @@ logger = logging.getLogger(__name__)
 def health_check() -> dict:
     logger.info("service is up")
     return {"status": "ok"}
-"""
-HEALTH_ACROSS_MODULES = """
-import structlog
-
-from .db import Database
-
-log = structlog.get_logger()
-
-
-def health_check(host: str) -> bool:
-    try:
-        Database(host).ping()
-    except Exception:
-        log.exception("dsql.health.failed")
-        raise
-    log.info("dsql.health.ok")
-    return True
 """
 
 
