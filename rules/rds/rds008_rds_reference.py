@@ -81,51 +81,6 @@ DSQL_SETTINGS = "DSQL_ENDPOINT, DSQL_CLUSTER_ARN, DSQL_DATABASE"
 
 DSQL_DATABASE = "postgres"  # the one database an Aurora DSQL cluster has
 
-# The exporting stacks of the cross-stack examples below (the importing stack is the example).
-DSQL_EXPORTS = """\
-Resources:
-  Ledger:
-    Type: AWS::DSQL::Cluster
-    Properties:
-      DeletionProtectionEnabled: true
-Outputs:
-  Endpoint:
-    Value: !GetAtt Ledger.Endpoint
-    Export:
-      Name: Data:ExportsOutputFnGetAttLedgerEndpoint
-  Arn:
-    Value: !GetAtt Ledger.ResourceArn
-    Export:
-      Name: !Sub "${AWS::StackName}-ledger-arn"
-"""
-
-RDS_EXPORT = """\
-Resources:
-  Legacy:
-    Type: AWS::RDS::DBCluster
-Outputs:
-  Host:
-    Value: !GetAtt Legacy.Endpoint.Address
-    Export:
-      Name: Data:ExportsOutputFnGetAttLegacyEndpointAddress
-"""
-
-# A project's function factory: examples below hand it their environment.
-FUNCTION_FACTORY = """\
-from aws_cdk import aws_lambda as lambda_
-
-
-def ledger_function(scope, construct_id, *, environment):
-    return lambda_.Function(
-        scope,
-        construct_id,
-        runtime=lambda_.Runtime.PYTHON_3_12,
-        handler="app.handler",
-        code=lambda_.Code.from_asset("lambda"),
-        environment=environment,
-    )
-"""
-
 
 RULE = rule(
     id="RDS008",
