@@ -155,7 +155,7 @@ def scan(
     from scanner.gate import baseline
     from scanner.pipeline.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, enabled_by
-    from scanner.run import progress
+    from scanner.run import headstart, progress
 
     progress.enable(progress.wanted())
 
@@ -185,7 +185,8 @@ def scan(
             cache_dir, ignored = cache_directory(config)
             if ignored:
                 click.echo(f"dsql-scan: warning: {ignored}", err=True)
-        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir)
+        worker = headstart.take()  # started by the console script when files were named
+        result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir, worker=worker)
         if write_baseline:
             accepted = baseline.write(write_baseline, result)
             count = len(accepted.entries)

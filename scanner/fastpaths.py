@@ -19,11 +19,15 @@ case (one changed module with facts, cache warm for the rest); "real code" is a 
 | 3. normal shutdown | 1.52 | 1.39 | | |
 | 3. nothing spared | 1.20 | 0.93 | | |
 
-Removed because they measured no gain: a forked worker that imported the parsers for a
-pre-commit run's named files while the rest of the project loaded, the console script's head
-start that forked it on a guess from its arguments, and ``gc.freeze`` in that worker. One file,
-module with facts: 0.84 s CPU without either, 1.02 s without the head start, 1.18 s with both,
-and wall time no better (fastest 0.87 s without, 1.01 s with); a template: 1.20 s either way.
+Outside this module, because it is run machinery rather than a trick: the head start
+(``scanner/run/headstart.py``), which forks a worker (``scanner/run/worker.py``, raw ``os.fork``)
+from the console script when the arguments name a file whose input imports an expensive parser,
+so that the parser loads on the other core while the main process starts up. In CPU seconds it
+costs (one module with facts: 0.84 s without it, 1.18 s with it); in wall time, which is what a
+pre-commit user waits for, the benchmark (``benchmarks/run.py``, one run each, same machine)
+measured the one-template pre-commit run at 1.50 s without it and 1.07 s with it, and the
+one-module run at 1.10 s without and 0.97 s with: it stays. ``gc.freeze`` in that worker measured
+no gain and was removed.
 
 1. ``walks_in_place()``: libcst rebuilds every node it visits, even for a ``CSTVisitor`` that only
    reads (its walk is the transformers' walk, whose result a visitor throws away), and a

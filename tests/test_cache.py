@@ -13,11 +13,13 @@ import pytest
 
 from scanner.config import Config, cache_directory, load
 from scanner.pipeline import analyze as analyzing
+from scanner.pipeline.analyze import analyze_files
 from scanner.pipeline.discover import discover
 from scanner.pipeline.engine import scan
 from scanner.results import FileAnalysis
 from scanner.run import runner
 from scanner.run.cache import LAYOUT, Key, ResultCache, load_secret, read_for_key
+from scanner.run.worker import Worker
 from tests.conftest import EXAMPLES, run_cli, write
 
 DB = "Resources:\n  Db{n}:\n    Type: AWS::RDS::DBCluster\n    Properties: {{Engine: aurora}}\n"
@@ -88,9 +90,9 @@ def test_parallel_workers_give_the_same_result_as_one(tmp_path):
     assert len(serial.findings) == 81
 
 
-def test_named_files_in_a_project_give_the_same_result_with_any_jobs_and_the_cache(tmp_path):
-    """With files named inside a project, the rest of the project is context: the result must
-    not depend on the number of jobs or on where the context comes from."""
+def test_named_files_analysed_beside_the_context_load_give_the_same_result(tmp_path, monkeypatch):
+    """With files named inside a project, the named files are analysed in a forked child while
+    the context loads; the result must not depend on it (jobs=1 does everything in-process)."""
     write(
         tmp_path,
         {
@@ -102,13 +104,29 @@ def test_named_files_in_a_project_give_the_same_result_with_any_jobs_and_the_cac
     )
     config = load(str(tmp_path / "pyproject.toml"))
     named = (str(tmp_path / "app.py"), str(tmp_path / "db.yaml"))
+    started = []
+    start = Worker.start
+    monkeypatch.setattr(Worker, "start", lambda modules: started.append(modules) or start(modules))
     results = [scan(named, config, jobs=jobs) for jobs in (2, 1)]
     results.append(scan(named, config, jobs=2, cache_dir=tmp_path / "c"))  # context from the cache
     assert results[0] == results[1] == results[2]
+    assert len(started) == 2, "the jobs=2 runs analyse the named files in a child"
     rules = sorted({f.rule for f in results[0].findings})
     assert rules == ["DSQL001", "DSQL011", "RDS001", "RDS003", "RDS009"]
     # project findings at what shows the database (never the configuration file)
     assert {f.location.path for f in results[0].findings} == {"app.py", "db.yaml"}
+
+
+def test_a_failing_worker_analysis_is_redone_in_process(tmp_path):
+    """When the worker does not deliver, the runner analyses the files itself: the result (and
+    any error) is what it would have been without the worker."""
+    write(tmp_path, {"app.py": "import boto3\nDATA = boto3.client('rds-data')\n"})
+    config = Config(root=tmp_path)
+    candidates = discover((str(tmp_path),), config)
+    failing = Worker.start(()).submit(int, "not a number")  # the job raises in the worker
+    redone = runner._waiting_for(failing, candidates, config)()
+    assert redone == analyze_files(candidates, config)
+    assert [a.path for a in redone] == ["app.py"] and redone[0].facts.api_calls
 
 
 def test_a_named_template_is_not_analysed_again_when_it_becomes_context(tmp_path, monkeypatch):

@@ -24,8 +24,11 @@ from scanner.pipeline.engine import facts_in_app, root_location, run_project_rul
 from scanner.project import link
 from scanner.project.context import (
     IDENTITY_FIELDS,
+    _exports,
+    _reusable,
     build,
     context_view,
+    prepare,
 )
 from scanner.project.resolve import resolve
 from scanner.results import FileAnalysis
@@ -175,7 +178,30 @@ def test_the_view_drops_the_rest(analysed):
     assert view.facts.sinks == analysis.facts.sinks
 
 
-def test_a_statement_in_one_module_reaches_a_role_another_module_creates():
+@pytest.mark.parametrize("name", [case.name for case in CASES])
+def test_a_prepared_context_links_like_the_whole_project(analysed, name):
+    """Each file in turn is the named one: linking the others first (while it is analysed)
+    and then everything must give the project that linking everything at once gives."""
+    facts = analysed[name].facts()
+    root = root_location(analysed[name].config)
+    whole = build(facts, root)
+    for index in range(len(facts)):
+        prepared = prepare(facts[:index] + facts[index + 1 :])
+        assert build(facts, root, (), prepared) == whole
+
+
+def test_the_prepared_links_are_reused_where_nothing_joins_their_namespace(analysed):
+    facts = analysed["legacy"].facts()
+    (app,) = [f for f in facts if f.path == "app/repository.py"]
+    (template,) = [f for f in facts if f.path == "cloudformation/ledger.yaml"]
+    prepared = prepare([f for f in facts if f is not app])
+    ordered = tuple(sorted(facts, key=lambda f: f.path))
+    reused = _reusable(ordered, _exports(ordered), prepared)
+    assert template.compute and template.path in reused
+    assert app.path not in reused  # the named file's own namespace is linked again
+
+
+def test_a_named_file_that_joins_a_namespace_relinks_it():
     """CDK names are shared by every module of an app: a policy statement in the named module
     reaches a role whose function another module creates."""
     stack = FileFacts(
@@ -195,3 +221,4 @@ def test_a_statement_in_one_module_reaches_a_role_another_module_creates():
     root = Location(".")
     whole = build((stack, access), root)
     assert whole.workloads[0].connect_grants  # the statement reaches the role
+    assert build((stack, access), root, (), prepare([stack])) == whole

@@ -55,7 +55,10 @@ class Input:
     judge the same bytes differently); ``context_lines`` names ``lines(text) -> list[str]``,
     the source lines as the input's positions count them (default ``str.splitlines``);
     ``owns_unreadable`` names ``owns(path, explicit) -> bool``, whether a file that fails the
-    read guards is a finding (SCAN001) rather than skipped (default: always a finding).
+    read guards is a finding (SCAN001) rather than skipped (default: always a finding);
+    ``parser_free`` names ``parser_free(path) -> bool``, whether a file can be judged without
+    importing the input's parser (a Python module with no word any rule looks for), so that the
+    head start does not import one for it.
     """
 
     name: str
@@ -70,6 +73,7 @@ class Input:
     tools: tuple[str, ...] = ()
     context_lines: str = ""
     owns_unreadable: str = ""
+    parser_free: str = ""
     fallback: bool = False
     preview: bool = False
     since: str = ""
@@ -103,6 +107,15 @@ class Input:
     def lines(self, text: str) -> list[str]:
         """The source lines findings are located in, for their context excerpts."""
         return _resolve(self.context_lines)(text) if self.context_lines else text.splitlines()
+
+    @property
+    def expensive(self) -> bool:
+        """Whether analysing a file imports a third-party parser (costlier than starting up)."""
+        return any(not m.startswith("scanner.") for m in self.modules)
+
+    def needs_parser(self, path: Path) -> bool:
+        """Whether analysing this file will import the input's parser."""
+        return self.expensive and not (self.parser_free and _resolve(self.parser_free)(path))
 
     def owns(self, path: Path, explicit: bool) -> bool:
         """Whether a file of this input that cannot be read is a finding (else it is skipped)."""

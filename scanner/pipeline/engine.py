@@ -31,11 +31,12 @@ from scanner.model import Finding, Hit, Kind, Location, Notice, RawFinding, Supp
 from scanner.pipeline.analyze import run_file_rules, unread_analysis
 from scanner.pipeline.discover import Candidate, cdk_app, discover, explore, relative
 from scanner.project import cdkpaths, link, resolve
-from scanner.project.context import Project, build
+from scanner.project.context import Project, build, prepare
 from scanner.results import SKIPPED, FileAnalysis, ScanResult
 from scanner.rules import ALL_RULES, BY_ID, enabled_by
 from scanner.run import progress
-from scanner.run.runner import analyze_scope
+from scanner.run.runner import start_all
+from scanner.run.worker import Worker
 
 
 def fingerprint(raw: RawFinding) -> str:
@@ -270,10 +271,12 @@ def scan(
     config: Config,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    worker: Worker | None = None,
 ) -> ScanResult:
     """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule).
 
-    ``jobs`` defaults to the CPU count; ``cache_dir=None`` means no result cache.
+    ``jobs`` defaults to the CPU count; ``cache_dir=None`` means no result cache; ``worker`` is
+    a process already importing the parsers (``headstart``), used or released by the runner.
     Files of the project scope that were not named are analysed like named ones (and cached
     alike), so a pre-commit run after a full scan parses only what changed; their own findings
     are dropped.
@@ -283,12 +286,20 @@ def scan(
     discovery = explore(paths, config)
     candidates = discovery.candidates
     context_candidates = project_scope(paths, config, candidates)
-    analyses, context = analyze_scope(
-        candidates, config, jobs=jobs, cache_dir=cache_dir, context=context_candidates
+    started = start_all(
+        candidates,
+        config,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        context=context_candidates,
+        worker=worker,
     )
-    context_facts = facts_in_app(context, context_candidates, config)
+    context_facts = facts_in_app(started.context, context_candidates, config)
+    # while the named files are analysed in another process, link the context
+    prepared = prepare(resolve.resolve(context_facts)) if started.in_background else None
+    analyses = started.wait()
     progress.finish()
-    everything = analyses + context
+    everything = analyses + started.context
     named_facts = facts_in_app(analyses, candidates, config)
     resolved = resolve.resolve(named_facts + context_facts)
     analyses = resolved_analyses(
@@ -298,7 +309,7 @@ def scan(
     # templates synthesized without path metadata: construct paths from the assembly or source
     finder = cdkpaths.Finder.of(config.root, candidates + context_candidates, resolved)
     linked = cdkpaths.with_paths(resolved, finder)
-    project = build(linked, root, _incomplete(everything))
+    project = build(linked, root, _incomplete(everything), prepared)
     project_raw = run_project_rules(project, config)
     findings = findings_of(
         with_project_findings(analyses, project_raw, candidates, root, config), config
@@ -307,7 +318,7 @@ def scan(
     left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
     unread = tuple(unread_analysis(u) for u in discovery.unread)
     skipped = tuple((a.path, a.note) for a in analyses if a.input == SKIPPED)
-    fastpaths.spare(project, everything, context_facts)  # the process may end next
+    fastpaths.spare(project, prepared, everything, context_facts)  # the process may end next
     return ScanResult(
         findings=tuple(findings),
         files=tuple(sorted(analyses + unread, key=lambda a: a.path)),

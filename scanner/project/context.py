@@ -559,16 +559,63 @@ def _cluster_sets(
     return tuple(tuple(group) for _, group in sorted(groups.items()))
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The workloads of the context files, linked while the named files are still being
+    analysed in another process (a one-file pre-commit run): ``build`` takes them as they are
+    for every file whose namespace the named files do not join, when the exports are the same.
+    A workload depends only on its namespace's facts and on the exports, so that is exact."""
+
+    workloads: dict[str, tuple[FileFacts, tuple[Workload, ...]]]  # path -> (facts, workloads)
+    exports: dict[str, tuple[str, Sink]]
+
+
+# The properties rules derive from a workload, cached on it (see Workload).
+DERIVED = tuple(name for name, kind in vars(Workload).items() if isinstance(kind, cached_property))
+
+
+def prepare(files: Iterable[FileFacts]) -> Prepared:
+    ordered = tuple(sorted(files, key=lambda f: f.path))
+    linker = _Linker(ordered)
+    workloads = {f.path: (f, tuple(linker.workload(c, f) for c in f.compute)) for f in ordered}
+    for _, linked in workloads.values():
+        for workload in linked:  # derived now, while the named files are still being analysed
+            for name in DERIVED:
+                getattr(workload, name)
+    return Prepared(workloads=workloads, exports=linker.exports)
+
+
+def _reusable(
+    ordered: tuple[FileFacts, ...], exports: dict[str, tuple[str, Sink]], prepared: Prepared | None
+) -> set[str]:
+    """Paths whose prepared workloads are exactly what linking everything would give."""
+    if prepared is None or exports != prepared.exports:
+        return set()
+    known = prepared.workloads
+    joined = {namespace_of(f) for f in ordered if known.get(f.path, (None,))[0] is not f}
+    return {f.path for f in ordered if f.path in known and namespace_of(f) not in joined}
+
+
 def build(
     files: Iterable[FileFacts],
     root: Location,
     incomplete: Iterable[str] = (),
+    prepared: Prepared | None = None,
 ) -> Project:
-    """Link the facts of every file in the project scope."""
+    """Link the facts of every file in the project scope (reusing ``prepared`` where exact)."""
     ordered = tuple(sorted(files, key=lambda f: f.path))
-    linker = _Linker(ordered)
+    exports = _exports(ordered)
+    reusable = _reusable(ordered, exports, prepared)
+    # a namespace is reused whole or linked whole, so the linker needs only the rest
+    rest = tuple(f for f in ordered if f.path not in reusable)
+    linker = _Linker(rest, exports) if rest else None
     clusters = [(Key(namespace_of(f), c.name), c) for f in ordered for c in f.clusters]
-    workloads = [linker.workload(c, facts) for facts in ordered for c in facts.compute]
+    workloads: list[Workload] = []
+    for facts in ordered:
+        if prepared is not None and facts.path in reusable:
+            workloads.extend(prepared.workloads[facts.path][1])
+        elif linker is not None:
+            workloads.extend(linker.workload(c, facts) for c in facts.compute)
     return Project(
         files=ordered,
         root=root,

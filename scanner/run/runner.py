@@ -1,13 +1,17 @@
 """Run the per-file analyses: from the cache where possible, in worker processes when it pays.
 
 Output never depends on scheduling: results are returned in candidate order whatever order the
-workers finish in. Small batches (a pre-commit run's few named files) run in-process, because
-starting workers and importing the parsers in each would cost more than it saves.
+workers finish in. Small batches run in-process, because starting workers and importing the
+parsers in each would cost more than it saves, with one exception: the pre-commit case, a
+handful of named files in a project whose other files are context. There the named files are
+analysed by one worker process (``worker.Worker``: importing libcst or cfn-lint and parsing,
+possibly since the console script started, see ``headstart``) while this process loads the
+context from the cache on the other core.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
 from pathlib import Path
@@ -20,15 +24,7 @@ from scanner.project.context import context_fields, context_view
 from scanner.results import FileAnalysis
 from scanner.run import progress
 from scanner.run.cache import Key, ResultCache, read_for_key
-
-# Below this many files to analyse, a pool of workers costs more than it saves (each would
-# import the parsers): they are analysed in this process.
-PARALLEL_MIN_FILES = 16
-
-
-def default_jobs() -> int:
-    """How many processes can run at once: the CPUs this process may use."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+from scanner.run.worker import PARALLEL_MIN_FILES, Pending, Worker, default_jobs
 
 
 def _analyze_batch(batch: list[tuple[Candidate, Config, Batches]]) -> list[FileAnalysis]:
@@ -72,6 +68,19 @@ def kept_in_context() -> frozenset[str]:
     from scanner.rules import ALL_RULES
 
     return context_fields(f for r in ALL_RULES if r.is_project_rule for f in r.reads)
+
+
+def _waiting_for(
+    pending: Pending, candidates: list[Candidate], config: Config
+) -> Callable[[], list[FileAnalysis]]:
+    """Wait for the worker's analyses; when it failed, analyse here, so that an error surfaces
+    exactly as it would have without the worker."""
+
+    def result() -> list[FileAnalysis]:
+        delivered, analyses = pending.result()
+        return _done(analyses if delivered else analyze_files(candidates, config))
+
+    return result
 
 
 def _cached(cache: ResultCache, key: Key, as_context: bool) -> FileAnalysis | None:
@@ -153,26 +162,59 @@ def _complete(
     return tuple(r for r in batch.results if r is not None)
 
 
-def analyze_scope(
+@dataclass(frozen=True)
+class Started:
+    """Analyses under way: the context is there, the named files' analyses come from ``wait``.
+
+    ``in_background`` says the named files are being analysed in another process, so that
+    whatever the caller does before ``wait`` (linking the context) costs no time.
+    """
+
+    context: tuple[FileAnalysis, ...]
+    wait: Callable[[], tuple[FileAnalysis, ...]]
+    in_background: bool = False
+
+
+def start_all(
     candidates: list[Candidate],
     config: Config,
     jobs: int | None = None,
     cache_dir: Path | None = None,
     context: list[Candidate] | None = None,
-) -> tuple[tuple[FileAnalysis, ...], tuple[FileAnalysis, ...]]:
-    """Every candidate's analysis in order, and every context file's context view.
+    worker: Worker | None = None,
+) -> Started:
+    """Every candidate's analysis, and every context file's context view.
 
     Context files (the rest of the project when files are named) only feed the project model,
     so they come back as ``project.context_view``, with or without the cache. ``cache_dir=None``
-    disables the cache (so does a cache ``ResultCache.open`` finds unsafe).
+    disables the cache (so does a cache ``ResultCache.open`` finds unsafe). ``worker`` is one
+    already importing the parsers (the console script's head start): it gets the named files
+    the cache lacks, or is released.
     """
     jobs = jobs or default_jobs()
     progress.expect(len(candidates) + len(context or []))
     cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
     named = _look_up(candidates, config, cache, as_context=False)
-    analysed = _complete(named, _analyze(named.pending, config, jobs), cache)
+    pending = named.pending
+    few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
+    # worth a worker when there is context to load meanwhile, or when one is already importing
+    if few and (context or worker is not None):
+        worker = worker or Worker.start(())  # the job imports its parser itself
+    elif worker is not None:
+        worker.release()
+        worker = None
+    if worker is not None:
+        waiting = _waiting_for(worker.submit(analyze_files, pending, config), pending, config)
+    else:
+        done = _analyze(pending, config, jobs)
+        waiting = lambda: done  # noqa: E731
     around = _look_up(context or [], config, cache, as_context=True)
-    return analysed, _complete(around, _analyze(around.pending, config, jobs), cache)
+    fresh_context = _analyze(around.pending, config, jobs)
+    return Started(
+        context=_complete(around, fresh_context, cache),
+        wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
+        in_background=worker is not None,
+    )
 
 
 def analyze_all(
@@ -183,5 +225,5 @@ def analyze_all(
     context: list[Candidate] | None = None,
 ) -> tuple[FileAnalysis, ...]:
     """Every candidate's analysis in order, then every context file's context view."""
-    named, around = analyze_scope(candidates, config, jobs, cache_dir, context)
-    return named + around
+    started = start_all(candidates, config, jobs=jobs, cache_dir=cache_dir, context=context)
+    return started.wait() + started.context

@@ -39,6 +39,7 @@ INPUT = Input(
         "scanner.rules",
     ),
     analyzer="scanner.inputs.python.analyze:analyze",
+    parser_free="scanner.inputs.python.module:parser_free",
     tools=(LINTER,),  # the SQL literals of execute-style calls are linted by dsql-lint
     examples={Kind.CDK: "app.py", Kind.APP: "service.py"},
     since="0.1.0",

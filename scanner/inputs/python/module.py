@@ -15,6 +15,7 @@ native parser is known to be approximate.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.facts import FileFacts
@@ -139,6 +140,17 @@ TRIGGERS = re.compile(
     r"|health|(?<![a-z])ping|probe|heartbeat|readiness|liveness",
     re.IGNORECASE,
 )
+
+
+def parser_free(path: Path) -> bool:
+    """Whether the module at ``path`` is inert (see ``inert``): CPython's parser judges it, and
+    no libcst is imported for it. An unreadable file is not: its failure goes the usual way."""
+    try:
+        with path.open("rb") as handle:
+            text = handle.read(MAX_PYTHON_BYTES + 1).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return inert(text)
 
 
 def inert(text: str) -> bool:
