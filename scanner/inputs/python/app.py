@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import libcst as cst
 
 from scanner.facts import ConfigType, DsqlConnection, FunctionSummary, Setting, Step, TokenCall
-from scanner.inputs.python import catalog
+from scanner.inputs import catalog
 from scanner.inputs.python.locations import Locator
 from scanner.inputs.python.values import KNOWN_ROOTS, Client, Evaluator, Opaque, dotted_name
 from scanner.project.health import health_named

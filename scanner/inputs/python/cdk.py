@@ -15,7 +15,7 @@ from dataclasses import replace
 import libcst as cst
 
 from scanner.facts import Compute, DsqlCluster, IamRole, Value
-from scanner.inputs.python import catalog
+from scanner.inputs import catalog
 from scanner.inputs.python.locations import Locator
 from scanner.inputs.python.values import Construct, Evaluator, Literal
 from scanner.model import Location

@@ -29,7 +29,7 @@ from scanner.facts import (
     Target,
     Value,
 )
-from scanner.inputs.python import catalog
+from scanner.inputs import catalog
 from scanner.inputs.python.locations import Locator
 from scanner.inputs.python.symbols import SymbolCollector
 from scanner.inputs.python.values import (

@@ -21,7 +21,7 @@ import libcst as cst
 from libcst.metadata import Assignment, ClassScope, CodeRange, FunctionScope, Scope
 
 from scanner.facts import RDS_PREFIX, Target
-from scanner.inputs.python import catalog
+from scanner.inputs import catalog
 
 MAX_EVALUATION_DEPTH = 64  # aliases of aliases beyond this are left unresolved, not an error
 T = TypeVar("T")

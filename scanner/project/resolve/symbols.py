@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from scanner.facts import DSQL_CLUSTER, RDS_PREFIX, FileFacts, Grant, Ingress, Sink, Target
-from scanner.inputs.python import catalog
+from scanner.inputs import catalog
 from scanner.inputs.python.symbols import BASES
 
 CDK = "cdk:"

@@ -1,9 +1,12 @@
-"""What CDK and boto3 names mean: the vocabulary the Python input resolves qualified names against.
+"""What CDK, SDK and driver names mean: the one vocabulary every source language resolves to.
 
-Pure data and small lookups, no libcst. Qualified names are the ones libcst computes through any
-import style (``from aws_cdk import aws_rds as rds`` -> ``aws_cdk.aws_rds.DatabaseCluster``), with
-CDK v1's ``aws_cdk.core`` folded into v2's ``aws_cdk``. Constructs are described by the
-CloudFormation type they synthesize to, so rules judge CDK source and templates alike.
+Pure data and small lookups, no parser. Names are canonical: Python's qualified names as libcst
+computes them through any import style (``from aws_cdk import aws_rds as rds`` ->
+``aws_cdk.aws_rds.DatabaseCluster``, CDK v1's ``aws_cdk.core`` folded into v2's ``aws_cdk``),
+and TypeScript's imports mapped onto the same names (``aws-cdk-lib/aws-rds`` ``DatabaseCluster``
+is ``aws_cdk.aws_rds.DatabaseCluster``, ``defaultDatabaseName`` is ``default_database_name``:
+see ``scanner.inputs.names``). Constructs are described by the CloudFormation type they
+synthesize to, so rules judge CDK source and templates alike.
 """
 
 from __future__ import annotations
