@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import PurePosixPath
 
 from scanner.facts import FileFacts, FunctionSummary, HealthCheck, Step
+from scanner.inputs import names
 
 MAX_DEPTH = 12  # call levels followed from a health check
 TRIVIAL_QUERY = re.compile(r"^\s*select\s+1\s*(?:as\s+\w+\s*)?;?\s*$", re.IGNORECASE)
@@ -67,9 +68,9 @@ class Function:
 
 
 def _stem(path: str) -> str:
-    """``app/db.py`` -> ``app/db``; a package's ``__init__.py`` stands for the package."""
-    stem = path.removesuffix(".py")
-    return stem.removesuffix("/__init__") if "/" in stem else stem
+    """``app/db.py`` -> ``app/db``; a package's ``__init__.py`` (a folder's ``index.ts``) stands
+    for the package."""
+    return "/".join(names.module_parts(path)) or path
 
 
 class _Index:

@@ -23,7 +23,17 @@ from scanner.inputs.guards import ParseFailure, check_python_structure
 from scanner.model import Location, Suppression
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     import libcst as cst
+    from libcst.metadata import CodeRange
+
+    # How a lowered module (another language, spelled in Python) is seen: its nodes' positions
+    # and text are the original source's (see scanner.inputs.typescript.lower).
+    Positions = Mapping[cst.CSTNode, CodeRange]
+    View = Callable[
+        [Positions, Callable[[cst.CSTNode], str]], tuple[Positions, Callable[[cst.CSTNode], str]]
+    ]
 
 MAX_PYTHON_BYTES = 1_048_576
 SUPPRESSION = re.compile(r"^#+\s*dsql-scan\s*:\s*ignore\[([^\]]*)\](.*)$", re.IGNORECASE)
@@ -95,16 +105,18 @@ def kind_of(imports: set[str]) -> str:
     return "cdk" if any(i == CDK_ROOT or i.startswith(CDK_ROOT + ".") for i in imports) else "app"
 
 
-def _next_code_line(lines: list[str], line: int) -> int:
+def _next_code_line(lines: list[str], line: int, markers: tuple[str, ...] = ("#",)) -> int:
     """The first line after ``line`` that holds code (skipping blank and comment-only lines)."""
     for number in range(line + 1, len(lines) + 1):
         stripped = lines[number - 1].strip()
-        if stripped and not stripped.startswith("#"):
+        if stripped and not stripped.startswith(markers):
             return number
     return line + 1
 
 
-def suppressions_of(comment: str, location: Location, lines: list[str]) -> list[Suppression]:
+def suppressions_of(
+    comment: str, location: Location, lines: list[str], markers: tuple[str, ...] = ("#",)
+) -> list[Suppression]:
     """``# dsql-scan: ignore[RDS001, RDS005] reason``: a trailing comment covers its own line,
     a comment on a line of its own covers the next line of code. Each id is its own
     suppression, so an id in the list that hides nothing is reported as stale (SCAN002)."""
@@ -115,7 +127,7 @@ def suppressions_of(comment: str, location: Location, lines: list[str]) -> list[
     reason = match.group(2).strip().lstrip(REASON_PUNCTUATION).strip()
     line = location.line
     before = lines[line - 1][: location.column - 1] if 0 < line <= len(lines) else ""
-    covered = (line, line) if before.strip() else (line + 1, _next_code_line(lines, line))
+    covered = (line, line) if before.strip() else (line + 1, _next_code_line(lines, line, markers))
     return [
         Suppression(rules=(rule,), reason=reason, location=location, lines=covered)
         for rule in rules
@@ -187,7 +199,22 @@ def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[
         raise ParseFailure("source nested too deeply to analyse") from None
 
 
-def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+def extract_lowered(
+    module: cst.Module, path: str, text: str, view: View
+) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    """Facts of a module lowered from another language (``view`` maps it back to its source)."""
+    from scanner import fastpaths
+
+    try:
+        with fastpaths.walks_in_place():
+            return _extract(module, path, text, view)
+    except RecursionError:
+        raise ParseFailure("source nested too deeply to analyse") from None
+
+
+def _extract(
+    module: cst.Module, path: str, text: str, view: View | None = None
+) -> tuple[FileFacts, tuple[Suppression, ...]]:
     from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
     from scanner.inputs.python.app import AppCollector
@@ -202,12 +229,15 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     resolved = wrapper.resolve_many((ScopeProvider, PositionProvider))
     scopes, positions = resolved[ScopeProvider], resolved[PositionProvider]
+    code_for = module.code_for_node
+    if view is not None:  # a lowered module: positions and text are its source's
+        positions, code_for = view(positions, code_for)
     bindings = Bindings()
     module.visit(Together(BindingCollector(bindings)))  # the others resolve names through it
-    evaluator = Evaluator(scopes, positions, bindings, module.code_for_node)  # type: ignore[arg-type]
+    evaluator = Evaluator(scopes, positions, bindings, code_for)  # type: ignore[arg-type]
     kind = kind_of(bindings.imports)
     uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)
-    locator = Locator(positions, module.code_for_node, path)  # type: ignore[arg-type]
+    locator = Locator(positions, code_for, path)  # type: ignore[arg-type]
     symbols = SymbolCollector(evaluator)  # a props module need not import aws_cdk
     collector = FactCollector(evaluator, locator, uses_rds, symbols if kind == "cdk" else None)
     targets = TargetCollector(evaluator, locator)
@@ -241,7 +271,7 @@ def _extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple
         connections=tuple(application.connections),
         token_calls=tuple(application.token_calls),
         # what the prefilter would skip is no link of a health check either (see TRIGGERS)
-        functions=application.summaries() if not inert(text) else (),
+        functions=application.summaries() if view is not None or not inert(text) else (),
         config_types=tuple(application.config_types),
         sql=tuple(sql.snippets),
         symbol_links=symbols.links() if kind == "cdk" or application.config_types else (),

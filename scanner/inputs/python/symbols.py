@@ -290,10 +290,22 @@ class SymbolCollector(cst.CSTVisitor):
             if arg.star:
                 break  # later positions are unknown
             if arg.keyword is not None:
-                self._bind(f"{callee}({arg.keyword.value})", arg.value)
+                parameter = f"{callee}({arg.keyword.value})"
             else:
-                self._bind(f"{callee}(#{position})", arg.value)
+                parameter = f"{callee}(#{position})"
                 position += 1
+            self._bind(parameter, arg.value)
+            if isinstance(arg.value, cst.Dict):  # a props mapping: each key is an attribute
+                self._bind_items(parameter, arg.value)
+
+    def _bind_items(self, parameter: str, mapping: cst.Dict) -> None:
+        """``ApiStack(app, "Api", {"cluster": db.cluster})``: what the parameter's ``cluster``
+        (an attribute or an item of the props it receives) holds."""
+        for element in mapping.elements:
+            if isinstance(element, cst.DictElement):
+                key = self.ev.str_of(element.key)
+                if key and key.isidentifier():
+                    self._bind(f"{parameter}.{key}", element.value)
 
     def links(self) -> tuple[SymbolLink, ...]:
         """Everything linked, with class/instance attributes and module-level names."""

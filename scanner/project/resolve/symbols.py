@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from scanner.facts import DSQL_CLUSTER, RDS_PREFIX, FileFacts, Grant, Ingress, Sink, Target
-from scanner.inputs import catalog
+from scanner.inputs import catalog, names
 from scanner.inputs.python.symbols import BASES
 
 CDK = "cdk:"
@@ -31,17 +31,15 @@ MAX_RESULTS = 8  # constructs one value may resolve to
 
 
 def module_name(path: str, app: str) -> str:
-    """``stacks.data_stack`` for ``<app>/stacks/data_stack.py`` (a package is its ``__init__``)."""
+    """``stacks.data_stack`` for ``<app>/stacks/data_stack.py`` (or ``<app>/lib/data-stack.ts``;
+    a package is its ``__init__``, a folder its ``index``)."""
     relative = PurePosixPath(path)
     if app not in ("", "."):
         try:
             relative = relative.relative_to(app)
         except ValueError:
             return ""
-    parts = list(relative.with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+    return ".".join(names.module_parts(str(relative)))
 
 
 def _join(*parts: str) -> str:
@@ -77,7 +75,7 @@ class App:
         if not module:
             return
         self.modules[module] = facts.path
-        package = module if facts.path.endswith("__init__.py") else module.rpartition(".")[0]
+        package = module if names.is_package(facts.path) else module.rpartition(".")[0]
         origin = _Origin(module, package, facts.path)
         for link in facts.symbol_links:
             if link.port:
@@ -290,7 +288,7 @@ def resolve(files: Sequence[FileFacts]) -> list[FileFacts]:
             out.append(_drop_symbols(facts))
             continue
         module = module_name(facts.path, facts.namespace[len(CDK) :])
-        package = module if facts.path.endswith("__init__.py") else module.rpartition(".")[0]
+        package = module if names.is_package(facts.path) else module.rpartition(".")[0]
         out.append(resolve_file(app, facts, _Origin(module, package, facts.path)))
     return out
 

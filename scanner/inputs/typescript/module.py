@@ -1,0 +1,103 @@
+"""A TS/JS module's facts: parsed by tree-sitter, lowered, read by the Python input's collectors.
+
+What the module means is decided once, by the collectors of ``scanner.inputs.python`` reading
+the lowering (``lower``); what it looks like stays the source's: every position and every
+quoted text is mapped back through the lowering's source map, and suppressions are read from
+the source's own comments (``// dsql-scan: ignore[RDS008] reason``, ``/* ... */``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from scanner.facts import FileFacts
+from scanner.inputs.guards import ParseFailure
+from scanner.inputs.python import module as python_module
+from scanner.inputs.typescript import parse
+from scanner.inputs.typescript.lower import SourceMap, lower
+from scanner.model import Location, Suppression
+
+COMMENT_MARKERS = ("//", "/*", "*")
+
+
+class MappedPositions(Mapping[Any, Any]):
+    """The lowered module's node positions, as positions in the source (computed on demand)."""
+
+    def __init__(self, positions: Mapping[Any, Any], source_map: SourceMap) -> None:
+        self.positions = positions
+        self.map = source_map
+        self._mapped: dict[Any, Any] = {}
+
+    def __getitem__(self, node: Any) -> Any:
+        found = self._mapped.get(node)
+        if found is None:
+            from libcst.metadata import CodePosition, CodeRange
+
+            span = self.positions[node]
+            start = self.map.source(span.start.line, span.start.column)
+            end = self.map.source(span.end.line, span.end.column, end=True)
+            if end < start:
+                end = start
+            found = self._mapped[node] = CodeRange(CodePosition(*start), CodePosition(*end))
+        return found
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+def _view(source_map: SourceMap, lines: list[str]) -> Callable[..., Any]:
+    def view(positions: Mapping[Any, Any], code_for: Callable[[Any], str]) -> tuple[Any, Any]:
+        mapped = MappedPositions(positions, source_map)
+
+        def source_text(node: Any) -> str:
+            span = mapped[node]
+            return _slice(lines, span.start.line, span.start.column, span.end.line, span.end.column)
+
+        return mapped, source_text
+
+    return view
+
+
+def _slice(lines: list[str], line: int, column: int, end_line: int, end_column: int) -> str:
+    if not 0 < line <= len(lines):
+        return ""
+    if end_line == line:
+        return lines[line - 1][column:end_column]
+    parts = [lines[line - 1][column:]]
+    parts += lines[line : end_line - 1]
+    if end_line <= len(lines):
+        parts.append(lines[end_line - 1][:end_column])
+    return "\n".join(parts)
+
+
+def facts_of(text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    """Facts and suppressions of one TS/JS file; ParseFailure when it cannot be read."""
+    tree = parse.parse(text, path)
+    data = text.encode("utf-8", "surrogatepass")
+    lowered = lower(tree, data)
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(lowered.code)
+    except Exception as exc:  # a construct the lowering spells wrongly: say so, never guess
+        raise ParseFailure(f"could not analyse this file: {type(exc).__name__}") from None
+    lines = text.splitlines()
+    facts, _ = python_module.extract_lowered(module, path, lowered.code, _view(lowered.map, lines))
+    return facts, tuple(_suppressions(tree, data, path, lines))
+
+
+def _suppressions(tree: Any, data: bytes, path: str, lines: list[str]) -> Iterator[Suppression]:
+    for node in parse.walk(tree.root_node):
+        if node.type != "comment":
+            continue
+        raw = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        body = raw[2:-2] if raw.startswith("/*") else raw[2:]
+        line, column = parse.position(data, node.start_point)
+        location = Location(path=path, line=line, column=column, snippet=raw.strip()[:200])
+        yield from python_module.suppressions_of(
+            "# " + body.strip().lstrip("*").strip(), location, lines, COMMENT_MARKERS
+        )
