@@ -41,12 +41,24 @@ DRIVERS = frozenset(
         "psycopg_pool.AsyncConnectionPool",
         "sqlalchemy.create_engine",
         "sqlalchemy.ext.asyncio.create_async_engine",
+        # node-postgres and postgres.js (TypeScript and JavaScript, see scanner.inputs.names)
+        "pg.Client",
+        "pg.Pool",
+        "postgres",
     }
 )
 CONNECTORS = frozenset(
-    f"{module}.{function}"
-    for module in ("aurora_dsql_psycopg", "aurora_dsql_psycopg2", "aurora_dsql_asyncpg")
-    for function in ("connect", "create_pool", "DSQLConnection.connect", "create_async_pool")
+    {
+        *(
+            f"{module}.{function}"
+            for module in ("aurora_dsql_psycopg", "aurora_dsql_psycopg2", "aurora_dsql_asyncpg")
+            for function in ("connect", "create_pool", "DSQLConnection.connect", "create_async_pool")
+        ),
+        # the Aurora DSQL connectors for node-postgres and postgres.js
+        "aws.aurora_dsql_node_postgres_connector.AuroraDSQLClient",
+        "aws.aurora_dsql_node_postgres_connector.AuroraDSQLPool",
+        "aws.aurora_dsql_postgresjs_connector.aurora_dsql_postgres",
+    }
 )
 TOKEN_METHODS = frozenset(
     {"generate_db_connect_auth_token", "generate_db_connect_admin_auth_token"}
@@ -373,6 +385,8 @@ class AppCollector(cst.CSTVisitor):
         """A literal value, or the environment variable it is read from."""
         if isinstance(node, cst.Name) and node.value in ("True", "False"):  # asyncpg ``ssl=``
             return Setting(self.at.location(node), "require" if node.value == "True" else "disable")
+        if isinstance(node, cst.Dict):  # node-postgres ``ssl: { ... }``: TLS options, so TLS
+            return Setting(self.at.location(node), "require")
         text = self.ev.str_of(node) or ""
         return Setting(self.at.location(node), text, env=self._env_name(node))
 

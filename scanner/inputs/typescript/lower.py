@@ -212,7 +212,7 @@ class Lowerer:
             if node.type == "method_definition":
                 self.methods.add(names.snake(self.text(name)))
             else:
-                self.user_names.add(names.identifier(self.text(name)))
+                self.user_names.add(names.snake(self.text(name)))
 
     # -- statements -----------------------------------------------------------------------------
 
@@ -458,7 +458,7 @@ class Lowerer:
         self, local: Node, specifier: str, indent: int, default: bool = False
     ) -> list[Line]:
         canonical = names.module(specifier)
-        alias = names.identifier(self.text(local))
+        alias = names.snake(self.text(local))
         if not canonical or canonical.strip(".") == "":
             return []
         if canonical.startswith("."):
@@ -486,8 +486,8 @@ class Lowerer:
         relative = canonical.startswith(".")
         lines = []
         for imported, local in pairs:
-            alias = names.identifier(self.text(local))
-            member = "default" if imported == "default" else _member(imported, relative)
+            alias = names.snake(self.text(local))
+            member = "default" if imported == "default" else _member(imported)
             if relative:
                 self.user_names.add(alias)
             else:
@@ -622,7 +622,7 @@ class Lowerer:
         name = node.child_by_field_name("name")
         if name is None or node.child_by_field_name("body") is None:
             return []
-        return self._function(node, indent, names.identifier(self.text(name)))
+        return self._function(node, indent, names.snake(self.text(name)))
 
     def _class(self, node: Node, indent: int, name: str | None = None) -> list[Line]:
         name_node = node.child_by_field_name("name")
@@ -912,8 +912,10 @@ class Lowerer:
             return ["None"]
         if function.type == "super":
             return ["super().__init__", *self.arguments(arguments, True)]
-        if arguments is not None and arguments.type == "template_string":  # tagged template
-            return [*self.expression(function), "(", *self.expression(arguments), ")"]
+        if arguments is not None and arguments.type == "template_string":
+            # a tagged template hands its text to the tag: postgres.js, slonik and drizzle send
+            # it as a query (whether the text is SQL at all is the SQL collector's judgement)
+            return [*self.expression(function), ".execute(", *self.expression(arguments), ")"]
         specifier = self._required(node)
         if specifier is not None:
             return self._inline_require(specifier)
@@ -985,7 +987,7 @@ class Lowerer:
             node = node.child_by_field_name("object")
         if node is None or node.type != "identifier":
             return ""
-        root = self.imports.get(names.identifier(self.text(node)))
+        root = self.imports.get(names.snake(self.text(node)))
         return ".".join([root, *reversed(parts)]) if root else ""
 
     def _keywords(self, function: Node) -> bool:
@@ -1001,7 +1003,7 @@ class Lowerer:
                 return prop is None or names.snake(self.text(prop)) not in self.methods
             root = obj
         if root.type == "identifier":
-            return names.identifier(self.text(root)) not in self.user_names
+            return names.snake(self.text(root)) not in self.user_names
         return True
 
     def arguments(self, node: Node | None, keywords: bool, verbatim: bool = False) -> Tokens:
@@ -1124,7 +1126,7 @@ class Lowerer:
         tokens: Tokens = ['f"""' if substitutions else '"""']
         start_row, start_col = node.start_point
         cursor = node.start_byte + 1
-        pieces = [*node.named_children]
+        pieces = substitutions
         row, column = start_row, start_col + 1
         for piece in [*pieces, None]:
             end = piece.start_byte if piece is not None else node.end_byte - 1
@@ -1240,9 +1242,9 @@ class Lowerer:
         return [str(int(value)) if value.is_integer() and abs(value) < 1e18 else repr(value)]
 
 
-def _member(imported: str, relative: bool) -> str:
-    """An imported member's canonical spelling: an app's own names as the lowering spells them."""
-    return names.identifier(imported) if not relative else names.snake(imported)
+def _member(imported: str) -> str:
+    """An imported member's canonical spelling: as a member access of the module spells it."""
+    return names.snake(imported)
 
 
 def _unescape(text: str) -> str:
