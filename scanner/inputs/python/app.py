@@ -52,7 +52,12 @@ CONNECTORS = frozenset(
         *(
             f"{module}.{function}"
             for module in ("aurora_dsql_psycopg", "aurora_dsql_psycopg2", "aurora_dsql_asyncpg")
-            for function in ("connect", "create_pool", "DSQLConnection.connect", "create_async_pool")
+            for function in (
+                "connect",
+                "create_pool",
+                "DSQLConnection.connect",
+                "create_async_pool",
+            )
         ),
         # the Aurora DSQL connectors for node-postgres and postgres.js
         "aws.aurora_dsql_node_postgres_connector.AuroraDSQLClient",

@@ -47,7 +47,8 @@ OS = "_ts_os"
 BOTO3 = "_ts_boto3"
 LOGGING = "_ts_logging"
 JSON = "_ts_json"
-SYNTHETIC_IMPORTS = {OS: "os", BOTO3: "boto3", LOGGING: "logging", JSON: "json"}
+TYPING = "_ts_typing"
+SYNTHETIC_IMPORTS = {OS: "os", BOTO3: "boto3", LOGGING: "logging", JSON: "json", TYPING: "typing"}
 # AWS SDK v3 clients and signers, by canonical name: what a boto3 client of the service is.
 SDK_CLIENTS = {
     "aws_sdk.client_rds_data.RDSDataClient": "rds-data",
@@ -188,6 +189,12 @@ class Lowerer:
         prefix = line[:byte_column]
         column = byte_column if prefix.isascii() else len(prefix.decode("utf-8", "replace"))
         return Mark(row, column)
+
+    def named(self, node: Node, keyword: str, name_node: Node | None, name: str) -> Tokens:
+        """``class X`` / ``def f``: the declaration starts where the source's does, its name
+        is where the source's name is."""
+        spelled = self.wrap(name_node, [name]) if name_node is not None else [name]
+        return [self.mark(node.start_point), f"{keyword} ", *spelled]
 
     def wrap(self, node: Node, tokens: Tokens) -> Tokens:
         return [self.mark(node.start_point), *tokens, self.mark(node.end_point)]
@@ -534,7 +541,8 @@ class Lowerer:
             single = node.child_by_field_name("parameter")
             params = [names.snake(self.text(single))]
         prefix = "async def" if any(c.type == "async" for c in node.children) else "def"
-        header = Line(indent, self.wrap(node, [f"{prefix} {name}({', '.join(params)}):"])[:-1])
+        named = self.named(node, prefix, node.child_by_field_name("name"), name)
+        header = Line(indent, [*named, f"({', '.join(params)}):"])
         body_node = node.child_by_field_name("body")
         if body_node is not None and body_node.type != "statement_block":
             suite = [Line(indent + 1, ["return ", *self.expression(body_node)])]
@@ -638,7 +646,7 @@ class Lowerer:
                     "implements_clause",
                 ):
                     bases.append(self.expression(clause))
-        header: Tokens = [f"class {name}"]
+        header = self.named(node, "class", name_node, name)
         if bases:
             header += [
                 "(",
@@ -674,7 +682,7 @@ class Lowerer:
             suite.append(Line(indent + 1, ["def __init__(self, *args, **kwargs):"]))
             suite.extend(initialisers)
         return [
-            Line(indent, self.wrap(node, header)[:-1]),
+            Line(indent, header),
             *(suite or [Line(indent + 1, ["pass"])]),
         ]
 
@@ -730,7 +738,11 @@ class Lowerer:
     ) -> list[Line]:
         name = names.identifier(self.text(name_node))
         self.user_names.add(name)
-        header = f"class {name}({', '.join(bases)}):" if bases else f"class {name}:"
+        self.synthetic.add(TYPING)  # an object type is what a TypedDict is in Python
+        header = [
+            *self.named(name_node.parent, "class", name_node, name),
+            f"({', '.join([*bases, f'{TYPING}.TypedDict'])}):",
+        ]
         suite = []
         for member in _children(body) if body is not None else []:
             if member.type != "property_signature":
@@ -742,7 +754,7 @@ class Lowerer:
             key = names.snake(self.text(field_name).strip("'\""))
             suite.append(Line(indent + 1, self.wrap(field_name, [f"{key}: {annotation}"])))
         return [
-            Line(indent, self.wrap(name_node, [header])[:-1]),
+            Line(indent, header),
             *(suite or [Line(indent + 1, ["pass"])]),
         ]
 
