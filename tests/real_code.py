@@ -26,3 +26,32 @@ def real_modules() -> tuple[Path, ...]:
     for name in LIBRARIES:
         installed += sorted((site / name).rglob("*.py"))[:PER_LIBRARY]
     return tuple(own + installed)
+
+
+NODE_MODULES = ROOT / ".node" / "node_modules"  # what `make test` installs from npm
+SCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx")
+SCRIPT_PACKAGES = ("aws-cdk-lib", "constructs", "typescript")
+PER_PACKAGE = 400
+
+
+@cache
+def real_scripts() -> tuple[Path, ...]:
+    """Real TypeScript and JavaScript: the project's own TS/JS examples and fixtures, and a
+    spread of the npm packages ``make test`` installs (every n-th file, so all of a package's
+    folders are represented); empty packages when they are not installed."""
+    own = sorted(
+        p
+        for folder in (ROOT / "examples", ROOT / "tests" / "fixtures")
+        for p in folder.rglob("*")
+        if p.suffix in SCRIPT_SUFFIXES and "node_modules" not in p.parts
+    )
+    installed: list[Path] = []
+    for name in SCRIPT_PACKAGES:
+        files = sorted(
+            p
+            for p in (NODE_MODULES / name).rglob("*")
+            if p.suffix in SCRIPT_SUFFIXES and not p.name.endswith(".d.ts") and p.is_file()
+        )
+        step = max(1, len(files) // PER_PACKAGE)
+        installed += files[::step][:PER_PACKAGE]
+    return tuple(own + installed)

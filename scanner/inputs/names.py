@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from functools import lru_cache
 
 CDK_PACKAGES = {"aws-cdk-lib": "aws_cdk", "@aws-cdk/core": "aws_cdk", "constructs": "constructs"}
 CDK_V1_SCOPE = "@aws-cdk/"
@@ -31,6 +32,7 @@ CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 RESERVED = frozenset({*keyword.kwlist, "self", "print"})
 
 
+@lru_cache(maxsize=8192)
 def identifier(name: str) -> str:
     """A name Python can spell: reserved words get a trailing underscore, ``$`` becomes ``S_``."""
     name = name.replace("$", "S_")
@@ -40,6 +42,7 @@ def identifier(name: str) -> str:
     return name + "_" if name in RESERVED else name
 
 
+@lru_cache(maxsize=8192)
 def snake(name: str) -> str:
     """``defaultDatabaseName`` -> ``default_database_name``; PascalCase and UPPER_CASE unchanged.
 

@@ -32,6 +32,7 @@ INPUT = Input(
         "scanner.rules",
     ),
     analyzer="scanner.inputs.typescript.analyze:analyze",
+    parser_free="scanner.inputs.typescript.module:parser_free",
     tools=(LINTER,),
     examples={Kind.CDK: "app.ts", Kind.APP: "service.ts"},
     preview=True,

@@ -36,6 +36,7 @@ positions inside a query map back too.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,7 @@ MEMBER_ALIASES = {
 }
 # Driver methods that send SQL, named as the Python drivers name theirs.
 QUERY_ALIASES = {"query": "execute", "unsafe": "execute", "raw": "execute"}
+SQL_TAG = re.compile(r"(?:^|\.)\w*sql\w*$", re.IGNORECASE)
 CONSOLE_LEVELS = {
     "log": "info", "info": "info", "debug": "debug", "trace": "debug",
     "warn": "warning", "error": "error",
@@ -177,6 +179,7 @@ class Lowerer:
         self.indent = 0
         self.hoisted = 0
         self.synthetic: set[str] = set()
+        self._ascii_rows: dict[int, bool] = {}
 
     # -- text and marks -------------------------------------------------------------------------
 
@@ -185,10 +188,17 @@ class Lowerer:
 
     def mark(self, point: Any) -> Mark:
         row, byte_column = point
-        line = self.rows[row] if row < len(self.rows) else b""
-        prefix = line[:byte_column]
-        column = byte_column if prefix.isascii() else len(prefix.decode("utf-8", "replace"))
-        return Mark(row, column)
+        if row >= len(self.rows) or self._ascii(row):
+            return Mark(row, byte_column)
+        prefix = self.rows[row][:byte_column]
+        return Mark(row, len(prefix.decode("utf-8", "replace")))
+
+    def _ascii(self, row: int) -> bool:
+        """Byte columns are character columns on an ASCII line (most lines: checked once)."""
+        known = self._ascii_rows.get(row)
+        if known is None:
+            known = self._ascii_rows[row] = self.rows[row].isascii()
+        return known
 
     def named(self, node: Node, keyword: str, name_node: Node | None, name: str) -> Tokens:
         """``class X`` / ``def f``: the declaration starts where the source's does, its name
@@ -691,7 +701,7 @@ class Lowerer:
         header, rest = lines[0], lines[1:]
         if rest and rest[-1].tokens == ["pass"] and len(rest) == 1 and initialisers:
             rest = []
-        return [header, *[Line(indent + 1, line.tokens) for line in initialisers], *rest]
+        return [header, *initialisers, *rest]
 
     def _field(self, node: Node, indent: int, initialisers: list[Line]) -> list[Line]:
         name_node = node.child_by_field_name("name")
@@ -703,16 +713,19 @@ class Lowerer:
         static = any(c.type == "static" for c in node.children)
         if value is None:
             return [Line(indent, self.wrap(name_node, [f"{name}: {annotation or 'object'}"]))]
-        saved = self.pending
-        self.pending = []
-        assigned = self.expression(value)
-        hoisted, self.pending = self.pending, saved
+        level = indent if static else indent + 1  # a class attribute, or set in __init__
+        saved, saved_indent = self.pending, self.indent
+        self.pending, self.indent = [], level
+        try:
+            assigned = self.expression(value)
+            hoisted = self.pending
+        finally:
+            self.pending, self.indent = saved, saved_indent
+        target = [name] if static else [f"self.{name}"]
+        assignment = Line(level, [*self.wrap(name_node, target), " = ", *assigned])
         if static:
-            return [*hoisted, Line(indent, [*self.wrap(name_node, [name]), " = ", *assigned])]
-        initialisers.extend(Line(indent + 1, line.tokens) for line in hoisted)
-        initialisers.append(
-            Line(indent + 1, [*self.wrap(name_node, [f"self.{name}"]), " = ", *assigned])
-        )
+            return [*hoisted, assignment]
+        initialisers.extend([*hoisted, assignment])
         return []
 
     def _interface(self, node: Node, indent: int) -> list[Line]:
@@ -925,9 +938,11 @@ class Lowerer:
         if function.type == "super":
             return ["super().__init__", *self.arguments(arguments, True)]
         if arguments is not None and arguments.type == "template_string":
-            # a tagged template hands its text to the tag: postgres.js, slonik and drizzle send
-            # it as a query (whether the text is SQL at all is the SQL collector's judgement)
-            return [*self.expression(function), ".execute(", *self.expression(arguments), ")"]
+            # a tagged template hands its text to the tag: an SQL tag (postgres.js's ``sql``,
+            # slonik's and drizzle's ``sql``, ``tx.sql``) sends it as a query; other tags (code
+            # generators, GraphQL, styles) are calls of their own
+            method = ".execute(" if SQL_TAG.search(self.text(function)) else "("
+            return [*self.expression(function), method, *self.expression(arguments), ")"]
         specifier = self._required(node)
         if specifier is not None:
             return self._inline_require(specifier)
@@ -1162,8 +1177,9 @@ class Lowerer:
             if braces:
                 text = text.replace("{", "{{").replace("}", "}}")
             tokens.append(text if index == 0 else "\n" + text)
-        if raw.endswith('"'):
-            tokens[-1] = tokens[-1][:-1] + '\\"'
+        last = tokens[-1]
+        if last.endswith('"') and (len(last) - len(last[:-1].rstrip("\\")) - 1) % 2 == 0:
+            tokens[-1] = last[:-1] + '\\"'  # an unescaped quote would close the string early
         return tokens
 
     def _binary(self, node: Node) -> Tokens:

@@ -8,7 +8,10 @@ the source's own comments (``// dsql-scan: ignore[RDS008] reason``, ``/* ... */`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from scanner.facts import FileFacts
@@ -74,9 +77,13 @@ def _slice(lines: list[str], line: int, column: int, end_line: int, end_column: 
     return "\n".join(parts)
 
 
-def facts_of(text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+def facts_of(
+    text: str, path: str, prefilter: bool = True
+) -> tuple[FileFacts, tuple[Suppression, ...]]:
     """Facts and suppressions of one TS/JS file; ParseFailure when it cannot be read."""
     tree = parse.parse(text, path)
+    if prefilter and inert(text):
+        return FileFacts(kind="app", path=path), ()
     data = text.encode("utf-8", "surrogatepass")
     lowered = lower(tree, data)
     import libcst as cst
@@ -87,6 +94,8 @@ def facts_of(text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
         raise ParseFailure(f"could not analyse this file: {type(exc).__name__}") from None
     lines = text.splitlines()
     facts, _ = python_module.extract_lowered(module, path, lowered.code, _view(lowered.map, lines))
+    if inert(text):  # what the prefilter skips is no link of a health check either
+        facts = replace(facts, functions=())
     return facts, tuple(_suppressions(tree, data, path, lines))
 
 
@@ -101,3 +110,33 @@ def _suppressions(tree: Any, data: bytes, path: str, lines: list[str]) -> Iterat
         yield from python_module.suppressions_of(
             "# " + body.strip().lstrip("*").strip(), location, lines, COMMENT_MARKERS
         )
+
+
+# Every fact the lowering can lead to starts from one of these words: a CDK or database module
+# (aws-cdk, @aws-cdk, the AWS SDK's RDS/DSQL clients and signers, pg, postgres, knex, drizzle),
+# an RDS/DSQL/Aurora word, an environment read, a query-style call or SQL tag, a database-ish
+# configuration field (db..., database), a health-check name (the module that judges the
+# database's health through helpers of other modules), or a suppression comment ("dsql-scan").
+# A module with none of them yields no fact and links nothing, so only its syntax is checked:
+# it is parsed (a syntax error is still SCAN001) but neither lowered nor analysed.
+# tests/test_typescript_prefilter.py checks the claim against full analysis of real modules.
+TRIGGERS = re.compile(
+    r"aws-cdk|aws_cdk|rds|dsql|aurora|postgres|\bpg\b|knex|drizzle|database|\bdb|\.env\b"
+    r"|environ|query|execute|sql|health|(?<![a-z])ping|probe|heartbeat|readiness|liveness",
+    re.IGNORECASE,
+)
+
+
+def inert(text: str) -> bool:
+    """True when the module cannot contain any fact (see TRIGGERS)."""
+    return TRIGGERS.search(text) is None
+
+
+def parser_free(path: Path) -> bool:
+    """An inert module needs no libcst (the expensive half of this input): see ``inert``."""
+    try:
+        with path.open("rb") as handle:
+            text = handle.read(parse.MAX_SOURCE_BYTES + 1).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return inert(text)
