@@ -20,8 +20,24 @@ $(CDK_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,sql,cdk]'
 	touch $(CDK_STAMP)
 
+# The TypeScript example apps compile and synthesize with the real aws-cdk-lib, constructs and
+# typescript from npm, pinned in scripts/node/ (package.json and its package-lock.json) and
+# installed into .node/ (ignored). Only the tests and synth-examples need it, never `make demo`.
+NODE_DIR := .node
+NODE_STAMP := $(NODE_DIR)/.installed
+$(NODE_STAMP): scripts/node/package.json scripts/node/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (Debian: nodejs npm)"; exit 1; }
+	@echo "installing the pinned TypeScript CDK toolchain into $(NODE_DIR)/"
+	@mkdir -p $(NODE_DIR)
+	@cp scripts/node/package.json scripts/node/package-lock.json $(NODE_DIR)/
+	@cd $(NODE_DIR) && npm ci --silent --no-audit --no-fund --ignore-scripts
+	@touch $(NODE_STAMP)
+
+.PHONY: node
+node: $(NODE_STAMP)
+
 .PHONY: synth-examples
-synth-examples: $(CDK_STAMP)
+synth-examples: $(CDK_STAMP) $(NODE_STAMP)
 	$(BIN)/python scripts/synth_examples.py
 
 lint: install
@@ -43,7 +59,7 @@ tools:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: install lint tools $(CDK_STAMP)
+test: install lint tools $(CDK_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -q
 
 # What dsql-scan says about the examples, one line per step (scripts/demo.py): the legacy scan
@@ -56,4 +72,4 @@ readme: install
 	$(BIN)/python scripts/readme_rules.py --write
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .dsql-scan-cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_DIR) build dist *.egg-info .dsql-scan-cache .pytest_cache .ruff_cache

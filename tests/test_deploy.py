@@ -218,3 +218,34 @@ def test_extend_select_naming_no_rule_is_a_usage_error(tmp_path):
     run = run_cli("scan", ".", cwd=tmp_path)
     assert run.code == 2
     assert "'extend-select' must be a list of strings" in run.stderr
+
+
+SYNTHESIZED = """
+{
+  "Resources": {
+    "Queue%d": {
+      "Type": "AWS::SQS::Queue",
+      "Properties": {"DelaySeconds": "soon"},
+      "Metadata": {"aws:cdk:path": "Stack%d/Queue/Resource"}
+    }
+  }
+}
+"""
+
+
+def test_diagnostics_of_synthesized_templates_come_back_from_worker_processes(tmp_path):
+    """Enough templates for the analysis to run in worker processes (--jobs 2): each result is
+    sent back pickled, so the construct path read from the template must be a plain string, not
+    the parser's own string class (which pickling refuses)."""
+    count = 16
+    write(tmp_path, {f"cdk.out/Stack{n}.template.json": SYNTHESIZED % (n, n) for n in range(count)})
+    run = run_cli(
+        "scan", ".", "--format", "json", "--no-cache", "--select", "DEPLOY", "--jobs", "2",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert run.code == 1, run.stderr
+    findings = json.loads(run.stdout)["findings"]
+    assert sorted(f["construct_path"] for f in findings) == sorted(
+        f"Stack{n}/Queue/Resource" for n in range(count)
+    )

@@ -157,8 +157,9 @@ def _dsql_ids(document: Any) -> set[str]:
 
 
 def _construct_path(document: Any, resource: str) -> str:
+    """A plain ``str``: the decoder's string class cannot be pickled back from a worker."""
     path = _node(document, ("Resources", resource, "Metadata", "aws:cdk:path"))
-    return path if isinstance(path, str) else ""
+    return str(path) if isinstance(path, str) else ""
 
 
 def _location(match: _Match, document: Any, path: str, stack: str) -> Location:
