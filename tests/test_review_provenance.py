@@ -68,6 +68,9 @@ def sql_review(tmp_path):
     return tmp_path, linter
 
 
+TREE_SITTER = ("tree-sitter", "tree-sitter-typescript", "tree-sitter-javascript")
+
+
 def test_review_names_every_tool_with_its_version(sql_review):
     root, linter = sql_review
     text = (root / "REVIEW.md").read_text()
@@ -77,12 +80,14 @@ def test_review_names_every_tool_with_its_version(sql_review):
         "ruleset": tools["ruleset"],
         "cfn-lint": metadata.version("cfn-lint"),
         "libcst": metadata.version("libcst"),
+        **{grammar: metadata.version(grammar) for grammar in TREE_SITTER},
         "dsql-lint": linter_version(linter),
         "python": python_version(),
     }
+    grammars = ", ".join(f"{name} {metadata.version(name)}" for name in TREE_SITTER)
     shown = (
         f"cfn-lint {metadata.version('cfn-lint')}, libcst {metadata.version('libcst')}, "
-        f"dsql-lint {linter_version(linter)}, Python {python_version()}"
+        f"{grammars}, dsql-lint {linter_version(linter)}, Python {python_version()}"
     )
     assert f"Judged with: dsql-scan {metadata.version('dsql-scan')}, rule set " in text
     sign_off = text[text.index("## 6. Sign-off") :]

@@ -1,9 +1,10 @@
 """Which tools judged a review: dsql-scan, its rule set, and what it runs to read the inputs.
 
 A review vouches for a result, and the result depends on the tools as much as on the code:
-without dsql-lint the SQL is not checked, and a newer cfn-lint or libcst can read a template or
-a module differently. The review records each version so that ``verify`` can say "the tools
-changed (dsql-lint 0.2.22 -> none)" instead of blaming code that did not change.
+without dsql-lint the SQL is not checked, and a newer cfn-lint, libcst or tree-sitter grammar
+can read a template or a module differently. The review records each version so that
+``verify`` can say "the tools changed (dsql-lint 0.2.22 -> none)" instead of blaming code that
+did not change.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ NAMES = {
     "ruleset": "rule set",
     "cfn-lint": "cfn-lint",
     "libcst": "libcst",
+    "tree-sitter": "tree-sitter",
+    "tree-sitter-typescript": "tree-sitter-typescript",
+    "tree-sitter-javascript": "tree-sitter-javascript",
     "dsql-lint": "dsql-lint",
     "python": "Python",
 }
@@ -66,6 +70,9 @@ def versions() -> dict[str, str | None]:
         "ruleset": RULESET_VERSION,
         "cfn-lint": _distribution("cfn-lint"),
         "libcst": _distribution("libcst"),
+        "tree-sitter": _distribution("tree-sitter"),
+        "tree-sitter-typescript": _distribution("tree-sitter-typescript"),
+        "tree-sitter-javascript": _distribution("tree-sitter-javascript"),
         "dsql-lint": linter_version(),
         "python": f"{platform.python_version()} ({platform.python_implementation()})",
     }
