@@ -78,3 +78,42 @@ def test_source_findings_are_not_linked_and_text_shows_the_link(tmp_path):
     source = [f for f in scan(tmp_path, "--format", "json") if f["path"] == "stack.py"]
     assert source and all("source_path" not in f for f in source)
     assert "= defined at stack.py:8" in scan(tmp_path)
+
+
+def test_two_cdk_apps_creating_the_same_id_each_link_to_their_own_source(tmp_path):
+    """Ids are looked up in the app whose cdk.out holds the template: ``Subnets`` is created by
+    both apps (one in Python, one in TypeScript), and each template links to its own app."""
+    typescript = """\
+import { Stack } from 'aws-cdk-lib';
+import * as rds from 'aws-cdk-lib/aws-rds';
+
+export class Reports extends Stack {
+  constructor(scope: any, id: string) {
+    super(scope, id);
+    new rds.SubnetGroup(this, 'Subnets', { description: 'reports', vpc: undefined as any });
+  }
+}
+"""
+    template = {"Resources": {"Subnets1": resource("AWS::RDS::DBSubnetGroup", "R/Subnets/Default")}}
+    write(
+        tmp_path,
+        {
+            "ledger/cdk.json": "{}",
+            "ledger/stack.py": STACK,
+            "ledger/cdk.out/Ledger.template.json": json.dumps(TEMPLATE, indent=1),
+            "reports/cdk.json": "{}",
+            "reports/lib/reports-stack.ts": typescript,
+            "reports/cdk.out/R.template.json": json.dumps(template, indent=1),
+        },
+    )
+    run = run_cli("scan", ".", "--preview", "--format", "json", cwd=tmp_path)
+    assert run.code == 1, run.stderr
+    places = {
+        (f["path"], f["resource"]): (f.get("source_path"), f.get("source_line"))
+        for f in run.json()["findings"]
+        if f["path"].endswith(".template.json") and f["resource"].startswith("Subnets")
+    }
+    assert places == {
+        ("ledger/cdk.out/Ledger.template.json", "Subnets99AA"): ("ledger/stack.py", 9),
+        ("reports/cdk.out/R.template.json", "Subnets1"): ("reports/lib/reports-stack.ts", 7),
+    }

@@ -314,7 +314,10 @@ def scan(
     findings = findings_of(
         with_project_findings(analyses, project_raw, candidates, root, config), config
     )
-    findings = link.link(findings, everything, finder)
+    apps = {
+        f.path: f.namespace[len("cdk:") :] for f in named_facts if f.namespace.startswith("cdk:")
+    }
+    findings = link.link(findings, everything, finder, apps)
     left_out = tuple((s.rel, s.reason) for s in discovery.skipped)
     unread = tuple(unread_analysis(u) for u in discovery.unread)
     skipped = tuple((a.path, a.note) for a in analyses if a.input == SKIPPED)
