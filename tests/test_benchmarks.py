@@ -32,6 +32,7 @@ def _load(name: str, file: str):
 
 corpus = _load("corpus", "corpus.py")  # the names run.py imports them by
 npm_corpus = _load("npm_corpus", "npm_corpus.py")
+minified = _load("benchmark_minified", "minified.py")
 bench = _load("benchmark_run", "run.py")
 NPM = shutil.which("npm")
 needs_npm = pytest.mark.skipif(NPM is None, reason="npm is not on PATH")
@@ -197,3 +198,19 @@ def test_the_npm_ratios_compare_the_cold_scans_with_the_floor():
         "npm_cold_vs_floor": 1.5,
         "npm_warm_vs_cold": 0.1,
     }
+
+
+def test_the_minified_survey_judges_what_discovery_judges(tmp_path):
+    tarball = _tarball(tmp_path / "p.tgz", PACKAGE)
+    judged = minified.judge("bench-corpus@1.0.0", tarball)
+    assert [(j.path, j.minified) for j in judged] == [
+        ("package/bundles/app.js", True),
+        ("package/dist/bundle.js", False),  # the walk skips dist/: this is the content rule
+        ("package/lib/grammar.mjs", False),
+        ("package/lib/handler.cjs", False),
+        ("package/lib/index.js", False),
+    ]
+    text = minified.report(judged, top=3)
+    assert text.splitlines()[1].split() == ["bench-corpus@1.0.0", "5", "1"]
+    assert "package/bundles/app.js" in text.split("called minified")[1]
+    assert "package/lib/grammar.mjs" in text.split("highest average first:")[1]
