@@ -9,7 +9,7 @@ suffixes, less what discovery skips (``scanner.pipeline.generated``: declaration
 bundles, and the directories the walk never enters, ``dist/`` and ``node_modules/`` among them).
 So a cold scan and the parse-only floor parse the same files, and the same bytes on every run.
 
-The packages, about 2,000 files and 15 MB:
+The packages, 2,004 files and 9.97 MB once filtered:
 - TypeScript sources, as their authors wrote them: rxjs's ``src/`` (7.8.2 ships it), zod's
   ``src/`` (4.x ships it, tests included), pg-protocol's ``src/``;
 - compiled JavaScript as tsc and bundlers write it, ESM and CommonJS side by side: drizzle-orm

@@ -193,7 +193,12 @@ def check_npm(root: Path, files: int, extra: list[str]) -> dict:
         text=True,
         cwd=root,
     )
-    summary = json.loads(proc.stdout)["summary"]
+    try:
+        summary = json.loads(proc.stdout)["summary"]
+    except (ValueError, KeyError):
+        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        failed = f"the scan of the npm corpus failed (exit {proc.returncode}):\n{tail}"
+        raise SystemExit(failed) from None
     counted = {
         "scanned": summary["files_scanned"],
         "skipped": summary["files_skipped"],
