@@ -1,6 +1,7 @@
 """Measure dsql-scan against its peers and its own floor, in one run, as ratios.
 
     python benchmarks/run.py [--templates 300] [--python 300] [--repeat 3] [--json out.json]
+                             [--no-npm]
 
 Each measurement is the median wall time of ``--repeat`` runs of a fresh process (peak RSS from
 the same runs); the cold scans of both corpora and the parse-only floor run in interleaved
@@ -8,6 +9,10 @@ rounds, so that the machine's drift during the benchmark cancels out of their ra
 one run on one machine are what the targets are stated in, because absolute seconds move with
 the machine and its load. The planted-findings check runs first: a scanner that is fast because
 it misses findings fails the benchmark.
+
+A second corpus is real JavaScript and TypeScript from the npm registry (``npm_corpus.py``):
+its cold scans, warm scan and one-file pre-commit run are measured against tree-sitter's parse
+alone of the same files. Where npm or the registry cannot be had, it is left out with the reason.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import npm_corpus  # noqa: E402
 from corpus import build  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -43,6 +49,26 @@ for path in sorted(root.rglob("*")):
         decode_str(path.read_text())
     elif path.suffix == ".py":
         libcst.parse_module(path.read_text())
+"""
+
+# The same files parsed by tree-sitter alone, with the grammar each suffix needs (TSX for .tsx,
+# JavaScript's, which reads JSX, for the JavaScript suffixes).
+TS_FLOOR = """
+import sys
+from pathlib import Path
+import tree_sitter, tree_sitter_javascript, tree_sitter_typescript
+typescript = tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_typescript()))
+tsx = tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_tsx()))
+javascript = tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+parsers = {".ts": typescript, ".mts": typescript, ".cts": typescript, ".tsx": tsx}
+parsers.update(dict.fromkeys((".js", ".mjs", ".cjs", ".jsx"), javascript))
+parsed = errors = 0
+for path in sorted(Path(sys.argv[1]).rglob("*")):
+    parser = parsers.get(path.suffix)
+    if parser is not None and path.is_file():
+        errors += parser.parse(path.read_bytes()).root_node.has_error
+        parsed += 1
+print(parsed, errors)
 """
 
 
@@ -119,10 +145,11 @@ def scan_cmd(root: Path, *extra: str) -> list[str]:
     return [str(BIN / "dsql-scan"), "scan", str(root), "--format", "json", "-o", os.devnull, *extra]
 
 
-def _touch_and_scan(changed: Path, env: dict, root: Path) -> tuple[float, int, int]:
+def _touch_and_scan(changed: Path, env: dict, root: Path, *extra: str) -> tuple[float, int, int]:
     """``dsql-scan scan FILE`` after FILE changed (a comment appended), cache warm otherwise."""
-    changed.write_text(changed.read_text() + "\n# touched\n")
-    return timed([str(BIN / "dsql-scan"), "scan", str(changed)], env=env, cwd=root)
+    comment = "//" if npm_corpus.generated.is_js_ts(changed.name) else "#"
+    changed.write_text(changed.read_text() + f"\n{comment} touched\n")
+    return timed([str(BIN / "dsql-scan"), "scan", str(changed), *extra], env=env, cwd=root)
 
 
 def _precommit(root: Path, repeat: int, env: dict) -> dict[str, dict]:
@@ -143,6 +170,94 @@ def _precommit(root: Path, repeat: int, env: dict) -> dict[str, dict]:
         for name, files in kinds.items():
             runs[name].append(_touch_and_scan(files[index % len(files)], env, root))
     return {name: summary(found) for name, found in runs.items()}
+
+
+def reader_flags() -> tuple[list[str], str]:
+    """What a scan of the npm corpus needs (``--preview`` while the input that reads ``.ts`` is
+    in preview), and that input's name ("" while no input reads TypeScript: the corpus is
+    then listed as not read, and measured all the same)."""
+    from scanner.pipeline.discover import reader_of
+
+    reader = reader_of("corpus.ts")
+    if reader is None:
+        return [], ""
+    return (["--preview"] if reader.preview else []), reader.name
+
+
+def check_npm(root: Path, files: int, extra: list[str]) -> dict:
+    """Every file of the corpus is in the scan's count, scanned, skipped or not read: a scan
+    that is fast because its discovery lost files fails the benchmark."""
+    proc = subprocess.run(
+        [str(BIN / "dsql-scan"), "scan", str(root), "--format", "json", "--no-cache", *extra],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    try:
+        summary = json.loads(proc.stdout)["summary"]
+    except (ValueError, KeyError):
+        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        failed = f"the scan of the npm corpus failed (exit {proc.returncode}):\n{tail}"
+        raise SystemExit(failed) from None
+    counted = {
+        "scanned": summary["files_scanned"],
+        "skipped": summary["files_skipped"],
+        "not_read": sum(summary["files_not_read"].values()),
+    }
+    if sum(counted.values()) != files:
+        raise SystemExit(f"the scan counted {counted} of the npm corpus's {files} files")
+    return {**counted, "findings": summary["findings"]}
+
+
+def measure_npm(root: Path, repeat: int, extra: list[str]) -> dict:
+    """The npm corpus: cold scans (one worker, and the default) against tree-sitter's parse
+    alone, in interleaved rounds; then warm, and one changed ``.ts`` module in its git work
+    tree, as the pre-commit hook runs (rxjs's operators: hand-written TypeScript)."""
+    cache = root.parent / "scan-cache"
+    env = {"DSQL_SCAN_CACHE_DIR": str(cache)}
+    results = interleaved(
+        repeat,
+        {
+            "npm_cold_jobs1": (scan_cmd(root, "--no-cache", "--jobs", "1", *extra), {"cwd": root}),
+            "npm_cold": (scan_cmd(root, "--no-cache", *extra), {"cwd": root}),
+            "npm_floor": ([sys.executable, "-c", TS_FLOOR, str(root)], {}),
+        },
+    )
+    shutil.rmtree(cache, ignore_errors=True)
+    timed(scan_cmd(root, *extra), env=env, cwd=root)  # populate the cache
+    quick = max(repeat, QUICK_REPEAT)
+    results["npm_warm"] = median_of(quick, scan_cmd(root, *extra), env=env, cwd=root)
+    modules = sorted(root.glob("rxjs/src/internal/operators/*.ts"))
+    results["precommit_ts_module"] = summary(
+        [_touch_and_scan(modules[i % len(modules)], env, root, *extra) for i in range(quick)]
+    )
+    return results
+
+
+def npm_benchmark(tmp: Path, repeat: int) -> tuple[dict, dict]:
+    """(what the npm corpus holds and how the scan counted it, its timings); the reason
+    instead when the corpus cannot be had here."""
+    root = tmp / "npm" / "corpus"
+    try:
+        held = npm_corpus.build(root)
+    except npm_corpus.Unavailable as exc:
+        print(f"npm corpus left out: {exc}", file=sys.stderr)
+        return {"left_out": str(exc)}, {}
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    extra, reader = reader_flags()
+    held.update(read_by=reader or "(not read)", flags=extra)
+    held["counted"] = check_npm(root, held["files"], extra)
+    held["floor"] = _floor_parse(root)
+    return held, measure_npm(root, repeat, extra)
+
+
+def _floor_parse(root: Path) -> dict:
+    """What tree-sitter made of the corpus: files parsed, and how many hold a syntax error."""
+    done = subprocess.run(
+        [sys.executable, "-c", TS_FLOOR, str(root)], capture_output=True, text=True, check=True
+    )
+    parsed, errors = done.stdout.split()
+    return {"parsed": int(parsed), "with_syntax_errors": int(errors)}
 
 
 def compile_bytecode() -> None:
@@ -185,6 +300,17 @@ def measure(root: Path, double: Path, repeat: int) -> dict:
     return results
 
 
+def npm_ratios(results: dict) -> dict:
+    """The npm corpus's cold scans against its parse-only floor, and warm against cold."""
+    floor = results["npm_floor"]["seconds"]
+    cold = results["npm_cold"]["seconds"]
+    return {
+        "npm_cold_jobs1_vs_floor": round(results["npm_cold_jobs1"]["seconds"] / floor, 3),
+        "npm_cold_vs_floor": round(cold / floor, 3),
+        "npm_warm_vs_cold": round(results["npm_warm"]["seconds"] / cold, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -193,6 +319,12 @@ def main() -> None:
     parser.add_argument("--python", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--npm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the JavaScript and TypeScript corpus from the npm registry",
+    )
     args = parser.parse_args()
     compile_bytecode()
     with tempfile.TemporaryDirectory() as tmp:
@@ -202,6 +334,10 @@ def main() -> None:
         found = check_planted(base, planted)
         build(double, args.templates * 2, args.python * 2)
         results = measure(base, double, args.repeat)
+        npm, npm_results = (
+            npm_benchmark(Path(tmp), args.repeat) if args.npm else ({"left_out": "--no-npm"}, {})
+        )
+        results.update(npm_results)
     cold = results["cold"]["seconds"]
     doubled = results["cold_doubled_corpus"]
     ratios = {
@@ -212,8 +348,11 @@ def main() -> None:
     }
     if "checkov" in results:
         ratios["cold_vs_checkov"] = round(cold / results["checkov"]["seconds"], 3)
+    if npm_results:
+        ratios.update(npm_ratios(results))
     report = {
         "corpus": {"templates": args.templates, "python": args.python, "planted": found},
+        "npm_corpus": npm,
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
         "timings": results,

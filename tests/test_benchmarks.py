@@ -4,12 +4,21 @@ fails a scanner which misses findings (it runs the installed dsql-scan, as the b
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
+import shutil
+import subprocess
 import sys
+import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from scanner import inputs
 from tests.conftest import ROOT
+from tests.test_discover_bundles import GRAMMAR, HANDLER, compiled_with_source_map, minified_bundle
+from tests.test_input_registry import INI
 
 
 def _load(name: str, file: str):
@@ -21,8 +30,36 @@ def _load(name: str, file: str):
     return module
 
 
-corpus = _load("corpus", "corpus.py")  # the name run.py imports it by
+corpus = _load("corpus", "corpus.py")  # the names run.py imports them by
+npm_corpus = _load("npm_corpus", "npm_corpus.py")
+minified = _load("benchmark_minified", "minified.py")
 bench = _load("benchmark_run", "run.py")
+NPM = shutil.which("npm")
+needs_npm = pytest.mark.skipif(NPM is None, reason="npm is not on PATH")
+# A package as npm publishes one: sources, compiled output, and what discovery leaves out.
+PACKAGE = {
+    "package.json": '{"name": "bench-corpus", "version": "1.0.0"}\n',
+    "README.md": "# bench-corpus\n",
+    "src/index.ts": "export const handler = async () => ({ statusCode: 200 });\n",
+    "src/view.tsx": "export const View = () => <div>ok</div>;\n",
+    "src/broken.ts": "export const = ;\n",
+    "lib/index.js": compiled_with_source_map(),
+    "lib/index.d.ts": "export declare const handler: () => Promise<unknown>;\n",
+    "lib/grammar.mjs": GRAMMAR,
+    "lib/handler.cjs": HANDLER,
+    "dist/bundle.js": HANDLER,
+    "bundles/app.min.js": "var a=1;\n",
+    "bundles/app.js": minified_bundle(),
+    "node_modules/dep/index.js": HANDLER,
+}
+KEPT = [
+    "lib/grammar.mjs",
+    "lib/handler.cjs",
+    "lib/index.js",
+    "src/broken.ts",
+    "src/index.ts",
+    "src/view.tsx",
+]
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -58,3 +95,122 @@ def test_a_measurement_reports_its_median_and_spread():
         "peak_mb": 41,
         "exit": 1,
     }
+
+
+def _tarball(path: Path, files: dict[str, str]) -> Path:
+    """A package tarball laid out as npm packs one (every file under ``package/``)."""
+    with tarfile.open(path, "w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            member = tarfile.TarInfo(f"package/{name}")
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return path
+
+
+def _rels(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in npm_corpus.sources(root)]
+
+
+def test_a_package_keeps_only_the_files_discovery_reads(tmp_path):
+    tarball = _tarball(tmp_path / "bench-corpus-1.0.0.tgz", PACKAGE)
+    written = npm_corpus.unpack(tarball, tmp_path / "corpus" / "bench-corpus")
+    assert [p.relative_to(tmp_path / "corpus" / "bench-corpus").as_posix() for p in written] == KEPT
+    # and the installed scan agrees: every kept file is counted, none is skipped
+    counted = bench.check_npm(tmp_path / "corpus", len(KEPT), [])
+    assert counted["skipped"] == 0 and counted["scanned"] + counted["not_read"] == len(KEPT)
+    with pytest.raises(SystemExit, match="of the npm corpus's 7 files"):
+        bench.check_npm(tmp_path / "corpus", len(KEPT) + 1, [])
+
+
+def test_the_floor_parses_every_file_with_its_grammar(tmp_path):
+    npm_corpus.unpack(_tarball(tmp_path / "p.tgz", PACKAGE), tmp_path / "corpus")
+    # TSX needs its own grammar and JSX in a .js file JavaScript's; only the broken file errs
+    assert bench._floor_parse(tmp_path / "corpus") == {"parsed": len(KEPT), "with_syntax_errors": 1}
+
+
+def test_a_tarball_that_is_not_the_pinned_one_or_no_npm_leaves_the_corpus_out(
+    tmp_path, monkeypatch
+):
+    package = npm_corpus.Package("bench-corpus", "1.0.0", "sha512-AAAA", str(tmp_path / "pkg"))
+    for name, text in PACKAGE.items():
+        (tmp_path / "pkg" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pkg" / name).write_text(text)
+    if NPM is not None:
+        with pytest.raises(npm_corpus.Unavailable, match="is not the pinned tarball"):
+            npm_corpus.fetch((package,), tmp_path / "tarballs")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(npm_corpus.Unavailable, match="npm is not on PATH"):
+        npm_corpus.build(tmp_path / "corpus", (package,))
+
+
+@needs_npm
+def test_the_corpus_is_built_from_what_npm_packs_checked_against_its_integrity(tmp_path):
+    """A package npm packs from a folder (no registry needed): npm's own integrity of the
+    tarball is the one the corpus checks, and the corpus holds the files discovery reads."""
+    folder = tmp_path / "pkg"
+    for name, text in PACKAGE.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    packed = subprocess.run(
+        [NPM, "pack", "--json", "--dry-run", str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    integrity = json.loads(packed.stdout)[0]["integrity"]
+    package = npm_corpus.Package("@bench/corpus", "1.0.0", integrity, str(folder))
+    held = npm_corpus.build(tmp_path / "corpus", (package,))
+    assert held["files"] == len(KEPT) and held["packages"] == {"@bench/corpus@1.0.0": len(KEPT)}
+    assert held["suffixes"] == {".cjs": 1, ".js": 1, ".mjs": 1, ".ts": 2, ".tsx": 1}
+    assert _rels(tmp_path / "corpus" / "@bench" / "corpus") == KEPT
+    again = npm_corpus.build(tmp_path / "again", (package,))
+    assert again == held and files_of(tmp_path / "again") == files_of(tmp_path / "corpus")
+
+
+def test_the_pinned_packages_are_a_registry_name_at_an_exact_version():
+    for package in npm_corpus.PACKAGES:
+        assert package.packed == f"{package.name}@{package.version}"
+        assert package.version.replace(".", "").isdigit()
+        assert package.integrity.startswith("sha512-") and len(package.integrity) == 95
+
+
+def test_a_preview_input_for_typescript_gets_preview():
+    assert bench.reader_flags()[1] in ("", *(each.name for each in inputs.inputs()))
+    reader = replace(INI, name="tsbench", suffixes=(".ts", ".tsx"), preview=True)
+    inputs.register(reader)
+    try:
+        assert bench.reader_flags() == (["--preview"], "tsbench")
+    finally:
+        inputs.unregister(reader)
+
+
+def test_the_npm_ratios_compare_the_cold_scans_with_the_floor():
+    timing = {"seconds": 2.0}
+    results = {
+        "npm_floor": timing,
+        "npm_cold": {"seconds": 3.0},
+        "npm_cold_jobs1": {"seconds": 5.0},
+        "npm_warm": {"seconds": 0.3},
+    }
+    assert bench.npm_ratios(results) == {
+        "npm_cold_jobs1_vs_floor": 2.5,
+        "npm_cold_vs_floor": 1.5,
+        "npm_warm_vs_cold": 0.1,
+    }
+
+
+def test_the_minified_survey_judges_what_discovery_judges(tmp_path):
+    tarball = _tarball(tmp_path / "p.tgz", PACKAGE)
+    judged = minified.judge("bench-corpus@1.0.0", tarball)
+    assert [(j.path, j.minified) for j in judged] == [
+        ("package/bundles/app.js", True),
+        ("package/dist/bundle.js", False),  # the walk skips dist/: this is the content rule
+        ("package/lib/grammar.mjs", False),
+        ("package/lib/handler.cjs", False),
+        ("package/lib/index.js", False),
+    ]
+    text = minified.report(judged, top=3)
+    assert text.splitlines()[1].split() == ["bench-corpus@1.0.0", "5", "1"]
+    assert "package/bundles/app.js" in text.split("called minified")[1]
+    assert "package/lib/grammar.mjs" in text.split("highest average first:")[1]

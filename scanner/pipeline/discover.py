@@ -3,6 +3,8 @@
 Directories are walked in sorted order so results never depend on the file system's order.
 ``cdk.out`` is a primary input, but its ``asset.*`` folders (bundled copies of source code and
 Lambda packages) are skipped: scanning them would report every finding of the source twice.
+So is generated JavaScript and TypeScript (``scanner.pipeline.generated``): declaration files and
+minified bundles, by name or by the length of their lines.
 
 The tree comes from a pull request, so the walk reads only what the tree is: regular files, and
 symbolic links that stay inside the scan root. Everything it leaves out (directories, links that
@@ -24,6 +26,7 @@ from typing import NamedTuple
 from scanner import inputs
 from scanner.config import Config, ConfigError
 from scanner.inputs.base import Input
+from scanner.pipeline import generated
 
 # Which files are read, and as what, is the input registry's (``scanner.inputs``).
 # Languages dsql-scan does not read, recognised by file name alone (never by content): they can
@@ -302,7 +305,7 @@ class _Walk:
         if name in DEFAULT_EXCLUDES:
             return "excluded by default"
         if parent.name == "cdk.out" and name.startswith("asset."):
-            return "cdk.out asset (a bundled copy of source code)"
+            return generated.ASSET
         if self.exclude and is_excluded(_relative_resolved(resolved, self.root), self.exclude):
             return "excluded by the configuration (exclude)"
         if is_virtualenv(resolved):
@@ -310,6 +313,35 @@ class _Walk:
         if is_tagged_cache(resolved):
             return "cache directory (CACHEDIR.TAG)"
         return ""
+
+    def generated(self, name: str, target: Path) -> str:
+        """Why a file the walk found is generated JavaScript or TypeScript (a declaration file,
+        a minified bundle), else "": by its name, then for ``.js`` by its head."""
+        reason = generated.by_name(name)
+        if reason or not generated.needs_content(name):
+            return reason
+        head = _head(target, generated.HEAD_BYTES)
+        return generated.by_content(head) if head else ""
+
+    def generated_named(self, name: str, resolved: Path) -> str:
+        """Why a file named to ``--lenient-paths`` is generated JavaScript or TypeScript: as
+        for a found file, or by a directory on its path that the walk would have skipped
+        (pre-commit names a committed ``dist/`` bundle as readily as a source)."""
+        if not generated.is_js_ts(name):
+            return ""
+        if resolved.is_relative_to(self.root):
+            reason = generated.by_location(resolved.relative_to(self.root).as_posix())
+            if reason:
+                return reason
+        return self.generated(name, resolved)
+
+    def add(self, path: Path, target: Path, resolved: Path) -> None:
+        """A regular file of a known kind: found, unless it is generated JavaScript."""
+        reason = self.generated(path.name, target)
+        if reason:
+            self.skip(resolved, reason)
+        else:
+            self.found.append((path, target))
 
     def follow(self, path: Path) -> tuple[Path | None, os.stat_result | None, str]:
         """A link's target and its status when the link may be followed, else why not."""
@@ -335,7 +367,7 @@ class _Walk:
         elif directory:
             self.skip(resolved, LINKED_DIRECTORY, directory=True)
         elif known and stat.S_ISREG(info.st_mode):
-            self.found.append((path, target))
+            self.add(path, target, resolved)
         elif known:
             self.skip(resolved, f"not a regular file ({_file_type(info.st_mode)})")
 
@@ -351,7 +383,7 @@ class _Walk:
             self.skip(real, reason, directory=True)
         elif _listed(entry.name):
             if entry.is_file(follow_symlinks=False):
-                self.found.append((path, real))
+                self.add(path, real, real)
             else:
                 mode = entry.stat(follow_symlinks=False).st_mode
                 self.skip(real, f"not a regular file ({_file_type(mode)})")
@@ -387,13 +419,16 @@ class _Walk:
     def named(self, top: Path, resolved_top: Path, info: os.stat_result, lenient: bool) -> None:
         """A file named on the command line: the user's choice, read wherever it leads (as ruff
         does), unless ``--lenient-paths`` asks for the walk's rules (pre-commit names files a
-        pull request may have committed as links). Never a FIFO or a device: those cannot hang
-        a scan by being named either."""
+        pull request may have committed as links, and generated JavaScript the walk would never
+        have reached). Never a FIFO or a device: those cannot hang a scan by being named either.
+        """
         lexical = Path(os.path.abspath(top))
         if not stat.S_ISREG(info.st_mode):
             self.skip(lexical, f"not a regular file ({_file_type(info.st_mode)})")
         elif lenient and resolved_top != lexical and not resolved_top.is_relative_to(self.root):
             self.skip(lexical, OUTSIDE_ROOT)
+        elif lenient and (reason := self.generated_named(top.name, resolved_top)):
+            self.skip(resolved_top, reason)
         else:
             self.found.append((top, resolved_top))
 
