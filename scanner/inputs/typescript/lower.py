@@ -89,6 +89,11 @@ SKIPPED_STATEMENTS = frozenset(
 )  # fmt: skip
 ASSIGNMENTS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "|=", "&=", "^="})
 TYPES = {"string": "str", "number": "float", "boolean": "bool", "bigint": "int"}
+# JavaScript's own objects: what their functions take is a value (``JSON.stringify({ username:
+# 'app' })`` is ``json.dumps({"username": "app"})``), never a library's props.
+JS_GLOBALS = frozenset(
+    {"JSON", "Object", "Array", "Math", "String", "Number", "Boolean", "Promise", "Date"}
+)
 
 
 @dataclass(frozen=True)
@@ -1015,7 +1020,10 @@ class Lowerer:
                 return prop is None or names.snake(self.text(prop)) not in self.methods
             root = obj
         if root.type == "identifier":
-            return names.snake(self.text(root)) not in self.user_names
+            name = self.text(root)
+            if name in JS_GLOBALS and names.snake(name) not in self.imports:
+                return False
+            return names.snake(name) not in self.user_names
         return True
 
     def arguments(self, node: Node | None, keywords: bool, verbatim: bool = False) -> Tokens:

@@ -1,0 +1,96 @@
+"""TypeScript and JavaScript read like their Python twins: small snippets in, facts out.
+
+Each test is a construct a rule example in TypeScript needed (tests/fixtures/rules/*/*.ts) that the
+lowering once spelled differently from what the Python input's collectors understand. The facts
+come from the input's own module API (the real tree-sitter parse, the real lowering, the real
+collectors); one end-to-end test runs the installed ``dsql-scan`` on a file.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from scanner.facts import FileFacts
+from scanner.inputs.typescript import module
+from tests.conftest import run_cli, write
+
+
+def facts(source: str, path: str = "stack.ts") -> FileFacts:
+    """The facts of one TS/JS module, as the input reads it."""
+    found, _ = module.facts_of(textwrap.dedent(source).lstrip("\n"), path)
+    return found
+
+
+def test_json_stringify_takes_a_value_not_props():
+    """``JSON.stringify({ username })`` is ``json.dumps({...})``: the secret's template keys are
+    seen, so a username/password secret next to DSQL is a database credential."""
+    found = facts(
+        """
+        import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+        import { Construct } from 'constructs';
+
+        export function credentials(scope: Construct) {
+          return new secretsmanager.Secret(scope, 'AuroraCredentials', {
+            generateSecretString: {
+              secretStringTemplate: JSON.stringify({ username: 'ledger_admin' }),
+              generateStringKey: 'password',
+            },
+          });
+        }
+        """
+    )
+    assert [(c.kind, c.location.line) for c in found.credentials] == [("orphan-secret", 5)]
+
+
+def test_json_stringify_of_other_keys_is_no_credential():
+    found = facts(
+        """
+        const secretsmanager = require('aws-cdk-lib/aws-secretsmanager');
+
+        function partner(scope) {
+          return new secretsmanager.Secret(scope, 'Partner', {
+            generateSecretString: {
+              secretStringTemplate: JSON.stringify({ client: 'partner' }),
+              generateStringKey: 'apiKey',
+            },
+          });
+        }
+        """,
+        "partner.js",
+    )
+    assert found.credentials == ()
+
+
+def test_installed_scan_reads_typescript_with_preview(tmp_path):
+    write(
+        tmp_path,
+        {
+            "lib/secret.ts": """
+            import { aws_dsql as dsql, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+            import { Construct } from 'constructs';
+
+            export function database(scope: Construct) {
+              new dsql.CfnCluster(scope, 'Ledger', { deletionProtectionEnabled: true });
+              return new secretsmanager.Secret(scope, 'AuroraCredentials', {
+                generateSecretString: {
+                  secretStringTemplate: JSON.stringify({ username: 'ledger_admin' }),
+                  generateStringKey: 'password',
+                },
+              });
+            }
+            """
+        },
+    )
+    run = run_cli(
+        "scan",
+        "--preview",
+        "--no-cache",
+        "--select",
+        "RDS005",
+        "--format",
+        "json",
+        ".",
+        cwd=tmp_path,
+    )
+    assert run.code == 1, run.stderr
+    assert [(f["rule"], f["line"]) for f in run.json()["findings"]] == [("RDS005", 6)]
