@@ -94,3 +94,30 @@ def test_installed_scan_reads_typescript_with_preview(tmp_path):
     )
     assert run.code == 1, run.stderr
     assert [(f["rule"], f["line"]) for f in run.json()["findings"]] == [("RDS005", 6)]
+
+
+def test_object_keys_are_located_where_they_are_written():
+    """An environment variable's name is located at its key, not somewhere after the value
+    before it (a key had no position of its own: ``x!.y`` before it shifted it a line up)."""
+    found = facts(
+        """
+        import * as lambda from 'aws-cdk-lib/aws-lambda';
+        import * as rds from 'aws-cdk-lib/aws-rds';
+
+        export function api(scope: any, cluster: rds.DatabaseCluster, code: lambda.Code) {
+          return new lambda.Function(scope, 'Api', {
+            runtime: lambda.Runtime.NODEJS_20_X,
+            handler: 'index.handler',
+            code,
+            environment: {
+              DB_SECRET_ARN: cluster.secret!.secretArn,
+              'AURORA_SECRET_ARN': 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db',
+            },
+          });
+        }
+        """
+    )
+    located = {
+        s.name: (s.name_location.line, s.name_location.column, s.location.line) for s in found.sinks
+    }
+    assert located == {"DB_SECRET_ARN": (10, 7, 10), "AURORA_SECRET_ARN": (11, 7, 11)}

@@ -1108,7 +1108,8 @@ class Lowerer:
                 if key is None:
                     continue
                 spelled = key if verbatim else names.snake(key) if key.isidentifier() else key
-                piece = [repr(spelled), ": ", *self._value(key, value)]
+                key_node = member.child_by_field_name("key") or member
+                piece = [*self.wrap(key_node, [repr(spelled)]), ": ", *self._value(key, value)]
             tokens += ([] if first else [", "]) + piece
             first = False
         return [*tokens, "}"]
