@@ -121,3 +121,49 @@ def test_object_keys_are_located_where_they_are_written():
         s.name: (s.name_location.line, s.name_location.column, s.location.line) for s in found.sinks
     }
     assert located == {"DB_SECRET_ARN": (10, 7, 10), "AURORA_SECRET_ARN": (11, 7, 11)}
+
+
+FACTORY_TS = """
+import { Stack } from 'aws-cdk-lib';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { ledgerFunction } from './functions';
+
+export class ApiStack extends Stack {
+  constructor(scope: any, cluster: rds.DatabaseCluster) {
+    super(scope, 'Api');
+    ledgerFunction(this, 'Handler', {
+      environment: { DB_HOST: cluster.clusterEndpoint.hostname, LOG_LEVEL: 'INFO' },
+    });
+  }
+}
+"""
+
+FACTORY_PY = """
+from aws_cdk import Stack
+from aws_cdk import aws_rds as rds
+
+from infra.functions import ledger_function
+
+
+class ApiStack(Stack):
+    def __init__(self, scope, cluster: rds.DatabaseCluster):
+        super().__init__(scope, "Api")
+        ledger_function(
+            self,
+            "Handler",
+            {"environment": {"DB_HOST": cluster.cluster_endpoint.hostname, "LOG_LEVEL": "INFO"}},
+        )
+"""
+
+
+def test_a_factorys_props_object_sets_the_environment():
+    """The app's own functions take their props as one object (``ledgerFunction(this, 'Api',
+    { environment })``, a TypedDict in Python): its ``environment`` is set at the call, as the
+    ``environment=`` keyword of a Python factory is."""
+    from scanner.inputs.python import module as python_module
+
+    typescript = facts(FACTORY_TS, "lib/api-stack.ts")
+    python, _ = python_module.facts_of(textwrap.dedent(FACTORY_PY).lstrip("\n"), "infra/api.py")
+    for found, line in ((typescript, 9), (python, 13)):
+        sinks = {s.name: (s.location.line, bool(s.rds_targets)) for s in found.sinks}
+        assert sinks == {"DB_HOST": (line, True), "LOG_LEVEL": (line, False)}
