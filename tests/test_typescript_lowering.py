@@ -167,3 +167,35 @@ def test_a_factorys_props_object_sets_the_environment():
     for found, line in ((typescript, 9), (python, 13)):
         sinks = {s.name: (s.location.line, bool(s.rds_targets)) for s in found.sinks}
         assert sinks == {"DB_HOST": (line, True), "LOG_LEVEL": (line, False)}
+
+
+def test_aws_sdk_v2_clients_are_the_services_of_v3():
+    """The legacy apps a migration starts from often use the AWS SDK v2 (``aws-sdk``): its
+    ``RDSDataService`` (from the package or its per-service module) and ``RDS.Signer`` are the
+    Data API client and the RDS token signer, as v3's are."""
+    found = facts(
+        """
+        const AWS = require('aws-sdk');
+        import RDSDataService from 'aws-sdk/clients/rdsdataservice';
+
+        const data = new AWS.RDSDataService({ region: 'us-east-1' });
+        const other = new RDSDataService();
+
+        export async function balances(resourceArn: string, secretArn: string, host: string) {
+          await other.beginTransaction({ resourceArn, secretArn }).promise();
+          const signer = new AWS.RDS.Signer({ hostname: host, port: 5432, username: 'app' });
+          const token = signer.getAuthToken({});
+          return data.executeStatement({ resourceArn, secretArn, sql: 'SELECT 1' }).promise();
+        }
+        """,
+        "service.ts",
+    )
+    calls = sorted((c.location.line, c.service, c.method) for c in found.api_calls)
+    assert calls == [
+        (4, "rds-data", "client"),
+        (5, "rds-data", "client"),
+        (8, "rds-data", "begin_transaction"),
+        (9, "rds", "client"),
+        (10, "rds", "generate_db_auth_token"),
+        (11, "rds-data", "execute_statement"),
+    ]

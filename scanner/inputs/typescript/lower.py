@@ -59,6 +59,13 @@ SDK_CLIENTS = {
     "aws_sdk.client_dsql.DSQL": "dsql",
     "aws_sdk.rds_signer.Signer": "rds",
     "aws_sdk.dsql_signer.DsqlSigner": "dsql",
+    # v2 (``aws-sdk``): ``new AWS.RDSDataService()``, its per-service module, ``AWS.RDS.Signer``
+    "aws_sdk.RDSDataService": "rds-data",
+    "aws_sdk.clients.rdsdataservice": "rds-data",
+    "aws_sdk.RDS": "rds",
+    "aws_sdk.clients.rds": "rds",
+    "aws_sdk.RDS.Signer": "rds",
+    "aws_sdk.clients.rds.Signer": "rds",
 }
 SDK_SCOPE = "aws_sdk."
 # Members whose canonical name is not their snake_case spelling (the boto3 equivalent).
