@@ -199,3 +199,42 @@ def test_aws_sdk_v2_clients_are_the_services_of_v3():
         (10, "rds", "generate_db_auth_token"),
         (11, "rds-data", "execute_statement"),
     ]
+
+
+def test_a_class_of_fields_alone_is_a_typed_configuration():
+    """A class with fields and no base, constructor or instance method is a record (a Python
+    dataclass): a typed configuration whose field initialisers declare what they read."""
+    found = facts(
+        """
+        export class DsqlSettings {
+          readonly endpoint: string = process.env.DSQL_ENDPOINT!;
+          readonly clusterArn = process.env['DSQL_CLUSTER_ARN']!;
+          readonly database: string = process.env.DSQL_DATABASE ?? 'postgres';
+
+          static load(): DsqlSettings {
+            return new DsqlSettings();
+          }
+        }
+
+        export class Repository {
+          readonly endpoint = process.env.DSQL_ENDPOINT!;
+
+          describe(): string {
+            return this.endpoint;
+          }
+        }
+        """,
+        "settings.ts",
+    )
+    assert [(t.name, t.kind, t.location.line) for t in found.config_types] == [
+        ("DsqlSettings", "dataclass", 1)
+    ]
+    (settings,) = found.config_types
+    assert settings.fields == ("endpoint", "cluster_arn", "database")
+    assert settings.env_names == ("DSQL_CLUSTER_ARN", "DSQL_DATABASE", "DSQL_ENDPOINT")
+    assert sorted(read.name for read in found.env_reads) == [
+        "DSQL_CLUSTER_ARN",
+        "DSQL_DATABASE",
+        "DSQL_ENDPOINT",
+        "DSQL_ENDPOINT",
+    ]

@@ -48,7 +48,9 @@ BOTO3 = "_ts_boto3"
 LOGGING = "_ts_logging"
 JSON = "_ts_json"
 TYPING = "_ts_typing"
+DATACLASSES = "_ts_dataclasses"
 SYNTHETIC_IMPORTS = {OS: "os", BOTO3: "boto3", LOGGING: "logging", JSON: "json", TYPING: "typing"}
+SYNTHETIC_IMPORTS[DATACLASSES] = "dataclasses"
 # AWS SDK v3 clients and signers, by canonical name: what a boto3 client of the service is.
 SDK_CLIENTS = {
     "aws_sdk.client_rds_data.RDSDataClient": "rds-data",
@@ -669,10 +671,19 @@ class Lowerer:
         body_node = node.child_by_field_name("body")
         members = _children(body_node) if body_node is not None else []
         fields = [m for m in members if m.type == "public_field_definition"]
+        # A class of fields alone (no base, no constructor, no instance method) is a record:
+        # what a dataclass is in Python (a typed configuration, its initialised fields defaults
+        # that may read the environment).
+        record = not bases and any(
+            m.type == "public_field_definition" and not _static(m) for m in members
+        )
+        record = record and not any(
+            m.type == "method_definition" and not _static(m) for m in members
+        )
         suite: list[Line] = []
         initialisers: list[Line] = []
         for member in fields:
-            suite.extend(self._field(member, indent + 1, initialisers))
+            suite.extend(self._field(member, indent + 1, initialisers, record))
         constructor = False
         for member in members:
             if member.type != "method_definition":
@@ -693,7 +704,12 @@ class Lowerer:
         if initialisers and not constructor:
             suite.append(Line(indent + 1, ["def __init__(self, *args, **kwargs):"]))
             suite.extend(initialisers)
+        decorators = []
+        if record:
+            self.synthetic.add(DATACLASSES)
+            decorators.append(Line(indent, [f"@{DATACLASSES}.dataclass"]))
         return [
+            *decorators,
             Line(indent, header),
             *(suite or [Line(indent + 1, ["pass"])]),
         ]
@@ -705,7 +721,9 @@ class Lowerer:
             rest = []
         return [header, *[Line(indent + 1, line.tokens) for line in initialisers], *rest]
 
-    def _field(self, node: Node, indent: int, initialisers: list[Line]) -> list[Line]:
+    def _field(
+        self, node: Node, indent: int, initialisers: list[Line], record: bool = False
+    ) -> list[Line]:
         name_node = node.child_by_field_name("name")
         if name_node is None:
             return []
@@ -721,6 +739,9 @@ class Lowerer:
         hoisted, self.pending = self.pending, saved
         if static:
             return [*hoisted, Line(indent, [*self.wrap(name_node, [name]), " = ", *assigned])]
+        if record:  # a default: ``endpoint: str = os.environ["DSQL_ENDPOINT"]``
+            declared = f"{name}: {annotation or 'object'}"
+            return [*hoisted, Line(indent, [*self.wrap(name_node, [declared]), " = ", *assigned])]
         initialisers.extend(Line(indent + 1, line.tokens) for line in hoisted)
         initialisers.append(
             Line(indent + 1, [*self.wrap(name_node, [f"self.{name}"]), " = ", *assigned])
@@ -1290,6 +1311,10 @@ def _escape_unescaped(raw: str, quote: str) -> str:
         out.append(char)
         escaped = char == "\\" and not escaped
     return "".join(out)
+
+
+def _static(member: Node) -> bool:
+    return any(c.type == "static" for c in member.children)
 
 
 def _walk_declarations(root: Node) -> Iterator[Node]:
