@@ -238,3 +238,22 @@ def test_a_class_of_fields_alone_is_a_typed_configuration():
         "DSQL_ENDPOINT",
         "DSQL_ENDPOINT",
     ]
+
+
+def test_require_destructured_by_shorthand_imports_the_names():
+    """``const { RDSDataClient } = require('@aws-sdk/client-rds-data')``, CommonJS's usual
+    import, binds the name as ``{ RDSDataClient: RDSDataClient }`` does."""
+    found = facts(
+        """
+        const { RDSDataClient } = require('@aws-sdk/client-rds-data');
+        const { DsqlSigner: Signer, } = require('@aws-sdk/dsql-signer');
+
+        const client = new RDSDataClient({});
+        const signer = new Signer({ hostname: 'abc.dsql.us-east-1.on.aws', region: 'us-east-1' });
+
+        module.exports = { client, signer };
+        """,
+        "service.js",
+    )
+    calls = sorted((c.location.line, c.service, c.method) for c in found.api_calls)
+    assert calls == [(4, "rds-data", "client"), (5, "dsql", "client")]

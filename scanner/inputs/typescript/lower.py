@@ -97,6 +97,8 @@ SKIPPED_STATEMENTS = frozenset(
      "abstract_method_signature", "function_signature", "import_alias", "hash_bang_line"}
 )  # fmt: skip
 ASSIGNMENTS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "|=", "&=", "^="})
+# What ``const { Pool, aws_rds: rds } = require('...')`` binds: shorthand and renamed names.
+IMPORTED_NAMES = frozenset({"identifier", "shorthand_property_identifier_pattern"})
 TYPES = {"string": "str", "number": "float", "boolean": "bool", "bigint": "int"}
 # JavaScript's own objects: what their functions take is a value (``JSON.stringify({ username:
 # 'app' })`` is ``json.dumps({"username": "app"})``), never a library's props.
@@ -437,7 +439,7 @@ class Lowerer:
             pairs = []
             for element in _children(name):
                 key, target, _ = self._pattern_parts(element)
-                if key is not None and target is not None and target.type == "identifier":
+                if key is not None and target is not None and target.type in IMPORTED_NAMES:
                     pairs.append((self.text(key), target))
             return self._import_names(pairs, specifier, indent)
         return []
