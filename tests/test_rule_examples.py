@@ -232,7 +232,8 @@ def test_every_declared_kind_has_an_example(rule: Rule):
 
 def test_rules_command_shows_the_examples_written_as_files():
     """``dsql-scan rules ID`` shows a rule's fixtures after its declared examples, each named by
-    its language, its expectation in words, and every file of an example of several files."""
+    its language (a preview one with the option that reads it), its expectation in words, and
+    every file of an example of several files."""
     shown = run_cli("rules", "RDS008").stdout
     declared = "Example in YAML (template.yaml, fires 3x on lines 7, 8, 13):"
     written = "Example in Python (cdk-legacy-names.py, fires 2x on lines 17, 18):"
@@ -242,6 +243,16 @@ def test_rules_command_shows_the_examples_written_as_files():
     assert tail.index('            "DB_HOST": cluster.cluster_endpoint.hostname,') < tail.index(
         "  with infra/functions.py:"
     )
+    typescript = (
+        "Example in TypeScript (lib/api-stack.ts, fires 2x on lines 22, 23, scan --preview):"
+    )
+    tail = shown[shown.index(typescript) :]
+    assert tail.index("  with bin/app.ts:") < tail.index("  with lib/data-stack.ts:")
+    javascript = (
+        "Example in JavaScript (cdk-legacy-names.js, fires 2x on lines 17, 18, scan --preview):"
+    )
+    assert javascript in shown
+    assert "\n          DB_SECRET_ARN: cluster.secret.secretArn,\n" in shown
     for case in FIXTURE_CASES:
         if case.rule.id == "RDS008":
             assert f" ({case.rel}, " in shown, case.id
