@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from scanner.config import Config
 
-NOT_RULES = frozenset({"base", "docs", "requirements"})  # the catalogue's own machinery
+NOT_RULES = frozenset({"base", "docs", "example_files", "requirements"})  # its own machinery
 
 
 def _declared(package: str, path: Iterable[str]) -> Iterator[Rule]:

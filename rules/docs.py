@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scanner.inputs import example_file, producers
+from scanner.inputs import for_name, producers
 from scanner.model import Kind
 from scanner.rules.requirements import REQUIREMENTS, Requirement
 
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from scanner.rules.base import Rule
+    from scanner.rules.example_files import FileExample
 
 OPT_IN_NOTE = "scan runs it only when selected (--extend-select or select naming it); review always"
-# Markdown code fences by file suffix: how an example is highlighted, whichever rule it shows.
-FENCE_LANGUAGES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".py": "python", ".sql": "sql"}
+PREVIEW_NOTE = "scan --preview"
 
 
 def applies_to(rule: Rule) -> str:
@@ -31,9 +31,37 @@ def read_from(rule: Rule) -> str:
     return ", ".join(dict.fromkeys(labels)) or "the project as a whole"
 
 
+def language(file_name: str) -> str:
+    """The language an example file is written in, as the registry names it (``TypeScript``,
+    ``Python``, ``YAML``), with a note when its input is in preview; "" for none."""
+    reader = for_name(file_name)
+    if reader is None:
+        return ""
+    named = reader.language(reader.claims(file_name))
+    return f"{named}, {PREVIEW_NOTE}" if reader.preview else named
+
+
 def _fence(file_name: str) -> str:
-    suffix = "." + file_name.rsplit(".", 1)[-1] if "." in file_name else ""
-    return FENCE_LANGUAGES.get(suffix, "")
+    """The Markdown code fence language of an example file (``typescript``, ``yaml``)."""
+    reader = for_name(file_name)
+    return reader.language(reader.claims(file_name)).lower() if reader is not None else ""
+
+
+def _verdict(fires: int, lines: Sequence[int]) -> str:
+    """``fires 2x on lines 3, 7``, ``does not fire``."""
+    if not fires:
+        return "does not fire"
+    where = f" on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else ""
+    return f"fires {fires}x{where}"
+
+
+def _heading(file_name: str, verdict: str) -> str:
+    """``Example in TypeScript (app.ts, fires 3x, scan --preview):``"""
+    named = language(file_name)
+    if not named:
+        return f"Example ({file_name}, {verdict}):"
+    name, _, note = named.partition(", ")
+    return f"Example in {name} ({file_name}, {verdict}{', ' + note if note else ''}):"
 
 
 def requirement_lines(
@@ -49,11 +77,17 @@ def requirement_lines(
     ]
 
 
-def describe(rule: Rule, requirements: Sequence[Requirement] | None = None) -> str:
+def describe(
+    rule: Rule,
+    requirements: Sequence[Requirement] | None = None,
+    files: Sequence[FileExample] = (),
+) -> str:
     """The full text documentation of one rule, examples included.
 
     ``requirements`` are those its findings contradict, with their text (default: the ones of
     the Aurora DSQL migration spec the rule names), so a reader sees what FR-004 means.
+    ``files`` are its examples written as files (``example_files``), shown after the declared
+    ones, each named by its language.
     """
     if requirements is None:
         requirements = [r for r in REQUIREMENTS if r.id in rule.requirements]
@@ -74,12 +108,15 @@ def describe(rule: Rule, requirements: Sequence[Requirement] | None = None) -> s
         "Fix:",
         f"  {rule.remediation}",
     ]
-    for example in rule.examples:
-        verdict = f"fires {example.fires}x" if example.fires else "does not fire"
-        lines += ["", f"Example ({example.file_name}, {verdict}):"]
-        lines += [f"    {line}" for line in example.source.rstrip().splitlines()]
-        for name, text in example.extra_files:
-            lines += ["", f"  with {name}:"]
+    declared = [
+        (e.file_name, e.fires, e.lines, ((e.file_name, e.source), *e.extra_files))
+        for e in rule.examples
+    ]
+    written = [(f.file_name, f.fires, f.lines, f.files) for f in files]
+    for file_name, fires, on, texts in (*declared, *written):
+        lines += ["", _heading(file_name, _verdict(fires, on))]
+        for index, (name, text) in enumerate(texts):
+            lines += ["", f"  with {name}:"] if index else []
             lines += [f"    {line}" for line in text.rstrip().splitlines()]
     return "\n".join(lines) + "\n"
 
@@ -102,8 +139,8 @@ def markdown_doc(rule: Rule) -> str:
     ]
     for example in rule.examples:
         verdict = f"reported {example.fires}x" if example.fires else "not reported"
-        language = _fence(example_file(Kind(example.kind)))
-        lines += ["", f"`{example.file_name}`, {verdict}:", "", f"```{language}"]
+        fence = _fence(example.file_name)
+        lines += ["", f"`{example.file_name}`, {verdict}:", "", f"```{fence}"]
         lines += [example.source.rstrip(), "```"]
     return "\n".join(lines) + "\n"
 

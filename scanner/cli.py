@@ -247,6 +247,7 @@ def rules_command(rule_id: str | None, show_requirements: bool, config_file: str
     from scanner.review import catalogue as catalogues
     from scanner.rules import ALL_RULES, lookup
     from scanner.rules.docs import describe
+    from scanner.rules.example_files import shipped
 
     if show_requirements or rule_id is not None:
         try:
@@ -264,7 +265,7 @@ def rules_command(rule_id: str | None, show_requirements: bool, config_file: str
     if len(found) == 1 and rule_id is not None:
         rule = found[0]
         evidenced = [r for r in catalogue.requirements if rule.id in r.rules]
-        click.echo(describe(rule, evidenced))
+        click.echo(describe(rule, evidenced, shipped().get(rule.id, ())))
         return
     width = max(34, *(len(rule.name) for rule in found))
     id_width = max(len(rule.id) for rule in ALL_RULES)  # one layout for the list and a family

@@ -1,7 +1,8 @@
-"""Regenerate (or check) the rule and requirement tables in README.md from the declarations.
+"""Regenerate (or check) the rule and requirement tables in README.md from the declarations,
+docs/rules.md, and the index of the rule examples written as files (rules/examples.json).
 
-python scripts/readme_rules.py --write   # rewrite the table
-python scripts/readme_rules.py           # exit 1 if README.md is out of date
+python scripts/readme_rules.py --write   # rewrite them
+python scripts/readme_rules.py           # exit 1 if one is out of date
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import sys
 from pathlib import Path
 
 from scanner.review import catalogue
-from scanner.rules import ALL_RULES
+from scanner.rules import ALL_RULES, example_files
 from scanner.rules.docs import markdown_reference, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 REFERENCE = ROOT / "docs" / "rules.md"
+EXAMPLES = ROOT / "rules" / example_files.INDEX  # shipped with the rules: `dsql-scan rules ID`
+FIXTURES = ROOT / "tests" / "fixtures" / "rules"
 GENERATED = {
     "rules": lambda: markdown_table(ALL_RULES),
     "requirements": lambda: catalogue.markdown_table(catalogue.default()),
@@ -33,7 +36,11 @@ def updated(text: str) -> str:
 
 def main() -> int:
     text = README.read_text(encoding="utf-8")
-    wanted = {README: updated(text), REFERENCE: markdown_reference(ALL_RULES)}
+    wanted = {
+        README: updated(text),
+        REFERENCE: markdown_reference(ALL_RULES),
+        EXAMPLES: example_files.index_text(FIXTURES),
+    }
     if "--write" in sys.argv:
         REFERENCE.parent.mkdir(exist_ok=True)
         for path, fresh in wanted.items():

@@ -174,3 +174,26 @@ def test_a_review_never_counts_a_preview_input(tmp_path, in_preview):
 def _settings(config: Config) -> dict[str, object]:
     """The settings of ``config`` that ``scan_tree`` takes (it sets the root itself)."""
     return {"select": config.select, "extend_select": config.extend_select, "preview": False}
+
+
+def test_rule_examples_of_a_preview_language_are_scanned_with_preview(tmp_path, in_preview):
+    """The example harness asks the registry which languages are in preview: an example in one
+    is scanned as ``scan --preview`` scans it; ``rules ID`` names its language and that option."""
+    from scanner.rules.example_files import FileExample
+    from tests.test_rule_examples import hits_of, read_in_preview, scan_alone
+
+    write(tmp_path, {"settings.ini": SETTINGS})
+    rule = BY_ID["RDS008"]
+    assert read_in_preview(tmp_path)
+    assert [line for line, _ in hits_of(scan_alone(tmp_path, rule), rule)] == [2]
+    example = FileExample("RDS008", "settings.ini", 1, (2,), (("settings.ini", SETTINGS),))
+    shown = describe(rule, files=[example])
+    assert "Example in INI (settings.ini, fires 1x on line 2, scan --preview):" in shown
+    assert "\n    RDS_HOST = legacy.cluster.example.com\n" in shown
+
+
+def test_rule_examples_of_a_stable_language_need_no_preview(tmp_path, registered):
+    from tests.test_rule_examples import read_in_preview
+
+    write(tmp_path, {"settings.ini": SETTINGS, "app.py": "import os\n"})
+    assert not read_in_preview(tmp_path)

@@ -5,9 +5,9 @@ the docs honest: an example that says "fires twice on lines 3 and 7" must do exa
 
 Examples come in two forms. Inline examples are part of a rule's declaration (``Example``).
 Fixture examples are real files under ``tests/fixtures/rules/<RULE ID>/`` (``fires.json``,
-``clean.yaml``, ``fires.py``, later ``fires.tf`` or ``clean.ts``), so that editors and linters
-see real JSON, TypeScript or HCL rather than strings. A fixture's first line is its expectation
-header, in the language's comment syntax::
+``clean.yaml``, ``cdk-fires.ts``, later ``fires.tf``), so that editors and linters see real JSON,
+TypeScript or HCL rather than strings. A fixture's first line is its expectation header, in the
+language's comment syntax::
 
     # dsql-scan-example: fires=2 lines=3,7        (YAML, Python, HCL)
     -- dsql-scan-example: fires=1 lines=2         (SQL)
@@ -18,11 +18,17 @@ example of several files (a CDK app whose stacks live in modules of their own) i
 ``tests/fixtures/rules/<RULE ID>/<name>/``, copied as it is: exactly one of its files carries the
 header, and line numbers are those of the findings, in whichever file. Files that several such
 examples of a rule share live once, in ``<RULE ID>/_shared/<group>/``: they are copied into every
-directory fixture whose name starts with ``<group>`` (before its own files). Each fixture is scanned
-alone, like an inline example (an opt-in rule selected), its findings of the
-rule counted and their lines compared; then the text report of that scan is compared with the
-snapshot ``<file>.snap`` (``<name>.snap`` for a directory) beside it. After an intended change of the report, rewrite the
-snapshots and review their diff:
+directory fixture whose name starts with ``<group>`` (before its own files). How fixtures are read
+is ``scanner.rules.example_files``: ``dsql-scan rules ID`` shows them too, from the index that
+``make readme`` writes beside the rules (``rules/examples.json``; ``test_docs.py`` keeps it current).
+
+Each fixture is scanned alone, like an inline example: with the configuration it shows
+(``pyproject.toml`` or ``.dsql-scan.yaml``), an opt-in rule selected, and, when one of its files
+is read only by an input in preview (the registry says which), with preview inputs read, as
+``scan --preview`` reads them. Its findings of the rule are counted and their lines compared;
+then the text report of that scan is compared with the snapshot ``<file>.snap`` (``<name>.snap``
+for a directory) beside it. After an intended change of the report, rewrite the snapshots and
+review their diff:
 
     DSQL_SCAN_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest -q tests/test_rule_examples.py
 
@@ -32,14 +38,13 @@ per rule and language.
 
 Finally, each kind a rule applies to (``Rule.kinds``, but ``project``) must have at least one
 example of that kind, inline (``Example.kind``) or fixture (the kind of facts its file was
-analysed into; the registry's input for its name when it has no facts, a file that could not be
-parsed).
+analysed into; for a file that could not be parsed, the one kind its input produces, if it
+produces one).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, replace
@@ -48,20 +53,16 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config, load
+from scanner.config import CONFIG_FILES, Config, load
 from scanner.inputs import for_name
 from scanner.pipeline.engine import scan
 from scanner.reporters import renderer
 from scanner.results import ScanResult
-from scanner.rules import ALL_RULES, BY_ID, Example, Rule
+from scanner.rules import ALL_RULES, BY_ID, Example, Rule, example_files
 from scanner.rules.sql._common import CATCH_ALL
-from tests.conftest import write
+from tests.conftest import run_cli, write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-NOT_FIXTURES = (".snap", ".expect", ".md")
-COMMENTS = {".yaml": "#", ".yml": "#", ".py": "#", ".tf": "#", ".sql": "--", ".ts": "//"}
-COMMENTS |= {".js": "//", ".tsx": "//"}
-HEADER = re.compile(r"dsql-scan-example:\s*fires=(\d+)(?:\s+lines=(\d+(?:,\d+)*))?\s*$")
 UPDATE = os.environ.get("DSQL_SCAN_UPDATE_SNAPSHOTS") == "1"
 
 
@@ -92,59 +93,37 @@ class Fixture:
         return self.path.relative_to(self.root).as_posix() if self.root.is_dir() else self.path.name
 
 
-def header_line(path: Path) -> str:
-    """The expectation header: the first line, after the comment marker of the file's language;
-    for a language without comments, the line in ``<file>.expect``."""
-    marker = COMMENTS.get(path.suffix.lower())
-    if marker is None:
-        return path.with_name(path.name + ".expect").read_text(encoding="utf-8").strip()
-    first = path.read_bytes().split(b"\n", 1)[0].decode("ascii").strip()
-    assert first.startswith(marker), f"{path}: first line must be a {marker} comment"
-    return first.removeprefix(marker).strip()
-
-
-def _has_header(path: Path) -> bool:
-    try:
-        return bool(HEADER.fullmatch(header_line(path)))
-    except (AssertionError, OSError, UnicodeDecodeError):
-        return False
-
-
 def fixture(root: Path) -> Fixture:
-    path = root
-    if root.is_dir():
-        members = [p for p in sorted(root.rglob("*")) if p.is_file() and _has_header(p)]
-        assert len(members) == 1, f"{root}: exactly one file must carry the header, not {members}"
-        (path,) = members
-    match = HEADER.fullmatch(header_line(path))
-    assert match, f"{path}: no 'dsql-scan-example: fires=N [lines=3,7]' header"
-    lines = tuple(int(n) for n in match.group(2).split(",")) if match.group(2) else ()
-    return Fixture(path, int(match.group(1)), lines, root)
+    """A fixture, read as ``dsql-scan rules ID`` shows it (``example_files``)."""
+    example = example_files.read(root)
+    path = example_files.members(root)[example.file_name]
+    return Fixture(path, example.fires, example.lines, root)
 
 
 def fixtures() -> list[Fixture]:
-    found = sorted(p for p in FIXTURES.glob("*/*") if not p.name.endswith(NOT_FIXTURES))
-    return [fixture(p) for p in found if not p.name.startswith("_")]
-
-
-def shared_files(root: Path) -> list[Path]:
-    """The ``_shared`` groups a directory fixture starts with, as directories to copy in."""
-    groups = root.parent / "_shared"
-    if not groups.is_dir():
-        return []
-    return [g for g in sorted(groups.iterdir()) if root.name.startswith(g.name)]
+    return [fixture(p) for p in example_files.example_roots(FIXTURES)]
 
 
 FIXTURE_CASES = fixtures()
 
 
+def read_in_preview(directory: Path) -> bool:
+    """Whether the example has a file only an input in preview reads (asked of the registry):
+    the example documents that language, so it is scanned as ``scan --preview`` scans."""
+    readers = (for_name(path.name) for path in directory.rglob("*") if path.is_file())
+    return any(reader is not None and reader.preview for reader in readers)
+
+
 def scan_alone(directory: Path, rule: Rule) -> ScanResult:
     """Scan an example's directory as the rule's documentation promises: with the configuration
-    the example shows (its ``pyproject.toml``), and the rule selected if it is opt-in."""
-    config_file = directory / "pyproject.toml"
-    config = load(str(config_file)) if config_file.is_file() else Config(root=directory)
+    the example shows (its ``pyproject.toml`` or ``.dsql-scan.yaml``), the rule selected if it
+    is opt-in, and the language in preview it is written in read."""
+    config_file = next((directory / n for n in CONFIG_FILES if (directory / n).is_file()), None)
+    config = load(str(config_file)) if config_file is not None else Config(root=directory)
     if rule.opt_in:
         config = replace(config, extend_select=(rule.id,))
+    if read_in_preview(directory):
+        config = replace(config, preview=True)
     return scan((str(directory),), config)
 
 
@@ -154,7 +133,7 @@ def fixture_scan(case: Fixture) -> ScanResult:
     with tempfile.TemporaryDirectory(prefix="dsql-scan-example-") as tmp:
         directory = Path(tmp)
         if case.root.is_dir():
-            for group in shared_files(case.root):
+            for group in example_files.shared_groups(case.root):
                 shutil.copytree(group, directory, dirs_exist_ok=True)
             shutil.copytree(case.root, directory, dirs_exist_ok=True)
         else:
@@ -162,17 +141,18 @@ def fixture_scan(case: Fixture) -> ScanResult:
         return scan_alone(directory, case.rule)
 
 
-def fixture_kind(case: Fixture) -> str:
+def fixture_kind(case: Fixture) -> str | None:
     """The kind of facts the fixture's file is to the rules: what its input analysed it into,
-    or, for a file that could not be analysed, the one kind its input produces."""
+    or, for a file that could not be analysed, the one kind its input produces (None when it
+    produces several: a TypeScript file that does not parse is neither CDK nor application
+    code in particular)."""
     reader = for_name(case.path.name)
     assert reader is not None, f"{case.path}: no input reads a file of this name"
     (analysis,) = (f for f in fixture_scan(case).files if f.path == case.rel)
     if analysis.facts is not None:
         assert analysis.facts.kind in reader.kinds, (case.path, analysis.facts.kind)
         return analysis.facts.kind
-    assert len(reader.kinds) == 1, f"{case.path}: not analysed, and {reader.name} has kinds"
-    return str(reader.kinds[0])
+    return str(reader.kinds[0]) if len(reader.kinds) == 1 else None
 
 
 def hits_of(result: ScanResult, rule: Rule) -> list[tuple[int, str]]:
@@ -216,7 +196,12 @@ def test_fixtures_name_rules_and_inputs():
             assert directory.name in BY_ID, f"{directory}: no rule has this id"
     for case in FIXTURE_CASES:
         assert for_name(case.path.name) is not None, f"{case.path}: no input reads it"
-    used = {g for case in FIXTURE_CASES if case.root.is_dir() for g in shared_files(case.root)}
+    used = {
+        g
+        for case in FIXTURE_CASES
+        if case.root.is_dir()
+        for g in example_files.shared_groups(case.root)
+    }
     for group in FIXTURES.glob("*/_shared/*"):
         assert group in used, f"{group}: no directory fixture's name starts with it"
 
@@ -235,10 +220,39 @@ def test_fixture(case: Fixture):
 def example_kinds(rule: Rule) -> set[str]:
     """The kinds a rule's examples are of: inline ones by declaration, fixtures by analysis."""
     found = {example.kind for example in rule.examples}
-    return found | {fixture_kind(case) for case in FIXTURE_CASES if case.rule is rule}
+    kinds = (fixture_kind(case) for case in FIXTURE_CASES if case.rule is rule)
+    return found | {kind for kind in kinds if kind is not None}
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.id)
 def test_every_declared_kind_has_an_example(rule: Rule):
     missing = set(rule.kinds) - {"project"} - example_kinds(rule)
     assert not missing, f"{rule.id} applies to {sorted(missing)} without an example of it"
+
+
+def test_rules_command_shows_the_examples_written_as_files():
+    """``dsql-scan rules ID`` shows a rule's fixtures after its declared examples, each named by
+    its language (a preview one with the option that reads it), its expectation in words, and
+    every file of an example of several files."""
+    shown = run_cli("rules", "RDS008").stdout
+    declared = "Example in YAML (template.yaml, fires 3x on lines 7, 8, 13):"
+    written = "Example in Python (cdk-legacy-names.py, fires 2x on lines 17, 18):"
+    assert shown.index(declared) < shown.index(written)
+    heading = "Example in Python (infra/api.py, fires 1x on line 15):"
+    tail = shown[shown.index(heading) :]
+    assert tail.index('            "DB_HOST": cluster.cluster_endpoint.hostname,') < tail.index(
+        "  with infra/functions.py:"
+    )
+    typescript = (
+        "Example in TypeScript (lib/api-stack.ts, fires 2x on lines 22, 23, scan --preview):"
+    )
+    tail = shown[shown.index(typescript) :]
+    assert tail.index("  with bin/app.ts:") < tail.index("  with lib/data-stack.ts:")
+    javascript = (
+        "Example in JavaScript (cdk-legacy-names.js, fires 2x on lines 17, 18, scan --preview):"
+    )
+    assert javascript in shown
+    assert "\n          DB_SECRET_ARN: cluster.secret.secretArn,\n" in shown
+    for case in FIXTURE_CASES:
+        if case.rule.id == "RDS008":
+            assert f" ({case.rel}, " in shown, case.id

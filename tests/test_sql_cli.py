@@ -240,7 +240,7 @@ def test_select_rules_and_documentation(tmp_path):
     assert sql_rows[1][:4] == ["SQL001", "warning", "serial_type", "app,sql"]
     doc = run_cli("rules", "sql015").stdout
     assert doc.startswith("SQL015 index_async (warning)")
-    assert "Example (migration.sql, fires 1x):" in doc
+    assert "Example in SQL (migration.sql, fires 1x on line 1):" in doc
     assert "CREATE INDEX ASYNC orders_account_idx ON orders (account_id);" in doc
 
 

@@ -40,6 +40,7 @@ def test_wheel_contents(wheel):
     )
     assert {f"scanner/rules/{module}" for module in families} <= set(names)
     assert {"scanner/reports/review.md.j2", "scanner/reports/review.html.j2"} <= set(names)
+    assert "scanner/rules/examples.json" in names  # the examples written as files, for `rules ID`
     assert not any(n.startswith(("rules/", "reports/", "tests/")) for n in names)
 
 
@@ -67,6 +68,7 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
         text=True,
     )
     assert rules.returncode == 0 and "rds-cluster" in rules.stdout
+    assert "Example in TypeScript (cdk-fires.ts, fires 3x on lines 10, 14, 18" in rules.stdout
     # the review templates load from the installed package, wherever it runs; the wheel alone
     # has no dsql-lint (the app's SQL would be unchecked and the review honestly NOT
     # EVIDENCED): hand it the linter of the test environment

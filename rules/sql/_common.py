@@ -2,9 +2,9 @@
 and its examples, built from one row of the catalogue.
 
 The rules read ``sql_diagnostics``, which the SQL input fills for ``.sql`` files and the Python
-input for SQL literals passed to execute-style calls: so each rule applies to both kinds, and
-each documents both, the application-code example generated from the SQL one so that the two
-cannot disagree.
+and TypeScript inputs for SQL literals passed to execute-style calls: so each rule applies to
+both kinds, and each documents both, the application-code examples (a Python module and a
+TypeScript one) generated from the SQL one so that they cannot disagree.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 # Where the SQL sits in ``application_code``: the lines before its first line.
 APPLICATION_OFFSET = 3
+# The same for ``typescript_code``, and the file its examples are written to.
+TYPESCRIPT_OFFSET = 4
+TYPESCRIPT_FILE = "service.ts"
 
 
 def message(diagnostic: SqlDiagnostic) -> str:
@@ -61,6 +64,31 @@ def application_code(sql: str) -> str:
     return f'def migrate(cursor):\n    cursor.execute(\n        """\n{body}\n        """\n    )\n'
 
 
+def typescript_code(sql: str) -> str:
+    """A TypeScript module that sends ``sql`` with node-postgres (``pool.query`` of a template
+    literal): the same statements, ``TYPESCRIPT_OFFSET`` lines lower."""
+    body = textwrap.indent(sql.rstrip("\n"), " " * 4)
+    return (
+        "import { Pool } from 'pg';\n\n"
+        "export async function migrate(pool: Pool): Promise<void> {\n"
+        f"  await pool.query(`\n{body}\n  `);\n}}\n"
+    )
+
+
+def typescript_example(fires: Example, code: str = "", lines: tuple[int, ...] = ()) -> Example:
+    """The firing SQL example sent from TypeScript; ``code`` and ``lines`` as for Python."""
+    if code:
+        return Example(code, fires=len(lines), kind="app", lines=lines, filename=TYPESCRIPT_FILE)
+    moved = tuple(line + TYPESCRIPT_OFFSET for line in fires.lines)
+    return Example(
+        typescript_code(fires.source),
+        fires=fires.fires,
+        kind="app",
+        lines=moved,
+        filename=TYPESCRIPT_FILE,
+    )
+
+
 def application_example(fires: Example, code: str = "", lines: tuple[int, ...] = ()) -> Example:
     """The firing SQL example as application code; ``code`` and ``lines`` when the statement
     needs another setting there (say why in the code)."""
@@ -82,9 +110,11 @@ def lint_rule(
     lines: tuple[int, ...],
     clean: str,
     application: tuple[str, tuple[int, ...]] = ("", ()),
+    typescript: tuple[str, tuple[int, ...]] = ("", ()),
 ) -> Rule:
     """One dsql-lint rule: a firing example (at ``lines``), its DSQL-correct rewrite, and the
-    firing example sent from application code (``application``: code and lines of its own)."""
+    firing example sent from application code in Python and in TypeScript (``application``,
+    ``typescript``: code and lines of their own)."""
     firing = Example(fires, fires=len(lines), kind="sql", lines=lines)
     return rule(
         id=f"SQL{number:03d}",
@@ -100,6 +130,7 @@ def lint_rule(
             firing,
             Example(clean, fires=0, kind="sql"),
             application_example(firing, *application),
+            typescript_example(firing, *typescript),
         ),
         check=check_named(name),
     )

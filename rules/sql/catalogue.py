@@ -3,7 +3,7 @@
 This module is data, not code, and is longer than a rule module on purpose: a row is a rule's
 id number, dsql-lint's name for it, its title, severity, requirements, rationale, remediation,
 a firing example (with the lines it fires on) and the DSQL-correct rewrite. ``_common.lint_rule``
-turns a row into a rule and adds the application-code example. A new dsql-lint rule is a new
+turns a row into a rule and adds the application-code examples (Python and TypeScript). A new dsql-lint rule is a new
 row at the end, with the next free number: ids are never renumbered or reused.
 """
 
@@ -31,6 +31,28 @@ def account_email(cursor):
         """
     )
 '''
+UNLISTEN_TYPESCRIPT = """
+import { Client } from 'pg';
+
+export async function resetSession(client: Client): Promise<void> {
+  // dsql-scan reads a literal as SQL by its first keyword, and UNLISTEN is not among those it
+  // knows: the statement is found here in the pool's reset query, not on its own.
+  await client.query('RESET ALL; UNLISTEN *');
+}
+"""
+DEALLOCATE_TYPESCRIPT = """
+import { Client } from 'pg';
+
+export async function accountEmail(client: Client): Promise<void> {
+  // dsql-scan reads a literal as SQL by its first keyword, and DEALLOCATE is not among those
+  // it knows: the statement is found here after its PREPARE, not on its own.
+  await client.query(`
+    PREPARE account_by_id (BIGINT) AS SELECT email FROM accounts WHERE id = $1;
+    EXECUTE account_by_id (42);
+    DEALLOCATE account_by_id;
+  `);
+}
+"""
 
 LINT_RULES = (
     lint_rule(
@@ -968,6 +990,7 @@ LINT_RULES = (
         SELECT 1;
         """,
         application=(UNLISTEN_APPLICATION, (4,)),
+        typescript=(UNLISTEN_TYPESCRIPT, (6,)),
     ),
     lint_rule(
         67, "unsupported_notify", "NOTIFY", E, RUNTIME,
@@ -1006,6 +1029,7 @@ LINT_RULES = (
         DEALLOCATE ALL;
         """,
         application=(DEALLOCATE_APPLICATION, (8,)),
+        typescript=(DEALLOCATE_TYPESCRIPT, (9,)),
     ),
     lint_rule(
         70, "unsupported_discard", "DISCARD", E, RUNTIME,

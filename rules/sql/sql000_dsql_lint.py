@@ -11,9 +11,11 @@ from scanner.rules.sql._common import (
     CATCH_ALL,
     READS,
     SINCE,
+    TYPESCRIPT_FILE,
     W,
     application_code,
     message,
+    typescript_code,
 )
 from scanner.rules.sql.catalogue import LINT_RULES
 
@@ -54,6 +56,7 @@ RULE = rule(
     examples=(
         Example(CLEAN, fires=0, kind="sql"),
         Example(application_code(CLEAN.lstrip("\n")), fires=0, kind="app"),
+        Example(typescript_code(CLEAN.lstrip("\n")), fires=0, kind="app", filename=TYPESCRIPT_FILE),
     ),
     check=check_unknown,
 )

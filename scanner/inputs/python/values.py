@@ -723,7 +723,23 @@ class Evaluator:
             return False
         if not any(name.startswith("aws_cdk") for name in self.bindings.imports):
             return False
-        return self.keyword(node, "environment") is not None
+        return self.setting(node, "environment") is not None
+
+    def setting(self, node: cst.Call, name: str) -> cst.BaseExpression | None:
+        """A call's ``name=`` keyword, or the ``name`` key of the props mapping it ends with:
+        a project's own factory takes its settings either way (``ledger_function(self, "Api",
+        {"environment": {...}})``, a TypedDict; TypeScript's props object is that mapping)."""
+        found = self.keyword(node, name)
+        if found is not None:
+            return found
+        args = self.positional(node)
+        props = args[-1] if args else None
+        if not isinstance(props, cst.Dict):
+            return None
+        for element in props.elements:
+            if isinstance(element, cst.DictElement) and self.str_of(element.key) == name:
+                return element.value
+        return None
 
     def int_of(self, node: cst.CSTNode | None) -> int | None:
         value = self.value_of(node)

@@ -49,7 +49,9 @@ BOTO3 = "_ts_boto3"
 LOGGING = "_ts_logging"
 JSON = "_ts_json"
 TYPING = "_ts_typing"
+DATACLASSES = "_ts_dataclasses"
 SYNTHETIC_IMPORTS = {OS: "os", BOTO3: "boto3", LOGGING: "logging", JSON: "json", TYPING: "typing"}
+SYNTHETIC_IMPORTS[DATACLASSES] = "dataclasses"
 # AWS SDK v3 clients and signers, by canonical name: what a boto3 client of the service is.
 SDK_CLIENTS = {
     "aws_sdk.client_rds_data.RDSDataClient": "rds-data",
@@ -60,6 +62,13 @@ SDK_CLIENTS = {
     "aws_sdk.client_dsql.DSQL": "dsql",
     "aws_sdk.rds_signer.Signer": "rds",
     "aws_sdk.dsql_signer.DsqlSigner": "dsql",
+    # v2 (``aws-sdk``): ``new AWS.RDSDataService()``, its per-service module, ``AWS.RDS.Signer``
+    "aws_sdk.RDSDataService": "rds-data",
+    "aws_sdk.clients.rdsdataservice": "rds-data",
+    "aws_sdk.RDS": "rds",
+    "aws_sdk.clients.rds": "rds",
+    "aws_sdk.RDS.Signer": "rds",
+    "aws_sdk.clients.rds.Signer": "rds",
 }
 SDK_SCOPE = "aws_sdk."
 # Members whose canonical name is not their snake_case spelling (the boto3 equivalent).
@@ -90,7 +99,14 @@ SKIPPED_STATEMENTS = frozenset(
      "abstract_method_signature", "function_signature", "import_alias", "hash_bang_line"}
 )  # fmt: skip
 ASSIGNMENTS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "|=", "&=", "^="})
+# What ``const { Pool, aws_rds: rds } = require('...')`` binds: shorthand and renamed names.
+IMPORTED_NAMES = frozenset({"identifier", "shorthand_property_identifier_pattern"})
 TYPES = {"string": "str", "number": "float", "boolean": "bool", "bigint": "int"}
+# JavaScript's own objects: what their functions take is a value (``JSON.stringify({ username:
+# 'app' })`` is ``json.dumps({"username": "app"})``), never a library's props.
+JS_GLOBALS = frozenset(
+    {"JSON", "Object", "Array", "Math", "String", "Number", "Boolean", "Promise", "Date"}
+)
 
 
 @dataclass(frozen=True)
@@ -433,7 +449,7 @@ class Lowerer:
             pairs = []
             for element in _children(name):
                 key, target, _ = self._pattern_parts(element)
-                if key is not None and target is not None and target.type == "identifier":
+                if key is not None and target is not None and target.type in IMPORTED_NAMES:
                     pairs.append((self.text(key), target))
             return self._import_names(pairs, specifier, indent)
         return []
@@ -667,10 +683,19 @@ class Lowerer:
         body_node = node.child_by_field_name("body")
         members = _children(body_node) if body_node is not None else []
         fields = [m for m in members if m.type == "public_field_definition"]
+        # A class of fields alone (no base, no constructor, no instance method) is a record:
+        # what a dataclass is in Python (a typed configuration, its initialised fields defaults
+        # that may read the environment).
+        record = not bases and any(
+            m.type == "public_field_definition" and not _static(m) for m in members
+        )
+        record = record and not any(
+            m.type == "method_definition" and not _static(m) for m in members
+        )
         suite: list[Line] = []
         initialisers: list[Line] = []
         for member in fields:
-            suite.extend(self._field(member, indent + 1, initialisers))
+            suite.extend(self._field(member, indent + 1, initialisers, record))
         constructor = False
         for member in members:
             if member.type != "method_definition":
@@ -691,7 +716,12 @@ class Lowerer:
         if initialisers and not constructor:
             suite.append(Line(indent + 1, ["def __init__(self, *args, **kwargs):"]))
             suite.extend(initialisers)
+        decorators = []
+        if record:
+            self.synthetic.add(DATACLASSES)
+            decorators.append(Line(indent, [f"@{DATACLASSES}.dataclass"]))
         return [
+            *decorators,
             Line(indent, header),
             *(suite or [Line(indent + 1, ["pass"])]),
         ]
@@ -703,7 +733,9 @@ class Lowerer:
             rest = []
         return [header, *initialisers, *rest]
 
-    def _field(self, node: Node, indent: int, initialisers: list[Line]) -> list[Line]:
+    def _field(
+        self, node: Node, indent: int, initialisers: list[Line], record: bool = False
+    ) -> list[Line]:
         name_node = node.child_by_field_name("name")
         if name_node is None:
             return []
@@ -713,7 +745,7 @@ class Lowerer:
         static = any(c.type == "static" for c in node.children)
         if value is None:
             return [Line(indent, self.wrap(name_node, [f"{name}: {annotation or 'object'}"]))]
-        level = indent if static else indent + 1  # a class attribute, or set in __init__
+        level = indent if static or record else indent + 1  # class attribute, or in __init__
         saved, saved_indent = self.pending, self.indent
         self.pending, self.indent = [], level
         try:
@@ -725,6 +757,9 @@ class Lowerer:
         assignment = Line(level, [*self.wrap(name_node, target), " = ", *assigned])
         if static:
             return [*hoisted, assignment]
+        if record:  # a default: ``endpoint: str = os.environ["DSQL_ENDPOINT"]``
+            declared = f"{name}: {annotation or 'object'}"
+            return [*hoisted, Line(indent, [*self.wrap(name_node, [declared]), " = ", *assigned])]
         initialisers.extend([*hoisted, assignment])
         return []
 
@@ -1030,7 +1065,10 @@ class Lowerer:
                 return prop is None or names.snake(self.text(prop)) not in self.methods
             root = obj
         if root.type == "identifier":
-            return names.snake(self.text(root)) not in self.user_names
+            name = self.text(root)
+            if name in JS_GLOBALS and names.snake(name) not in self.imports:
+                return False
+            return names.snake(name) not in self.user_names
         return True
 
     def arguments(self, node: Node | None, keywords: bool, verbatim: bool = False) -> Tokens:
@@ -1115,7 +1153,8 @@ class Lowerer:
                 if key is None:
                     continue
                 spelled = key if verbatim else names.snake(key) if key.isidentifier() else key
-                piece = [repr(spelled), ": ", *self._value(key, value)]
+                key_node = member.child_by_field_name("key") or member
+                piece = [*self.wrap(key_node, [repr(spelled)]), ": ", *self._value(key, value)]
             tokens += ([] if first else [", "]) + piece
             first = False
         return [*tokens, "}"]
@@ -1290,6 +1329,10 @@ def _escape_unescaped(raw: str, quote: str) -> str:
         out.append(char)
         escaped = char == "\\" and not escaped
     return "".join(out)
+
+
+def _static(member: Node) -> bool:
+    return any(c.type == "static" for c in member.children)
 
 
 def _walk_declarations(root: Node) -> Iterator[Node]:
