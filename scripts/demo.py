@@ -19,6 +19,7 @@ COMMAND = Path(sys.executable).parent / "dsql-scan"
 # code (without it the health check, FR-004, is not evidenced and the verdict is NOT EVIDENCED).
 MIGRATED_CFN = ("examples/migrated/cloudformation", "examples/migrated/app")
 MIGRATED_CDK = ("examples/migrated/cdk", "examples/migrated/app")
+MIGRATED_TS = ("examples/migrated/cdk-ts", "examples/migrated/app-ts")
 # what a step's summary line starts with, in the command's own output
 SUMMARY_PREFIXES = ("Found ", "No findings", "wrote ", "build/")
 
@@ -34,6 +35,7 @@ STEPS = (
     Step("legacy: every Aurora RDS leftover", ("scan", "examples/legacy"), 1),
     Step("migrated (CloudFormation)", ("scan", "examples/migrated/cloudformation"), 0),
     Step("migrated (CDK app + application code)", ("scan", *MIGRATED_CDK), 0),
+    Step("migrated (TypeScript CDK app + application code)", ("scan", *MIGRATED_TS), 0),
     Step(
         "review of legacy",
         ("review", "examples/legacy", "-o", "build/review-legacy.md"),
@@ -49,9 +51,15 @@ STEPS = (
         ("review", *MIGRATED_CDK, "-o", "build/review-migrated-cdk.md"),
         0,
     ),
+    Step(
+        "review of migrated (TypeScript CDK app + application code)",
+        ("review", *MIGRATED_TS, "-o", "build/review-migrated-ts.md"),
+        0,
+    ),
     Step("verify", ("verify", "build/review-legacy.md"), 0),
     Step("verify", ("verify", "build/review-migrated.html"), 0),
     Step("verify", ("verify", "build/review-migrated-cdk.md"), 0),
+    Step("verify", ("verify", "build/review-migrated-ts.md"), 0),
 )
 
 
@@ -87,7 +95,8 @@ def main() -> int:
     results = [run(step) for step in STEPS]
     print(
         "Reports: build/review-legacy.md, build/review-migrated.html, "
-        "build/review-migrated-cdk.md (full findings: dsql-scan scan examples/legacy)"
+        "build/review-migrated-cdk.md, build/review-migrated-ts.md "
+        "(full findings: dsql-scan scan examples/legacy)"
     )
     return 0 if all(results) else 1
 

@@ -17,6 +17,7 @@ import pytest
 
 from scanner.pipeline import generated
 from tests.limits import assert_no_traceback, run_limited
+from tests.test_unread_scope import _scope_rows
 
 HANDLER = """\
 const { RDSDataClient, ExecuteStatementCommand } = require("@aws-sdk/client-rds-data");
@@ -91,6 +92,15 @@ def _verbose(root: Path, *args: str) -> dict[str, str]:
     return said
 
 
+def _analysed(root: Path, *args: str) -> set[str]:
+    """The JS/TS files a scan read, from the review's scope (every file, with what happened)."""
+    run = run_limited("review", *args, "-o", "scope.md", cwd=root)
+    assert_no_traceback(run)
+    rows = _scope_rows((root / "scope.md").read_text(encoding="utf-8"))
+    return {p for p, said in rows.items() if said.startswith("analysed") and p.endswith(SCRIPTS)}
+
+
+SCRIPTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".tsx", ".jsx")
 TREE = {
     "lib/stack.ts": 'new rds.DatabaseCluster(this, "Ledger", {});\n',
     "lib/stack.d.ts": "export declare class LedgerStack {}\n",
@@ -133,14 +143,13 @@ def test_generated_javascript_and_typescript_are_skipped_with_their_reasons(tmp_
         "vendor/cjs.min.cjs": "skipped: minified JavaScript (.min.cjs)",
         "vendor/app.bundle.js": f"skipped: minified JavaScript (lines of {average:,} characters on average)",
         "vendor/app.bundle.cjs": f"skipped: minified JavaScript (lines of {average:,} characters on average)",
-        # read: hand-written code, compiled code whose one huge line is its source map, a
-        # grammar whose keyword list is one long line, messages of three bytes a character
-        "lib/stack.ts": "not read: language not supported (TypeScript)",
-        "lib/stack.js": "not read: language not supported (JavaScript)",
-        "lambda/handler.js": "not read: language not supported (JavaScript)",
-        "lambda/grammar.mjs": "not read: language not supported (JavaScript)",
-        "lambda/messages.cjs": "not read: language not supported (JavaScript)",
     }
+    # read: hand-written code, compiled code whose one huge line is its source map, a
+    # grammar whose keyword list is one long line, messages of three bytes a character
+    assert _analysed(tmp_path, ".") == {
+        "lib/stack.ts", "lib/stack.js", "lambda/handler.js", "lambda/grammar.mjs",
+        "lambda/messages.cjs",
+    }  # fmt: skip
 
 
 def test_the_read_files_come_close_to_the_limits_they_stay_under(tmp_path):
@@ -164,13 +173,8 @@ def test_a_named_file_is_read_wherever_it_is_and_whatever_it_holds(tmp_path):
     """Named files are the user's choice, as for every other skip of the walk."""
     _write(tmp_path, TREE)
     named = ("dist/handler.js", "vendor/app.bundle.js", "lib/stack.d.ts", "vendor/jquery.min.js")
-    said = _verbose(tmp_path, *named)
-    assert said == {
-        "dist/handler.js": "not read: language not supported (JavaScript)",
-        "vendor/app.bundle.js": "not read: language not supported (JavaScript)",
-        "lib/stack.d.ts": "not read: language not supported (TypeScript)",
-        "vendor/jquery.min.js": "not read: language not supported (JavaScript)",
-    }
+    assert _verbose(tmp_path, *named) == {}
+    assert _analysed(tmp_path, *named) == set(named)
 
 
 def test_files_named_to_lenient_paths_are_judged_like_found_ones(tmp_path):
@@ -195,8 +199,9 @@ def test_files_named_to_lenient_paths_are_judged_like_found_ones(tmp_path):
         "cdk.out/asset.1a2b3c/index.js": "skipped: cdk.out asset (a bundled copy of source code)",
         "vendor/app.bundle.js": said["vendor/app.bundle.js"],
         "lib/stack.d.ts": "skipped: TypeScript declarations (.d.ts file: types only, no values)",
-        "lib/stack.ts": "not read: language not supported (TypeScript)",
     }
+    lenient = run_limited("scan", "--lenient-paths", *named, "--no-cache", cwd=tmp_path)
+    assert "2 file(s) scanned" in lenient.stdout  # lib/stack.ts and build/stack.yaml
     assert said["vendor/app.bundle.js"].startswith("skipped: minified JavaScript (lines of ")
     run = run_limited("scan", "--lenient-paths", "build/stack.yaml", "--no-cache", cwd=tmp_path)
     assert "1 file(s) scanned" in run.stdout
@@ -207,7 +212,8 @@ def test_a_link_to_a_bundle_is_skipped_and_the_bundle_is_never_counted(tmp_path)
     os.symlink(tmp_path / "vendor" / "app.bundle.js", tmp_path / "src" / "vendored.js")
     run = run_limited("scan", ".", "--format", "json", "--no-cache", cwd=tmp_path)
     assert_no_traceback(run)
-    assert run.json()["summary"]["files_not_read"] == {"TypeScript": 1}
+    assert run.json()["summary"]["files_not_read"] == {}
+    assert _analysed(tmp_path, ".") == {"src/app.ts"}
     said = _verbose(tmp_path, ".")
     assert said["src/vendored.js"].startswith("skipped: minified JavaScript")
 

@@ -243,14 +243,10 @@ def test_rules_command_shows_the_examples_written_as_files():
     assert tail.index('            "DB_HOST": cluster.cluster_endpoint.hostname,') < tail.index(
         "  with infra/functions.py:"
     )
-    typescript = (
-        "Example in TypeScript (lib/api-stack.ts, fires 2x on lines 22, 23, scan --preview):"
-    )
+    typescript = "Example in TypeScript (lib/api-stack.ts, fires 2x on lines 22, 23):"
     tail = shown[shown.index(typescript) :]
     assert tail.index("  with bin/app.ts:") < tail.index("  with lib/data-stack.ts:")
-    javascript = (
-        "Example in JavaScript (cdk-legacy-names.js, fires 2x on lines 17, 18, scan --preview):"
-    )
+    javascript = "Example in JavaScript (cdk-legacy-names.js, fires 2x on lines 17, 18):"
     assert javascript in shown
     assert "\n          DB_SECRET_ARN: cluster.secret.secretArn,\n" in shown
     for case in FIXTURE_CASES:

@@ -1,6 +1,6 @@
 """Files in scope that dsql-scan does not read: listed by what happened to them, never evidence.
 
-A repository's CDK app in TypeScript, its Terraform or its Go service can declare the very Aurora
+A repository's CDK app in Java, its Terraform or its Go service can declare the very Aurora
 cluster a review says is gone. Those files are listed (by name, hashed, never parsed), counted
 per language, and keep the requirements they could contradict from passing; so does SQL that
 dsql-lint could not check. Everything runs the installed command, as a user would.
@@ -20,9 +20,9 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1718000000"}
 NO_LINTER = {"DSQL_SCAN_DSQL_LINT": "/nonexistent/dsql-lint"}
 POLYGLOT = {
     "infra/ledger.yaml": MIGRATED,
-    "cdk/lib/ledger-stack.ts": 'new rds.DatabaseCluster(this, "Ledger", {});\n',
-    "cdk/lib/ledger-stack.test.tsx": "export {};\n",
-    "cdk/bin/app.mjs": "export {};\n",
+    "cdk/src/main/java/ledger/LedgerStack.java": 'new DatabaseCluster(this, "Ledger", props);\n',
+    "cdk/src/test/kotlin/LedgerStackTest.kt": "class LedgerStackTest\n",
+    "cdk/Program.vb": "Module Program\nEnd Module\n",
     "terraform/main.tf": 'resource "aws_rds_cluster" "ledger" {}\n',
     "terraform/override.tf.json": '{"resource": {}}\n',
     "service/db.go": "package service\n",
@@ -69,15 +69,24 @@ def test_scan_lists_unread_languages_without_findings_or_a_new_exit_code(tmp_pat
     assert_no_traceback(run)
     assert run.code == 0, run.stdout
     assert "No findings." in run.stdout
-    assert "1 file(s) scanned; 6 not read (Go 1, JavaScript 1, Terraform 2, TypeScript 2" in (
+    assert "1 file(s) scanned; 6 not read (Go 1, Java 1, Kotlin 1, Terraform 2, Visual Basic 1" in (
         run.stdout
     )
     verbose = run_limited("scan", ".", "-v", cwd=tmp_path).stdout
-    assert "not read cdk/lib/ledger-stack.ts: language not supported (TypeScript)" in verbose
+    assert (
+        "not read cdk/src/main/java/ledger/LedgerStack.java: language not supported (Java)"
+        in verbose
+    )
     assert "not read terraform/override.tf.json: language not supported (Terraform)" in verbose
     assert "node_modules/aws-cdk-lib" not in verbose and "asset.1/h.js" not in verbose
     summary = run_limited("scan", ".", "--format", "json", cwd=tmp_path).json()["summary"]
-    assert summary["files_not_read"] == {"Go": 1, "JavaScript": 1, "Terraform": 2, "TypeScript": 2}
+    assert summary["files_not_read"] == {
+        "Go": 1,
+        "Java": 1,
+        "Kotlin": 1,
+        "Terraform": 2,
+        "Visual Basic": 1,
+    }
     assert summary["files_scanned"] == 1
     sarif = run_limited("scan", ".", "--format", "sarif", cwd=tmp_path)
     assert sarif.code == 0
@@ -85,14 +94,14 @@ def test_scan_lists_unread_languages_without_findings_or_a_new_exit_code(tmp_pat
 
 
 def test_unread_files_follow_the_configured_excludes_and_never_links_out_of_the_root(tmp_path):
-    outside = _write(tmp_path / "outside", {"secret.ts": "x\n"})
-    root = _write(tmp_path / "repo", {"infra/ledger.yaml": MIGRATED, "gen/client.ts": "x\n"})
+    outside = _write(tmp_path / "outside", {"secret.go": "x\n"})
+    root = _write(tmp_path / "repo", {"infra/ledger.yaml": MIGRATED, "gen/client.go": "x\n"})
     (root / "pyproject.toml").write_text('[tool.dsql-scan]\nexclude = ["gen"]\n')
-    os.symlink(outside / "secret.ts", root / "linked.ts")
+    os.symlink(outside / "secret.go", root / "linked.go")
     run = run_limited("scan", ".", "-v", cwd=root)
-    assert "gen/client.ts" not in run.stdout
-    assert "not read linked.ts" not in run.stdout
-    assert "linked.ts: symbolic link leading outside the scan root" in run.stdout
+    assert "gen/client.go" not in run.stdout
+    assert "not read linked.go" not in run.stdout
+    assert "linked.go: symbolic link leading outside the scan root" in run.stdout
     assert "not read" not in run.stdout.split("skipped", 1)[0]
 
 
@@ -102,19 +111,23 @@ def test_review_of_a_polyglot_tree_lists_every_file_and_is_not_a_pass(tmp_path):
     assert "NOT EVIDENCED" in run.stderr and "PASS" not in run.stderr
     assert "**Verdict: NOT EVIDENCED**" in text
     verdict = text.split("**Verdict: NOT EVIDENCED**", 1)[1].split("\n", 1)[0]
-    assert "6 file(s) in scope were not read (1 Go, 1 JavaScript, 2 Terraform, 2 TypeScript)" in (
-        verdict
+    assert (
+        "6 file(s) in scope were not read (1 Go, 1 Java, 1 Kotlin, 2 Terraform, 1 Visual Basic)"
+        in (verdict)
     )
     assert (
-        "| Files | 7: Terraform 2 not read; TypeScript 2 not read; Go 1 not read; "
-        "JavaScript 1 not read; YAML 1 analysed |" in text
+        "| Files | 7: Terraform 2 not read; Go 1 not read; Java 1 not read; Kotlin 1 not read; "
+        "Visual Basic 1 not read; YAML 1 analysed |" in text
     )
     rows = _scope_rows(text)
     assert rows["infra/ledger.yaml"] == "analysed as cfn"
-    assert rows["cdk/lib/ledger-stack.ts"] == "not read: language not supported (TypeScript)"
+    assert (
+        rows["cdk/src/main/java/ledger/LedgerStack.java"]
+        == "not read: language not supported (Java)"
+    )
     assert rows["terraform/main.tf"] == "not read: language not supported (Terraform)"
     matrix = matrix_rows(text)
-    # the template alone says "no RDS cluster"; the TypeScript and Terraform may say otherwise
+    # the template alone says "no RDS cluster"; the Java and Terraform may say otherwise
     for requirement in ("SC-004", "FR-001", "FR-002", "FR-003"):
         assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
         assert "6 file(s) in scope were not read" in matrix[requirement][4], requirement
@@ -143,10 +156,12 @@ def test_verify_notices_an_edited_unread_file(tmp_path):
     still = run_limited("verify", "REVIEW.md", cwd=tmp_path)
     assert still.code == 0, still.stdout
     assert "verdict NOT EVIDENCED" in still.stdout
-    (tmp_path / "cdk/lib/ledger-stack.ts").write_text("new rds.ServerlessCluster(this, 'L');\n")
+    (tmp_path / "cdk/src/main/java/ledger/LedgerStack.java").write_text(
+        "new ServerlessCluster();\n"
+    )
     changed = run_limited("verify", "REVIEW.md", cwd=tmp_path)
     assert changed.code == 1
-    assert "changed: cdk/lib/ledger-stack.ts" in changed.stdout
+    assert "changed: cdk/src/main/java/ledger/LedgerStack.java" in changed.stdout
 
 
 def test_sql_without_dsql_lint_is_not_read_and_never_a_pass(tmp_path):
@@ -179,26 +194,26 @@ def test_html_review_shows_the_language_counts(tmp_path):
     _write(tmp_path, POLYGLOT)
     _, html = _review(tmp_path, "REVIEW.html")
     assert "Verdict: NOT EVIDENCED" in html
-    assert "Terraform 2 not read; TypeScript 2 not read" in html
+    assert "Terraform 2 not read; Go 1 not read; Java 1 not read" in html
     assert "not read: <span" in html and "language not supported (Go)" in html
 
 
-def test_review_of_a_typescript_cdk_repository_says_what_was_not_read(tmp_path):
+def test_review_of_a_java_cdk_repository_says_what_was_not_read(tmp_path):
     _write(
         tmp_path,
         {
-            "cdk.json": '{"app": "npx ts-node bin/app.ts"}\n',
-            "package.json": '{"name": "ledger"}\n',
-            "bin/app.ts": "import '../lib/stack';\n",
-            "lib/stack.ts": "new rds.DatabaseCluster(this, 'Ledger', {});\n",
+            "cdk.json": '{"app": "mvn -e -q compile exec:java"}\n',
+            "pom.xml": "<project/>\n",
+            "src/main/java/ledger/App.java": "class App {}\n",
+            "src/main/java/ledger/Stack.java": 'new DatabaseCluster(this, "Ledger", props);\n',
         },
     )
     run, text = _review(tmp_path, "REVIEW.md")
     assert run.code == 1 and "PASS" not in run.stderr
     verdict = text.split("**Verdict: NOT EVIDENCED**", 1)[1].split("\n", 1)[0]
     assert "nothing in scope was analysed" in verdict
-    assert "2 file(s) in scope were not read (2 TypeScript)" in verdict
+    assert "2 file(s) in scope were not read (2 Java)" in verdict
     matrix = matrix_rows(text)
     for requirement in ("FR-001", "FR-002", "FR-003", "SC-004"):
         assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
-        assert "2 TypeScript" in matrix[requirement][4], requirement
+        assert "2 Java" in matrix[requirement][4], requirement

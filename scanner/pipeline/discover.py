@@ -36,8 +36,6 @@ from scanner.pipeline import generated
 # ``main.tf.json`` is Terraform, not a JSON template, while a TypeScript input takes ``.ts``.
 UNREAD_LANGUAGES: tuple[tuple[str, str], ...] = (
     (".tf.json", "Terraform"),
-    *((suffix, "TypeScript") for suffix in (".ts", ".tsx", ".mts", ".cts")),
-    *((suffix, "JavaScript") for suffix in (".js", ".mjs", ".cjs", ".jsx")),
     *((suffix, "Terraform") for suffix in (".tf", ".tfvars", ".hcl")),
     (".go", "Go"),
     (".java", "Java"),
@@ -60,11 +58,10 @@ UNREAD_LANGUAGES: tuple[tuple[str, str], ...] = (
     (".zsh", "Shell"),
     (".ps1", "PowerShell"),
 )
-# Of those, the languages infrastructure is written in (AWS CDK: TypeScript, JavaScript, Java,
-# C#, Go; CDKTF and Pulumi: the same and more; Terraform): unread, they may declare the clusters.
-IAC_LANGUAGES = frozenset(
-    {"TypeScript", "JavaScript", "Terraform", "Go", "Java", "Kotlin", "C#", "F#", "Visual Basic"}
-)
+# Of those, the languages infrastructure is written in (AWS CDK: Java, C#, Go; CDKTF and
+# Pulumi: the same and more; Terraform): unread, they may declare the clusters. (TypeScript and
+# JavaScript, the CDK's first languages, are read: scanner.inputs.typescript.)
+IAC_LANGUAGES = frozenset({"Terraform", "Go", "Java", "Kotlin", "C#", "F#", "Visual Basic"})
 UNSUPPORTED = "language not supported"
 # Why the files of a preview input (``Input.preview``) are not read: a review never counts them.
 IN_PREVIEW = "{label} is in preview: run scan with --preview (a review never counts it)"

@@ -35,6 +35,5 @@ INPUT = Input(
     parser_free="scanner.inputs.typescript.module:parser_free",
     tools=(LINTER,),
     examples={Kind.CDK: "app.ts", Kind.APP: "service.ts"},
-    preview=True,
     since="0.1.0",
 )
