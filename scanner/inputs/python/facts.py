@@ -587,7 +587,7 @@ class FactCollector(cst.CSTVisitor):
         if "aws_ecs" in qualified or method == "add_container":
             keys.append("secrets")
         for keyword in keys:
-            mapping = self.ev.keyword(node, keyword)
+            mapping = self.ev.option(node, keyword)
             if mapping is not None:
                 for name, name_node, entry in self._entries(mapping):
                     self._sink("env", name, entry, name_node, owner)
