@@ -347,11 +347,14 @@ class Lowerer:
             if key_node is None or target_node is None:
                 continue
             key = self.text(key_node).strip("'\"")
-            if environ:
-                read = f'.get("{key}", ' if default is not None else f'["{key}"'
-                item = self.wrap(key_node, [*source, read])
-                tail = [*self.expression(default), ")"] if default is not None else ["]"]
-                item = [*item[:-1], *tail, item[-1]]
+            if environ:  # the variable's name is a string here, located at the source's key
+                start, end = self.mark(key_node.start_point), self.mark(key_node.end_point)
+                name = [start, f'"{key}"', end]
+                if default is not None:
+                    item = [start, *source, ".get(", *name, ", ", *self.expression(default), ")"]
+                else:
+                    item = [start, *source, "[", *name, "]"]
+                item.append(end)
             else:
                 item = self.wrap(key_node, [*source, f".{names.snake(key)}"])
                 if default is not None:
@@ -1100,7 +1103,8 @@ class Lowerer:
                 if key is None:
                     continue
                 spelled = key if verbatim else names.snake(key) if key.isidentifier() else key
-                piece = [repr(spelled), ": ", *self._value(key, value)]
+                key_node = member.child_by_field_name("key") if member.type == "pair" else member
+                piece = [*self.wrap(key_node, [repr(spelled)]), ": ", *self._value(key, value)]
             tokens += ([] if first else [", "]) + piece
             first = False
         return [*tokens, "}"]
