@@ -88,6 +88,8 @@ SKIPPED_STATEMENTS = frozenset(
      "abstract_method_signature", "function_signature", "import_alias", "hash_bang_line"}
 )  # fmt: skip
 ASSIGNMENTS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "|=", "&=", "^="})
+# Globals whose calls take an object as a value, never as options (``JSON.stringify({...})``).
+GLOBAL_VALUES = frozenset({"JSON", "Object", "Array", "Promise", "Math", "String", "Number"})
 TYPES = {"string": "str", "number": "float", "boolean": "bool", "bigint": "int"}
 
 
@@ -426,7 +428,11 @@ class Lowerer:
             pairs = []
             for element in _children(name):
                 key, target, _ = self._pattern_parts(element)
-                if key is not None and target is not None and target.type == "identifier":
+                if (
+                    key is not None
+                    and target is not None
+                    and target.type in ("identifier", "shorthand_property_identifier_pattern")
+                ):
                     pairs.append((self.text(key), target))
             return self._import_names(pairs, specifier, indent)
         return []
@@ -1018,6 +1024,8 @@ class Lowerer:
                 return prop is None or names.snake(self.text(prop)) not in self.methods
             root = obj
         if root.type == "identifier":
+            if self.text(root) in GLOBAL_VALUES and self.text(root) not in self.imports:
+                return False  # ``JSON.stringify({ username })`` serialises the object itself
             return names.snake(self.text(root)) not in self.user_names
         return True
 
