@@ -1062,7 +1062,8 @@ class Lowerer:
             name = key if verbatim and key.isidentifier() else names.snake(key)
             if not name.isidentifier():
                 continue
-            pieces.append([name, "=", *self._value(key, value)])
+            key_node = member.child_by_field_name("key") if member.type == "pair" else member
+            pieces.append([*self.wrap(key_node, [name]), "=", *self._value(key, value)])
         return pieces
 
     def _pair(self, member: Node) -> tuple[str | None, Node | None]:
