@@ -10,9 +10,12 @@ tagged templates, and health checks logged with console or a logger.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from tests.typescript_cases import cases, check
+from tests.conftest import run_cli
+from tests.typescript_cases import FIXTURES, cases, check
 
 CASES = cases("app")
 
@@ -20,3 +23,23 @@ CASES = cases("app")
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case_reports_exactly_its_marked_lines(tmp_path, case):
     check(case, tmp_path / "app")
+
+
+def test_sql_in_literals_and_tagged_templates_is_reported_at_its_line_and_column(tmp_path):
+    """The SQL that query() literals, a node-postgres query config and postgres.js tagged
+    templates send is linted by dsql-lint and each finding is placed where its SQL is in the
+    TypeScript file: inside a multi-line template, after a substitution, after the backtick."""
+    shutil.copy2(FIXTURES / "sql" / "migrate.ts", tmp_path / "migrate.ts")
+    run = run_cli(
+        "scan", ".", "--preview", "--format", "json", "--select", "SQL,SCAN", cwd=tmp_path
+    )
+    assert run.code == 1, run.stderr
+    found = [(f["rule"], f["line"], f["column"]) for f in run.json()["findings"]]
+    assert found == [
+        ("SQL001", 9, 21),  # SERIAL: the literal's first character
+        ("SQL074", 11, 5),  # two DDL statements in one transaction: BEGIN, line 2 of the template
+        ("SQL015", 13, 5),  # CREATE INDEX without ASYNC, line 4 of the template
+        ("SQL082", 17, 13),  # TRUNCATE just after the backtick (line 16's is suppressed)
+        ("SQL082", 19, 29),  # the text of a node-postgres query config
+        ("SQL082", 22, 5),  # after a substitution, on the template's next line
+    ]
