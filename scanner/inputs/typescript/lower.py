@@ -88,6 +88,9 @@ SKIPPED_STATEMENTS = frozenset(
      "abstract_method_signature", "function_signature", "import_alias", "hash_bang_line"}
 )  # fmt: skip
 ASSIGNMENTS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "|=", "&=", "^="})
+FUNCTION_VALUES = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
 # Globals whose calls take an object as a value, never as options (``JSON.stringify({...})``).
 GLOBAL_VALUES = frozenset({"JSON", "Object", "Array", "Promise", "Math", "String", "Number"})
 TYPES = {"string": "str", "number": "float", "boolean": "bool", "bigint": "int"}
@@ -317,6 +320,11 @@ class Lowerer:
             elif name.type in ("object_pattern", "array_pattern"):
                 if value is not None:
                     lines.extend(self._destructure(name, value, indent))
+            elif value is not None and value.type in FUNCTION_VALUES and name.type == "identifier":
+                # ``const healthCheck = async () => {...}`` is the function ``health_check``
+                lines.extend(
+                    self._function(value, indent, names.snake(self.text(name)), False, name)
+                )
             else:
                 right = self.expression(value) if value is not None else ["None"]
                 lines.append(Line(indent, [*self.target(name), " = ", *right]))
@@ -543,14 +551,16 @@ class Lowerer:
 
     # -- functions and classes ------------------------------------------------------------------
 
-    def _function(self, node: Node, indent: int, name: str, method: bool = False) -> list[Line]:
+    def _function(
+        self, node: Node, indent: int, name: str, method: bool = False, name_node: Node = None
+    ) -> list[Line]:
         parameters = node.child_by_field_name("parameters")
         params, prologue = self.parameters(parameters, indent + 1, method)
         if node.child_by_field_name("parameter") is not None:  # x => ...
             single = node.child_by_field_name("parameter")
             params = [names.snake(self.text(single))]
         prefix = "async def" if any(c.type == "async" for c in node.children) else "def"
-        named = self.named(node, prefix, node.child_by_field_name("name"), name)
+        named = self.named(node, prefix, name_node or node.child_by_field_name("name"), name)
         header = Line(indent, [*named, f"({', '.join(params)}):"])
         body_node = node.child_by_field_name("body")
         if body_node is not None and body_node.type != "statement_block":
@@ -1299,6 +1309,11 @@ def _walk_declarations(root: Node) -> Iterator[Node]:
             "type_alias_declaration", "enum_declaration",
         ):  # fmt: skip
             yield node
+        elif node.type == "variable_declarator" and (
+            node.child_by_field_name("value") is not None
+            and node.child_by_field_name("value").type in FUNCTION_VALUES
+        ):
+            yield node  # ``const helper = () => {...}``: a function of the module's own
         stack.extend(node.named_children)
 
 
