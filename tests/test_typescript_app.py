@@ -43,3 +43,24 @@ def test_sql_in_literals_and_tagged_templates_is_reported_at_its_line_and_column
         ("SQL082", 19, 29),  # the text of a node-postgres query config
         ("SQL082", 22, 5),  # after a substitution, on the template's next line
     ]
+
+
+def test_a_health_check_bound_to_a_const_is_named_and_located_by_its_variable(tmp_path):
+    """``export const healthCheck = async () => {...}`` is the function ``health_check``: a
+    finding about it names it and points at ``healthCheck``."""
+    shutil.copytree(FIXTURES / "app" / "health-arrow", tmp_path / "app")
+    health = tmp_path / "app" / "health.ts"
+    text = health.read_text(encoding="utf-8")
+    health.write_text(
+        text.replace(
+            "    logger.info({ rows: result.rowCount }, 'DSQL health check succeeded');\n", ""
+        ),
+        encoding="utf-8",
+    )
+    run = run_cli(
+        "scan", ".", "--preview", "--format", "json", "--select", "DSQL011", cwd=tmp_path / "app"
+    )
+    (finding,) = run.json()["findings"]
+    assert (finding["line"], finding["column"]) == (10, 14)
+    assert finding["message"].startswith("health_check() at health.ts:10 runs SELECT 1")
+    assert "never logs success" in finding["message"]
