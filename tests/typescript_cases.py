@@ -1,7 +1,8 @@
 """Small TypeScript/JavaScript cases whose expected findings are written beside the code.
 
 A case is one file under tests/fixtures/typescript/<group>/ (or a directory of files, scanned as
-one project). Its first line names the rules the case is about (``// select: RDS,DSQL006``); a
+one project). Its first line names the rules the case is about (``// select: RDS,DSQL006``, or
+``// select: all`` for every rule the scan runs by default); a
 line that must be reported ends with ``// expect: RDS001`` (several ids separated by commas, one
 finding each). The installed ``dsql-scan`` scans a copy of the case with ``--preview`` and those
 rules selected; the (rule, file, line) set it reports must be exactly the one the markers
@@ -59,9 +60,11 @@ def scan_case(case: Path, destination: Path, *extra: str) -> tuple[int, list[dic
     else:
         destination.mkdir(parents=True)
         shutil.copy2(case, destination / case.name)
+    rules = selected(case)
+    select = () if rules == "all" else ("--select", rules)
     run = run_cli(
-        "scan", ".", "--preview", "--no-cache", "--format", "json",
-        "--select", selected(case), *extra, cwd=destination,
+        "scan", ".", "--preview", "--no-cache", "--format", "json", *select, *extra,
+        cwd=destination,
     )  # fmt: skip
     assert run.code in (0, 1), run.stderr
     return run.code, run.json()["findings"]
