@@ -537,6 +537,9 @@ class Lowerer:
                 if name is not None and alias is not None:
                     pairs.append((self.text(name), alias))
             return self._import_names(pairs, self._string_value(source), indent)
+        if source is not None and not any(c.type == "namespace_export" for c in node.children):
+            canonical = names.module(self._string_value(source))  # export * from './db'
+            return [Line(indent, [f"from {canonical} import *"])] if canonical[:1] == "." else []
         if clause is not None:  # export { a as b }: b is another name for a
             lines = []
             for spec in _children(clause):
