@@ -215,6 +215,16 @@ AUTH_TOKEN_METHOD = "generate_db_auth_token"
 # (scanner.inputs.python.module.TRIGGERS) skip code that only talks to other services.
 DATABASE_SERVICES = frozenset({"rds", "rds-data", "dsql"})
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"})
+# Environment schemas: calls that declare settings by name, one keyword argument each (zod's
+# ``z.object({ DSQL_ENDPOINT: z.string() })``, envalid's ``cleanEnv(process.env, { DSQL_ENDPOINT:
+# str() })``): a typed configuration as much as a dataclass is. One given the environment as its
+# first argument (envalid's) reads every name it declares from it.
+CONFIG_SCHEMAS: dict[str, str] = {
+    **dict.fromkeys(
+        ("zod.z.object", "zod.object", "zod.z.strict_object", "zod.strict_object"), "zod"
+    ),
+    **dict.fromkeys(("envalid.clean_env", "envalid.custom_clean_env"), "envalid"),
+}
 ENVIRON = "os.environ"
 RDS_HOST = re.compile(
     r"(?<![\w.-])((?:[a-z0-9-]+\.)+rds\.amazonaws\.com(?:\.cn)?)(?![\w-])", re.IGNORECASE

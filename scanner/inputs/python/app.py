@@ -45,8 +45,17 @@ DRIVERS = frozenset(
         "pg.Client",
         "pg.Pool",
         "postgres",
+        # knex and drizzle take the driver's settings in a ``connection`` mapping or URL
+        "knex",
+        "knex.knex",
+        "drizzle_orm.node_postgres.drizzle",
+        "drizzle_orm.postgres_js.drizzle",
     }
 )
+# Where a call's connection settings may be nested (knex's and drizzle's ``connection``).
+NESTED_SETTINGS = "connection"
+# A URL or libpq conninfo string, by the name each driver gives it.
+CONNINFO_NAMES = ("dsn", "connection_string", NESTED_SETTINGS)
 CONNECTORS = frozenset(
     {
         *(
@@ -122,6 +131,7 @@ class AppCollector(cst.CSTVisitor):
         self._except = 0
         self._finally = 0
         self._dsql_calls: set[cst.Call] = set()  # calls that open a DSQL connection or token
+        self._assigned: dict[cst.Call, str] = {}  # calls assigned to a name: the name
 
     # -- scopes ----------------------------------------------------------------------------------
 
@@ -170,8 +180,15 @@ class AppCollector(cst.CSTVisitor):
 
     # -- calls -----------------------------------------------------------------------------------
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if isinstance(node.value, cst.Call) and isinstance(target, cst.Name):
+            self._assigned[node.value] = target.value
+
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.ev.qualified(node.func)
+        if qualified in catalog.CONFIG_SCHEMAS:
+            self._schema(node, catalog.CONFIG_SCHEMAS[qualified])
         found = len(self.connections) + len(self.token_calls)
         if qualified in CONNECTORS or qualified in DRIVERS:
             self._connection(node, qualified)
@@ -351,17 +368,38 @@ class AppCollector(cst.CSTVisitor):
 
     # -- connections -----------------------------------------------------------------------------
 
+    def _options(self, node: cst.Call) -> dict[str, cst.BaseExpression]:
+        """A connection call's named settings: its keywords, and the entries of a ``connection``
+        mapping (``knex({ client: 'pg', connection: { host, database } })``)."""
+        options = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        nested = options.get(NESTED_SETTINGS)
+        for element in nested.elements if isinstance(nested, cst.Dict) else ():
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                key = element.key.evaluated_value
+                if isinstance(key, str) and key.isidentifier():
+                    options.setdefault(key, element.value)
+        return options
+
+    def _conninfo(self, node: cst.Call) -> cst.BaseExpression | None:
+        """The URL or conninfo string a connection call is given, positionally or by name."""
+        found = self.ev.argument(node, 0, "conninfo")
+        for name in CONNINFO_NAMES:
+            if found is None or isinstance(found, cst.Dict):
+                found = self.ev.keyword(node, name)
+        return None if isinstance(found, cst.Dict) else found
+
     def _connection(self, node: cst.Call, qualified: str) -> None:
         connector = qualified in CONNECTORS
-        settings = self._settings(node)
-        password_node = self.ev.keyword(node, "password")
+        options = self._options(node)
+        settings = self._settings(node, options)
+        password_node = options.get("password")
         password = self._password(password_node)
-        host = self.ev.keyword(node, "host")
+        host = options.get("host")
         dsql = (
             connector
             or password in ("token", "admin-token")
             or self._dsql_host(host)
-            or any(self._dsql_host_text(s) for s in self._strings(self.ev.argument(node, 0, "dsn")))
+            or any(self._dsql_host_text(s) for s in self._strings(self._conninfo(node)))
         )
         if not dsql:
             return
@@ -408,18 +446,19 @@ class AppCollector(cst.CSTVisitor):
             return self.ev.str_of(self.ev.argument(node, 0, "key")) or ""
         return ""
 
-    def _settings(self, node: cst.Call) -> dict[str, Setting]:
+    def _settings(
+        self, node: cst.Call, options: dict[str, cst.BaseExpression]
+    ) -> dict[str, Setting]:
         found: dict[str, Setting] = {}
-        conninfo = self.ev.argument(node, 0, "conninfo") or self.ev.keyword(node, "dsn")
+        conninfo = self._conninfo(node)
         text = self.ev.str_of(conninfo)
         if conninfo is not None and text:
             for key, value in _conninfo(text).items():
                 found[key] = Setting(self.at.location(conninfo), value)
-        for arg in node.args:
-            name = arg.keyword.value if arg.keyword is not None else ""
+        for name, value in options.items():
             key = SETTING_KEYS.get(name) or ("sslmode" if name == "ssl" else "")
             if key:
-                found[key] = self._setting(arg.value)
+                found[key] = self._setting(value)
         connect_args = self.ev.keyword(node, "connect_args")
         if isinstance(connect_args, cst.Dict):
             for element in connect_args.elements:
@@ -494,6 +533,23 @@ class AppCollector(cst.CSTVisitor):
                 location=self.at.location(node.name, ".".join(self._names)),
                 fields=tuple(fields),
                 env_names=tuple(sorted(env_names)),
+            )
+        )
+
+    def _schema(self, node: cst.Call, kind: str) -> None:
+        """An environment schema (``CONFIG_SCHEMAS``): its keywords are its fields; given
+        ``os.environ``, they are the variables it reads."""
+        fields = tuple(arg.keyword.value for arg in node.args if arg.keyword is not None)
+        source = self.ev.argument(node, 0, "environment")
+        reads = source is not None and self.ev.qualified(source) == catalog.ENVIRON
+        name = self._assigned.get(node) or self.at.text(node.func)
+        self.config_types.append(
+            ConfigType(
+                name=name,
+                kind=kind,
+                location=self.at.location(node, ".".join([*self._names, name])),
+                fields=fields,
+                env_names=tuple(sorted({f.upper() for f in fields})) if reads else (),
             )
         )
 

@@ -171,7 +171,7 @@ class TargetCollector(cst.CSTVisitor):
             vpc = self.ev.keyword(node, "vpc") is not None
             managed = LAMBDA_POLICIES + ((LAMBDA_VPC_POLICY,) if vpc else ())
             role = self._role_of(node, name, "ServiceRole", managed)
-        environment = self.ev.keyword(node, "environment")
+        environment = self.ev.option(node, "environment")
         self._compute.append(
             Compute(
                 name=name,

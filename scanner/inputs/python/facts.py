@@ -116,6 +116,8 @@ class FactCollector(cst.CSTVisitor):
             self._api(node, self.ev.service(node), "client", qualified)
         if qualified in catalog.ENV_READERS:
             self._env_read(self.ev.argument(node, 0, "key"), qualified)
+        elif qualified in catalog.CONFIG_SCHEMAS:
+            self._schema_reads(node, qualified)
         if isinstance(node.func, cst.Attribute):
             self._method(node, node.func, qualified)
         else:
@@ -587,7 +589,7 @@ class FactCollector(cst.CSTVisitor):
         if "aws_ecs" in qualified or method == "add_container":
             keys.append("secrets")
         for keyword in keys:
-            mapping = self.ev.keyword(node, keyword) if cdk_call else self.ev.setting(node, keyword)
+            mapping = self.ev.option(node, keyword)
             if mapping is not None:
                 for name, name_node, entry in self._entries(mapping):
                     self._sink("env", name, entry, name_node, owner)
@@ -646,6 +648,16 @@ class FactCollector(cst.CSTVisitor):
         text = self.ev.str_of(name)
         if name is not None and text:
             self.env_reads.append(EnvRead(text, self.location(name, qualified)))
+
+    def _schema_reads(self, node: cst.Call, qualified: str) -> None:
+        """An environment schema given ``os.environ`` reads each name it declares."""
+        source = self.ev.argument(node, 0, "environment")
+        if source is None or self.ev.qualified(source) != catalog.ENVIRON:
+            return
+        for arg in node.args:
+            if arg.keyword is not None:
+                here = self.location(arg.keyword, qualified)
+                self.env_reads.append(EnvRead(arg.keyword.value, here))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if self.ev.qualified(node.value) != catalog.ENVIRON or len(node.slice) != 1:

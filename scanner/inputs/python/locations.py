@@ -56,3 +56,14 @@ class Locator:
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
+
+    def after_start(self, node: cst.CSTNode, columns: int) -> tuple[int, int]:
+        """(line, 0-based column) of the character ``columns`` after the node's start as it was
+        parsed: where a literal's content starts after its quotes. The parsed text of a lowered
+        module spells its quotes its own way (a TypeScript template's one backtick is three
+        quotes there), so its positions say where that character came from in the source."""
+        shifted = getattr(self.positions, "after_start", None)
+        if shifted is not None:
+            return shifted(node, columns)  # type: ignore[no-any-return]
+        start = self.positions[node].start
+        return start.line, start.column + columns

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.facts import FileFacts
+from scanner.inputs import names
 from scanner.inputs.guards import ParseFailure, check_python_structure
 from scanner.model import Location, Suppression
 
@@ -154,6 +155,11 @@ TRIGGERS = re.compile(
 )
 
 
+# A package's ``__init__`` that imports from its own modules re-exports their names: values of
+# the CDK app cross it (``from infra import DatabaseStack``), so it is analysed for its links.
+RE_EXPORT = re.compile(r"^[ \t]*from[ \t]+\.", re.MULTILINE)
+
+
 def parser_free(path: Path) -> bool:
     """Whether the module at ``path`` is inert (see ``inert``): CPython's parser judges it, and
     no libcst is imported for it. An unreadable file is not: its failure goes the usual way."""
@@ -162,11 +168,13 @@ def parser_free(path: Path) -> bool:
             text = handle.read(MAX_PYTHON_BYTES + 1).decode("utf-8", "replace")
     except OSError:
         return False
-    return inert(text)
+    return inert(text, str(path))
 
 
-def inert(text: str) -> bool:
-    """True when the module cannot contain any fact (see TRIGGERS)."""
+def inert(text: str, path: str = "") -> bool:
+    """True when the module cannot contain any fact (see TRIGGERS and RE_EXPORT)."""
+    if path and names.is_package(path) and RE_EXPORT.search(text):
+        return False
     return TRIGGERS.search(text) is None
 
 
@@ -178,7 +186,7 @@ def facts_of(text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
     about 0.15 s). When CPython refuses the module, libcst decides, exactly as for any other
     module: it also accepts syntax newer than the interpreter running the scan.
     """
-    if inert(text):
+    if inert(text, path):
         _guard(text)
         if not cpython_accepts(text):
             parse(text)
@@ -188,7 +196,7 @@ def facts_of(text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
 
 def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
     """Facts and suppressions of one parsed module."""
-    if inert(text):
+    if inert(text, path):
         return FileFacts(kind="app", path=path), ()
     from scanner import fastpaths
 
@@ -271,9 +279,14 @@ def _extract(
         connections=tuple(application.connections),
         token_calls=tuple(application.token_calls),
         # what the prefilter would skip is no link of a health check either (see TRIGGERS)
-        functions=application.summaries() if view is not None or not inert(text) else (),
+        functions=application.summaries() if view is not None or not inert(text, path) else (),
         config_types=tuple(application.config_types),
         sql=tuple(sql.snippets),
-        symbol_links=symbols.links() if kind == "cdk" or application.config_types else (),
+        # a package's __init__ or a folder's index (a barrel) passes on what it re-exports
+        symbol_links=(
+            symbols.links()
+            if kind == "cdk" or application.config_types or names.is_package(path)
+            else ()
+        ),
     )
     return facts, suppressions

@@ -107,7 +107,7 @@ class SqlCollector(cst.CSTVisitor):
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
         if method in SQL_METHODS or self.ev.qualified(node.func) in TEXT_CONSTRUCTS:
             argument = self.ev.argument(node, 0, "query")
-            for keyword in ("sql", "statement", "operation"):
+            for keyword in ("sql", "statement", "operation", "text"):  # text: node-postgres
                 argument = argument or self.ev.keyword(node, keyword)
             literal = self._literal(argument)
             if literal is not None and literal not in self._seen:
@@ -139,15 +139,14 @@ class SqlCollector(cst.CSTVisitor):
         """Append a literal's text; False for bytes (not SQL text)."""
         if isinstance(node, cst.ConcatenatedString):
             return self._build(piece, node.left) and self._build(piece, node.right)
-        start = self.at.positions[node].start
         if isinstance(node, cst.SimpleString):
             prefix = node.prefix.lower()
             if "b" in prefix:
                 return False
             quote = node.quote
             raw = node.value[len(node.prefix) + len(quote) : len(node.value) - len(quote)]
-            column = start.column + 1 + len(node.prefix) + len(quote)
-            _decode(piece, raw, start.line, column, escapes="r" not in prefix, braces=False)
+            line, column = self.at.after_start(node, len(node.prefix) + len(quote))
+            _decode(piece, raw, line, column + 1, escapes="r" not in prefix, braces=False)
             return True
         if isinstance(node, cst.FormattedString):
             escapes = "r" not in node.start.lower()

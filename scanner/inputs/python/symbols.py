@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
+import libcst.helpers
 from libcst.metadata import ClassScope, GlobalScope
 
 from scanner.facts import SYMBOL, SymbolLink, Target
@@ -36,6 +37,11 @@ from scanner.inputs.python.values import (
 
 LOCAL = ":"  # a symbol defined in the module itself
 BASES = ".<bases>"  # ``:C.<bases>``: instances of C's base classes (for inherited attributes)
+# ``:=Name``: the module's ``Name`` is another module's (``from .db import DbStack``, TypeScript's
+# ``export { DbStack } from './db'``); ``:=*``: so is every name it does not define itself, where
+# the other module defines it (``from .db import *``, ``export * from './db'``: a barrel).
+ALIAS = ":="
+ALL_NAMES = ALIAS + "*"
 NOT_SYMBOLS = (*KNOWN_ROOTS, "builtins.", "typing.", "dataclasses.")
 MAX_LINKS = 4096  # per module; a generated module with more hands out nothing further
 
@@ -273,6 +279,24 @@ class SymbolCollector(cst.CSTVisitor):
                     self._link(f"{name}.{field}", _symbolic(f"{name}({field})"))
                     self._link(f"{name}.{field}", self._instance(small.annotation.annotation))
                     index += 1
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """A module-level import from another module of the app names that module's symbol."""
+        if self._functions or (node.module is None and not node.relative):
+            return
+        name_of = libcst.helpers.get_full_name_for_node
+        module = "." * len(node.relative) + ((name_of(node.module) or "") if node.module else "")
+        if not node.relative and _known(module):
+            return
+        prefix = module if module.endswith(".") else module + "."
+        if isinstance(node.names, cst.ImportStar):
+            self._link(ALL_NAMES, _symbolic(module))
+            return
+        for alias in node.names:
+            name = name_of(alias.name) or ""
+            local = alias.evaluated_alias or name
+            if name and "." not in local:
+                self._link(ALIAS + local, _symbolic(prefix + name))
 
     def visit_Return(self, node: cst.Return) -> None:
         if not self._functions or node.value is None:

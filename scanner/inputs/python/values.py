@@ -723,23 +723,7 @@ class Evaluator:
             return False
         if not any(name.startswith("aws_cdk") for name in self.bindings.imports):
             return False
-        return self.setting(node, "environment") is not None
-
-    def setting(self, node: cst.Call, name: str) -> cst.BaseExpression | None:
-        """A call's ``name=`` keyword, or the ``name`` key of the props mapping it ends with:
-        a project's own factory takes its settings either way (``ledger_function(self, "Api",
-        {"environment": {...}})``, a TypedDict; TypeScript's props object is that mapping)."""
-        found = self.keyword(node, name)
-        if found is not None:
-            return found
-        args = self.positional(node)
-        props = args[-1] if args else None
-        if not isinstance(props, cst.Dict):
-            return None
-        for element in props.elements:
-            if isinstance(element, cst.DictElement) and self.str_of(element.key) == name:
-                return element.value
-        return None
+        return self.option(node, "environment") is not None
 
     def int_of(self, node: cst.CSTNode | None) -> int | None:
         value = self.value_of(node)
@@ -762,6 +746,20 @@ class Evaluator:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == name:
                 return arg.value
+        return None
+
+    def option(self, node: cst.Call, name: str) -> cst.BaseExpression | None:
+        """An option given to a call: its keyword argument, or the entry of the props mapping
+        passed as its last positional argument (``factory(self, "Id", {"environment": {...}})``,
+        how a TypeScript app hands its own factories their options)."""
+        found = self.keyword(node, name)
+        args = self.positional(node)
+        if found is not None or len(args) < 2 or not isinstance(args[-1], cst.Dict):
+            return found
+        for element in args[-1].elements:
+            key = element.key if isinstance(element, cst.DictElement) else None
+            if isinstance(key, cst.SimpleString) and key.evaluated_value == name:
+                return element.value
         return None
 
     def argument(self, node: cst.Call, index: int, name: str) -> cst.BaseExpression | None:

@@ -101,6 +101,9 @@ SKIPPED_STATEMENTS = frozenset(
 ASSIGNMENTS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "|=", "&=", "^="})
 # What ``const { Pool, aws_rds: rds } = require('...')`` binds: shorthand and renamed names.
 IMPORTED_NAMES = frozenset({"identifier", "shorthand_property_identifier_pattern"})
+FUNCTION_VALUES = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
 TYPES = {"string": "str", "number": "float", "boolean": "bool", "bigint": "int"}
 # JavaScript's own objects: what their functions take is a value (``JSON.stringify({ username:
 # 'app' })`` is ``json.dumps({"username": "app"})``), never a library's props.
@@ -341,6 +344,11 @@ class Lowerer:
             elif name.type in ("object_pattern", "array_pattern"):
                 if value is not None:
                     lines.extend(self._destructure(name, value, indent))
+            elif value is not None and value.type in FUNCTION_VALUES and name.type == "identifier":
+                # ``const healthCheck = async () => {...}`` is the function ``health_check``
+                lines.extend(
+                    self._function(value, indent, names.snake(self.text(name)), False, name)
+                )
             else:
                 right = self.expression(value) if value is not None else ["None"]
                 lines.append(Line(indent, [*self.target(name), " = ", *right]))
@@ -373,11 +381,14 @@ class Lowerer:
             if key_node is None or target_node is None:
                 continue
             key = self.text(key_node).strip("'\"")
-            if environ:
-                read = f'.get("{key}", ' if default is not None else f'["{key}"'
-                item = self.wrap(key_node, [*source, read])
-                tail = [*self.expression(default), ")"] if default is not None else ["]"]
-                item = [*item[:-1], *tail, item[-1]]
+            if environ:  # the variable's name is a string here, located at the source's key
+                start, end = self.mark(key_node.start_point), self.mark(key_node.end_point)
+                name = [start, f'"{key}"', end]
+                if default is not None:
+                    item = [start, *source, ".get(", *name, ", ", *self.expression(default), ")"]
+                else:
+                    item = [start, *source, "[", *name, "]"]
+                item.append(end)
             else:
                 item = self.wrap(key_node, [*source, f".{names.snake(key)}"])
                 if default is not None:
@@ -546,6 +557,9 @@ class Lowerer:
                 if name is not None and alias is not None:
                     pairs.append((self.text(name), alias))
             return self._import_names(pairs, self._string_value(source), indent)
+        if source is not None and not any(c.type == "namespace_export" for c in node.children):
+            canonical = names.module(self._string_value(source))  # export * from './db'
+            return [Line(indent, [f"from {canonical} import *"])] if canonical[:1] == "." else []
         if clause is not None:  # export { a as b }: b is another name for a
             lines = []
             for spec in _children(clause):
@@ -560,14 +574,16 @@ class Lowerer:
 
     # -- functions and classes ------------------------------------------------------------------
 
-    def _function(self, node: Node, indent: int, name: str, method: bool = False) -> list[Line]:
+    def _function(
+        self, node: Node, indent: int, name: str, method: bool = False, name_node: Node = None
+    ) -> list[Line]:
         parameters = node.child_by_field_name("parameters")
         params, prologue = self.parameters(parameters, indent + 1, method)
         if node.child_by_field_name("parameter") is not None:  # x => ...
             single = node.child_by_field_name("parameter")
             params = [names.snake(self.text(single))]
         prefix = "async def" if any(c.type == "async" for c in node.children) else "def"
-        named = self.named(node, prefix, node.child_by_field_name("name"), name)
+        named = self.named(node, prefix, name_node or node.child_by_field_name("name"), name)
         header = Line(indent, [*named, f"({', '.join(params)}):"])
         body_node = node.child_by_field_name("body")
         if body_node is not None and body_node.type != "statement_block":
@@ -1104,7 +1120,8 @@ class Lowerer:
             name = key if verbatim and key.isidentifier() else names.snake(key)
             if not name.isidentifier():
                 continue
-            pieces.append([name, "=", *self._value(key, value)])
+            key_node = member.child_by_field_name("key") if member.type == "pair" else member
+            pieces.append([*self.wrap(key_node, [name]), "=", *self._value(key, value)])
         return pieces
 
     def _pair(self, member: Node) -> tuple[str | None, Node | None]:
@@ -1345,6 +1362,11 @@ def _walk_declarations(root: Node) -> Iterator[Node]:
             "type_alias_declaration", "enum_declaration",
         ):  # fmt: skip
             yield node
+        elif node.type == "variable_declarator" and (
+            node.child_by_field_name("value") is not None
+            and node.child_by_field_name("value").type in FUNCTION_VALUES
+        ):
+            yield node  # ``const helper = () => {...}``: a function of the module's own
         stack.extend(node.named_children)
 
 

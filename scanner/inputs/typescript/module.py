@@ -45,6 +45,13 @@ class MappedPositions(Mapping[Any, Any]):
             found = self._mapped[node] = CodeRange(CodePosition(*start), CodePosition(*end))
         return found
 
+    def after_start(self, node: Any, columns: int) -> tuple[int, int]:
+        """The source position of the lowered character ``columns`` after the node's start (a
+        template's content starts after three quotes in the lowering, after one backtick in the
+        source)."""
+        start = self.positions[node].start
+        return self.map.source(start.line, start.column + columns)
+
     def __iter__(self) -> Iterator[Any]:
         return iter(self.positions)
 

@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 
 from scanner.facts import DSQL_CLUSTER, RDS_PREFIX, FileFacts, Grant, Ingress, Sink, Target
 from scanner.inputs import catalog, names
-from scanner.inputs.python.symbols import BASES
+from scanner.inputs.python.symbols import ALIAS, ALL_NAMES, BASES
 
 CDK = "cdk:"
 LOCAL = ":"
@@ -67,6 +67,9 @@ class App:
     modules: dict[str, str] = field(default_factory=dict)  # module name -> path
     links: dict[str, list[tuple[Target, _Origin]]] = field(default_factory=dict)
     ports: dict[tuple[str, str], int] = field(default_factory=dict)  # database constructs
+    aliases: dict[str, str] = field(default_factory=dict)  # a module's name -> another's
+    barrels: dict[str, list[str]] = field(default_factory=dict)  # module -> re-exported modules
+    _defined: dict[str, set[str]] = field(default_factory=dict)  # module -> its top names
     _suffixes: dict[str, str | None] = field(default_factory=dict)
     _resolved: dict[tuple[str, str], list[Target]] = field(default_factory=dict)
 
@@ -78,6 +81,17 @@ class App:
         package = module if names.is_package(facts.path) else module.rpartition(".")[0]
         origin = _Origin(module, package, facts.path)
         for link in facts.symbol_links:
+            if link.symbol == ALL_NAMES:
+                self.barrels.setdefault(module, []).append(self.absolute(link.value.name, origin))
+                continue
+            if link.symbol.startswith(ALIAS):
+                name = link.symbol[len(ALIAS) :]
+                self._defined.setdefault(module, set()).add(name)
+                self.aliases.setdefault(_join(module, name), self.absolute(link.value.name, origin))
+                continue
+            if link.symbol.startswith(LOCAL):  # a name the module defines
+                name = link.symbol[len(LOCAL) :].partition("(")[0].split(".")[0]
+                self._defined.setdefault(module, set()).add(name)
             if link.port:
                 self.ports.setdefault((link.value.name, link.value.type), link.port)
             self.links.setdefault(self.absolute(link.symbol, origin), []).append(
@@ -93,6 +107,11 @@ class App:
                 self._suffixes[suffix] = None if suffix in self._suffixes else module
         for module in self.modules:
             self._suffixes[module] = module
+        if self.aliases or self.barrels:  # links written through a re-export: the definer's
+            links: dict[str, list[tuple[Target, _Origin]]] = {}
+            for symbol, values in self.links.items():
+                links.setdefault(self.canonical(symbol), []).extend(values)
+            self.links = links
 
     def absolute(self, symbol: str, origin: _Origin) -> str:
         """A symbol as its module wrote it, made absolute: local, relative import, absolute."""
@@ -107,13 +126,38 @@ class App:
         return symbol
 
     def canonical(self, symbol: str) -> str:
-        """An absolute import as the app's own module name (``infra.stacks.x`` -> ``stacks.x``)."""
+        """An absolute import as the app's own module name (``infra.stacks.x`` -> ``stacks.x``),
+        and a name a module re-exports as the module that defines it."""
+        for _ in range(MAX_HOPS):
+            found = self._reexported(self._module_name(symbol))
+            if found == symbol:
+                break
+            symbol = found
+        return symbol
+
+    def _module_name(self, symbol: str) -> str:
         head, paren, tail = symbol.partition("(")
         parts = head.split(".")
         for end in range(len(parts), 0, -1):
             module = self._suffixes.get(".".join(parts[:end]))
             if module:
                 return ".".join([module, *parts[end:]]) + paren + tail
+        return symbol
+
+    def _reexported(self, symbol: str) -> str:
+        """``lib.DbStack(db)`` -> ``lib.db.DbStack(db)`` when ``lib`` imports ``DbStack`` from
+        ``lib.db``, or re-exports all of ``lib.db`` (``export *``) and defines no ``DbStack``."""
+        head, paren, tail = symbol.partition("(")
+        parts = head.split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            if prefix in self.aliases:
+                return ".".join([self.aliases[prefix], *parts[end:]]) + paren + tail
+            if end < len(parts) and parts[end] not in self._defined.get(prefix, ()):
+                for source in self.barrels.get(prefix, ()):
+                    module = self._module_name(source)
+                    if parts[end] in self._defined.get(module, ()):
+                        return ".".join([module, *parts[end:]]) + paren + tail
         return symbol
 
     # -- lookup --------------------------------------------------------------------------------
