@@ -257,3 +257,34 @@ def test_require_destructured_by_shorthand_imports_the_names():
     )
     calls = sorted((c.location.line, c.service, c.method) for c in found.api_calls)
     assert calls == [(4, "rds-data", "client"), (5, "dsql", "client")]
+
+
+def test_javascript_escapes_read_as_the_same_characters():
+    """``\\u{...}``, surrogate pairs and letters Python would take for escapes of its own
+    (``\\N``, ``\\U``) are JS strings like any other: the module is analysed, and a value built
+    from them is the text JavaScript would see."""
+    source = """
+        const label = '1\\u{FE0F}\\u{20E3} \\uD83D\\uDE00 \\N \\U';
+        const banner = `ledger ${label} \\u{1F600}`;
+        export const host = process.env['DB_\\u{48}OST'];
+        """
+    found = facts(source, "app.ts")
+    assert [read.name for read in found.env_reads] == ["DB_HOST"]
+
+
+def test_a_module_the_lowering_cannot_read_is_scan001_never_a_traceback(tmp_path):
+    """Deeply nested values beyond what the analysis walks are refused with a reason, and the
+    other files of the tree are still scanned."""
+    nested = "[" * 300 + "1" + "]" * 300
+    write(
+        tmp_path,
+        {
+            "deep.ts": f"import {{ Pool }} from 'pg';\nexport const x = {nested};\n",
+            "api.ts": "export const arn = process.env.AURORA_CLUSTER_ARN;\n",
+        },
+    )
+    run = run_cli("scan", ".", "--format", "json", "--no-cache", cwd=tmp_path)
+    assert run.code == 1 and "Traceback" not in run.stderr, run.stderr
+    found = {(f["rule"], f["path"]): f["message"] for f in run.json()["findings"]}
+    assert found[("SCAN001", "deep.ts")].endswith("source nested too deeply to analyse")
+    assert ("RDS008", "api.ts") in found

@@ -318,16 +318,24 @@ class Lowerer:
         return [Line(indent, [*self.target(left), f" {op} ", *self.expression(right)])]
 
     def target(self, node: Node) -> Tokens:
-        """An assignment target (names, members and subscripts keep their meaning)."""
+        """An assignment target: a name, member or subscript keeps its meaning; anything Python
+        cannot assign to (a pattern left to the destructuring above) is assigned to ``_``."""
         if node.type in ("identifier", "shorthand_property_identifier_pattern"):
             return self.wrap(node, [names.snake(self.text(node))])
-        if node.type in ("member_expression", "subscript_expression", "parenthesized_expression"):
-            tokens = self.expression(node)
-            if tokens and "(" not in "".join(t for t in tokens if isinstance(t, str))[:1]:
-                return tokens
-        if node.type == "non_null_expression":
-            return self.target(_children(node)[0])
-        return self.expression(node) if node.type in ("member_expression",) else ["_"]
+        if node.type in ("non_null_expression", "parenthesized_expression"):
+            inner = _children(node)
+            return self.target(inner[0]) if len(inner) == 1 else ["_"]
+        if node.type in ("member_expression", "subscript_expression"):
+            return self.expression(node)
+        if node.type == "array_pattern":  # for (const [key, value] of ...)
+            items = [self.target(c) for c in _children(node) if c.type == "identifier"]
+            if items and len(items) == len(_children(node)):
+                return [
+                    "(",
+                    *[t for i, item in enumerate(items) for t in ([", "] if i else []) + item],
+                    ")",
+                ]
+        return ["_"]
 
     def _declaration(self, node: Node, indent: int) -> list[Line]:
         lines: list[Line] = []
@@ -884,7 +892,7 @@ class Lowerer:
         body = node.child_by_field_name("body")
         if node.type == "for_in_statement":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            target = self.target(left) if left is not None and left.type == "identifier" else ["_"]
+            target = self.target(left) if left is not None else ["_"]
             iterable = self.expression(right) if right is not None else ["()"]
             return [
                 Line(indent, ["for ", *target, " in ", *iterable, ":"]),
@@ -1195,7 +1203,7 @@ class Lowerer:
 
     def _string(self, node: Node) -> Tokens:
         """A string literal, its content copied (escapes included) so positions inside map."""
-        raw = self.text(node)[1:-1]
+        raw = python_escapes(self.text(node)[1:-1])
         quote = '"' if "'" in raw and '"' not in raw else "'"
         if quote in raw:
             raw = _escape_unescaped(raw, quote)
@@ -1228,7 +1236,7 @@ class Lowerer:
         tokens: Tokens = []
         for index, line in enumerate(raw.split("\n")):
             tokens.append(Mark(row + index, column if index == 0 else 0))
-            text = line.replace("\\`", "`").replace("\\$", "$")
+            text = python_escapes(line.replace("\\`", "`").replace("\\$", "$"))
             text = text.replace('"""', '\\"\\"\\"')
             if braces:
                 text = text.replace("{", "{{").replace("}", "}}")
@@ -1335,6 +1343,41 @@ def _unescape(text: str) -> str:
     """The value of one escape sequence of a JS string (enough for module specifiers)."""
     simple = {"\\n": "\n", "\\t": "\t", "\\'": "'", '\\"': '"', "\\\\": "\\"}
     return simple.get(text, text[1:] if text.startswith("\\") else text)
+
+
+JS_ESCAPE = re.compile(
+    r"\\(?:u\{([0-9a-fA-F]{1,8})\}|u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|u([0-9a-fA-F]{4})|(x[0-9a-fA-F]{2})|([NUux])|(.))",
+    re.DOTALL,
+)
+
+
+def python_escapes(raw: str) -> str:
+    """A JS string's escapes spelled so that Python reads the same characters: ``\\u{1F600}``
+    and surrogate pairs become ``\\U0001f600``, a lone surrogate U+FFFD, and the letters
+    Python would take for an escape of its own (``\\N``, ``\\U``, a bare ``\\u`` or ``\\x``,
+    which JS reads as the letter) lose their backslash. Only strings with such escapes change
+    length, so positions inside everyday strings and SQL stay exact."""
+    if "\\" not in raw:
+        return raw
+    return JS_ESCAPE.sub(_python_escape, raw)
+
+
+def _python_escape(match: re.Match[str]) -> str:
+    braced, high, low, four, hexa, letter, other = match.groups()
+    if braced is not None:
+        point = int(braced, 16)
+        return (
+            f"\\U{point:08x}" if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else "\\ufffd"
+        )
+    if high is not None:
+        point = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        return f"\\U{point:08x}"
+    if four is not None:
+        return "\\ufffd" if 0xD800 <= int(four, 16) <= 0xDFFF else match.group(0)
+    if letter is not None:
+        return letter
+    return match.group(0) if hexa is not None or other is not None else ""
 
 
 def _escape_unescaped(raw: str, quote: str) -> str:

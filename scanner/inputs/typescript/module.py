@@ -92,18 +92,30 @@ def facts_of(
     if prefilter and inert(text):
         return FileFacts(kind="app", path=path), ()
     data = text.encode("utf-8", "surrogatepass")
-    lowered = lower(tree, data)
-    import libcst as cst
-
-    try:
-        module = cst.parse_module(lowered.code)
-    except Exception as exc:  # a construct the lowering spells wrongly: say so, never guess
-        raise ParseFailure(f"could not analyse this file: {type(exc).__name__}") from None
     lines = text.splitlines()
-    facts, _ = python_module.extract_lowered(module, path, lowered.code, _view(lowered.map, lines))
+    try:
+        facts = _lowered_facts(tree, data, path, lines)
+    except ParseFailure:
+        raise
+    except RecursionError:
+        raise ParseFailure("source nested too deeply to analyse") from None
+    except Exception as exc:  # a construct the lowering misreads: say so, never guess
+        raise ParseFailure(
+            f"could not analyse this file ({type(exc).__name__} while reading it as "
+            "TypeScript/JavaScript); please report it"
+        ) from None
     if inert(text):  # what the prefilter skips is no link of a health check either
         facts = replace(facts, functions=())
     return facts, tuple(_suppressions(tree, data, path, lines))
+
+
+def _lowered_facts(tree: Any, data: bytes, path: str, lines: list[str]) -> FileFacts:
+    import libcst as cst
+
+    lowered = lower(tree, data)
+    module = cst.parse_module(lowered.code)
+    view = _view(lowered.map, lines)
+    return python_module.extract_lowered(module, path, lowered.code, view)[0]
 
 
 def _suppressions(tree: Any, data: bytes, path: str, lines: list[str]) -> Iterator[Suppression]:
