@@ -3,8 +3,9 @@
 This module is data, not code, and is longer than a rule module on purpose: a row is a rule's
 id number, dsql-lint's name for it, its title, severity, requirements, rationale, remediation,
 a firing example (with the lines it fires on) and the DSQL-correct rewrite. ``_common.lint_rule``
-turns a row into a rule and adds the application-code examples (Python and TypeScript). A new dsql-lint rule is a new
-row at the end, with the next free number: ids are never renumbered or reused.
+turns a row into a rule and adds the application-code examples (Python and TypeScript). A new
+dsql-lint rule is a new row at the end, with the next free number: ids are never renumbered or
+reused.
 """
 
 from __future__ import annotations
