@@ -8,9 +8,11 @@ diagnostics become facts like a ``.sql`` file's, so the same SQL rules judge bot
 from __future__ import annotations
 
 from scanner.config import Config
+from scanner.facts import FileFacts
 from scanner.inputs.base import Source, with_context
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import module
+from scanner.model import Suppression
 from scanner.results import FileAnalysis
 
 
@@ -19,6 +21,14 @@ def analyze(source: Source, config: Config) -> FileAnalysis:
         facts, suppressions = module.facts_of(source.text, source.rel)
     except ParseFailure as failure:
         return source.failed(failure)
+    return with_embedded_sql(source, facts, suppressions)
+
+
+def with_embedded_sql(
+    source: Source, facts: FileFacts, suppressions: tuple[Suppression, ...]
+) -> FileAnalysis:
+    """A module's analysis with the SQL of its query calls linted (every language that lowers
+    onto this input's collectors shares it)."""
     if not facts.sql:
         return source.analysis(facts, suppressions)
     from scanner.inputs.sql import lint

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from scanner.config import Config
-from scanner.inputs.base import Source, with_context
+from scanner.inputs.base import Source
 from scanner.inputs.guards import ParseFailure
+from scanner.inputs.python.analyze import with_embedded_sql
 from scanner.inputs.typescript import module
 from scanner.results import FileAnalysis
 
@@ -14,14 +15,4 @@ def analyze(source: Source, config: Config) -> FileAnalysis:
         facts, suppressions = module.facts_of(source.text, source.rel)
     except ParseFailure as failure:
         return source.failed(failure)
-    if not facts.sql:
-        return source.analysis(facts, suppressions)
-    from scanner.inputs.sql import lint
-
-    embedded = lint.lint_embedded(facts)
-    return source.analysis(
-        embedded.facts,
-        lint.checkable(suppressions + embedded.suppressions, not embedded.notices),
-        raw=with_context(embedded.raw, source.text.splitlines()),
-        notices=embedded.notices,
-    )
+    return with_embedded_sql(source, facts, suppressions)
