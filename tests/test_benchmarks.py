@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from scanner import inputs
 from tests.conftest import ROOT
 from tests.test_discover_bundles import GRAMMAR, HANDLER, compiled_with_source_map, minified_bundle
 from tests.test_input_registry import INI
@@ -175,14 +174,17 @@ def test_the_pinned_packages_are_a_registry_name_at_an_exact_version():
         assert package.integrity.startswith("sha512-") and len(package.integrity) == 95
 
 
-def test_a_preview_input_for_typescript_gets_preview():
-    assert bench.reader_flags()[1] in ("", *(each.name for each in inputs.inputs()))
-    reader = replace(INI, name="tsbench", suffixes=(".ts", ".tsx"), preview=True)
-    inputs.register(reader)
-    try:
-        assert bench.reader_flags() == (["--preview"], "tsbench")
-    finally:
-        inputs.unregister(reader)
+def test_the_npm_corpus_is_scanned_as_its_reader_needs(monkeypatch):
+    """The reader of ``.ts`` decides: none (listed as not read), a stable input (no flag), or
+    one in preview (``--preview``)."""
+    from scanner.pipeline import discover
+
+    assert bench.reader_flags() == ([], "typescript")
+    preview = replace(INI, name="tsbench", suffixes=(".ts", ".tsx"), preview=True)
+    monkeypatch.setattr(discover, "reader_of", lambda name: preview)
+    assert bench.reader_flags() == (["--preview"], "tsbench")
+    monkeypatch.setattr(discover, "reader_of", lambda name: None)
+    assert bench.reader_flags() == ([], "")
 
 
 def test_the_npm_ratios_compare_the_cold_scans_with_the_floor():
