@@ -30,6 +30,8 @@ PROJECT = {
     "app/broken.py": "def broken(:\n    pass\n",
     "infra/db.yaml": DB,
     "infra/other.yaml": DB.replace("Db:", "Other:"),
+    "lib/stack.ts": "import * as rds from 'aws-cdk-lib/aws-rds';\n",
+    "lib/plain.ts": "export const add = (a: number, b: number) => a + b;\n",
     "notes.txt": "import boto3  # not a module\n",
 }
 
@@ -51,6 +53,8 @@ def test_files_that_need_a_parser_are_recognised(project):
     kind = headstart._expensive_input  # the input a file would need a head start for
     assert kind(str(project / "app/data.py")) == "python"
     assert kind(str(project / "infra/db.yaml")) == "cloudformation"
+    assert kind(str(project / "lib/stack.ts")) == "typescript"
+    assert kind(str(project / "lib/plain.ts")) is None, "parsed, never lowered nor analysed"
     assert kind(str(project / "app/broken.py")) is None, "no word the analysis looks for"
     assert kind(str(project / "app/plain.py")) is None, "CPython checks it without libcst"
     assert kind(str(project / "app/missing.py")) is None
@@ -59,15 +63,16 @@ def test_files_that_need_a_parser_are_recognised(project):
     assert kind("--config=" + str(project / "infra/db.yaml")) is None
 
 
-def test_the_named_files_are_read_only_until_both_parsers_are_known(project, monkeypatch):
+def test_the_named_files_are_read_only_until_every_parser_is_known(project, monkeypatch):
     looked_at = []
     expensive = headstart._expensive_input
     monkeypatch.setattr(
         headstart, "_expensive_input", lambda a: looked_at.append(a) or expensive(a)
     )
-    named = ["app/plain.py", "app/data.py", "infra/db.yaml", "infra/other.yaml", "app/x.py"]
-    assert headstart.named_inputs([str(project / n) for n in named]) == {"python", "cloudformation"}
-    assert [Path(a).name for a in looked_at] == ["plain.py", "data.py", "db.yaml"]
+    named = ["app/plain.py", "app/data.py", "infra/db.yaml", "lib/stack.ts", "infra/other.yaml"]
+    found = headstart.named_inputs([str(project / n) for n in named])
+    assert found == {"python", "cloudformation", "typescript"}
+    assert [Path(a).name for a in looked_at] == ["plain.py", "data.py", "db.yaml", "stack.ts"]
 
 
 def test_no_head_start_when_too_many_files_are_named_for_one_worker(project):
