@@ -114,7 +114,9 @@ def test_every_rule_is_documented_for_sql_and_application_code():
         assert rule.reads == ("sql_diagnostics",) and rule.since == "0.1.0"
         assert rule.requirements and rule.rationale and rule.remediation
         files = {(example.kind, example.file_name) for example in rule.examples}
-        assert files == {("sql", "migration.sql"), ("app", "service.py")}, rule.id
+        assert files == {("sql", "migration.sql"), ("app", "service.py"), ("app", "service.ts")}, (
+            rule.id
+        )
 
 
 def test_severities_are_dsql_lints_levels():
