@@ -540,8 +540,7 @@ class AppCollector(cst.CSTVisitor):
         """An environment schema (``CONFIG_SCHEMAS``): its keywords are its fields; given
         ``os.environ``, they are the variables it reads."""
         fields = tuple(arg.keyword.value for arg in node.args if arg.keyword is not None)
-        source = self.ev.argument(node, 0, "environment")
-        reads = source is not None and self.ev.qualified(source) == catalog.ENVIRON
+        reads = self.ev.given_environment(node)
         name = self._assigned.get(node) or self.at.text(node.func)
         self.config_types.append(
             ConfigType(

@@ -651,8 +651,7 @@ class FactCollector(cst.CSTVisitor):
 
     def _schema_reads(self, node: cst.Call, qualified: str) -> None:
         """An environment schema given ``os.environ`` reads each name it declares."""
-        source = self.ev.argument(node, 0, "environment")
-        if source is None or self.ev.qualified(source) != catalog.ENVIRON:
+        if not self.ev.given_environment(node):
             return
         for arg in node.args:
             if arg.keyword is not None:

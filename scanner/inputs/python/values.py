@@ -762,6 +762,11 @@ class Evaluator:
                 return element.value
         return None
 
+    def given_environment(self, node: cst.Call) -> bool:
+        """Is the call given ``os.environ`` (an environment schema that reads it)?"""
+        source = self.argument(node, 0, "environment")
+        return source is not None and self.qualified(source) == catalog.ENVIRON
+
     def argument(self, node: cst.Call, index: int, name: str) -> cst.BaseExpression | None:
         args = self.positional(node)
         return args[index] if index < len(args) else self.keyword(node, name)

@@ -330,11 +330,7 @@ class Lowerer:
         if node.type == "array_pattern":  # for (const [key, value] of ...)
             items = [self.target(c) for c in _children(node) if c.type == "identifier"]
             if items and len(items) == len(_children(node)):
-                return [
-                    "(",
-                    *[t for i, item in enumerate(items) for t in ([", "] if i else []) + item],
-                    ")",
-                ]
+                return _enclosed("(", items, ")")
         return ["_"]
 
     def _declaration(self, node: Node, indent: int) -> list[Line]:
@@ -698,11 +694,7 @@ class Lowerer:
                     bases.append(self.expression(clause))
         header = self.named(node, "class", name_node, name)
         if bases:
-            header += [
-                "(",
-                *[t for i, b in enumerate(bases) for t in ([", "] if i else []) + b],
-                ")",
-            ]
+            header += _enclosed("(", bases, ")")
         header.append(":")
         body_node = node.child_by_field_name("body")
         members = _children(body_node) if body_node is not None else []
@@ -1105,22 +1097,16 @@ class Lowerer:
             if last and keywords and arg.type == "object":
                 pieces.extend(self._keyword_arguments(arg, verbatim))
             elif arg.type == "spread_element":
-                inner = _children(arg)
-                pieces.append(["*", *self.expression(inner[0] if inner else None)])
+                pieces.append(self._spread(arg, "*"))
             else:
                 pieces.append(self.expression(arg))
-        tokens: Tokens = ["("]
-        for index, piece in enumerate(pieces):
-            tokens += [", "] if index else []
-            tokens += piece
-        return self.wrap(node, [*tokens, ")"])[1:]
+        return self.wrap(node, _enclosed("(", pieces, ")"))[1:]
 
     def _keyword_arguments(self, node: Node, verbatim: bool) -> list[Tokens]:
         pieces = []
         for member in _children(node):
             if member.type == "spread_element":
-                inner = _children(member)
-                pieces.append(["**", *self.expression(inner[0] if inner else None)])
+                pieces.append(self._spread(member, "**"))
                 continue
             key, value = self._pair(member)
             if key is None:
@@ -1128,7 +1114,7 @@ class Lowerer:
             name = key if verbatim and key.isidentifier() else names.snake(key)
             if not name.isidentifier():
                 continue
-            key_node = member.child_by_field_name("key") if member.type == "pair" else member
+            key_node = member.child_by_field_name("key") or member
             pieces.append([*self.wrap(key_node, [name]), "=", *self._value(key, value)])
         return pieces
 
@@ -1157,12 +1143,10 @@ class Lowerer:
         return self.expression(value)
 
     def _object(self, node: Node, verbatim: bool = False) -> Tokens:
-        tokens: Tokens = ["{"]
-        first = True
+        pieces: list[Tokens] = []
         for member in _children(node):
             if member.type == "spread_element":
-                inner = _children(member)
-                piece = ["**", *self.expression(inner[0] if inner else None)]
+                piece = self._spread(member, "**")
             elif (
                 member.type == "pair"
                 and member.child_by_field_name("key") is not None
@@ -1180,20 +1164,22 @@ class Lowerer:
                 spelled = key if verbatim else names.snake(key) if key.isidentifier() else key
                 key_node = member.child_by_field_name("key") or member
                 piece = [*self.wrap(key_node, [repr(spelled)]), ": ", *self._value(key, value)]
-            tokens += ([] if first else [", "]) + piece
-            first = False
-        return [*tokens, "}"]
+            pieces.append(piece)
+        return _enclosed("{", pieces, "}")
 
     def _array(self, node: Node) -> Tokens:
-        tokens: Tokens = ["["]
-        for index, element in enumerate(_children(node)):
-            tokens += [", "] if index else []
-            if element.type == "spread_element":
-                inner = _children(element)
-                tokens += ["*", *self.expression(inner[0] if inner else None)]
-            else:
-                tokens += self.expression(element)
-        return [*tokens, "]"]
+        pieces = [
+            self._spread(element, "*")
+            if element.type == "spread_element"
+            else self.expression(element)
+            for element in _children(node)
+        ]
+        return _enclosed("[", pieces, "]")
+
+    def _spread(self, node: Node, stars: str) -> Tokens:
+        """``...x`` as Python unpacks it: ``*x`` in a list or call, ``**x`` in a mapping."""
+        inner = _children(node)
+        return [stars, *self.expression(inner[0] if inner else None)]
 
     def _string_value(self, node: Node) -> str:
         return "".join(
@@ -1314,12 +1300,7 @@ class Lowerer:
         return [name]
 
     def _sequence(self, node: Node) -> Tokens:
-        parts = _children(node)
-        tokens: Tokens = ["("]
-        for index, part in enumerate(parts):
-            tokens += [", "] if index else []
-            tokens += self.expression(part)
-        return [*tokens, ")"]
+        return _enclosed("(", [self.expression(part) for part in _children(node)], ")")
 
     def _assignment_expression(self, node: Node) -> Tokens:
         right = node.child_by_field_name("right")
@@ -1332,6 +1313,14 @@ class Lowerer:
         except ValueError:
             return ["0"]
         return [str(int(value)) if value.is_integer() and abs(value) < 1e18 else repr(value)]
+
+
+def _enclosed(opening: str, pieces: list[Tokens], closing: str) -> Tokens:
+    """``(a, b)``, ``[a, b]``, ``{a, b}``: pieces joined by commas between brackets."""
+    tokens: Tokens = [opening]
+    for index, piece in enumerate(pieces):
+        tokens += [", ", *piece] if index else piece
+    return [*tokens, closing]
 
 
 def _member(imported: str) -> str:
