@@ -196,12 +196,26 @@ def _trees(node: Any) -> list[Any]:
 class _Reader:
     """Turns the lark tree into the model; collects comments on the way."""
 
-    def __init__(self, origin: Span | None = None) -> None:
+    def __init__(self, origin: Span | None = None, base: Span | None = None) -> None:
         self.comments: list[Comment] = []
-        self.origin = origin  # a template parsed out of a JSON string: located at the string
+        self.origin = origin  # a template parsed out of a string: every part at the string
+        self.base = base  # text parsed after "x = ": where its first character is in the file
 
     def located(self, node: Any) -> Span:
-        return self.origin or _span(node)
+        if self.origin is not None:
+            return self.origin
+        span = _span(node)
+        if self.base is None:
+            return span
+        return Span(
+            *self._moved(span.line, span.column), *self._moved(span.end_line, span.end_column)
+        )
+
+    def _moved(self, line: int, column: int) -> tuple[int, int]:
+        assert self.base is not None
+        if line == 1:
+            return self.base.line, self.base.column + column - 1 - len(PREFIX)
+        return self.base.line + line - 1, column
 
     def body(self, node: Any, depth: int) -> Body:
         _check(depth, node)
@@ -353,6 +367,10 @@ class _Reader:
         if node.data == "heredoc_template_trim":
             body = _dedent(body)
         start = Span(span.line + 1, 1, span.end_line, span.end_column)
+        if body.lstrip().startswith(("{", "[")) and node.data == "heredoc_template":
+            document = parse_expression(body, start, depth)
+            if isinstance(document, Mapping | Sequence):
+                return document  # JSON (a policy, container definitions), every value located
         if "${" not in body:
             return Literal(body, start)
         parsed = template_text(body, start, depth)
@@ -470,98 +488,93 @@ def template_text(text: str, span: Span, depth: int = 0) -> Expr:
 
 # --- JSON ------------------------------------------------------------------------------------
 
+PREFIX = "x = "  # what makes a text an attribute, for the grammar to read it as an expression
+
+
+def parse_expression(text: str, base: Span, depth: int = 0) -> Expr | None:
+    """``text`` read as one HCL expression whose first character is at ``base``; None when it
+    is not one. JSON is HCL's expression syntax too (objects, arrays, strings that may hold
+    ``${...}``), so a JSON policy in a heredoc, or a whole ``.tf.json`` file, is read by the
+    same grammar, every value at its own line and column."""
+    from hcl2.api import parses_to_tree
+    from lark.exceptions import LarkError
+
+    try:
+        tree = parses_to_tree(PREFIX + text)
+    except (LarkError, RecursionError):
+        return None
+    attributes = [c for c in tree.children[0].children if _is(c, "attribute")]
+    if len(attributes) != 1:
+        return None
+    return _Reader(base=base).expr(attributes[0].children[-1], depth + 1)
+
+
 # Blocks whose JSON object nests labels before the body, by how many labels they take.
-JSON_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1}
+JSON_LABELS = {
+    "resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
+    "locals": 0, "terraform": 0,
+}  # fmt: skip
+# Nested blocks the lowering reads by name (``environment { variables = ... }``): in JSON they
+# are objects (or lists of objects), told from attributes of object type by where they appear.
+NESTED_BLOCKS = {
+    "environment": "resource",
+    "ingress": "resource",
+    "egress": "resource",
+    "inline_policy": "resource",
+    "multi_region_properties": "resource",
+    "statement": "data",
+    "principals": "statement",
+    "condition": "statement",
+}
 
 
 def parse_json(text: str) -> Config:
-    """A ``.tf.json`` file's model: objects of blocks keyed by their labels, strings as
-    templates. Read with cfn-lint's JSON decoder, which keeps every value's position."""
-    from cfnlint.decode import cfn_json
-
+    """A ``.tf.json`` file's model: objects of blocks keyed by their labels."""
     try:
-        document = json.loads(text, cls=cfn_json.CfnJSONDecoder)
+        json.loads(text)
     except json.JSONDecodeError as error:
         raise ParseFailure(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
     except RecursionError:
         raise ParseFailure(f"nested too deeply to analyse (over {MAX_DEPTH} levels)") from None
-    if not isinstance(document, dict):
+    document = parse_expression(text, Span(1, 1, 1, 1))
+    if not isinstance(document, Mapping):
         raise ParseFailure("a Terraform JSON configuration is an object")
     return Config(_json_body(document, 0))
 
 
-def _json_span(value: Any, fallback: Span | None = None) -> Span:
-    start = getattr(value, "start_mark", None)
-    end = getattr(value, "end_mark", None)
-    if start is None:
-        return fallback or Span(1, 1, 1, 1)
-    end = end or start
-    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+def _key(expr: Expr) -> str:
+    return str(expr.value) if isinstance(expr, Literal) else ""
 
 
-def _json_body(document: dict, depth: int, kind: str = "") -> Body:
+def _json_body(document: Mapping, depth: int, kind: str = "") -> Body:
+    _check(depth, document)
     attributes: list[Attribute] = []
     blocks: list[Block] = []
-    for key, value in document.items():
-        name = str(key)
-        if not kind and name in JSON_LABELS | {"locals": 0, "terraform": 0}:
-            blocks.extend(_json_blocks(name, value, JSON_LABELS.get(name, 0), (), depth + 1))
-        elif kind in NESTED_BLOCKS.get(name, ()) and _objects(value):
+    for key, value in document.items:
+        name = _key(key)
+        if not kind and name in JSON_LABELS:
+            blocks.extend(_json_blocks(name, value, JSON_LABELS[name], (), depth + 1))
+        elif kind and NESTED_BLOCKS.get(name) == kind and _objects(value):
             for item in _objects(value):
-                blocks.append(Block(name, (), _json_body(item, depth + 1, name), _json_span(item)))
-        else:
-            attributes.append(Attribute(name, json_expr(value, depth + 1), _json_span(key)))
+                blocks.append(Block(name, (), _json_body(item, depth + 1, name), item.span))
+        elif name:
+            attributes.append(Attribute(name, value, key.span))
     return Body(tuple(attributes), tuple(blocks))
 
 
-# Nested blocks the lowering reads by block name (``environment { variables = ... }``): in JSON
-# they are objects, told from attributes of object type by where they appear.
-NESTED_BLOCKS = {
-    "environment": ("resource",),
-    "ingress": ("resource",),
-    "egress": ("resource",),
-    "statement": ("data",),
-    "principals": ("statement",),
-    "condition": ("statement",),
-    "inline_policy": ("resource",),
-    "multi_region_properties": ("resource",),
-}
-
-
-def _objects(value: Any) -> list[dict]:
+def _objects(value: Expr) -> list[Mapping]:
     """A nested block's JSON: one object or a list of objects (else it is an attribute)."""
-    items = value if isinstance(value, list) else [value]
-    return items if items and all(isinstance(i, dict) for i in items) else []
+    items = list(value.items) if isinstance(value, Sequence) else [value]
+    return items if items and all(isinstance(i, Mapping) for i in items) else []  # type: ignore[return-value]
 
 
 def _json_blocks(
-    kind: str, value: Any, labels: int, given: tuple[str, ...], depth: int
+    kind: str, value: Expr, labels: int, given: tuple[str, ...], depth: int
 ) -> Iterator[Block]:
     _check(depth, value)
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if not isinstance(item, dict):
-            continue
+    for item in _objects(value):
         if len(given) < labels:
-            for key, inner in item.items():
-                yield from _json_blocks(kind, inner, labels, (*given, str(key)), depth + 1)
+            for key, inner in item.items:
+                yield from _json_blocks(kind, inner, labels, (*given, _key(key)), depth + 1)
         else:
-            yield Block(kind, given, _json_body(item, depth, kind), _json_span(item))
-
-
-def json_expr(value: Any, depth: int = 0) -> Expr:
-    _check(depth, value)
-    span = _json_span(value)
-    if isinstance(value, str):
-        return template_text(str(value), span, depth)
-    if isinstance(value, dict):
-        return Mapping(
-            tuple(
-                (Literal(str(k), _json_span(k, span)), json_expr(v, depth + 1))
-                for k, v in value.items()
-            ),
-            span,
-        )
-    if isinstance(value, list):
-        return Sequence(tuple(json_expr(v, depth + 1) for v in value), span)
-    return Literal(value, span)
+            yield Block(kind, given, _json_body(item, depth, kind), item.span)

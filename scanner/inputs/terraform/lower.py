@@ -27,7 +27,6 @@ from scanner.inputs.terraform.scope import Scope, block_address
 from scanner.inputs.terraform.values import (
     UNKNOWN,
     Evaluator,
-    decoded_json,
     marked,
     split_qualified,
 )
@@ -283,14 +282,16 @@ class Lowering:
         return marked(found, block.span)
 
     def policy(self, expr: hcl.Expr) -> Any:
-        """A policy argument's document: jsonencode({...}), a heredoc or literal JSON, or a
-        reference (to a policy document data source, whose statements it lowers itself)."""
-        value = self.values.value(expr)
-        if type(value).__name__ == "MStr" and value.strip().startswith("{"):
-            decoded = decoded_json(str(value), expr.span, self.values.value)
-            if decoded is not None:
-                return decoded
-        return value
+        """A policy argument's document: jsonencode({...}), JSON in a heredoc (read as an
+        object by the parser) or in a string, or a reference (to a policy document data
+        source, whose statements it lowers itself)."""
+        if isinstance(expr, hcl.Literal) and isinstance(expr.value, str):
+            text = expr.value
+            if text.lstrip().startswith(("{", "[")):
+                document = hcl.parse_expression(text, expr.span)
+                if isinstance(document, hcl.Mapping | hcl.Sequence):
+                    return self.values.value(document, expr.span)
+        return self.values.value(expr)
 
     # --- what Terraform splits over several blocks --------------------------------------------
 
@@ -358,12 +359,12 @@ class Lowering:
         """A secret's string: ``jsonencode({username = ..., password = ...})`` as JSON text
         whose computed values are placeholders (its keys are what says it is a credential)."""
         expr = attribute.value
-        if isinstance(expr, hcl.Call) and expr.name == "jsonencode" and len(expr.args) == 1:
-            inner = expr.args[0]
-            if isinstance(inner, hcl.Mapping):
-                keys = [self.values.value(k) for k, _ in inner.items]
-                text = "{" + ", ".join(f'"{k}": "*"' for k in keys if isinstance(k, str)) + "}"
-                return marked(text, attribute.value.span)
+        encoded = isinstance(expr, hcl.Call) and expr.name == "jsonencode" and len(expr.args) == 1
+        inner = expr.args[0] if encoded else expr  # type: ignore[union-attr]
+        if isinstance(inner, hcl.Mapping):
+            keys = [self.values.value(k) for k, _ in inner.items]
+            text = "{" + ", ".join(f'"{k}": "*"' for k in keys if isinstance(k, str)) + "}"
+            return marked(text, attribute.value.span)
         return self.values.value(expr)
 
     def _generated_passwords(self) -> dict[str, hcl.Block]:

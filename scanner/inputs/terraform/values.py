@@ -19,8 +19,6 @@ Terraform unchanged:
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,10 +163,10 @@ class Evaluator:
             separator, items = self.value(args[0], at), self.value(args[1], at)
             if isinstance(separator, str) and isinstance(items, list):
                 return marked({"Fn::Join": [separator, items]}, span)
-        if name == "jsondecode" and len(args) == 1:
-            text = self.value(args[0], at)
-            if type(text) is MStr:
-                return decoded_json(str(text), span) or self.unknown([text], span)
+        if name == "jsondecode" and len(args) == 1 and isinstance(args[0], hcl.Literal):
+            document = hcl.parse_expression(str(args[0].value), args[0].span)
+            if document is not None:
+                return self.value(document, at)
         return self.unknown([self.value(a, at) for a in args], span)
 
     def _reference(self, expr: hcl.Reference, span: hcl.Span) -> Any:
@@ -248,48 +246,3 @@ class _Opaque(Evaluator):
             return None
         span = at or expr.span
         return marked({UNKNOWN: marked([], span)}, span)
-
-
-def decoded_json(text: str, span: hcl.Span, strings: Callable[[Any], Any] | None = None) -> Any:
-    """A JSON document written as a string (a heredoc policy): decoded with cfn-lint's JSON
-    decoder, which marks each value; its positions are shifted to where the text starts.
-    None when the text is no JSON."""
-    from cfnlint.decode import cfn_json
-
-    try:
-        document = json.loads(text, cls=cfn_json.CfnJSONDecoder)
-    except (ValueError, RecursionError):
-        return None
-    return _shifted(document, span, strings, 0)
-
-
-def _shifted(value: Any, span: hcl.Span, strings: Callable[[Any], Any] | None, depth: int) -> Any:
-    if depth > hcl.MAX_DEPTH:
-        return None
-    start = getattr(value, "start_mark", None)
-    end = getattr(value, "end_mark", None) or start
-    here = span
-    if start is not None:
-        line = span.line + start.line
-        column = start.column + 1 if start.line else span.column + start.column
-        end_line = span.line + end.line
-        end_column = end.column + 1 if end.line else span.column + end.column
-        here = hcl.Span(line, column, end_line, end_column)
-    if isinstance(value, dict):
-        return marked(
-            {
-                _shifted(k, span, None, depth + 1): _shifted(v, span, strings, depth + 1)
-                for k, v in value.items()
-            },
-            here,
-        )
-    if isinstance(value, list):
-        return marked([_shifted(v, span, strings, depth + 1) for v in value], here)
-    if isinstance(value, str) and strings is not None and "${" in value:
-        return strings(hcl.template_text(str(value), here))
-    if isinstance(value, bool):
-        return marked(value, here)
-    for plain in (str, int, float):
-        if isinstance(value, plain):
-            return marked(plain(value), here)
-    return value
