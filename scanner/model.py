@@ -94,6 +94,10 @@ class Hit:
 
     location: Location
     message: str
+    # The rule could not decide here: a value it needs is unknown statically (a deletion
+    # protection that depends on terraform.workspace or Fn::If). Never a finding and never an
+    # exit code; a review cannot call what the rule evidences PASS, and says why.
+    undecided: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class RawFinding:
     location: Location
     message: str
     context: str = ""  # the source line, for reporters that show it
+    undecided: bool = False  # see ``Hit.undecided``
 
 
 @dataclass(frozen=True)

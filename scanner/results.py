@@ -55,6 +55,8 @@ class ScanResult:
     baseline_unmatched: tuple[BaselineEntry, ...] = ()  # entries that hide nothing any more
     diff_base: str = ""  # the git ref findings were restricted to (--diff-base)
     notices: tuple[Notice, ...] = ()
+    # What rules could not decide (values unknown statically): never findings; see Hit.undecided
+    undecided: tuple[RawFinding, ...] = ()
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -30,6 +30,14 @@ def check_deletion_protection(facts: FileFacts, config: Config) -> Iterator[Hit]
                 "DeletionProtectionEnabled: true so the only copy of the data cannot be "
                 "deleted by a stack update",
             )
+        elif cluster.deletion_protection == "unknown" and cluster.protection_location:
+            yield Hit(
+                cluster.protection_location,
+                f"Aurora DSQL cluster '{cluster.name}' has a deletion protection that depends on "
+                "a value dsql-scan could not resolve statically; whether the only copy of the "
+                "data is protected is for the reviewer to confirm",
+                undecided=True,
+            )
         elif cluster.deletion_protection == "absent":
             yield Hit(
                 cluster.location,

@@ -69,7 +69,9 @@ def run_file_rules(facts: FileFacts, config: Config) -> list[RawFinding]:
         hits: list[Hit] = list(rule.check(facts, config))
         for hit in hits:
             key = (rule.id, hit.location)
-            out.setdefault(key, RawFinding(rule.id, hit.location, hit.message))
+            out.setdefault(
+                key, RawFinding(rule.id, hit.location, hit.message, undecided=hit.undecided)
+            )
     return list(out.values())
 
 

@@ -87,12 +87,23 @@ def findings_of(analyses: Iterable[FileAnalysis], config: Config) -> list[Findin
     enabled = enabled_by(config)
     out: list[Finding] = []
     for analysis in analyses:
-        outcomes, problems = suppress.apply(
-            analysis.raw, analysis.suppressions, config.require_reason
-        )
+        decided = tuple(raw for raw in analysis.raw if not raw.undecided)
+        outcomes, problems = suppress.apply(decided, analysis.suppressions, config.require_reason)
         pairs = [(o.finding, o.suppression) for o in outcomes] + [(p, None) for p in problems]
         out.extend(_finding(raw, config, sup) for raw, sup in pairs if raw.rule in enabled)
     return _disambiguate(out)
+
+
+def undecided_of(analyses: Iterable[FileAnalysis], config: Config) -> tuple[RawFinding, ...]:
+    """What enabled rules could not decide (``Hit.undecided``), masked, in location order."""
+    enabled = enabled_by(config)
+    found = {
+        (raw.location, raw.rule): masked(raw)
+        for analysis in analyses
+        for raw in analysis.raw
+        if raw.undecided and raw.rule in enabled
+    }
+    return tuple(found[key] for key in sorted(found))
 
 
 def notices_of(analyses: Iterable[FileAnalysis]) -> tuple[Notice, ...]:
@@ -143,7 +154,8 @@ def run_project_rules(project: Project, config: Config) -> list[RawFinding]:
             continue
         hits: list[Hit] = list(rule.project_check(project, config))
         for hit in hits:
-            out.setdefault((rule.id, hit.location), RawFinding(rule.id, hit.location, hit.message))
+            raw = RawFinding(rule.id, hit.location, hit.message, undecided=hit.undecided)
+            out.setdefault((rule.id, hit.location), raw)
     return sorted(out.values(), key=lambda r: (r.location, r.rule))
 
 
@@ -311,9 +323,8 @@ def scan(
     linked = cdkpaths.with_paths(resolved, finder)
     project = build(linked, root, _incomplete(everything), prepared)
     project_raw = run_project_rules(project, config)
-    findings = findings_of(
-        with_project_findings(analyses, project_raw, candidates, root, config), config
-    )
+    judged = with_project_findings(analyses, project_raw, candidates, root, config)
+    findings = findings_of(judged, config)
     apps = {
         f.path: f.namespace[len("cdk:") :] for f in named_facts if f.namespace.startswith("cdk:")
     }
@@ -331,4 +342,5 @@ def scan(
         skipped=tuple(sorted(skipped + left_out)),  # one list, by path, for --verbose
         left_out=left_out,
         notices=notices_of(analyses),
+        undecided=undecided_of(judged, config),
     )

@@ -28,6 +28,16 @@ def summarize(result: ScanResult) -> dict[str, Any]:
             {"id": n.id, "message": n.message, "hint": n.hint, "files": n.files}
             for n in result.notices
         ],
+        "undecided": [
+            {
+                "rule": u.rule,
+                "path": u.location.path,
+                "line": u.location.line,
+                "column": u.location.column,
+                "message": u.message,
+            }
+            for u in result.undecided
+        ],
     }
 
 

@@ -94,6 +94,12 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
     for notice in result.notices:
         lines.append(f"{label}: {escape_line(notice.message)} ({notice.files} file(s))")
         lines.extend([f"      = {escape_line(notice.hint)}"] if notice.hint else [])
+    for open_question in result.undecided:
+        where = f"{open_question.location.path}:{open_question.location.line}"
+        lines.append(
+            f"{label}: {open_question.rule} could not decide at {escape_line(where)}: "
+            f"{escape_line(open_question.message)}"
+        )
     return lines
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from scanner import __version__, inputs
 from scanner.config import Config
-from scanner.model import Finding, Kind, Severity
+from scanner.model import Finding, Kind, RawFinding, Severity
 from scanner.pipeline.discover import IAC_LANGUAGES, UNSUPPORTED, language_of
 from scanner.results import NOT_ANALYSED, SKIPPED, UNREAD, FileAnalysis, ScanResult
 from scanner.review.catalogue import Catalogue, default, kinds_text, rule_span
@@ -500,6 +500,7 @@ class Evidence:
     failing: tuple[Finding, ...]  # unsuppressed, at or above the fail-on level
     excepted: tuple[Finding, ...]  # suppressed, at or above the fail-on level
     unread: str = ""  # why input in scope that was not read or checked withholds evidence
+    undecided: tuple[RawFinding, ...] = ()  # what its rules could not decide (unknown values)
 
 
 def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
@@ -527,6 +528,14 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
         )
     if evidence.unread:
         return NOT_EVIDENCED, evidence.unread
+    if evidence.undecided:
+        first = evidence.undecided[0]
+        more = len(evidence.undecided) - 1
+        also = f" (and {more} more place(s))" if more else ""
+        return NOT_EVIDENCED, (
+            f"{NOT_STATIC}{first.rule} could not decide at {first.location.path}:"
+            f"{first.location.line}{also}: {first.message}"
+        )
     if not kinds:
         return NOT_EVIDENCED, f"{NOT_STATIC}{NOTHING_ANALYSED}"
     if needed and not kinds & set(needed):
@@ -589,6 +598,7 @@ def matrix(
             failing=tuple(f for f in active if _at_or_above(f, result)),
             excepted=tuple(f for f in findings if f.suppressed and _at_or_above(f, result)),
             unread=unread_gap(requirement, ran, gaps),
+            undecided=tuple(u for u in result.undecided if u.rule in requirement.rules),
         )
         status, explanation = _judge(requirement, evidence)
         rows.append(

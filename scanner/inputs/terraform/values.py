@@ -28,6 +28,17 @@ from scanner.inputs.terraform.scope import Scope
 MAX_DEPTH = 40  # variables, locals and module outputs followed through each other
 UNKNOWN = "Fn::Terraform"  # the key of a computed value (an intrinsic no template uses)
 QUALIFIER = "//"  # "<module dir>//<address>": a resource another module declares
+# Attributes whose CloudFormation name the checks read (a DSQL cluster's endpoint-giving
+# ``Identifier``, its ``ResourceArn``); others keep Terraform's name, which messages show.
+ATTRIBUTES = {
+    "aws_dsql_cluster": {
+        "identifier": "Identifier",
+        "arn": "ResourceArn",
+        "id": "Identifier",
+        "vpc_endpoint_service_name": "VpcEndpointServiceName",
+        "endpoint": "Endpoint",
+    },
+}
 # Top-level names that are not resource types.
 NOT_RESOURCES = frozenset(
     {"var", "local", "module", "data", "each", "count", "self", "path", "terraform"}
@@ -193,6 +204,7 @@ class Evaluator:
         if self.scope is not self.home:
             self.foreign[name] = address.split(".")[-2]
         attribute = ".".join(str(p) for p in rest if p not in ("*", "?") and not isinstance(p, int))
+        attribute = ATTRIBUTES.get(address.split(".")[-2], {}).get(attribute, attribute)
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
         return marked({"Fn::GetAtt": marked([name, attribute], span)}, span)
