@@ -23,6 +23,15 @@ IMPORT = "Fn::ImportValue"  # Target.type of a cross-stack import; Target.name i
 # symbol it is read from (``stacks.data_stack.DataStack(data)``), Target.attribute the path read
 # from it (``database.db_instance_endpoint_address``). See ``SymbolLink``.
 SYMBOL = "py:symbol"
+# How SymbolLink symbols are written (``scanner.inputs.python.symbols`` makes them,
+# ``scanner.project.resolve.symbols`` follows them; neither imports the other's parser).
+LOCAL = ":"  # a symbol defined in the module itself
+BASES = ".<bases>"  # ``:C.<bases>``: instances of C's base classes (for inherited attributes)
+# ``:=Name``: the module's ``Name`` is another module's (``from .db import DbStack``, TypeScript's
+# ``export { DbStack } from './db'``); ``:=*``: so is every name it does not define itself, where
+# the other module defines it (``from .db import *``, ``export * from './db'``: a barrel).
+ALIAS = ":="
+ALL_NAMES = ALIAS + "*"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import libcst as cst
 import libcst.helpers
 from libcst.metadata import ClassScope, GlobalScope
 
-from scanner.facts import SYMBOL, SymbolLink, Target
+from scanner.facts import ALIAS, ALL_NAMES, BASES, LOCAL, SYMBOL, SymbolLink, Target
 from scanner.inputs.python.values import (
     KNOWN_ROOTS,
     Construct,
@@ -35,13 +35,6 @@ from scanner.inputs.python.values import (
     memoised,
 )
 
-LOCAL = ":"  # a symbol defined in the module itself
-BASES = ".<bases>"  # ``:C.<bases>``: instances of C's base classes (for inherited attributes)
-# ``:=Name``: the module's ``Name`` is another module's (``from .db import DbStack``, TypeScript's
-# ``export { DbStack } from './db'``); ``:=*``: so is every name it does not define itself, where
-# the other module defines it (``from .db import *``, ``export * from './db'``: a barrel).
-ALIAS = ":="
-ALL_NAMES = ALIAS + "*"
 NOT_SYMBOLS = (*KNOWN_ROOTS, "builtins.", "typing.", "dataclasses.")
 MAX_LINKS = 4096  # per module; a generated module with more hands out nothing further
 

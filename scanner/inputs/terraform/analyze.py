@@ -25,7 +25,7 @@ COMMENT_MARKERS = ("#", "//", "/*", "*")
 
 def analyze(source: Source, config: Config) -> FileAnalysis:
     try:
-        parsed = scope.parse_file(source.path.name, source.text)
+        parsed = scope.parse_file(source.path.name, source.text, source.sha256)
     except ParseFailure as failure:
         return source.failed(failure)
     lines = source.text.splitlines()
@@ -46,7 +46,8 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
 
     module = scope.load(source.path.parent, _root(source, config), config.max_file_size)
     module.files[source.path.name] = parsed
-    lowered = Lowering(module).run()
+    lowering = Lowering(module)
+    lowered = lowering.run()
     facts, _ = template.extract(lowered.document, source.rel, source.text)
     mine = {a for a, name in lowered.files.items() if name == source.path.name}
     facts = _only(facts, mine)
@@ -60,7 +61,10 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
         for address, block in lowered.generated_passwords.items()
         if address in mine
     )
-    return replace(facts, credentials=facts.credentials + passwords)
+    from scanner.inputs.terraform import regions
+
+    found = regions.diagnostics(facts.clusters, lowering.blocks, module, config.regions)
+    return replace(facts, credentials=facts.credentials + passwords, diagnostics=found)
 
 
 def _root(source: Source, config: Config) -> Path:

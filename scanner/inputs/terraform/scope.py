@@ -41,9 +41,26 @@ def is_variables(name: str) -> bool:
     return lowered in VARIABLE_FILES or lowered.endswith(AUTO_VARIABLES)
 
 
-def parse_file(name: str, text: str) -> hcl.Config:
-    """A configuration or variables file's model (JSON by its suffix)."""
-    return hcl.parse_json(text) if name.lower().endswith(".json") else hcl.parse(text)
+MAX_PARSED = 1024  # parsed files kept per process, by content: each file of a module is
+# context for every other, so a module of N files would otherwise be parsed N times over
+
+
+_parsed: dict[tuple[bool, str], hcl.Config] = {}
+
+
+def parse_file(name: str, text: str, digest: str = "") -> hcl.Config:
+    """A configuration or variables file's model (JSON by its suffix); ``digest`` (the SHA-256
+    of its bytes) lets the process reuse an earlier parse of the same content."""
+    is_json = name.lower().endswith(".json")
+    key = (is_json, digest)
+    if digest and key in _parsed:
+        return _parsed[key]
+    parsed = hcl.parse_json(text) if is_json else hcl.parse(text)
+    if digest:
+        if len(_parsed) >= MAX_PARSED:
+            _parsed.clear()
+        _parsed[key] = parsed
+    return parsed
 
 
 @dataclass
@@ -219,8 +236,8 @@ def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
     variable_files = []
     for path in _entries(directory):
         try:
-            text, _ = read_text(path, max_size)
-            config = parse_file(path.name, text)
+            text, digest = read_text(path, max_size)
+            config = parse_file(path.name, text, digest)
         except ParseFailure:
             broken.append(path.name)
             continue

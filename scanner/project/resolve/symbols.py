@@ -19,9 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
-from scanner.facts import DSQL_CLUSTER, RDS_PREFIX, FileFacts, Grant, Ingress, Sink, Target
+from scanner.facts import (
+    ALIAS,
+    ALL_NAMES,
+    BASES,
+    DSQL_CLUSTER,
+    RDS_PREFIX,
+    FileFacts,
+    Grant,
+    Ingress,
+    Sink,
+    Target,
+)
 from scanner.inputs import catalog, names
-from scanner.inputs.python.symbols import ALIAS, ALL_NAMES, BASES
 
 CDK = "cdk:"
 LOCAL = ":"
