@@ -1,9 +1,10 @@
 """``make demo``: what dsql-scan says about the shipped examples, one line per step.
 
 The legacy example is the Aurora RDS service before the migration, so its scan and its review
-must fail (exit 1); the migrated example (CloudFormation, and the CDK app with its application
-code) must pass; every review must verify. Each step's exit code is checked: an unexpected one
-prints the command's whole output and fails the demo. The full reports are in build/.
+must fail (exit 1); the migrated example (CloudFormation, the CDK apps and the Terraform root
+module, each with its application code) must pass; every review must verify. Each step's exit
+code is checked: an unexpected one prints the command's whole output and fails the demo. The
+full reports are in build/.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ COMMAND = Path(sys.executable).parent / "dsql-scan"
 MIGRATED_CFN = ("examples/migrated/cloudformation", "examples/migrated/app")
 MIGRATED_CDK = ("examples/migrated/cdk", "examples/migrated/app")
 MIGRATED_TS = ("examples/migrated/cdk-ts", "examples/migrated/app-ts")
+MIGRATED_TF = ("examples/migrated/terraform", "examples/migrated/app")
 # what a step's summary line starts with, in the command's own output
 SUMMARY_PREFIXES = ("Found ", "No findings", "wrote ", "build/")
 
@@ -36,6 +38,7 @@ STEPS = (
     Step("migrated (CloudFormation)", ("scan", "examples/migrated/cloudformation"), 0),
     Step("migrated (CDK app + application code)", ("scan", *MIGRATED_CDK), 0),
     Step("migrated (TypeScript CDK app + application code)", ("scan", *MIGRATED_TS), 0),
+    Step("migrated (Terraform + application code)", ("scan", *MIGRATED_TF), 0),
     Step(
         "review of legacy",
         ("review", "examples/legacy", "-o", "build/review-legacy.md"),
@@ -56,10 +59,16 @@ STEPS = (
         ("review", *MIGRATED_TS, "-o", "build/review-migrated-ts.md"),
         0,
     ),
+    Step(
+        "review of migrated (Terraform + application code)",
+        ("review", *MIGRATED_TF, "-o", "build/review-migrated-tf.md"),
+        0,
+    ),
     Step("verify", ("verify", "build/review-legacy.md"), 0),
     Step("verify", ("verify", "build/review-migrated.html"), 0),
     Step("verify", ("verify", "build/review-migrated-cdk.md"), 0),
     Step("verify", ("verify", "build/review-migrated-ts.md"), 0),
+    Step("verify", ("verify", "build/review-migrated-tf.md"), 0),
 )
 
 
@@ -95,7 +104,7 @@ def main() -> int:
     results = [run(step) for step in STEPS]
     print(
         "Reports: build/review-legacy.md, build/review-migrated.html, "
-        "build/review-migrated-cdk.md, build/review-migrated-ts.md "
+        "build/review-migrated-cdk.md, build/review-migrated-ts.md, build/review-migrated-tf.md "
         "(full findings: dsql-scan scan examples/legacy)"
     )
     return 0 if all(results) else 1

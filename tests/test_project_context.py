@@ -109,8 +109,8 @@ def cases() -> list[Case]:
     found.append(Case("cross-stack", {"data.yaml": DATA, "api.yaml": api}))
     # each flavour on its own, and each state whole (CDK source, its synthesized templates, the
     # hand-written template and the application code together)
-    roots = [EXAMPLES / "legacy" / kind for kind in ("app", "cdk", "cloudformation")]
-    roots += [EXAMPLES / "migrated" / kind for kind in ("cdk", "cloudformation")]
+    roots = [EXAMPLES / "legacy" / kind for kind in ("app", "cdk", "cloudformation", "terraform")]
+    roots += [EXAMPLES / "migrated" / kind for kind in ("cdk", "cloudformation", "terraform")]
     roots += [EXAMPLES / "legacy", EXAMPLES / "migrated"]
     found += [Case(root.relative_to(EXAMPLES).as_posix(), root=root) for root in roots]
     return found
