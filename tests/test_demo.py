@@ -6,18 +6,11 @@ import importlib.util
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import ROOT
 
 DEMO = ROOT / "scripts" / "demo.py"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the migrated Terraform flavour gets DSQL003 until Terraform aws_dsql_cluster "
-    "attributes (identifier) are mapped to their CloudFormation names (Identifier)",
-)
 def test_the_demo_says_what_it_shows_in_a_few_lines():
     done = subprocess.run(
         [sys.executable, str(DEMO)], cwd=ROOT, capture_output=True, text=True, timeout=600

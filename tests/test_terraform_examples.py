@@ -115,17 +115,6 @@ def test_no_finding_outside_the_expected_files(legacy_findings):
     assert {f["path"] for f in legacy_findings} == expected
 
 
-# The DSQL endpoint of a Terraform configuration is built from the cluster's `identifier`, which
-# the lowering keeps as the GetAtt attribute "identifier" where the project model looks for
-# CloudFormation's "Identifier": DSQL003 then says no variable locates the cluster.
-DSQL_ATTRIBUTE_NAMES = pytest.mark.xfail(
-    strict=True,
-    reason="Terraform aws_dsql_cluster attributes (identifier, arn) are not mapped to their "
-    "CloudFormation names (Identifier, ResourceArn) yet",
-)
-
-
-@DSQL_ATTRIBUTE_NAMES
 def test_the_migrated_root_module_with_its_application_is_clean_and_passes_review(tmp_path):
     """The migrated Terraform flavour with the Python application code, as a project of its own
     (examples/migrated also holds the other flavours, each with its own cluster)."""
