@@ -44,6 +44,7 @@ CREDENTIAL_TEXT = {
     "cdk-credentials": "{name}creates or reads Aurora RDS credentials",
     "database-secret": "DatabaseSecret {name}holds Aurora RDS credentials",
     "cdk-rotation": "{name}adds rotation to an RDS database secret",
+    "generated-password": "{name}generates the Aurora RDS database's password",
 }
 
 

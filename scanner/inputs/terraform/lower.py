@@ -148,6 +148,7 @@ class Lowered:
     document: dict
     files: dict[str, str]  # address -> file name
     generated_passwords: dict[str, hcl.Block]  # random_password address -> block, used by RDS
+    rds_secrets: frozenset[str]  # secrets (and versions) that hold the RDS database's credentials
 
 
 class Lowering:
@@ -182,7 +183,7 @@ class Lowering:
                 key = marked(name, block.span)
                 outputs[key] = marked({"Value": self.values.value(value.value)}, block.span)
         document = {"Resources": self.resources, "Outputs": outputs}
-        return Lowered(document, self.files, self._generated_passwords())
+        return Lowered(document, self.files, *self._rds_credentials())
 
     def _outputs(self) -> Iterator[tuple[str, hcl.Block]]:
         for name, config in self.scope.files.items():
@@ -367,21 +368,28 @@ class Lowering:
             return marked(text, attribute.value.span)
         return self.values.value(expr)
 
-    def _generated_passwords(self) -> dict[str, hcl.Block]:
-        """``random_password`` resources that an RDS database or a secret takes as its
-        password: the generated credential of the RDS database."""
-        used: dict[str, hcl.Block] = {}
+    def _rds_credentials(self) -> tuple[dict[str, hcl.Block], frozenset[str]]:
+        """The RDS database's generated passwords and secrets, by wiring, never by name.
+
+        A ``random_password`` is the database's when an RDS resource takes it; a secret (and
+        its ``_version``) holds RDS credentials when its string refers to an RDS resource (the
+        host) or to such a password; a password that such a secret holds is the database's
+        too. (CloudFormation says the same with ``SecretTargetAttachment``.)"""
+        typed = {a: self.resources.get(a, {}).get("Type", "") for a in self.blocks}
+        rds = {a for a, kind in typed.items() if kind.startswith("AWS::RDS::")}
+        passwords = {a for a in self.blocks if a.startswith("random_password.")}
+        used = {p for a in rds for p in passwords & _addresses_in_body(self.blocks[a].body)}
+        secrets: set[str] = set()
         for address, block in self.blocks.items():
-            if block.type != "resource" or not address.startswith("random_password."):
+            if not address.startswith("aws_secretsmanager_secret_version."):
                 continue
-            for other, other_block in self.blocks.items():
-                kind = self.resources.get(other, {}).get("Type", "")
-                if not (kind.startswith("AWS::RDS::") or kind == "AWS::SecretsManager::Secret"):
-                    continue
-                if address in _addresses_in_body(other_block.body):
-                    used[address] = block
-                    break
-        return used
+            string = block.body.get("secret_string")
+            referred = _addresses(string.value) if string else set()
+            if referred & (rds | used):
+                secret = block.body.get("secret_id")
+                secrets |= {address, *_addresses(secret.value if secret else None)}
+                used |= referred & passwords
+        return {p: self.blocks[p] for p in sorted(used)}, frozenset(secrets)
 
 
 def _span_of(node: Any) -> hcl.Span:
