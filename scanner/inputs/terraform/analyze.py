@@ -64,11 +64,7 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
     from scanner.inputs.terraform import regions
 
     found = regions.diagnostics(facts.clusters, lowering.blocks, module, config.regions)
-    credentials = tuple(
-        replace(c, kind="secret", for_rds=True) if c.detail in lowered.rds_secrets else c
-        for c in facts.credentials
-    )
-    return replace(facts, credentials=credentials + passwords, diagnostics=found)
+    return replace(facts, credentials=facts.credentials + passwords, diagnostics=found)
 
 
 def _root(source: Source, config: Config) -> Path:

@@ -126,6 +126,15 @@ STATEMENT_NAMES = {
     "not_resources": "NotResource",
     "sid": "Sid",
 }
+# Databases whose credentials a secret can hold (RDS, and the ones whose secrets are not RDS's).
+DATABASE_PREFIXES = (
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::Redshift::",
+    "AWS::DocDB::",
+    "AWS::Neptune::",
+)
+HELD_SECRETS = "TerraformCredentialSecrets"  # the property a lowered database refers to them by
 ROLE_KEYS = ("role", "roles", "user", "users", "group", "groups")
 WORD = re.compile(r"_([a-z0-9])")
 
@@ -148,7 +157,6 @@ class Lowered:
     document: dict
     files: dict[str, str]  # address -> file name
     generated_passwords: dict[str, hcl.Block]  # random_password address -> block, used by RDS
-    rds_secrets: frozenset[str]  # secrets (and versions) that hold the RDS database's credentials
 
 
 class Lowering:
@@ -174,6 +182,7 @@ class Lowering:
             if lowered is not None:
                 self.resources[address] = lowered
         self._wire()
+        self._database_secrets()
         for name, terraform_type in sorted(self.foreign.items()):
             self.resources.setdefault(name, {"Type": self._foreign_type(name, terraform_type)})
         outputs = {}
@@ -183,7 +192,7 @@ class Lowering:
                 key = marked(name, block.span)
                 outputs[key] = marked({"Value": self.values.value(value.value)}, block.span)
         document = {"Resources": self.resources, "Outputs": outputs}
-        return Lowered(document, self.files, *self._rds_credentials())
+        return Lowered(document, self.files, self._generated_passwords())
 
     def _outputs(self) -> Iterator[tuple[str, hcl.Block]]:
         for name, config in self.scope.files.items():
@@ -368,28 +377,56 @@ class Lowering:
             return marked(text, attribute.value.span)
         return self.values.value(expr)
 
-    def _rds_credentials(self) -> tuple[dict[str, hcl.Block], frozenset[str]]:
-        """The RDS database's generated passwords and secrets, by wiring, never by name.
+    def _database_secrets(self) -> None:
+        """Secrets that hold a database's credentials, wired as CloudFormation wires them.
 
-        A ``random_password`` is the database's when an RDS resource takes it; a secret (and
-        its ``_version``) holds RDS credentials when its string refers to an RDS resource (the
-        host) or to such a password; a password that such a secret holds is the database's
-        too. (CloudFormation says the same with ``SecretTargetAttachment``.)"""
-        typed = {a: self.resources.get(a, {}).get("Type", "") for a in self.blocks}
-        rds = {a for a, kind in typed.items() if kind.startswith("AWS::RDS::")}
-        passwords = {a for a in self.blocks if a.startswith("random_password.")}
-        used = {p for a in rds for p in passwords & _addresses_in_body(self.blocks[a].body)}
-        secrets: set[str] = set()
+        Terraform writes the link from the secret (its ``_version``'s string names the host,
+        or the generated password the database takes); CloudFormation from the database (a
+        property referring to the secret). Each database a secret string names gets a property
+        referring to the secret and its version, so the template's reading of which secrets
+        are RDS credentials (and which are Redshift's or DocumentDB's) applies unchanged."""
+        databases = {
+            a for a, r in self.resources.items() if r.get("Type", "").startswith(DATABASE_PREFIXES)
+        }
+        password_users: dict[str, set[str]] = {}
+        for address in databases:
+            for used in _addresses_in_body(self.blocks[address].body):
+                password_users.setdefault(used, set()).add(address)
         for address, block in self.blocks.items():
             if not address.startswith("aws_secretsmanager_secret_version."):
                 continue
             string = block.body.get("secret_string")
+            secret = block.body.get("secret_id")
             referred = _addresses(string.value) if string else set()
-            if referred & (rds | used):
-                secret = block.body.get("secret_id")
-                secrets |= {address, *_addresses(secret.value if secret else None)}
-                used |= referred & passwords
-        return {p: self.blocks[p] for p in sorted(used)}, frozenset(secrets)
+            holders = (referred & databases) | {
+                db
+                for used in referred
+                if used.startswith("random_")
+                for db in password_users.get(used, ())
+            }
+            secrets = [address, *sorted(_addresses(secret.value if secret else None))]
+            for database in sorted(holders):
+                props = self.resources[database]["Properties"]
+                held = props.setdefault(HELD_SECRETS, [])
+                held.extend({"Ref": name} for name in secrets if name in self.resources)
+
+    def _generated_passwords(self) -> dict[str, hcl.Block]:
+        """``random_*`` passwords an RDS database takes, or an RDS secret holds."""
+        rds = {a for a, r in self.resources.items() if r.get("Type", "").startswith("AWS::RDS::")}
+        found: dict[str, hcl.Block] = {}
+        for address in sorted(self.blocks):
+            if not address.startswith("random_password."):
+                continue
+            for database in rds:
+                props = self.resources[database]["Properties"]
+                held = {r["Ref"] for r in props.get(HELD_SECRETS, ())}
+                users = {database} | {
+                    h for h in held if h.startswith("aws_secretsmanager_secret_version.")
+                }
+                if any(address in _addresses_in_body(self.blocks[u].body) for u in users):
+                    found[address] = self.blocks[address]
+                    break
+        return found
 
 
 def _span_of(node: Any) -> hcl.Span:

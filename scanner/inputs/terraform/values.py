@@ -39,6 +39,10 @@ ATTRIBUTES = {
         "endpoint": "Endpoint",
     },
 }
+# Arguments a resource's attribute of the same name echoes, followed to their value: an
+# instance's ``engine = aws_rds_cluster.main.engine`` is the cluster's engine, a rule's
+# ``from_port = aws_rds_cluster.main.port`` its port.
+ARGUMENTS = frozenset({"engine", "engine_version", "engine_mode", "port"})
 # Top-level names that are not resource types.
 NOT_RESOURCES = frozenset(
     {"var", "local", "module", "data", "each", "count", "self", "path", "terraform"}
@@ -205,9 +209,22 @@ class Evaluator:
             self.foreign[name] = address.split(".")[-2]
         attribute = ".".join(str(p) for p in rest if p not in ("*", "?") and not isinstance(p, int))
         attribute = ATTRIBUTES.get(address.split(".")[-2], {}).get(attribute, attribute)
+        if attribute in ARGUMENTS:
+            argument = self._argument(address, attribute)
+            if argument is not None:
+                return self._deeper(self.scope).value(argument, span)
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
         return marked({"Fn::GetAtt": marked([name, attribute], span)}, span)
+
+    def _argument(self, address: str, name: str) -> hcl.Expr | None:
+        """The argument ``name`` a resource of this module was given (its attribute's value)."""
+        for config in self.scope.files.values():
+            for block in config.body.blocks:
+                if block.type == "resource" and ".".join(block.labels) == address:
+                    found = block.body.get(name)
+                    return found.value if found is not None else None
+        return None
 
     def _module_output(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         module, output = str(expr.parts[1]), str(expr.parts[2])
