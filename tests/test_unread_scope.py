@@ -1,6 +1,6 @@
 """Files in scope that dsql-scan does not read: listed by what happened to them, never evidence.
 
-A repository's CDK app in Java, its Terraform or its Go service can declare the very Aurora
+A repository's CDK app in Java, its Terragrunt configuration or its Go service can declare the very Aurora
 cluster a review says is gone. Those files are listed (by name, hashed, never parsed), counted
 per language, and keep the requirements they could contradict from passing; so does SQL that
 dsql-lint could not check. Everything runs the installed command, as a user would.
@@ -23,8 +23,8 @@ POLYGLOT = {
     "cdk/src/main/java/ledger/LedgerStack.java": 'new DatabaseCluster(this, "Ledger", props);\n',
     "cdk/src/test/kotlin/LedgerStackTest.kt": "class LedgerStackTest\n",
     "cdk/Program.vb": "Module Program\nEnd Module\n",
-    "terraform/main.tf": 'resource "aws_rds_cluster" "ledger" {}\n',
-    "terraform/override.tf.json": '{"resource": {}}\n',
+    "infra/terragrunt.hcl": 'terraform {\n  source = "../modules/ledger"\n}\n',
+    "infra/image.pkr.hcl": 'source "amazon-ebs" "base" {}\n',
     "service/db.go": "package service\n",
 }
 
@@ -69,7 +69,7 @@ def test_scan_lists_unread_languages_without_findings_or_a_new_exit_code(tmp_pat
     assert_no_traceback(run)
     assert run.code == 0, run.stdout
     assert "No findings." in run.stdout
-    assert "1 file(s) scanned; 6 not read (Go 1, Java 1, Kotlin 1, Terraform 2, Visual Basic 1" in (
+    assert "1 file(s) scanned; 6 not read (Go 1, HCL 2, Java 1, Kotlin 1, Visual Basic 1" in (
         run.stdout
     )
     verbose = run_limited("scan", ".", "-v", cwd=tmp_path).stdout
@@ -77,14 +77,14 @@ def test_scan_lists_unread_languages_without_findings_or_a_new_exit_code(tmp_pat
         "not read cdk/src/main/java/ledger/LedgerStack.java: language not supported (Java)"
         in verbose
     )
-    assert "not read terraform/override.tf.json: language not supported (Terraform)" in verbose
+    assert "not read infra/image.pkr.hcl: language not supported (HCL)" in verbose
     assert "node_modules/aws-cdk-lib" not in verbose and "asset.1/h.js" not in verbose
     summary = run_limited("scan", ".", "--format", "json", cwd=tmp_path).json()["summary"]
     assert summary["files_not_read"] == {
         "Go": 1,
         "Java": 1,
         "Kotlin": 1,
-        "Terraform": 2,
+        "HCL": 2,
         "Visual Basic": 1,
     }
     assert summary["files_scanned"] == 1
@@ -111,12 +111,11 @@ def test_review_of_a_polyglot_tree_lists_every_file_and_is_not_a_pass(tmp_path):
     assert "NOT EVIDENCED" in run.stderr and "PASS" not in run.stderr
     assert "**Verdict: NOT EVIDENCED**" in text
     verdict = text.split("**Verdict: NOT EVIDENCED**", 1)[1].split("\n", 1)[0]
-    assert (
-        "6 file(s) in scope were not read (1 Go, 1 Java, 1 Kotlin, 2 Terraform, 1 Visual Basic)"
-        in (verdict)
+    assert "6 file(s) in scope were not read (1 Go, 2 HCL, 1 Java, 1 Kotlin, 1 Visual Basic)" in (
+        verdict
     )
     assert (
-        "| Files | 7: Terraform 2 not read; Go 1 not read; Java 1 not read; Kotlin 1 not read; "
+        "| Files | 7: HCL 2 not read; Go 1 not read; Java 1 not read; Kotlin 1 not read; "
         "Visual Basic 1 not read; YAML 1 analysed |" in text
     )
     rows = _scope_rows(text)
@@ -125,9 +124,9 @@ def test_review_of_a_polyglot_tree_lists_every_file_and_is_not_a_pass(tmp_path):
         rows["cdk/src/main/java/ledger/LedgerStack.java"]
         == "not read: language not supported (Java)"
     )
-    assert rows["terraform/main.tf"] == "not read: language not supported (Terraform)"
+    assert rows["infra/terragrunt.hcl"] == "not read: language not supported (HCL)"
     matrix = matrix_rows(text)
-    # the template alone says "no RDS cluster"; the Java and Terraform may say otherwise
+    # the template alone says "no RDS cluster"; the Java and Terragrunt may say otherwise
     for requirement in ("SC-004", "FR-001", "FR-002", "FR-003"):
         assert matrix[requirement][1] == "**NOT EVIDENCED**", requirement
         assert "6 file(s) in scope were not read" in matrix[requirement][4], requirement
@@ -194,7 +193,7 @@ def test_html_review_shows_the_language_counts(tmp_path):
     _write(tmp_path, POLYGLOT)
     _, html = _review(tmp_path, "REVIEW.html")
     assert "Verdict: NOT EVIDENCED" in html
-    assert "Terraform 2 not read; Go 1 not read; Java 1 not read" in html
+    assert "HCL 2 not read; Go 1 not read; Java 1 not read" in html
     assert "not read: <span" in html and "language not supported (Go)" in html
 
 

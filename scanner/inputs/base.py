@@ -58,7 +58,10 @@ class Input:
     read guards is a finding (SCAN001) rather than skipped (default: always a finding);
     ``parser_free`` names ``parser_free(path) -> bool``, whether a file can be judged without
     importing the input's parser (a Python module with no word any rule looks for), so that the
-    head start does not import one for it.
+    head start does not import one for it; ``companions`` names
+    ``companions(path, root) -> tuple[Path, ...]``, the other files whose bytes decide a file's
+    analysis (a Terraform module's other files: Terraform has no imports, every file of a
+    directory sees what the others declare), so that the result cache keys on them too.
     """
 
     name: str
@@ -74,6 +77,7 @@ class Input:
     context_lines: str = ""
     owns_unreadable: str = ""
     parser_free: str = ""
+    companions: str = ""
     fallback: bool = False
     preview: bool = False
     since: str = ""
@@ -116,6 +120,10 @@ class Input:
     def needs_parser(self, path: Path) -> bool:
         """Whether analysing this file will import the input's parser."""
         return self.expensive and not (self.parser_free and _resolve(self.parser_free)(path))
+
+    def companion_files(self, path: Path, root: Path) -> tuple[Path, ...]:
+        """The other files a file's analysis reads (none for most inputs)."""
+        return _resolve(self.companions)(path, root) if self.companions else ()
 
     def owns(self, path: Path, explicit: bool) -> bool:
         """Whether a file of this input that cannot be read is a finding (else it is skipped)."""

@@ -35,8 +35,7 @@ from scanner.pipeline import generated
 # suffix first. A suffix an input claims wins over this table only when it is at least as long:
 # ``main.tf.json`` is Terraform, not a JSON template, while a TypeScript input takes ``.ts``.
 UNREAD_LANGUAGES: tuple[tuple[str, str], ...] = (
-    (".tf.json", "Terraform"),
-    *((suffix, "Terraform") for suffix in (".tf", ".tfvars", ".hcl")),
+    (".hcl", "HCL"),  # Terragrunt, Packer: HCL that is not a Terraform configuration
     (".go", "Go"),
     (".java", "Java"),
     (".kt", "Kotlin"),
@@ -59,9 +58,10 @@ UNREAD_LANGUAGES: tuple[tuple[str, str], ...] = (
     (".ps1", "PowerShell"),
 )
 # Of those, the languages infrastructure is written in (AWS CDK: Java, C#, Go; CDKTF and
-# Pulumi: the same and more; Terraform): unread, they may declare the clusters. (TypeScript and
-# JavaScript, the CDK's first languages, are read: scanner.inputs.typescript.)
-IAC_LANGUAGES = frozenset({"Terraform", "Go", "Java", "Kotlin", "C#", "F#", "Visual Basic"})
+# Pulumi: the same and more; Terragrunt's HCL): unread, they may declare the clusters.
+# (TypeScript and JavaScript, the CDK's first languages, and Terraform are read:
+# scanner.inputs.typescript, scanner.inputs.terraform.)
+IAC_LANGUAGES = frozenset({"HCL", "Go", "Java", "Kotlin", "C#", "F#", "Visual Basic"})
 UNSUPPORTED = "language not supported"
 # Why the files of a preview input (``Input.preview``) are not read: a review never counts them.
 IN_PREVIEW = "{label} is in preview: run scan with --preview (a review never counts it)"

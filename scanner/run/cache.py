@@ -394,6 +394,8 @@ class ResultCache:
         self.directory = directory
         self.secret = secret
         self.prefix = f"{tool_digest()}|{config.analysis_digest()}|{config.max_file_size}"
+        self.root = config.root
+        self.max_size = config.max_file_size
         self._swept: set[str] = set()
         self._finalizer = weakref.finalize(self, os.close, directory)
 
@@ -442,9 +444,22 @@ class ResultCache:
                 str(candidate.explicit) if reader.fallback else "",
                 candidate.stack,
                 digest,
+                self._companions(reader, candidate),
             )
         )
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
+
+    def _companions(self, reader: inputs.Input, candidate: Candidate) -> str:
+        """Names and digests of the other files the analysis reads (a Terraform module's)."""
+        found = []
+        for path in reader.companion_files(candidate.path, self.root):
+            try:
+                size = path.stat().st_size
+                data = path.read_bytes() if size <= self.max_size else str(size).encode()
+                found.append(f"{path.name}:{hashlib.sha256(data).hexdigest()}")
+            except OSError:
+                found.append(f"{path.name}:unreadable")
+        return ",".join(found)
 
     def _mac(self, key: Key, body: bytes) -> bytes:
         return hmac.new(self.secret, key.name.encode() + b"\n" + body, hashlib.sha256).digest()

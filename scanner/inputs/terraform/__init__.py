@@ -1,0 +1,29 @@
+"""Terraform configurations (``.tf``, ``.tf.json``) and their variables files, read with
+python-hcl2 and lowered onto the CloudFormation facts (``scanner.inputs.terraform.lower``)."""
+
+from scanner.inputs.base import Input
+from scanner.inputs.cloudformation import TEMPLATE_FACTS
+from scanner.model import Kind
+
+INPUT = Input(
+    name="terraform",
+    label="Terraform",
+    suffixes=(".tf", ".tf.json", ".tfvars", ".tfvars.json"),
+    languages={
+        ".tf": "Terraform",
+        ".tf.json": "Terraform",
+        ".tfvars": "Terraform",
+        ".tfvars.json": "Terraform",
+    },
+    produces={Kind.CFN: TEMPLATE_FACTS},
+    modules=(
+        "hcl2.api",
+        "cfnlint.decode.cfn_json",
+        "scanner.inputs.cloudformation.template",
+        "scanner.inputs.terraform.analyze",
+    ),
+    analyzer="scanner.inputs.terraform.analyze:analyze",
+    companions="scanner.inputs.terraform.scope:companions",
+    examples={Kind.CFN: "main.tf"},
+    since="0.1.0",
+)

@@ -1,0 +1,238 @@
+"""A Terraform module as the lowering sees it: its files, and what its names mean.
+
+Terraform has no imports: every ``.tf`` file of a directory sees every name the others declare
+(``var.x`` in main.tf, ``variable "x"`` in variables.tf), ``terraform.tfvars`` and
+``*.auto.tfvars`` set the variables of a root module, and a ``module`` block whose source is a
+local path (``./modules/db``) makes that directory's outputs readable as ``module.db.<output>``.
+So a file is analysed with its module: :func:`load` reads the directory's configurations (and,
+on demand, those of the local modules it calls) through the same guards as scanned files, never
+outside the scanned tree, and :func:`companions` lists the files whose bytes decide a file's
+analysis, for the result cache's key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from scanner.inputs.guards import ParseFailure, read_text
+from scanner.inputs.terraform import hcl
+
+SUFFIXES = (".tf", ".tf.json")
+VARIABLE_FILES = ("terraform.tfvars", "terraform.tfvars.json")
+AUTO_VARIABLES = (".auto.tfvars", ".auto.tfvars.json")
+MAX_MODULE_FILES = 200  # configurations read as one module's context
+MAX_MODULE_DEPTH = 4  # local modules followed through local modules
+# A module's source when it is a local path: Terraform requires a literal string here, so this
+# only lists candidates for the cache key (the lowering reads the parsed attribute).
+LOCAL_SOURCE = re.compile(r"""["']?source["']?\s*[=:]\s*"(\.{1,2}/[^"\n]*)\"""")
+
+
+def is_configuration(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.endswith(SUFFIXES)
+
+
+def is_variables(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in VARIABLE_FILES or lowered.endswith(AUTO_VARIABLES)
+
+
+def parse_file(name: str, text: str) -> hcl.Config:
+    """A configuration or variables file's model (JSON by its suffix)."""
+    return hcl.parse_json(text) if name.lower().endswith(".json") else hcl.parse(text)
+
+
+@dataclass
+class Scope:
+    """One module directory: its parsed files and the declarations the lowering resolves.
+
+    ``namespace`` is where its names link in the project model (``tf:<directory>``); ``rel``
+    the directory relative to the project root ("" for the root itself). ``broken`` lists the
+    files that could not be read or parsed: what they declare is unknown, never guessed.
+    """
+
+    directory: Path
+    root: Path
+    max_size: int
+    depth: int = 0
+    files: dict[str, hcl.Config] = field(default_factory=dict)
+    variable_values: dict[str, hcl.Expr] = field(default_factory=dict)
+    broken: tuple[str, ...] = ()
+    _children: dict[str, Scope | None] = field(default_factory=dict)
+
+    @property
+    def rel(self) -> str:
+        relative = self.directory.relative_to(self.root).as_posix()
+        return "" if relative == "." else relative
+
+    @property
+    def namespace(self) -> str:
+        return f"tf:{self.rel}"
+
+    def blocks(self, kind: str) -> list[tuple[str, hcl.Block]]:
+        """(file name, block) of every top-level block of ``kind``, in file order."""
+        return [
+            (name, b) for name, config in self.files.items() for b in config.body.blocks_of(kind)
+        ]
+
+    @cached_property
+    def variables(self) -> dict[str, hcl.Expr | None]:
+        """Each declared variable's value: a tfvars value, else its default, else None."""
+        found: dict[str, hcl.Expr | None] = {}
+        for _, block in self.blocks("variable"):
+            if block.labels:
+                default = block.body.get("default")
+                found.setdefault(block.labels[0], default.value if default else None)
+        for name, value in self.variable_values.items():
+            if name in found:
+                found[name] = value
+        return found
+
+    @cached_property
+    def locals(self) -> dict[str, hcl.Expr]:
+        return {
+            attribute.name: attribute.value
+            for _, block in self.blocks("locals")
+            for attribute in block.body.attributes
+        }
+
+    @cached_property
+    def outputs(self) -> dict[str, hcl.Expr]:
+        found = {}
+        for _, block in self.blocks("output"):
+            value = block.body.get("value")
+            if block.labels and value is not None:
+                found.setdefault(block.labels[0], value.value)
+        return found
+
+    @cached_property
+    def modules(self) -> dict[str, hcl.Block]:
+        return {b.labels[0]: b for _, b in self.blocks("module") if b.labels}
+
+    @cached_property
+    def addresses(self) -> dict[str, str]:
+        """Every resource and data source address this module declares -> its file."""
+        found = {}
+        for name, config in self.files.items():
+            for block in config.body.blocks:
+                address = block_address(block)
+                if address:
+                    found.setdefault(address, name)
+        return found
+
+    def child(self, module: str) -> Scope | None:
+        """The scope of a local module this one calls (None: not local, or not readable)."""
+        if module in self._children:
+            return self._children[module]
+        scope = None
+        block = self.modules.get(module)
+        source = block.body.get("source") if block else None
+        if (
+            source is not None
+            and isinstance(source.value, hcl.Literal)
+            and isinstance(source.value.value, str)
+            and source.value.value.startswith(("./", "../"))
+            and self.depth < MAX_MODULE_DEPTH
+        ):
+            directory = _inside(self.directory / source.value.value, self.root)
+            if directory is not None:
+                scope = load(directory, self.root, self.max_size, self.depth + 1)
+        self._children[module] = scope
+        return scope
+
+
+def block_address(block: hcl.Block) -> str:
+    """``aws_rds_cluster.main``, ``data.aws_iam_policy_document.app``, ``module.db``."""
+    if block.type == "resource" and len(block.labels) == 2:
+        return ".".join(block.labels)
+    if block.type == "data" and len(block.labels) == 2:
+        return "data." + ".".join(block.labels)
+    if block.type == "module" and len(block.labels) == 1:
+        return "module." + block.labels[0]
+    return ""
+
+
+def _inside(path: Path, root: Path) -> Path | None:
+    """``path`` resolved, when it is a directory inside ``root`` (symlinks resolved first)."""
+    try:
+        resolved = path.resolve()
+        if resolved.is_dir() and resolved.is_relative_to(root.resolve()):
+            return resolved
+    except (OSError, RuntimeError):
+        pass
+    return None
+
+
+def _entries(directory: Path) -> list[Path]:
+    """The regular files of a directory that belong to its module, in name order."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if not (is_configuration(name) or is_variables(name)):
+            continue
+        path = directory / name
+        if path.is_symlink() or not path.is_file():
+            continue  # a link could lead outside the tree: the module reads its own files only
+        found.append(path)
+        if len(found) >= MAX_MODULE_FILES:
+            break
+    return found
+
+
+def companions(path: Path, root: Path) -> tuple[Path, ...]:
+    """The files whose bytes decide ``path``'s analysis besides its own: the other files of its
+    module and, through local ``source`` paths, of the modules it calls."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    pending = [(path.parent, 0)]
+    while pending:
+        directory, depth = pending.pop(0)
+        inside = _inside(directory, root)
+        if inside is None or inside in seen:
+            continue
+        seen.add(inside)
+        for entry in _entries(inside):
+            if entry.name != path.name or inside != path.parent.resolve():
+                found.append(entry)
+            if depth < MAX_MODULE_DEPTH and is_configuration(entry.name):
+                try:
+                    head = entry.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                for match in LOCAL_SOURCE.finditer(head):
+                    pending.append((inside / match.group(1), depth + 1))
+    return tuple(found)
+
+
+def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
+    """The module in ``directory``, every file read through the guards and parsed."""
+    scope = Scope(directory=directory, root=root, max_size=max_size, depth=depth)
+    broken = []
+    values: dict[str, hcl.Expr] = {}
+    variable_files = []
+    for path in _entries(directory):
+        try:
+            text, _ = read_text(path, max_size)
+            config = parse_file(path.name, text)
+        except ParseFailure:
+            broken.append(path.name)
+            continue
+        if is_variables(path.name):
+            variable_files.append((path.name, config))
+        else:
+            scope.files[path.name] = config
+    # terraform.tfvars first, then *.auto.tfvars in name order: later files win (as Terraform)
+    variable_files.sort(key=lambda item: (item[0].lower() not in VARIABLE_FILES, item[0]))
+    for _, config in variable_files:
+        values.update({a.name: a.value for a in config.body.attributes})
+    if depth == 0:
+        scope.variable_values = values  # tfvars set a root module's variables only
+    scope.broken = tuple(broken)
+    return scope
