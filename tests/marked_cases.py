@@ -112,7 +112,8 @@ class MarkedCases:
         code, findings = self.scan_case(case, destination, *extra)
         want, got = expected(case) + (also or Counter()), found(findings)
         surplus, missing = describe(got - want), describe(want - got)
-        assert not surplus, f"reported but not expected: {surplus}"
-        assert not missing, f"expected but not reported: {missing}"
+        assert not (surplus or missing), (
+            f"reported but not expected: {surplus}; expected but not reported: {missing}"
+        )
         assert code == (1 if want else 0)
         return findings
