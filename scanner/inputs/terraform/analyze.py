@@ -37,6 +37,13 @@ def analyze(source: Source, config: Config) -> FileAnalysis:
         facts = _facts(source, config, parsed)
     except RecursionError:
         return source.failed(ParseFailure("configuration nested too deeply to analyse"))
+    except Exception as exc:  # a construct the lowering misreads: say so, never guess
+        return source.failed(
+            ParseFailure(
+                f"could not analyse this file ({type(exc).__name__} while reading it as "
+                "Terraform); please report it"
+            )
+        )
     return source.analysis(replace(facts, namespace=namespace), suppressions)
 
 
@@ -44,7 +51,7 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
     from scanner.inputs.cloudformation import template
     from scanner.inputs.terraform.lower import Lowering
 
-    module = scope.load(source.path.parent, _root(source, config), config.max_file_size)
+    module = scope.load(source.path.parent.resolve(), _root(source, config), config.max_file_size)
     module.files[source.path.name] = parsed
     lowering = Lowering(module)
     lowered = lowering.run()

@@ -81,12 +81,15 @@ class Scope:
     broken: tuple[str, ...] = ()
     _children: dict[str, Scope | None] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def rel(self) -> str:
-        relative = self.directory.relative_to(self.root).as_posix()
+        try:
+            relative = self.directory.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:  # a tree scanned from outside its root: named by its own path
+            relative = self.directory.resolve().as_posix()
         return "" if relative == "." else relative
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         return f"tf:{self.rel}"
 

@@ -19,13 +19,15 @@ Terraform unchanged:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.inputs.terraform import hcl
 from scanner.inputs.terraform.scope import Scope
 
 MAX_DEPTH = 40  # variables, locals and module outputs followed through each other
+MAX_VALUE_NODES = 10_000  # one variable's, local's or output's lowered value
+MAX_STEPS = 500_000  # expressions lowered per module and file; past it values are unknown
 UNKNOWN = "Fn::Terraform"  # the key of a computed value (an intrinsic no template uses)
 QUALIFIER = "//"  # "<module dir>//<address>": a resource another module declares
 # Attributes whose CloudFormation name the checks read (a DSQL cluster's endpoint-giving
@@ -124,6 +126,14 @@ class Evaluator:
     home: Scope
     foreign: dict[str, str]
     depth: int = 0
+    # names being expanded (a local defined through itself stays unknown), and the steps left
+    # for the whole file: shared, so that values referring to each other many times over
+    # (local.a = [local.b, local.b], local.b = [local.c, local.c] ...) cost bounded time
+    following: frozenset[tuple[str, str]] = frozenset()
+    budget: list[int] = field(default_factory=lambda: [MAX_STEPS])
+    # a name's value at a place, once: a local used three times by another, used three
+    # times by a third... is lowered once per place, not once per path to it
+    memo: dict[tuple[str, str, hcl.Span], Any] = field(default_factory=dict)
 
     def value(self, expr: hcl.Expr | None, at: hcl.Span | None = None) -> Any:
         """The CloudFormation-shaped value of ``expr`` (None when absent or ``null``);
@@ -131,6 +141,9 @@ class Evaluator:
         if expr is None:
             return None
         span = at or expr.span
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            return self.unknown([], span)
         if isinstance(expr, hcl.Literal):
             return marked(expr.value, span) if expr.value is not None else None
         if isinstance(expr, hcl.Template):
@@ -190,9 +203,11 @@ class Evaluator:
         if head in ("var", "local") and len(parts) > 1:
             table = self.scope.variables if head == "var" else self.scope.locals
             found = table.get(str(parts[1]))
-            if found is None:
+            key = (self.scope.namespace, f"{head}.{parts[1]}")
+            if found is None or key in self.following:
                 return self.opaque(expr, span)
-            return self._select(self._deeper(self.scope).value(found, span), parts[2:], expr, span)
+            value = self._named(self.scope, key, found, span)
+            return self._select(value, parts[2:], expr, span)
         if head == "module" and len(parts) > 2:
             return self._module_output(expr, span)
         if head == "data" and len(parts) > 2:
@@ -212,7 +227,9 @@ class Evaluator:
         if attribute in ARGUMENTS:
             argument = self._argument(address, attribute)
             if argument is not None:
-                return self._deeper(self.scope).value(argument, span)
+                key = (self.scope.namespace, f"{address}.{attribute}")
+                if key not in self.following:
+                    return self._named(self.scope, key, argument, span)
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
         return marked({"Fn::GetAtt": marked([name, attribute], span)}, span)
@@ -230,7 +247,10 @@ class Evaluator:
         module, output = str(expr.parts[1]), str(expr.parts[2])
         child = self.scope.child(module)
         if child is not None and output in child.outputs:
-            value = self._deeper(child).value(child.outputs[output], span)
+            key = (child.namespace, f"output.{output}")
+            if key in self.following:
+                return self.opaque(expr, span)
+            value = self._named(child, key, child.outputs[output], span)
             return self._select(value, expr.parts[3:], expr, span)
         if module in self.scope.modules:  # a registry module: the module is the resource
             name = qualified(self.scope, f"module.{module}", self.home)
@@ -250,14 +270,47 @@ class Evaluator:
                 return self.unknown([value], span)
         return value
 
-    def _deeper(self, scope: Scope) -> Evaluator:
-        if self.depth >= MAX_DEPTH:
-            return _Opaque(scope, self.home, self.foreign, self.depth + 1)
-        return Evaluator(scope, self.home, self.foreign, self.depth + 1)
+    def _deeper(self, scope: Scope, key: tuple[str, str]) -> Evaluator:
+        kind = _Opaque if self.depth >= MAX_DEPTH else Evaluator
+        return kind(
+            scope,
+            self.home,
+            self.foreign,
+            self.depth + 1,
+            self.following | {key},
+            self.budget,
+            self.memo,
+        )
+
+    def _named(self, scope: Scope, key: tuple[str, str], expr: hcl.Expr, span: hcl.Span) -> Any:
+        """The value of a variable, local, output or argument ``key``, marked at ``span``."""
+        memo_key = (*key, span)
+        if memo_key not in self.memo:
+            value = self._deeper(scope, key).value(expr, span)
+            if _larger_than(value, MAX_VALUE_NODES):
+                value = self.unknown([], span)  # built from itself many times over
+            self.memo[memo_key] = value
+        return self.memo[memo_key]
 
     def opaque(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         text = ".".join(str(p) for p in expr.parts)
         return marked({"Ref": marked(text, span)}, span)
+
+
+def _larger_than(value: Any, limit: int) -> bool:
+    """Whether a lowered value has more than ``limit`` nodes (counting stops at the limit, so
+    a value that shares its parts many times over costs ``limit`` steps, not its size)."""
+    pending, seen = [value], 0
+    while pending:
+        node = pending.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
 
 
 def _has(value: Any, part: str | int) -> bool:
