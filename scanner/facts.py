@@ -283,6 +283,9 @@ class FileFacts:
     config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
     symbol_links: tuple[SymbolLink, ...] = ()  # what this CDK module hands to other modules
+    # the namespaces of the local modules this Terraform module calls (``tf:modules/db``): a
+    # root module and what it calls are one deployment (``scanner.project.context.units``)
+    module_calls: tuple[str, ...] = ()
     namespace: str = ""  # where CDK names link: "cdk:<app dir>" (set by the engine), else by kind
 
 

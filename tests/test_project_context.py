@@ -34,7 +34,7 @@ from scanner.project.resolve import resolve
 from scanner.results import FileAnalysis
 from scanner.rules import ALL_RULES
 from scanner.run.runner import analyze_all, kept_in_context
-from tests.conftest import EXAMPLES, write
+from tests.conftest import EXAMPLES, ROOT, write
 from tests.test_project_scope import API, DATA
 from tests.test_python_dsql import APP_CASES
 
@@ -82,6 +82,7 @@ def build(scope, code):
     cluster.grant_connect(api)
 """
 CONTEXT_FIELDS = kept_in_context()
+TERRAFORM = ROOT / "tests" / "fixtures" / "terraform"
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ def cases() -> list[Case]:
     roots += [EXAMPLES / "migrated" / kind for kind in ("cdk", "cloudformation", "terraform")]
     roots += [EXAMPLES / "legacy", EXAMPLES / "migrated"]
     found += [Case(root.relative_to(EXAMPLES).as_posix(), root=root) for root in roots]
+    # Terraform root modules per environment, sharing a local module: one deployment each
+    found.append(Case("terraform-environments", root=TERRAFORM / "requirements" / "environments"))
     return found
 
 
@@ -136,7 +139,7 @@ class Analysed:
         project = build(facts, root_location(self.config), ())
         return (
             run_project_rules(project, self.config),
-            (project.workloads, project.clusters, project.cluster_sets),
+            (project.workloads, project.clusters, project.cluster_sets, project.units),
             link.construct_index(analyses),
         )
 

@@ -2,7 +2,9 @@
 
 The migrated system keeps its relational data in one cluster; a second one is usually a copy left
 from an experiment or a stack deployed twice. Linked multi-Region peers, and a CDK cluster with
-its synthesized template resource, count once (``Project.cluster_sets``).
+its synthesized template resource, count once (``Project.cluster_sets``). Each Terraform root
+module deploys on its own (``Project.units``): two environments' roots with a cluster each are
+one cluster each.
 """
 
 from __future__ import annotations
@@ -22,18 +24,22 @@ if TYPE_CHECKING:
 
 def check_cluster_count(project: Project, config: Config) -> Iterator[Hit]:
     expected = config.dsql.expected_clusters
-    sets = sorted(project.cluster_sets, key=lambda group: min(c.location for _, c in group))
-    if len(sets) <= expected:
-        return
-    names = ", ".join("+".join(f"{c.name} ({c.location.path})" for _, c in group) for group in sets)
-    for group in sets[expected:]:
-        first = min((c for _, c in group), key=lambda c: c.location)
-        yield Hit(
-            first.location,
-            f"{len(sets)} Aurora DSQL clusters are declared ({names}) but the project expects "
-            f"{expected} (expected-clusters): keep the data in one cluster (multi-Region peers "
-            "link through MultiRegionProperties), delete this one or raise expected-clusters",
+    for unit, sets in project.units:  # in order: the first ones are kept
+        if len(sets) <= expected:
+            continue
+        names = ", ".join(
+            "+".join(f"{c.name} ({c.location.path})" for _, c in group) for group in sets
         )
+        where = f" in Terraform root module {unit}" if unit else ""
+        for group in sets[expected:]:
+            first = min((c for _, c in group), key=lambda c: c.location)
+            yield Hit(
+                first.location,
+                f"{len(sets)} Aurora DSQL clusters are declared{where} ({names}) but the project "
+                f"expects {expected} (expected-clusters): keep the data in one cluster "
+                "(multi-Region peers link through MultiRegionProperties), delete this one or "
+                "raise expected-clusters",
+            )
 
 
 # A cluster one construct below its stack, and its cdk.out synthesized without path metadata
@@ -91,7 +97,8 @@ RULE = rule(
         template count once, also when the template carries no aws:cdk:path (synthesized
         with --path-metadata false): the cloud assembly's manifest.json or tree.json, else
         CDK's logical-id algorithm (the id's hash checked, never the name alone), links
-        them.""",
+        them. Each Terraform root module (with the local modules it calls) is counted on its
+        own: an environment per root module, each with its cluster, is one cluster each.""",
     remediation="""Delete the extra cluster, link peers through MultiRegionProperties, or
         raise expected-clusters in [tool.dsql-scan.dsql] if several are intended.""",
     examples=(

@@ -59,8 +59,10 @@ EVIDENCE_FIELDS = (
 # evidence, the CDK symbols resolved across modules (``scanner.project.resolve``) and the
 # construct ids that link template findings to source (``scanner.project.link``).
 MODEL_FIELDS = frozenset(
-    {*WORKLOAD_FIELDS, "clusters", *EVIDENCE_FIELDS, "symbol_links", "construct_ids"}
-)
+    {*WORKLOAD_FIELDS, "clusters", *EVIDENCE_FIELDS, "symbol_links", "construct_ids",
+     "module_calls"}
+)  # fmt: skip
+TERRAFORM_NAMESPACE = "tf:"
 
 
 def context_fields(project_reads: Iterable[str]) -> frozenset[str]:
@@ -254,6 +256,9 @@ class Project:
     clusters: tuple[tuple[Key, DsqlCluster], ...] = ()
     workloads: tuple[Workload, ...] = ()
     cluster_sets: tuple[tuple[tuple[Key, DsqlCluster], ...], ...] = field(default=())
+    # the same sets per deployment: each Terraform root module (with the local modules it
+    # calls) deploys on its own, everything else together ("" names that unit)
+    units: tuple[tuple[str, tuple[tuple[tuple[Key, DsqlCluster], ...], ...]], ...] = ()
 
     def of_kind(self, *kinds: str) -> tuple[FileFacts, ...]:
         return tuple(f for f in self.files if f.kind in kinds)
@@ -623,7 +628,52 @@ def build(
         clusters=tuple(clusters),
         workloads=tuple(workloads),
         cluster_sets=_cluster_sets(clusters),
+        units=tuple(
+            (
+                label,
+                _in_order(_cluster_sets([c for c in clusters if c[0].namespace in spaces]), label),
+            )
+            for label, spaces in units(ordered, {key.namespace for key, _ in clusters})
+        ),
     )
+
+
+def _in_order(
+    sets: tuple[tuple[tuple[Key, DsqlCluster], ...], ...], label: str
+) -> tuple[tuple[tuple[Key, DsqlCluster], ...], ...]:
+    """A unit's cluster sets, the ones it calls before its own (a root module's own cluster
+    beside the one its shared module declares is the extra one), then by location."""
+    own = TERRAFORM_NAMESPACE + ("" if label == "." else label) if label else None
+
+    def order(group: tuple[tuple[Key, DsqlCluster], ...]) -> tuple[bool, Location]:
+        return (any(key.namespace == own for key, _ in group), min(c.location for _, c in group))
+
+    return tuple(sorted(sets, key=order))
+
+
+def units(files: Iterable[FileFacts], namespaces: set[str]) -> list[tuple[str, frozenset[str]]]:
+    """What deploys together: each Terraform root module (a module no other scanned module
+    calls) with the local modules it calls, by namespace, labelled by its directory; every
+    other namespace in ``namespaces`` in one unit labelled "". A module two roots call is in
+    both (each deploys its own copy)."""
+    calls: dict[str, set[str]] = defaultdict(set)
+    for facts in files:
+        if facts.namespace.startswith(TERRAFORM_NAMESPACE):
+            calls[facts.namespace].update(facts.module_calls)
+    modules = set(calls) | {n for n in namespaces if n.startswith(TERRAFORM_NAMESPACE)}
+    called = {c for callees in calls.values() for c in callees}
+    roots = sorted(modules - called) or sorted(modules)  # modules that only call each other
+    found = []
+    for root in roots:
+        closure, pending = {root}, [root]
+        while pending:
+            for callee in calls.get(pending.pop(), ()):
+                if callee not in closure:
+                    closure.add(callee)
+                    pending.append(callee)
+        found.append((root.removeprefix(TERRAFORM_NAMESPACE) or ".", frozenset(closure)))
+    rest = frozenset(n for n in namespaces if not n.startswith(TERRAFORM_NAMESPACE))
+    return [("", rest), *found] if rest else found
 
 
 def context_view(analysis: FileAnalysis, keep: frozenset[str]) -> FileAnalysis:

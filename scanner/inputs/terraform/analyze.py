@@ -71,7 +71,15 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
     from scanner.inputs.terraform import regions
 
     found = regions.diagnostics(facts.clusters, lowering.blocks, module, config.regions)
-    return replace(facts, credentials=facts.credentials + passwords, diagnostics=found)
+    calls = sorted(
+        {child.namespace for name in module.modules if (child := module.child(name)) is not None}
+    )
+    return replace(
+        facts,
+        credentials=facts.credentials + passwords,
+        diagnostics=found,
+        module_calls=tuple(calls),
+    )
 
 
 def _root(source: Source, config: Config) -> Path:
