@@ -343,7 +343,7 @@ class Lowering:
                 for name in _addresses(secret.value if secret else None):
                     resource = self.resources.get(name)
                     if string is not None and resource is not None:
-                        resource["Properties"].setdefault("SecretString", self._secret_text(string))
+                        resource["Properties"].setdefault("SecretString", self.secret_text(string))
 
     def _add_roles(self, address: str, roles: set[str]) -> None:
         resource = self.resources.get(address)
@@ -365,7 +365,7 @@ class Lowering:
         value = self.values.value(policy.value, self.blocks[role].span)
         props["ManagedPolicyArns"] = marked([*current, value], self.blocks[role].span)
 
-    def _secret_text(self, attribute: hcl.Attribute) -> Any:
+    def secret_text(self, attribute: hcl.Attribute) -> Any:
         """A secret's string: ``jsonencode({username = ..., password = ...})`` as JSON text
         whose computed values are placeholders (its keys are what says it is a credential)."""
         expr = attribute.value
@@ -579,7 +579,7 @@ def _ssm_parameter(lowering: Lowering, block: hcl.Block, props: dict) -> None:
 def _secret_version(lowering: Lowering, block: hcl.Block, props: dict) -> None:
     string = block.body.get("secret_string")
     if string is not None:
-        props["SecretString"] = lowering._secret_text(string)
+        props["SecretString"] = lowering.secret_text(string)
 
 
 def _security_group(lowering: Lowering, block: hcl.Block, props: dict) -> None:
