@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tests.conftest import write
 from tests.limits import assert_no_traceback, run_limited
 
 CLUSTER = 'resource "aws_rds_cluster" "main" {\n  engine = "aurora-postgresql"\n}\n'
@@ -29,14 +30,6 @@ resource "aws_lambda_function" "api" {
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def _findings(root: Path, *paths: str) -> list[tuple[str, str, int]]:
     run = run_limited("scan", *(paths or (".",)), "--format", "json", "--no-cache", cwd=root)
     assert_no_traceback(run)
@@ -45,7 +38,7 @@ def _findings(root: Path, *paths: str) -> list[tuple[str, str, int]]:
 
 def test_a_local_module_inside_the_tree_is_followed(tmp_path):
     """The positive twin of the next test: the same wiring, the module inside the root."""
-    root = _write(
+    root = write(
         tmp_path,
         {"infra/main.tf": CONSUMER.replace("{source}", "../modules/db"),
          "modules/db/main.tf": CLUSTER + OUTPUT},
@@ -54,10 +47,10 @@ def test_a_local_module_inside_the_tree_is_followed(tmp_path):
 
 
 def test_a_module_source_outside_the_tree_is_never_read(tmp_path):
-    outside = _write(tmp_path / "outside", {"main.tf": CLUSTER + OUTPUT})
-    root = _write(tmp_path / "repo", {"main.tf": CONSUMER.replace("{source}", "../outside")})
+    outside = write(tmp_path / "outside", {"main.tf": CLUSTER + OUTPUT})
+    root = write(tmp_path / "repo", {"main.tf": CONSUMER.replace("{source}", "../outside")})
     os.symlink(outside, root / "linked")
-    _write(root, {"via-link.tf": CONSUMER.replace("{source}", "./linked").replace('"db"', '"l"')})
+    write(root, {"via-link.tf": CONSUMER.replace("{source}", "./linked").replace('"db"', '"l"')})
     found = _findings(root)
     # the module's output is unknown: no RDS008 from a value read outside the tree
     assert not [f for f in found if f[0] == "RDS008"], found
@@ -65,11 +58,11 @@ def test_a_module_source_outside_the_tree_is_never_read(tmp_path):
 
 
 def test_a_symlinked_file_is_no_part_of_its_module(tmp_path):
-    outside = _write(
+    outside = write(
         tmp_path / "outside",
         {"variables.tf": 'variable "engine" {\n  default = "aurora-postgresql"\n}\n'},
     )
-    root = _write(
+    root = write(
         tmp_path / "repo",
         {"main.tf": 'resource "aws_rds_cluster" "main" {\n  engine = var.engine\n}\n'},
     )
@@ -86,7 +79,7 @@ def test_values_defined_through_each_other_cost_bounded_time(tmp_path):
     locals_.append("  v60 = local.v0")
     locals_.append("}")
     text = "\n".join(locals_) + "\n" + CLUSTER.replace('"aurora-postgresql"', "local.v0[0]")
-    root = _write(tmp_path, {"main.tf": text})
+    root = write(tmp_path, {"main.tf": text})
     run = run_limited("scan", ".", "--format", "json", "--no-cache", cwd=root, seconds=60)
     assert_no_traceback(run)
     rules = [f["rule"] for f in run.json()["findings"]]
@@ -94,7 +87,7 @@ def test_values_defined_through_each_other_cost_bounded_time(tmp_path):
 
 
 def test_modules_that_call_each_other_end(tmp_path):
-    root = _write(
+    root = write(
         tmp_path,
         {"a/main.tf": CONSUMER.replace("{source}", "../b"),
          "b/main.tf": CONSUMER.replace("{source}", "../a") + OUTPUT.replace("aws_rds_cluster.main.endpoint", "module.db.endpoint")},
@@ -106,7 +99,7 @@ def test_modules_that_call_each_other_end(tmp_path):
 
 def test_bad_files_are_findings_and_the_rest_is_scanned(tmp_path):
     deep = "x = " + "[" * 400 + "]" * 400 + "\n"
-    root = _write(
+    root = write(
         tmp_path,
         {"deep.tf": deep, "broken.tf": 'resource "aws_rds_cluster" {\n  engine = \n}\n',
          "cluster.tf": CLUSTER},
@@ -125,7 +118,7 @@ def test_bad_files_are_findings_and_the_rest_is_scanned(tmp_path):
 
 def test_a_changed_neighbour_changes_a_cached_result(tmp_path):
     """main.tf's bytes are the same in both runs; its variables file is not."""
-    root = _write(
+    root = write(
         tmp_path,
         {"main.tf": 'resource "aws_rds_cluster" "main" {\n  engine = var.engine\n}\n',
          "variables.tf": 'variable "engine" {\n  default = "aurora-postgresql"\n}\n',
@@ -139,7 +132,7 @@ def test_a_changed_neighbour_changes_a_cached_result(tmp_path):
 
     assert "RDS003" in rules()
     assert (root / ".dsql-scan-cache").is_dir()  # the second run reads main.tf's entry
-    _write(root, {"variables.tf": 'variable "engine" {\n  default = "postgres"\n}\n'})
+    write(root, {"variables.tf": 'variable "engine" {\n  default = "postgres"\n}\n'})
     assert "RDS003" not in rules()
-    _write(root, {"terraform.tfvars": 'engine = "aurora-mysql"\n'})
+    write(root, {"terraform.tfvars": 'engine = "aurora-mysql"\n'})
     assert "RDS003" in rules()
