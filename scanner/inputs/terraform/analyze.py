@@ -96,9 +96,18 @@ def _only(facts: FileFacts, mine: set[str]) -> FileFacts:
         value = getattr(facts, field.name)
         if not isinstance(value, tuple) or not value or not hasattr(value[0], "location"):
             continue
-        kept = tuple(_qualified(item) for item in value if _owner(item) in mine)
+        kept = tuple(
+            _qualified(item)
+            for item in value
+            if _owner(item) in mine and not (field.name == "resources" and _is_lookup(item))
+        )
         changes[field.name] = kept
     return replace(facts, **changes)
+
+
+def _is_lookup(resource: Any) -> bool:
+    """A data source looks something up: it is no resource the configuration declares."""
+    return resource.location.resource.startswith("data.")
 
 
 def _owner(item: Any) -> str:

@@ -118,6 +118,15 @@ TYPES: dict[str, Mapping] = {
     "aws_elasticache_replication_group": Mapping("AWS::ElastiCache::ReplicationGroup"),
 }
 DATA_TYPES = {"aws_iam_policy_document": "AWS::IAM::Policy"}
+# Data sources that look up an existing database: what reads them carries that database (an
+# environment variable set to ``data.aws_rds_cluster.legacy.endpoint`` is RDS residue), while
+# the lookup itself declares nothing (``scanner.inputs.terraform.analyze`` keeps no resource).
+LOOKUPS = {
+    "aws_rds_cluster": "AWS::RDS::DBCluster",
+    "aws_db_instance": "AWS::RDS::DBInstance",
+    "aws_db_proxy": "AWS::RDS::DBProxy",
+    "aws_rds_global_cluster": "AWS::RDS::GlobalCluster",
+}
 STATEMENT_NAMES = {
     "effect": "Effect",
     "actions": "Action",
@@ -207,6 +216,8 @@ class Lowering:
             scope = self._scope_of(directory)
             block = scope.modules.get(terraform_type[len("module:") :]) if scope else None
             return _module_type(block) if block else ""
+        if split_qualified(name)[1].startswith("data."):
+            return DATA_TYPES.get(terraform_type) or LOOKUPS.get(terraform_type, "")
         return cloudformation_type(terraform_type) or DATA_TYPES.get(terraform_type, "")
 
     def _scope_of(self, directory: str) -> Scope | None:
@@ -232,6 +243,8 @@ class Lowering:
             return self._resource(kind, self._properties(block.body, RDS_NAMES, frozenset()), block)
         terraform_type = block.labels[0]
         if block.type == "data":
+            if terraform_type in LOOKUPS:
+                return self._resource(LOOKUPS[terraform_type], {}, block)
             if terraform_type != "aws_iam_policy_document":
                 return None
             statements = [self._statement(s) for s in block.body.blocks_of("statement")]
