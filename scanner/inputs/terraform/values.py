@@ -28,6 +28,18 @@ from scanner.inputs.terraform.scope import Scope
 MAX_DEPTH = 40  # variables, locals and module outputs followed through each other
 UNKNOWN = "Fn::Terraform"  # the key of a computed value (an intrinsic no template uses)
 QUALIFIER = "//"  # "<module dir>//<address>": a resource another module declares
+# Attributes whose meaning the project model reads by their CloudFormation name (a value that
+# carries a DSQL cluster's identifier or endpoint locates it; its ARN does not): Terraform's
+# names for them, by resource type. Other attributes keep their Terraform names, which is how
+# messages show them (``aws_rds_cluster.ledger.endpoint``).
+CLOUDFORMATION_ATTRIBUTES = {
+    "aws_dsql_cluster": {
+        "id": "Identifier",
+        "identifier": "Identifier",
+        "arn": "ResourceArn",
+        "vpc_endpoint_service_name": "VpcEndpointServiceName",
+    },
+}
 # Top-level names that are not resource types.
 NOT_RESOURCES = frozenset(
     {"var", "local", "module", "data", "each", "count", "self", "path", "terraform"}
@@ -192,7 +204,11 @@ class Evaluator:
         name = qualified(self.scope, address, self.home)
         if self.scope is not self.home:
             self.foreign[name] = address.split(".")[-2]
-        attribute = ".".join(str(p) for p in rest if p not in ("*", "?") and not isinstance(p, int))
+        steps = [str(p) for p in rest if p not in ("*", "?") and not isinstance(p, int)]
+        renamed = CLOUDFORMATION_ATTRIBUTES.get(address.split(".")[-2], {})
+        if steps and steps[0] in renamed:
+            steps[0] = renamed[steps[0]]
+        attribute = ".".join(steps)
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
         return marked({"Fn::GetAtt": marked([name, attribute], span)}, span)
