@@ -111,3 +111,79 @@ def test_the_installed_scanner_finds_no_missing_endpoint_in_an_identifier(tmp_pa
     run = run_cli("scan", "--no-cache", "--select", "DSQL", "--format", "json", str(tmp_path))
     assert run.code == 0, run.stdout + run.stderr
     assert run.json()["findings"] == []
+
+
+SECRET = """
+resource "aws_secretsmanager_secret" "ledger" {
+  name = "ledger/aurora"
+}
+
+resource "aws_secretsmanager_secret_version" "ledger" {
+  secret_id = aws_secretsmanager_secret.ledger.id
+  secret_string = jsonencode({
+    username = "ledger_admin"
+    password = var.password
+  })
+}
+
+data "aws_secretsmanager_secret_version" "ledger" {
+  secret_id = aws_secretsmanager_secret.ledger.id
+}
+
+data "aws_secretsmanager_secret_version" "vendor" {
+  secret_id = "vendor/api"
+}
+
+variable "password" {
+  type = string
+}
+"""
+
+
+def test_a_secret_string_is_the_secret_in_plain_text(tmp_path):
+    """``secret_string`` of a secret version, resource or data source, is what CloudFormation
+    writes as a dynamic reference to the secret; its ARN stays a reference to it."""
+    document = lowered(
+        tmp_path,
+        {
+            "secret.tf": SECRET,
+            "main.tf": function(
+                """
+          PASSWORD   = jsondecode(data.aws_secretsmanager_secret_version.ledger.secret_string)["password"]
+          CREDENTIAL = aws_secretsmanager_secret_version.ledger.secret_string
+          VENDOR_KEY = data.aws_secretsmanager_secret_version.vendor.secret_string
+          SECRET_ARN = aws_secretsmanager_secret.ledger.arn
+                """
+            ),
+        },
+    )
+    variables = document["Resources"]["aws_lambda_function.api"]["Properties"]["Environment"][
+        "Variables"
+    ]
+    resolved = {
+        "Fn::Join": [
+            "",
+            [
+                "{{resolve:secretsmanager:",
+                {"Ref": "aws_secretsmanager_secret.ledger"},
+                ":SecretString}}",
+            ],
+        ]
+    }
+    assert variables["PASSWORD"] == {"Fn::Terraform": [{"Fn::Terraform": [resolved]}]}
+    assert variables["CREDENTIAL"] == resolved
+    assert variables["VENDOR_KEY"] == "{{resolve:secretsmanager:vendor/api:SecretString}}"
+    assert variables["SECRET_ARN"] == {"Fn::GetAtt": ["aws_secretsmanager_secret.ledger", "arn"]}
+
+
+def test_the_database_password_in_an_environment_is_a_plain_text_credential(tmp_path):
+    password = 'jsondecode(data.aws_secretsmanager_secret_version.ledger.secret_string)["password"]'
+    write(tmp_path, {"secret.tf": SECRET, "main.tf": function(f"DB_PASSWORD = {password}")})
+    run = run_cli("scan", "--no-cache", "--select", "RDS011", "--format", "json", ".", cwd=tmp_path)
+    (finding,) = run.json()["findings"]
+    assert (finding["path"], finding["line"], finding["column"]) == (
+        "main.tf",
+        14,
+        26,
+    )  # at the secret_string
+    assert "credentials from 'aws_secretsmanager_secret.ledger'" in finding["message"]

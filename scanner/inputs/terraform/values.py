@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.inputs.terraform import hcl
-from scanner.inputs.terraform.scope import Scope
+from scanner.inputs.terraform.scope import Scope, block_address
 
 MAX_DEPTH = 40  # variables, locals and module outputs followed through each other
 UNKNOWN = "Fn::Terraform"  # the key of a computed value (an intrinsic no template uses)
@@ -40,6 +40,8 @@ CLOUDFORMATION_ATTRIBUTES = {
         "vpc_endpoint_service_name": "VpcEndpointServiceName",
     },
 }
+SECRET_VERSION = "aws_secretsmanager_secret_version"
+RESOLVE, RESOLVED = "{{resolve:secretsmanager:", ":SecretString}}"  # a dynamic reference
 # Top-level names that are not resource types.
 NOT_RESOURCES = frozenset(
     {"var", "local", "module", "data", "each", "count", "self", "path", "terraform"}
@@ -201,6 +203,8 @@ class Evaluator:
     def _resource(self, address: str, rest: tuple, span: hcl.Span) -> Any:
         if rest and (isinstance(rest[0], int) or rest[0] in ("*", "?")):
             rest = rest[1:]  # aws_x.y[0].arn, aws_x.y[*].arn: count/for_each instances
+        if rest[:1] == ("secret_string",) and address.split(".")[-2] == SECRET_VERSION:
+            return self._secret_text(address, span)
         name = qualified(self.scope, address, self.home)
         if self.scope is not self.home:
             self.foreign[name] = address.split(".")[-2]
@@ -212,6 +216,25 @@ class Evaluator:
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
         return marked({"Fn::GetAtt": marked([name, attribute], span)}, span)
+
+    def _secret_text(self, address: str, span: hcl.Span) -> Any:
+        """``secret_string`` of a secret version (resource or data source): the secret's plain
+        text, written as CloudFormation writes it, a ``{{resolve:secretsmanager:...}}`` dynamic
+        reference to the secret its ``secret_id`` names (the version itself when it names
+        none). A value carrying it hands the secret's content over, not its ARN."""
+        block = _block(self.scope, address)
+        secret_id = block.body.get("secret_id") if block is not None else None
+        if secret_id is not None:
+            secret = self.value(secret_id.value, span)
+        else:
+            secret = self._resource(address, (), span)
+        if isinstance(secret, str):
+            return marked(f"{RESOLVE}{secret}{RESOLVED}", span)
+        named = secret.get("Fn::GetAtt") if isinstance(secret, dict) else None
+        if named and named[1] in ("id", "arn", "name"):  # the secret itself, as Ref names it
+            secret = marked({"Ref": named[0]}, span)
+        pieces = [marked(RESOLVE, span), secret, marked(RESOLVED, span)]
+        return marked({"Fn::Join": ["", marked(pieces, span)]}, span)
 
     def _module_output(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         module, output = str(expr.parts[1]), str(expr.parts[2])
@@ -245,6 +268,15 @@ class Evaluator:
     def opaque(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         text = ".".join(str(p) for p in expr.parts)
         return marked({"Ref": marked(text, span)}, span)
+
+
+def _block(scope: Scope, address: str) -> hcl.Block | None:
+    """The resource or data block ``address`` names in ``scope``."""
+    for config in scope.files.values():
+        for block in config.body.blocks:
+            if block_address(block) == address:
+                return block
+    return None
 
 
 def _has(value: Any, part: str | int) -> bool:
