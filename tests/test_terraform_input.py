@@ -187,3 +187,34 @@ def test_the_database_password_in_an_environment_is_a_plain_text_credential(tmp_
         26,
     )  # at the secret_string
     assert "credentials from 'aws_secretsmanager_secret.ledger'" in finding["message"]
+
+
+def test_an_engine_read_from_another_resource_is_located_at_the_reference(tmp_path):
+    """``engine = aws_rds_cluster.x.engine``: the parts of the reference are located where it
+    is written, so the sign DSQL001 points at is a line of the configuration (here the
+    instance's engine, in the first file), never the top of the file."""
+    write(
+        tmp_path,
+        {
+            "instances.tf": """
+            resource "aws_rds_cluster_instance" "aurora" {
+              cluster_identifier = aws_rds_cluster.aurora.id
+              instance_class     = "db.serverless"
+              engine             = aws_rds_cluster.aurora.engine
+            }
+            """,
+            "main.tf": """
+            resource "aws_rds_cluster" "aurora" {
+              engine = "aurora-postgresql"
+            }
+            """,
+        },
+    )
+    document = lowered(tmp_path, {})
+    engine = document["Resources"]["aws_rds_cluster_instance.aurora"]["Properties"]["Engine"]
+    name, attribute = engine["Fn::GetAtt"]
+    assert (name.start_mark.line, name.start_mark.column) == (3, 23)  # 0-based, as cfn-lint's
+    assert (attribute.start_mark.line, attribute.start_mark.column) == (3, 23)
+    result = scan_tree(tmp_path)
+    (finding,) = [f for f in result.findings if f.rule == "DSQL001"]
+    assert (finding.location.path, finding.location.line) == ("instances.tf", 4)

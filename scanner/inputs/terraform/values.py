@@ -215,7 +215,7 @@ class Evaluator:
         attribute = ".".join(steps)
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
-        return marked({"Fn::GetAtt": marked([name, attribute], span)}, span)
+        return _get_att(name, attribute, span)
 
     def _secret_text(self, address: str, span: hcl.Span) -> Any:
         """``secret_string`` of a secret version (resource or data source): the secret's plain
@@ -246,7 +246,7 @@ class Evaluator:
             name = qualified(self.scope, f"module.{module}", self.home)
             if self.scope is not self.home:
                 self.foreign[name] = f"module:{module}"
-            return marked({"Fn::GetAtt": marked([name, output], span)}, span)
+            return _get_att(name, output, span)
         return self.opaque(expr, span)
 
     def _select(self, value: Any, rest: tuple, expr: hcl.Reference, span: hcl.Span) -> Any:
@@ -268,6 +268,14 @@ class Evaluator:
     def opaque(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         text = ".".join(str(p) for p in expr.parts)
         return marked({"Ref": marked(text, span)}, span)
+
+
+def _get_att(name: str, attribute: str, span: hcl.Span) -> Any:
+    """``{"Fn::GetAtt": [name, attribute]}`` with every part marked where the reference is, as
+    cfn-lint marks a template's: whatever reads its strings (an ``engine`` that is another
+    resource's) locates them at the reference, not at the top of the file."""
+    parts = marked([marked(name, span), marked(attribute, span)], span)
+    return marked({"Fn::GetAtt": parts}, span)
 
 
 def _block(scope: Scope, address: str) -> hcl.Block | None:
