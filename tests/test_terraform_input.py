@@ -218,3 +218,59 @@ def test_an_engine_read_from_another_resource_is_located_at_the_reference(tmp_pa
     result = scan_tree(tmp_path)
     (finding,) = [f for f in result.findings if f.rule == "DSQL001"]
     assert (finding.location.path, finding.location.line) == ("instances.tf", 4)
+
+
+REGIONS = """
+provider "aws" {
+  region = var.region
+}
+
+provider "aws" {
+  alias  = "oregon"
+  region = "us-west-2"
+}
+
+variable "region" {
+  type    = string
+  default = "us-west-1"
+}
+
+resource "aws_dsql_cluster" "default_provider" {
+  deletion_protection_enabled = true
+}
+
+resource "aws_dsql_cluster" "aliased" {
+  provider                    = aws.oregon
+  deletion_protection_enabled = true
+}
+
+resource "aws_dsql_cluster" "own_region" {
+  region                      = "sa-east-1"
+  deletion_protection_enabled = true
+}
+"""
+
+
+def test_a_cluster_is_judged_in_the_region_its_provider_or_its_own_argument_names(tmp_path):
+    write(tmp_path, {"main.tf": REGIONS})
+    result = scan_tree(tmp_path)
+    found = [(f.location.line, f.location.resource) for f in result.findings if f.rule == "DSQL009"]
+    assert found == [(15, "aws_dsql_cluster.default_provider")]  # us-west-1, from the variable
+    (diagnostic,) = next(f for f in result.files if f.path == "main.tf").facts.diagnostics
+    assert (diagnostic.codes, diagnostic.regions) == (("E3006",), ("us-west-1",))
+
+
+def test_without_a_region_in_the_configuration_the_configured_regions_are_judged(tmp_path):
+    """A child module inherits its caller's provider: --region decides, as for templates."""
+    write(tmp_path, {"main.tf": 'resource "aws_dsql_cluster" "ledger" {}\n'})
+    assert rules_of(scan_tree(tmp_path), "DSQL009") == []
+    run = run_cli(
+        "scan", "--no-cache", "--select", "DSQL009", "--region", "us-west-1", ".", cwd=tmp_path
+    )
+    assert run.code == 1, run.stdout + run.stderr
+    assert "main.tf:1:1: DSQL009" in run.stdout
+    assert "cannot be deployed to us-west-1" in run.stdout
+    run = run_cli(
+        "scan", "--no-cache", "--select", "DSQL009", "--region", "us-east-1", ".", cwd=tmp_path
+    )
+    assert run.code == 0, run.stdout + run.stderr

@@ -50,6 +50,11 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
     facts, _ = template.extract(lowered.document, source.rel, source.text)
     mine = {a for a, name in lowered.files.items() if name == source.path.name}
     facts = _only(facts, mine)
+    if facts.clusters:
+        from scanner.inputs.terraform import regions
+
+        found = regions.diagnostics(module, facts.clusters, config.regions)
+        facts = replace(facts, diagnostics=found)
     passwords = tuple(
         Credential(
             "generated-password",
