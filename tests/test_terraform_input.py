@@ -189,10 +189,10 @@ def test_the_database_password_in_an_environment_is_a_plain_text_credential(tmp_
     assert "credentials from 'aws_secretsmanager_secret.ledger'" in finding["message"]
 
 
-def test_an_engine_read_from_another_resource_is_located_at_the_reference(tmp_path):
-    """``engine = aws_rds_cluster.x.engine``: the parts of the reference are located where it
-    is written, so the sign DSQL001 points at is a line of the configuration (here the
-    instance's engine, in the first file), never the top of the file."""
+def test_an_instance_engine_read_from_its_cluster_is_the_cluster_engine_at_the_reference(tmp_path):
+    """``engine = aws_rds_cluster.x.engine`` sets the engine again: the cluster's value, located
+    where the instance writes it. Other attributes stay references, whose parts are located
+    at the reference too (never at the top of the file)."""
     write(
         tmp_path,
         {
@@ -201,23 +201,102 @@ def test_an_engine_read_from_another_resource_is_located_at_the_reference(tmp_pa
               cluster_identifier = aws_rds_cluster.aurora.id
               instance_class     = "db.serverless"
               engine             = aws_rds_cluster.aurora.engine
+              engine_version     = aws_rds_cluster.aurora.engine_version
             }
             """,
             "main.tf": """
             resource "aws_rds_cluster" "aurora" {
-              engine = "aurora-postgresql"
+              engine         = "aurora-postgresql"
+              engine_version = "16.4"
             }
             """,
         },
     )
     document = lowered(tmp_path, {})
-    engine = document["Resources"]["aws_rds_cluster_instance.aurora"]["Properties"]["Engine"]
-    name, attribute = engine["Fn::GetAtt"]
-    assert (name.start_mark.line, name.start_mark.column) == (3, 23)  # 0-based, as cfn-lint's
-    assert (attribute.start_mark.line, attribute.start_mark.column) == (3, 23)
+    props = document["Resources"]["aws_rds_cluster_instance.aurora"]["Properties"]
+    assert props["Engine"] == "aurora-postgresql"
+    assert (props["Engine"].start_mark.line, props["Engine"].start_mark.column) == (3, 23)
+    name, attribute = props["EngineVersion"]["Fn::GetAtt"]
+    assert (name, attribute) == ("aws_rds_cluster.aurora", "engine_version")
+    assert (name.start_mark.line, name.start_mark.column) == (4, 23)  # 0-based, as cfn-lint's
+    assert (attribute.start_mark.line, attribute.start_mark.column) == (4, 23)
     result = scan_tree(tmp_path)
-    (finding,) = [f for f in result.findings if f.rule == "DSQL001"]
-    assert (finding.location.path, finding.location.line) == ("instances.tf", 4)
+    engines = [(f.location.path, f.location.line) for f in result.findings if f.rule == "RDS003"]
+    assert engines == [("instances.tf", 4), ("main.tf", 2)]
+    (missing,) = [f for f in result.findings if f.rule == "DSQL001"]
+    assert (missing.location.path, missing.location.line) == ("instances.tf", 4)
+    assert "(the database engine aurora-postgresql)" in missing.message
+
+
+def test_a_secret_and_its_version_are_one_secret(tmp_path):
+    """The version's string is the secret's (as CloudFormation keeps it), and the version's
+    ARN is the secret's: one RDS005 finding, on the secret, not one per block."""
+    write(
+        tmp_path,
+        {
+            "secret.tf": SECRET,
+            "main.tf": function("ARN = aws_secretsmanager_secret_version.ledger.arn"),
+        },
+    )
+    document = lowered(tmp_path, {})
+    assert "aws_secretsmanager_secret_version.ledger" not in document["Resources"]
+    secret = document["Resources"]["aws_secretsmanager_secret.ledger"]["Properties"]
+    assert secret["SecretString"] == '{"username": "*", "password": "*"}'
+    variables = document["Resources"]["aws_lambda_function.api"]["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert variables["ARN"] == {"Ref": "aws_secretsmanager_secret.ledger"}
+    found = [
+        (f.location.path, f.location.line)
+        for f in scan_tree(tmp_path).findings
+        if f.rule == "RDS005"
+    ]
+    assert found == [("secret.tf", 1)]
+
+
+SHARED_PASSWORD = """
+resource "random_password" "db" {
+  length = 32
+}
+
+resource "{database}" "db" {
+  {password} = random_password.db.result
+}
+
+resource "aws_secretsmanager_secret" "db" {
+  name = "db/credentials"
+}
+
+resource "aws_secretsmanager_secret_version" "db" {
+  secret_id     = aws_secretsmanager_secret.db.id
+  secret_string = jsonencode({ username = "admin", password = random_password.db.result })
+}
+"""
+
+
+def test_a_generated_password_links_its_secret_to_the_database_that_uses_it(tmp_path):
+    """The same random_password in a database and in a secret: the database reads its
+    password from the secret, so the secret is the Aurora cluster's (RDS005 says so) or the
+    DocumentDB cluster's (none of the migration's business, nor is its password)."""
+    aurora = SHARED_PASSWORD.replace("{database}", "aws_rds_cluster").replace(
+        "{password}", "master_password"
+    )
+    docdb = SHARED_PASSWORD.replace("{database}", "aws_docdb_cluster").replace(
+        "{password}", "master_password"
+    )
+    document = lowered(tmp_path / "aurora", {"main.tf": aurora})
+    password = document["Resources"]["aws_rds_cluster.db"]["Properties"]["MasterUserPassword"]
+    assert password["Fn::Join"][1][1] == {"Ref": "aws_secretsmanager_secret.db"}
+    result = scan_tree(tmp_path / "aurora")
+    found = {
+        (f.location.line, f.message.split(";")[0]) for f in result.findings if f.rule == "RDS005"
+    }
+    assert found == {
+        (1, "'random_password.db' is an RDS credential artefact"),
+        (9, "secret 'aws_secretsmanager_secret.db' holds Aurora RDS credentials"),
+    }
+    write(tmp_path / "docdb", {"main.tf": docdb})
+    assert rules_of(scan_tree(tmp_path / "docdb"), "RDS005") == []
 
 
 REGIONS = """

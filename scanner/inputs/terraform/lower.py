@@ -27,6 +27,7 @@ from scanner.inputs.terraform.scope import Scope, block_address
 from scanner.inputs.terraform.values import (
     UNKNOWN,
     Evaluator,
+    dynamic_reference,
     marked,
     split_qualified,
 )
@@ -64,6 +65,16 @@ INGRESS_NAMES = {
     "security_group_id": "GroupId",
     "cidr_blocks": "CidrIp",
 }
+# Databases other than Aurora RDS that keep credentials in Secrets Manager (their secrets and
+# generated passwords are theirs, not Aurora residue): the template extractor's list.
+OTHER_DATABASES = (
+    "AWS::Redshift::",
+    "AWS::RedshiftServerless::",
+    "AWS::DocDB::",
+    "AWS::DocDBElastic::",
+    "AWS::Neptune::",
+    "AWS::NeptuneGraph::",
+)
 RDS_MODULES = {
     "terraform-aws-modules/rds-aurora/aws": "AWS::RDS::DBCluster",
     "terraform-aws-modules/rds/aws": "AWS::RDS::DBInstance",
@@ -229,8 +240,8 @@ class Lowering:
             props = {"PolicyDocument": marked(document, block.span)}
             return self._resource("AWS::IAM::Policy", props, block)
         mapping = TYPES.get(terraform_type)
-        if mapping is None:
-            return None
+        if mapping is None or self.values.version_of_local_secret(address):
+            return None  # not modelled, or a secret's version: its string is the secret's
         kind = mapping.type
         if terraform_type == "aws_security_group_rule":
             rule_type = block.body.get("type")
@@ -335,6 +346,35 @@ class Lowering:
                     if string is not None and resource is not None:
                         resource["Properties"].setdefault("SecretString", self._secret_text(string))
 
+        self._shared_passwords()
+
+    def _shared_passwords(self) -> None:
+        """A database and a secret that store the same ``random_password``: CloudFormation
+        writes this as the database's password read from the secret (a dynamic reference),
+        and that link is what tells whose credentials the secret holds (an Aurora RDS
+        database's, or a DocumentDB cluster's, which are none of the migration's business)."""
+        stored: dict[str, str] = {}  # random_password address -> the secret storing it
+        for address, block in self.blocks.items():
+            if block.type != "resource" or block.labels[0] != "aws_secretsmanager_secret_version":
+                continue
+            secret = self.values.version_of_local_secret(address) or address
+            string = block.body.get("secret_string")
+            for name in _addresses(string.value if string else None):
+                if name.startswith("random_password.") and secret in self.resources:
+                    stored.setdefault(name, secret)
+        for address, block in self.blocks.items():
+            resource = self.resources.get(address)
+            if resource is None or not _is_database(resource["Type"]) or block.type != "resource":
+                continue
+            names = TYPES[block.labels[0]].names
+            for attribute in block.body.attributes:
+                secrets = [stored[n] for n in sorted(_addresses(attribute.value)) if n in stored]
+                if secrets:
+                    key = names.get(attribute.name) or pascal(attribute.name)
+                    span = attribute.value.span
+                    reference = marked({"Ref": marked(secrets[0], span)}, span)
+                    resource["Properties"][key] = dynamic_reference(reference, span)
+
     def _add_roles(self, address: str, roles: set[str]) -> None:
         resource = self.resources.get(address)
         if resource is None or not roles:
@@ -371,17 +411,31 @@ class Lowering:
         """``random_password`` resources that an RDS database or a secret takes as its
         password: the generated credential of the RDS database."""
         used: dict[str, hcl.Block] = {}
+        others = {
+            name
+            for other, other_block in self.blocks.items()
+            if self.resources.get(other, {}).get("Type", "").startswith(OTHER_DATABASES)
+            for name in _addresses_in_body(other_block.body)
+        }
         for address, block in self.blocks.items():
             if block.type != "resource" or not address.startswith("random_password."):
                 continue
+            if address in others:
+                continue  # another database's password (DocumentDB, Redshift...)
             for other, other_block in self.blocks.items():
                 kind = self.resources.get(other, {}).get("Type", "")
+                if self.values.version_of_local_secret(other):
+                    kind = "AWS::SecretsManager::Secret"  # the string its secret holds
                 if not (kind.startswith("AWS::RDS::") or kind == "AWS::SecretsManager::Secret"):
                     continue
                 if address in _addresses_in_body(other_block.body):
                     used[address] = block
                     break
         return used
+
+
+def _is_database(kind: str) -> bool:
+    return kind.startswith(("AWS::RDS::DBCluster", "AWS::RDS::DBInstance", *OTHER_DATABASES))
 
 
 def _span_of(node: Any) -> hcl.Span:

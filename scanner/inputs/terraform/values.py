@@ -40,6 +40,9 @@ CLOUDFORMATION_ATTRIBUTES = {
         "vpc_endpoint_service_name": "VpcEndpointServiceName",
     },
 }
+# Attributes that repeat the argument of the same name (``engine = aws_rds_cluster.x.engine``
+# on an instance is the cluster's engine setting, written again): read as that argument's value.
+REPEATED = frozenset({"engine"})
 SECRET_VERSION = "aws_secretsmanager_secret_version"
 RESOLVE, RESOLVED = "{{resolve:secretsmanager:", ":SecretString}}"  # a dynamic reference
 # Top-level names that are not resource types.
@@ -205,6 +208,14 @@ class Evaluator:
             rest = rest[1:]  # aws_x.y[0].arn, aws_x.y[*].arn: count/for_each instances
         if rest[:1] == ("secret_string",) and address.split(".")[-2] == SECRET_VERSION:
             return self._secret_text(address, span)
+        secret = self.version_of_local_secret(address)
+        if secret:  # a version's ARN (or id) is its secret's
+            address, rest = secret, ()
+        if len(rest) == 1 and rest[0] in REPEATED:
+            block = _block(self.scope, address)
+            argument = block.body.get(str(rest[0])) if block is not None else None
+            if argument is not None and block is not None and block.type == "resource":
+                return self._deeper(self.scope).value(argument.value, span)
         name = qualified(self.scope, address, self.home)
         if self.scope is not self.home:
             self.foreign[name] = address.split(".")[-2]
@@ -216,6 +227,23 @@ class Evaluator:
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
         return _get_att(name, attribute, span)
+
+    def version_of_local_secret(self, address: str) -> str:
+        """The secret an ``aws_secretsmanager_secret_version`` resource of this module stores
+        its string in, when this module declares it ("" else). CloudFormation keeps the string
+        in the secret itself: the version is no resource of its own, so that the secret's
+        content and every reference to it lead to one secret."""
+        if not address.startswith(SECRET_VERSION + "."):
+            return ""
+        block = _block(self.scope, address)
+        secret_id = block.body.get("secret_id") if block is not None else None
+        if secret_id is None or not isinstance(secret_id.value, hcl.Reference):
+            return ""
+        parts = secret_id.value.parts
+        secret = f"{parts[0]}.{parts[1]}" if len(parts) > 1 else ""
+        if parts[0] != "aws_secretsmanager_secret" or _block(self.scope, secret) is None:
+            return ""
+        return secret
 
     def _secret_text(self, address: str, span: hcl.Span) -> Any:
         """``secret_string`` of a secret version (resource or data source): the secret's plain
@@ -233,8 +261,7 @@ class Evaluator:
         named = secret.get("Fn::GetAtt") if isinstance(secret, dict) else None
         if named and named[1] in ("id", "arn", "name"):  # the secret itself, as Ref names it
             secret = marked({"Ref": named[0]}, span)
-        pieces = [marked(RESOLVE, span), secret, marked(RESOLVED, span)]
-        return marked({"Fn::Join": ["", marked(pieces, span)]}, span)
+        return dynamic_reference(secret, span)
 
     def _module_output(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         module, output = str(expr.parts[1]), str(expr.parts[2])
@@ -268,6 +295,13 @@ class Evaluator:
     def opaque(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         text = ".".join(str(p) for p in expr.parts)
         return marked({"Ref": marked(text, span)}, span)
+
+
+def dynamic_reference(secret: Any, span: hcl.Span) -> Any:
+    """``{{resolve:secretsmanager:<secret>:SecretString}}`` for a computed ``secret`` (a
+    ``Ref`` to the secret resource): its content, read in plain text at deployment."""
+    pieces = [marked(RESOLVE, span), secret, marked(RESOLVED, span)]
+    return marked({"Fn::Join": ["", marked(pieces, span)]}, span)
 
 
 def _get_att(name: str, attribute: str, span: hcl.Span) -> Any:
