@@ -106,7 +106,7 @@ def test_an_endpoint_built_from_the_identifier_locates_the_cluster(tmp_path):
 def test_the_installed_scanner_finds_no_missing_endpoint_in_an_identifier(tmp_path):
     write(
         tmp_path,
-        {"main.tf": function("DSQL_ENDPOINT = aws_dsql_cluster.ledger.id"), "iam.tf": ROLE},
+        {"main.tf": function("DSQL_ENDPOINT = aws_dsql_cluster.ledger.identifier"), "iam.tf": ROLE},
     )
     run = run_cli("scan", "--no-cache", "--select", "DSQL", "--format", "json", str(tmp_path))
     assert run.code == 0, run.stdout + run.stderr

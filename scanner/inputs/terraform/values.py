@@ -34,7 +34,6 @@ QUALIFIER = "//"  # "<module dir>//<address>": a resource another module declare
 # messages show them (``aws_rds_cluster.ledger.endpoint``).
 CLOUDFORMATION_ATTRIBUTES = {
     "aws_dsql_cluster": {
-        "id": "Identifier",
         "identifier": "Identifier",
         "arn": "ResourceArn",
         "vpc_endpoint_service_name": "VpcEndpointServiceName",
