@@ -30,7 +30,7 @@ def check_cluster_count(project: Project, config: Config) -> Iterator[Hit]:
         names = ", ".join(
             "+".join(f"{c.name} ({c.location.path})" for _, c in group) for group in sets
         )
-        where = f" in Terraform root module {unit}" if unit else ""
+        where = f" in Terraform root module {unit}" if unit and len(project.units) > 1 else ""
         for group in sets[expected:]:
             first = min((c for _, c in group), key=lambda c: c.location)
             yield Hit(

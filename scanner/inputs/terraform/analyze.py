@@ -53,11 +53,15 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
 
     module = scope.load(source.path.parent.resolve(), _root(source, config), config.max_file_size)
     module.files[source.path.name] = parsed
-    lowering = Lowering(module)
-    lowered = lowering.run()
+    lowered = Lowering(module).run()
     facts, _ = template.extract(lowered.document, source.rel, source.text)
     mine = {a for a, name in lowered.files.items() if name == source.path.name}
     facts = _only(facts, mine)
+    if facts.clusters:
+        from scanner.inputs.terraform import regions
+
+        found = regions.diagnostics(module, facts.clusters, config.regions)
+        facts = replace(facts, diagnostics=found)
     passwords = tuple(
         Credential(
             "generated-password",
@@ -68,16 +72,12 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
         for address, block in lowered.generated_passwords.items()
         if address in mine
     )
-    from scanner.inputs.terraform import regions
-
-    found = regions.diagnostics(facts.clusters, lowering.blocks, module, config.regions)
     calls = sorted(
         {child.namespace for name in module.modules if (child := module.child(name)) is not None}
     )
     return replace(
         facts,
         credentials=facts.credentials + passwords,
-        diagnostics=found,
         module_calls=tuple(calls),
     )
 

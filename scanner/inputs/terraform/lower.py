@@ -64,6 +64,8 @@ INGRESS_NAMES = {
     "security_group_id": "GroupId",
     "cidr_blocks": "CidrIp",
 }
+# Databases other than Aurora RDS that keep credentials in Secrets Manager (their secrets and
+# generated passwords are theirs, not Aurora residue): the template extractor's list.
 RDS_MODULES = {
     "terraform-aws-modules/rds-aurora/aws": "AWS::RDS::DBCluster",
     "terraform-aws-modules/rds/aws": "AWS::RDS::DBInstance",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.inputs.terraform import hcl
-from scanner.inputs.terraform.scope import Scope
+from scanner.inputs.terraform.scope import Scope, block_address
 
 MAX_DEPTH = 40  # variables, locals and module outputs followed through each other
 MAX_VALUE_NODES = 10_000  # one variable's, local's or output's lowered value
@@ -36,7 +36,6 @@ ATTRIBUTES = {
     "aws_dsql_cluster": {
         "identifier": "Identifier",
         "arn": "ResourceArn",
-        "id": "Identifier",
         "vpc_endpoint_service_name": "VpcEndpointServiceName",
         "endpoint": "Endpoint",
     },
@@ -45,6 +44,8 @@ ATTRIBUTES = {
 # instance's ``engine = aws_rds_cluster.main.engine`` is the cluster's engine, a rule's
 # ``from_port = aws_rds_cluster.main.port`` its port.
 ARGUMENTS = frozenset({"engine", "engine_version", "engine_mode", "port"})
+SECRET_VERSION = "aws_secretsmanager_secret_version"
+RESOLVE, RESOLVED = "{{resolve:secretsmanager:", ":SecretString}}"  # a dynamic reference
 # Top-level names that are not resource types.
 NOT_RESOURCES = frozenset(
     {"var", "local", "module", "data", "each", "count", "self", "path", "terraform"}
@@ -219,6 +220,8 @@ class Evaluator:
     def _resource(self, address: str, rest: tuple, span: hcl.Span) -> Any:
         if rest and (isinstance(rest[0], int) or rest[0] in ("*", "?")):
             rest = rest[1:]  # aws_x.y[0].arn, aws_x.y[*].arn: count/for_each instances
+        if rest[:1] == ("secret_string",) and address.split(".")[-2] == SECRET_VERSION:
+            return self._secret_text(address, span)
         name = qualified(self.scope, address, self.home)
         if self.scope is not self.home:
             self.foreign[name] = address.split(".")[-2]
@@ -232,16 +235,31 @@ class Evaluator:
                     return self._named(self.scope, key, argument, span)
         if not attribute:
             return marked({"Ref": marked(name, span)}, span)
-        return marked({"Fn::GetAtt": marked([name, attribute], span)}, span)
+        return _get_att(name, attribute, span)
+
+    def _secret_text(self, address: str, span: hcl.Span) -> Any:
+        """``secret_string`` of a secret version (resource or data source): the secret's plain
+        text, written as CloudFormation writes it, a ``{{resolve:secretsmanager:...}}`` dynamic
+        reference to the secret its ``secret_id`` names (the version itself when it names
+        none). A value carrying it hands the secret's content over, not its ARN."""
+        block = _block(self.scope, address)
+        secret_id = block.body.get("secret_id") if block is not None else None
+        if secret_id is not None:
+            secret = self.value(secret_id.value, span)
+        else:
+            secret = self._resource(address, (), span)
+        if isinstance(secret, str):
+            return marked(f"{RESOLVE}{secret}{RESOLVED}", span)
+        named = secret.get("Fn::GetAtt") if isinstance(secret, dict) else None
+        if named and named[1] in ("id", "arn", "name"):  # the secret itself, as Ref names it
+            secret = marked({"Ref": named[0]}, span)
+        return dynamic_reference(secret, span)
 
     def _argument(self, address: str, name: str) -> hcl.Expr | None:
         """The argument ``name`` a resource of this module was given (its attribute's value)."""
-        for config in self.scope.files.values():
-            for block in config.body.blocks:
-                if block.type == "resource" and ".".join(block.labels) == address:
-                    found = block.body.get(name)
-                    return found.value if found is not None else None
-        return None
+        block = _block(self.scope, address)
+        found = block.body.get(name) if block is not None and block.type == "resource" else None
+        return found.value if found is not None else None
 
     def _module_output(self, expr: hcl.Reference, span: hcl.Span) -> Any:
         module, output = str(expr.parts[1]), str(expr.parts[2])
@@ -256,7 +274,7 @@ class Evaluator:
             name = qualified(self.scope, f"module.{module}", self.home)
             if self.scope is not self.home:
                 self.foreign[name] = f"module:{module}"
-            return marked({"Fn::GetAtt": marked([name, output], span)}, span)
+            return _get_att(name, output, span)
         return self.opaque(expr, span)
 
     def _select(self, value: Any, rest: tuple, expr: hcl.Reference, span: hcl.Span) -> Any:
@@ -311,6 +329,30 @@ def _larger_than(value: Any, limit: int) -> bool:
         elif isinstance(node, list):
             pending.extend(node)
     return False
+
+
+def dynamic_reference(secret: Any, span: hcl.Span) -> Any:
+    """``{{resolve:secretsmanager:<secret>:SecretString}}`` for a computed ``secret`` (a
+    ``Ref`` to the secret resource): its content, read in plain text at deployment."""
+    pieces = [marked(RESOLVE, span), secret, marked(RESOLVED, span)]
+    return marked({"Fn::Join": ["", marked(pieces, span)]}, span)
+
+
+def _get_att(name: str, attribute: str, span: hcl.Span) -> Any:
+    """``{"Fn::GetAtt": [name, attribute]}`` with every part marked where the reference is, as
+    cfn-lint marks a template's: whatever reads its strings (an ``engine`` that is another
+    resource's) locates them at the reference, not at the top of the file."""
+    parts = marked([marked(name, span), marked(attribute, span)], span)
+    return marked({"Fn::GetAtt": parts}, span)
+
+
+def _block(scope: Scope, address: str) -> hcl.Block | None:
+    """The resource or data block ``address`` names in ``scope``."""
+    for config in scope.files.values():
+        for block in config.body.blocks:
+            if block_address(block) == address:
+                return block
+    return None
 
 
 def _has(value: Any, part: str | int) -> bool:
