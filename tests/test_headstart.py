@@ -31,6 +31,7 @@ PROJECT = {
     "infra/db.yaml": DB,
     "infra/other.yaml": DB.replace("Db:", "Other:"),
     "lib/stack.ts": "import * as rds from 'aws-cdk-lib/aws-rds';\n",
+    "infra/main.tf": 'resource "aws_rds_cluster" "ledger" {}\n',
     "lib/plain.ts": "export const add = (a: number, b: number) => a + b;\n",
     "notes.txt": "import boto3  # not a module\n",
 }
@@ -69,10 +70,14 @@ def test_the_named_files_are_read_only_until_every_parser_is_known(project, monk
     monkeypatch.setattr(
         headstart, "_expensive_input", lambda a: looked_at.append(a) or expensive(a)
     )
-    named = ["app/plain.py", "app/data.py", "infra/db.yaml", "lib/stack.ts", "infra/other.yaml"]
+    named = [
+        "app/plain.py", "app/data.py", "infra/db.yaml", "lib/stack.ts", "infra/main.tf",
+        "infra/other.yaml",
+    ]  # fmt: skip
     found = headstart.named_inputs([str(project / n) for n in named])
-    assert found == {"python", "cloudformation", "typescript"}
-    assert [Path(a).name for a in looked_at] == ["plain.py", "data.py", "db.yaml", "stack.ts"]
+    assert found == {"python", "cloudformation", "typescript", "terraform"}
+    looked = [Path(a).name for a in looked_at]
+    assert looked == ["plain.py", "data.py", "db.yaml", "stack.ts", "main.tf"]
 
 
 def test_no_head_start_when_too_many_files_are_named_for_one_worker(project):
