@@ -397,6 +397,9 @@ class ResultCache:
         self.root = config.root
         self.max_size = config.max_file_size
         self._swept: set[str] = set()
+        # per run: the companions of each (input, directory), and each companion's digest
+        self._companion_keys: dict[tuple[str, Path], str] = {}
+        self._digests: dict[Path, str] = {}
         self._finalizer = weakref.finalize(self, os.close, directory)
 
     @classmethod
@@ -450,16 +453,28 @@ class ResultCache:
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
 
     def _companions(self, reader: inputs.Input, candidate: Candidate) -> str:
-        """Names and digests of the other files the analysis reads (a Terraform module's)."""
-        found = []
-        for path in reader.companion_files(candidate.path, self.root):
+        """Names and digests of the files the analysis reads with the candidate (a
+        Terraform module's), listed once per directory and read once per run: every file of a
+        module has the same companions."""
+        if not reader.companions:
+            return ""
+        place = (reader.name, candidate.path.parent)
+        if place not in self._companion_keys:
+            files = reader.companion_files(candidate.path.parent, self.root)
+            self._companion_keys[place] = ",".join(
+                f"{path.name}:{self._digest(path)}" for path in files
+            )
+        return self._companion_keys[place]
+
+    def _digest(self, path: Path) -> str:
+        if path not in self._digests:
             try:
                 size = path.stat().st_size
                 data = path.read_bytes() if size <= self.max_size else str(size).encode()
-                found.append(f"{path.name}:{hashlib.sha256(data).hexdigest()}")
+                self._digests[path] = hashlib.sha256(data).hexdigest()
             except OSError:
-                found.append(f"{path.name}:unreadable")
-        return ",".join(found)
+                self._digests[path] = "unreadable"
+        return self._digests[path]
 
     def _mac(self, key: Key, body: bytes) -> bytes:
         return hmac.new(self.secret, key.name.encode() + b"\n" + body, hashlib.sha256).digest()

@@ -6,8 +6,8 @@ Terraform has no imports: every ``.tf`` file of a directory sees every name the 
 local path (``./modules/db``) makes that directory's outputs readable as ``module.db.<output>``.
 So a file is analysed with its module: :func:`load` reads the directory's configurations (and,
 on demand, those of the local modules it calls) through the same guards as scanned files, never
-outside the scanned tree, and :func:`companions` lists the files whose bytes decide a file's
-analysis, for the result cache's key.
+outside the scanned tree, and :func:`companions` lists the files whose bytes decide the analysis
+of a module's files, for the result cache's key.
 """
 
 from __future__ import annotations
@@ -203,21 +203,23 @@ def _entries(directory: Path) -> list[Path]:
     return found
 
 
-def companions(path: Path, root: Path) -> tuple[Path, ...]:
-    """The files whose bytes decide ``path``'s analysis besides its own: the other files of its
-    module and, through local ``source`` paths, of the modules it calls."""
+def companions(directory: Path, root: Path) -> tuple[Path, ...]:
+    """The files whose bytes decide the analysis of any file in ``directory``: its module's
+    files and, through local ``source`` paths, those of the modules it calls.
+
+    The same for every file of a module, so the result cache asks once per directory and run
+    (a module of N files would otherwise be listed, and its local modules followed, N times)."""
     found: list[Path] = []
     seen: set[Path] = set()
-    pending = [(path.parent, 0)]
+    pending = [(directory, 0)]
     while pending:
-        directory, depth = pending.pop(0)
-        inside = _inside(directory, root)
+        current, depth = pending.pop(0)
+        inside = _inside(current, root)
         if inside is None or inside in seen:
             continue
         seen.add(inside)
         for entry in _entries(inside):
-            if entry.name != path.name or inside != path.parent.resolve():
-                found.append(entry)
+            found.append(entry)
             if depth < MAX_MODULE_DEPTH and is_configuration(entry.name):
                 try:
                     head = entry.read_text(encoding="utf-8", errors="replace")
