@@ -59,10 +59,11 @@ class Input:
     ``parser_free`` names ``parser_free(path) -> bool``, whether a file can be judged without
     importing the input's parser (a Python module with no word any rule looks for), so that the
     head start does not import one for it; ``companions`` names
-    ``companions(directory, root) -> tuple[Path, ...]``, the files whose bytes decide the
+    ``companions(directory, root) -> (files, directories)``: the files whose bytes decide the
     analysis of the input's files in ``directory`` (a Terraform module's files: Terraform has
-    no imports, every file of a directory sees what the others declare), so that the result
-    cache keys on them too; it is asked once per directory and run.
+    no imports, every file of a directory sees what the others declare) and the directories
+    whose companions decide it too (the local modules it calls), so that the result cache
+    keys on all of them; it is asked once per directory and run.
     """
 
     name: str
@@ -122,10 +123,12 @@ class Input:
         """Whether analysing this file will import the input's parser."""
         return self.expensive and not (self.parser_free and _resolve(self.parser_free)(path))
 
-    def companion_files(self, directory: Path, root: Path) -> tuple[Path, ...]:
-        """The files whose bytes decide the analysis of a file in ``directory`` (none for most
-        inputs)."""
-        return _resolve(self.companions)(directory, root) if self.companions else ()
+    def companion_files(
+        self, directory: Path, root: Path
+    ) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+        """The files whose bytes decide the analysis of a file in ``directory``, and the
+        directories whose companions decide it too (none for most inputs)."""
+        return _resolve(self.companions)(directory, root) if self.companions else ((), ())
 
     def owns(self, path: Path, explicit: bool) -> bool:
         """Whether a file of this input that cannot be read is a finding (else it is skipped)."""

@@ -397,8 +397,10 @@ class ResultCache:
         self.root = config.root
         self.max_size = config.max_file_size
         self._swept: set[str] = set()
-        # per run: the companions of each (input, directory), and each companion's digest
+        # per run: the companions of each (input, directory), each directory's own listing,
+        # and each companion's digest
         self._companion_keys: dict[tuple[str, Path], str] = {}
+        self._listings: dict[tuple[str, Path], tuple[tuple[Path, ...], tuple[Path, ...]]] = {}
         self._digests: dict[Path, str] = {}
         self._finalizer = weakref.finalize(self, os.close, directory)
 
@@ -453,18 +455,35 @@ class ResultCache:
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
 
     def _companions(self, reader: inputs.Input, candidate: Candidate) -> str:
-        """Names and digests of the files the analysis reads with the candidate (a
-        Terraform module's), listed once per directory and read once per run: every file of a
-        module has the same companions."""
+        """Names and digests of the files the analysis reads with the candidate (a Terraform
+        module's, and the modules it calls, transitively), computed once per directory and
+        run: every file of a module has the same companions, and each directory is listed and
+        each file read once however many modules call it."""
         if not reader.companions:
             return ""
         place = (reader.name, candidate.path.parent)
         if place not in self._companion_keys:
-            files = reader.companion_files(candidate.path.parent, self.root)
-            self._companion_keys[place] = ",".join(
-                f"{path.name}:{self._digest(path)}" for path in files
-            )
+            found: list[str] = []
+            seen: set[Path] = set()
+            pending = [candidate.path.parent]
+            while pending:
+                directory = pending.pop(0)
+                if directory in seen:
+                    continue
+                seen.add(directory)
+                files, called = self._listing(reader, directory)
+                found += (f"{path.name}:{self._digest(path)}" for path in files)
+                pending += called
+            self._companion_keys[place] = ",".join(found)
         return self._companion_keys[place]
+
+    def _listing(
+        self, reader: inputs.Input, directory: Path
+    ) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+        place = (reader.name, directory)
+        if place not in self._listings:
+            self._listings[place] = reader.companion_files(directory, self.root)
+        return self._listings[place]
 
     def _digest(self, path: Path) -> str:
         if path not in self._digests:

@@ -203,31 +203,28 @@ def _entries(directory: Path) -> list[Path]:
     return found
 
 
-def companions(directory: Path, root: Path) -> tuple[Path, ...]:
-    """The files whose bytes decide the analysis of any file in ``directory``: its module's
-    files and, through local ``source`` paths, those of the modules it calls.
-
-    The same for every file of a module, so the result cache asks once per directory and run
-    (a module of N files would otherwise be listed, and its local modules followed, N times)."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    pending = [(directory, 0)]
-    while pending:
-        current, depth = pending.pop(0)
-        inside = _inside(current, root)
-        if inside is None or inside in seen:
+def companions(directory: Path, root: Path) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """What decides the analysis of the files in ``directory``: its module's files, and the
+    directories of the local modules it calls (``source = "./modules/db"``), whose own
+    companions decide it too. The result cache follows the called directories, listing each
+    directory once per run however many modules call it."""
+    inside = _inside(directory, root)
+    if inside is None:
+        return (), ()
+    files = tuple(_entries(inside))
+    called: list[Path] = []
+    for entry in files:
+        if not is_configuration(entry.name):
             continue
-        seen.add(inside)
-        for entry in _entries(inside):
-            found.append(entry)
-            if depth < MAX_MODULE_DEPTH and is_configuration(entry.name):
-                try:
-                    head = entry.read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                for match in LOCAL_SOURCE.finditer(head):
-                    pending.append((inside / match.group(1), depth + 1))
-    return tuple(found)
+        try:
+            text = entry.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in LOCAL_SOURCE.finditer(text):
+            target = _inside(inside / match.group(1), root)
+            if target is not None and target != inside and target not in called:
+                called.append(target)
+    return files, tuple(called)
 
 
 def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
