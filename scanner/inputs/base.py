@@ -63,7 +63,10 @@ class Input:
     analysis of the input's files in ``directory`` (a Terraform module's files: Terraform has
     no imports, every file of a directory sees what the others declare) and the directories
     whose companions decide it too (the local modules it calls), so that the result cache
-    keys on all of them; it is asked once per directory and run.
+    keys on all of them; it is asked once per directory and run. ``file_modules`` names
+    ``file_modules(path) -> tuple[str, ...]``, the part of ``modules`` analysing that file
+    imports (a Terraform ``.tf`` file never needs the JSON decoder its ``.tf.json`` siblings
+    are read with), so that the head start and a pool's preload import only that.
     """
 
     name: str
@@ -80,6 +83,7 @@ class Input:
     owns_unreadable: str = ""
     parser_free: str = ""
     companions: str = ""
+    file_modules: str = ""
     fallback: bool = False
     preview: bool = False
     since: str = ""
@@ -122,6 +126,10 @@ class Input:
     def needs_parser(self, path: Path) -> bool:
         """Whether analysing this file will import the input's parser."""
         return self.expensive and not (self.parser_free and _resolve(self.parser_free)(path))
+
+    def modules_for(self, path: Path) -> tuple[str, ...]:
+        """What analysing this file imports: ``modules``, or the part its kind of file needs."""
+        return tuple(_resolve(self.file_modules)(path)) if self.file_modules else self.modules
 
     def companion_files(
         self, directory: Path, root: Path
