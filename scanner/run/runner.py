@@ -11,6 +11,7 @@ context from the cache on the other core.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
@@ -42,7 +43,7 @@ def _in_workers(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    preload({c.input for c in candidates})
+    preload(candidates)
     size = max(1, len(candidates) // (jobs * 4))
     chunks = [
         [(c, config, prepared) for c in candidates[i : i + size]]
@@ -192,7 +193,8 @@ def start_all(
     the cache lacks, or is released.
     """
     jobs = jobs or default_jobs()
-    progress.expect(len(candidates) + len(context or []))
+    context = context or []
+    progress.expect(len(candidates) + len(context))
     cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
     named = _look_up(candidates, config, cache, as_context=False)
     pending = named.pending
@@ -203,18 +205,61 @@ def start_all(
     elif worker is not None:
         worker.release()
         worker = None
+    # the context files the worker analyses with the named ones (found stale in the cache)
+    siblings = _look_up(_siblings(pending, context) if worker else [], config, cache, True)
+    if len(pending) + len(siblings.todo) >= PARALLEL_MIN_FILES:
+        siblings.todo = []  # a large module: its files are analysed in a pool, below
+    stale = siblings.pending
     if worker is not None:
-        waiting = _waiting_for(worker.submit(analyze_files, pending, config), pending, config)
+        shared = pending + stale
+        waiting = _waiting_for(worker.submit(analyze_files, shared, config), shared, config)
     else:
         done = _analyze(pending, config, jobs)
         waiting = lambda: done  # noqa: E731
-    around = _look_up(context or [], config, cache, as_context=True)
-    fresh_context = _analyze(around.pending, config, jobs)
-    return Started(
-        context=_complete(around, fresh_context, cache),
-        wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
-        in_background=worker is not None,
-    )
+    pairs = zip(siblings.candidates, siblings.results, strict=True)
+    taken = {id(c) for c, r in pairs if r is not None or c in stale}
+    around = _look_up([c for c in context if id(c) not in taken], config, cache, True)
+    _complete(around, _analyze(around.pending, config, jobs), cache)
+    if not stale:
+        return Started(
+            context=_in_context_order(context, (siblings, around)),
+            wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
+            in_background=worker is not None,
+        )
+    # the worker analyses part of the context too: the context is complete once it is done
+    fresh = waiting()
+    mine = _complete(named, fresh[: len(pending)], cache)
+    _complete(siblings, fresh[len(pending) :], cache)
+    return Started(context=_in_context_order(context, (siblings, around)), wait=lambda: mine)
+
+
+def _siblings(pending: list[Candidate], context: list[Candidate]) -> list[Candidate]:
+    """The context files in the directory of a named file whose input reads a directory's
+    files together (a Terraform module's): when the named file changed, their cached analyses
+    are stale too, and the worker analysing it has just parsed them (a one-file run would
+    otherwise import the parser and parse the module again in this process)."""
+    directories = {_directory(c) for c in pending if input_named(c.input).companions}
+    if not directories:
+        return []
+    return [c for c in context if input_named(c.input).companions and _directory(c) in directories]
+
+
+def _directory(candidate: Candidate) -> str:
+    """A candidate's directory as an absolute path (a named file's path is as given)."""
+    return os.path.dirname(os.path.abspath(candidate.path))
+
+
+def _in_context_order(
+    context: list[Candidate], batches: tuple[_Batch, ...]
+) -> tuple[FileAnalysis, ...]:
+    """The context views of several batches, in the context's order (the project model's
+    input, which must not depend on which process analysed what)."""
+    found = {
+        id(candidate): result
+        for batch in batches
+        for candidate, result in zip(batch.candidates, batch.results, strict=True)
+    }
+    return tuple(r for r in (found.get(id(c)) for c in context) if r is not None)
 
 
 def analyze_all(
