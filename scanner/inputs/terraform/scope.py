@@ -187,20 +187,17 @@ def _inside(path: Path, root: Path) -> Path | None:
 def _entries(directory: Path) -> list[Path]:
     """The regular files of a directory that belong to its module, in name order."""
     try:
-        names = sorted(os.listdir(directory))
+        with os.scandir(directory) as listing:
+            # a link could lead outside the tree: the module reads its own regular files only
+            names = sorted(
+                entry.name
+                for entry in listing
+                if (is_configuration(entry.name) or is_variables(entry.name))
+                and entry.is_file(follow_symlinks=False)
+            )
     except OSError:
         return []
-    found = []
-    for name in names:
-        if not (is_configuration(name) or is_variables(name)):
-            continue
-        path = directory / name
-        if path.is_symlink() or not path.is_file():
-            continue  # a link could lead outside the tree: the module reads its own files only
-        found.append(path)
-        if len(found) >= MAX_MODULE_FILES:
-            break
-    return found
+    return [directory / name for name in names[:MAX_MODULE_FILES]]
 
 
 JSON_DECODER = "cfnlint."  # the modules only JSON configurations are read with (cfn-lint's)
