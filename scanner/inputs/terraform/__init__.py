@@ -22,6 +22,8 @@ INPUT = Input(
         "cfnlint.decode.cfn_json",
         "scanner.inputs.cloudformation.template",
         "scanner.inputs.terraform.analyze",
+        "scanner.inputs.terraform.lower",
+        "scanner.rules",  # the file rules run on the facts in the same process
     ),
     analyzer="scanner.inputs.terraform.analyze:analyze",
     companions="scanner.inputs.terraform.scope:companions",
