@@ -28,7 +28,7 @@ MAX_MODULE_FILES = 200  # configurations read as one module's context
 MAX_MODULE_DEPTH = 4  # local modules followed through local modules
 # A module's source when it is a local path: Terraform requires a literal string here, so this
 # only lists candidates for the cache key (the lowering reads the parsed attribute).
-LOCAL_SOURCE = re.compile(r"""["']?source["']?\s*[=:]\s*"(\.{1,2}/[^"\n]*)\"""")
+LOCAL_SOURCE = re.compile(rb"""source["']?\s*[=:]\s*"(\.{1,2}/[^"\n]*)\"""")
 
 
 def is_configuration(name: str) -> bool:
@@ -228,11 +228,13 @@ def companions(directory: Path, root: Path) -> tuple[tuple[Path, ...], tuple[Pat
         if not is_configuration(entry.name):
             continue
         try:
-            text = entry.read_text(encoding="utf-8", errors="replace")
+            data = entry.read_bytes()
         except OSError:
             continue
-        for match in LOCAL_SOURCE.finditer(text):
-            target = _inside(inside / match.group(1), root)
+        if b"source" not in data:
+            continue
+        for match in LOCAL_SOURCE.finditer(data):
+            target = _inside(inside / match.group(1).decode("utf-8", "replace"), root)
             if target is not None and target != inside and target not in called:
                 called.append(target)
     return files, tuple(called)
