@@ -135,6 +135,23 @@ def test_parallel_workers_give_the_same_result_as_one(tmp_path):
     assert len(serial.findings) == 81
 
 
+def test_a_pools_chunks_keep_each_directory_whole_and_the_candidates_in_order(tmp_path):
+    """A Terraform file is analysed with its whole module: a module split between two
+    workers would be parsed by both."""
+    sizes = {"a": 5, "b": 3, "c": 9, "d": 1, "e": 4}
+    write(
+        tmp_path, {f"{d}/f{n}.tf": "locals {\n  x = 1\n}\n" for d in sizes for n in range(sizes[d])}
+    )
+    candidates = discover((str(tmp_path),), Config(root=tmp_path))
+    chunks = runner._chunks(candidates, 4)
+    assert [c for chunk in chunks for c in chunk] == candidates
+    assert [sorted({c.path.parent.name for c in chunk}) for chunk in chunks] == [
+        ["a"],
+        ["b", "c"],
+        ["d", "e"],
+    ]
+
+
 def test_named_files_analysed_beside_the_context_load_give_the_same_result(tmp_path, monkeypatch):
     """With files named inside a project, the named files are analysed in a forked child while
     the context loads; the result must not depend on it (jobs=1 does everything in-process)."""

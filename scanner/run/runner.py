@@ -45,14 +45,27 @@ def _in_workers(
 
     preload(candidates)
     size = max(1, len(candidates) // (jobs * 4))
-    chunks = [
-        [(c, config, prepared) for c in candidates[i : i + size]]
-        for i in range(0, len(candidates), size)
-    ]
+    chunks = [[(c, config, prepared) for c in chunk] for chunk in _chunks(candidates, size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         finished = pool.map(_analyze_batch, chunks)  # in order, each batch as it is done
         return [analysis for batch in finished for analysis in _done(batch)]
+
+
+def _chunks(candidates: list[Candidate], size: int) -> list[list[Candidate]]:
+    """Consecutive runs of at least ``size`` candidates (the last may be shorter), cut only
+    where the directory changes: a Terraform module's files are analysed together, each with
+    the whole module, which the worker that has them parses once."""
+    chunks: list[list[Candidate]] = []
+    current: list[Candidate] = []
+    for candidate in candidates:
+        if len(current) >= size and candidate.path.parent != current[-1].path.parent:
+            chunks.append(current)
+            current = []
+        current.append(candidate)
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _done(analyses: list[FileAnalysis]) -> list[FileAnalysis]:
