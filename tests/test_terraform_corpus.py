@@ -157,3 +157,21 @@ def test_the_whole_corpus_is_scanned_as_one_tree(whole_corpus):
     assert {path.split("/")[0] for path in refused} == {"amplication"}
     rules = {f["rule"] for f in report["findings"]}
     assert {"RDS001", "RDS002", "RDS003"} <= rules
+
+
+def test_every_corpus_file_has_the_facts_of_a_lowering_of_its_own(whole_corpus):
+    """The module lowered once for all its files (``terraform.analyze._lowered``) gives each
+    file what lowering its module for it alone gives."""
+    from scanner.inputs.terraform import analyze as terraform
+    from scanner.pipeline.analyze import analyze_files
+
+    config = Config(root=whole_corpus)
+    candidates = discover((str(whole_corpus),), config)
+    terraform._lowered_modules.clear()
+    shared = analyze_files(candidates, config)
+    differ = []
+    for candidate, analysis in zip(candidates, shared, strict=True):
+        terraform._lowered_modules.clear()
+        if analyze_files([candidate], config) != [analysis]:
+            differ.append(candidate.rel)
+    assert differ == []

@@ -79,6 +79,7 @@ class Scope:
     files: dict[str, hcl.Config] = field(default_factory=dict)
     variable_values: dict[str, hcl.Expr] = field(default_factory=dict)
     broken: tuple[str, ...] = ()
+    digests: dict[str, str] = field(default_factory=dict)  # every file read ("" unreadable)
     _children: dict[str, Scope | None] = field(default_factory=dict)
 
     @property
@@ -140,6 +141,18 @@ class Scope:
                 if address:
                     found.setdefault(address, name)
         return found
+
+    def read_elsewhere(self) -> tuple[tuple[str, str], ...]:
+        """What a result computed from this scope depends on beyond its own directory: for
+        each local module loaded so far, at any depth, its directory's listing (the path with
+        a trailing slash, and the names) and each file's digest."""
+        found: list[tuple[str, str]] = []
+        for scope in self._children.values():
+            if scope is not None:
+                found.append((f"{scope.directory}/", _names(scope.directory)))
+                found += ((str(scope.directory / n), d) for n, d in scope.digests.items())
+                found += scope.read_elsewhere()
+        return tuple(found)
 
     def child(self, module: str) -> Scope | None:
         """The scope of a local module this one calls (None: not local, or not readable)."""
@@ -214,6 +227,26 @@ def file_modules(path: Path) -> tuple[str, ...]:
     return tuple(m for m in INPUT.modules if not m.startswith(JSON_DECODER))
 
 
+def unchanged(read: tuple[tuple[str, str], ...], max_size: int) -> bool:
+    """Whether the directories and files of ``Scope.read_elsewhere`` are still as they were."""
+    for path, seen in read:
+        if path.endswith("/"):
+            if _names(Path(path)) != seen:
+                return False
+            continue
+        try:
+            digest = read_text(Path(path), max_size)[1]
+        except ParseFailure:
+            digest = ""
+        if digest != seen:
+            return False
+    return True
+
+
+def _names(directory: Path) -> str:
+    return "\0".join(path.name for path in _entries(directory))
+
+
 def companions(directory: Path, root: Path) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     """What decides the analysis of the files in ``directory``: its module's files, and the
     directories of the local modules it calls (``source = "./modules/db"``), whose own
@@ -249,6 +282,12 @@ def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
     for path in _entries(directory):
         try:
             text, digest = read_text(path, max_size)
+        except ParseFailure:
+            scope.digests[path.name] = ""
+            broken.append(path.name)
+            continue
+        scope.digests[path.name] = digest
+        try:
             config = parse_file(path.name, text, digest)
         except ParseFailure:
             broken.append(path.name)
