@@ -59,11 +59,12 @@ class Input:
     ``parser_free`` names ``parser_free(path) -> bool``, whether a file can be judged without
     importing the input's parser (a Python module with no word any rule looks for), so that the
     head start does not import one for it; ``companions`` names
-    ``companions(directory, root) -> (files, directories)``: the files whose bytes decide the
-    analysis of the input's files in ``directory`` (a Terraform module's files: Terraform has
-    no imports, every file of a directory sees what the others declare) and the directories
-    whose companions decide it too (the local modules it calls), so that the result cache
-    keys on all of them; it is asked once per directory and run. ``file_modules`` names
+    ``companions(directory, root, max_size) -> (files, directories)``: the files whose bytes
+    decide the analysis of the input's files in ``directory``, as (name, SHA-256) pairs (a
+    Terraform module's files: Terraform has no imports, every file of a directory sees what
+    the others declare), and the directories whose companions decide it too (the local
+    modules it calls), so that the result cache keys on all of them; it is asked once per
+    directory and run. ``file_modules`` names
     ``file_modules(path) -> tuple[str, ...]``, the part of ``modules`` analysing that file
     imports (a Terraform ``.tf`` file never needs the JSON decoder its ``.tf.json`` siblings
     are read with), so that the head start and a pool's preload import only that.
@@ -132,11 +133,14 @@ class Input:
         return tuple(_resolve(self.file_modules)(path)) if self.file_modules else self.modules
 
     def companion_files(
-        self, directory: Path, root: Path
-    ) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-        """The files whose bytes decide the analysis of a file in ``directory``, and the
-        directories whose companions decide it too (none for most inputs)."""
-        return _resolve(self.companions)(directory, root) if self.companions else ((), ())
+        self, directory: Path, root: Path, max_size: int
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]:
+        """The (name, SHA-256) of the files whose bytes decide the analysis of a file in
+        ``directory``, and the directories whose companions decide it too (none for most
+        inputs)."""
+        if not self.companions:
+            return (), ()
+        return _resolve(self.companions)(directory, root, max_size)
 
     def owns(self, path: Path, explicit: bool) -> bool:
         """Whether a file of this input that cannot be read is a finding (else it is skipped)."""

@@ -397,11 +397,11 @@ class ResultCache:
         self.root = config.root
         self.max_size = config.max_file_size
         self._swept: set[str] = set()
-        # per run: the companions of each (input, directory), each directory's own listing,
-        # and each companion's digest
+        # per run: the companions of each (input, directory), and each directory's listing
         self._companion_keys: dict[tuple[str, Path], str] = {}
-        self._listings: dict[tuple[str, Path], tuple[tuple[Path, ...], tuple[Path, ...]]] = {}
-        self._digests: dict[Path, str] = {}
+        self._listings: dict[
+            tuple[str, Path], tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]
+        ] = {}
         self._finalizer = weakref.finalize(self, os.close, directory)
 
     @classmethod
@@ -472,28 +472,18 @@ class ResultCache:
                     continue
                 seen.add(directory)
                 files, called = self._listing(reader, directory)
-                found += (f"{path.name}:{self._digest(path)}" for path in files)
+                found += (f"{name}:{digest}" for name, digest in files)
                 pending += called
             self._companion_keys[place] = ",".join(found)
         return self._companion_keys[place]
 
     def _listing(
         self, reader: inputs.Input, directory: Path
-    ) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]:
         place = (reader.name, directory)
         if place not in self._listings:
-            self._listings[place] = reader.companion_files(directory, self.root)
+            self._listings[place] = reader.companion_files(directory, self.root, self.max_size)
         return self._listings[place]
-
-    def _digest(self, path: Path) -> str:
-        if path not in self._digests:
-            try:
-                size = path.stat().st_size
-                data = path.read_bytes() if size <= self.max_size else str(size).encode()
-                self._digests[path] = hashlib.sha256(data).hexdigest()
-            except OSError:
-                self._digests[path] = "unreadable"
-        return self._digests[path]
 
     def _mac(self, key: Key, body: bytes) -> bytes:
         return hmac.new(self.secret, key.name.encode() + b"\n" + body, hashlib.sha256).digest()

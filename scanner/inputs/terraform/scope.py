@@ -12,6 +12,8 @@ of a module's files, for the result cache's key.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -190,11 +192,17 @@ def _inside(path: Path, root: Path) -> Path | None:
     """``path`` resolved, when it is a directory inside ``root`` (symlinks resolved first)."""
     try:
         resolved = path.resolve()
-        if resolved.is_dir() and resolved.is_relative_to(root.resolve()):
+        if resolved.is_dir() and resolved.is_relative_to(_resolved_root(root)):
             return resolved
     except (OSError, RuntimeError):
         pass
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved_root(root: Path) -> Path:
+    """The scanned tree's root, resolved once (every module directory is checked against it)."""
+    return root.resolve()
 
 
 def _entries(directory: Path) -> list[Path]:
@@ -247,30 +255,35 @@ def _names(directory: Path) -> str:
     return "\0".join(path.name for path in _entries(directory))
 
 
-def companions(directory: Path, root: Path) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """What decides the analysis of the files in ``directory``: its module's files, and the
-    directories of the local modules it calls (``source = "./modules/db"``), whose own
-    companions decide it too. The result cache follows the called directories, listing each
-    directory once per run however many modules call it."""
+def companions(
+    directory: Path, root: Path, max_size: int
+) -> tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]:
+    """What decides the analysis of the files in ``directory``: its module's files (name and
+    SHA-256 of each; a file over ``max_size`` by its size, as the read guards refuse it), and
+    the directories of the local modules it calls (``source = "./modules/db"``), whose own
+    companions decide it too. Each file is read once; the result cache follows the called
+    directories, listing each directory once per run however many modules call it."""
     inside = _inside(directory, root)
     if inside is None:
         return (), ()
-    files = tuple(_entries(inside))
+    files: list[tuple[str, str]] = []
     called: list[Path] = []
-    for entry in files:
-        if not is_configuration(entry.name):
-            continue
+    for entry in _entries(inside):
         try:
-            data = entry.read_bytes()
+            size = entry.stat().st_size
+            data = entry.read_bytes() if size <= max_size else b""
         except OSError:
+            files.append((entry.name, "unreadable"))
             continue
-        if b"source" not in data:
+        digest = hashlib.sha256(data if size <= max_size else str(size).encode())
+        files.append((entry.name, digest.hexdigest()))
+        if not is_configuration(entry.name) or b"source" not in data:
             continue
         for match in LOCAL_SOURCE.finditer(data):
             target = _inside(inside / match.group(1).decode("utf-8", "replace"), root)
             if target is not None and target != inside and target not in called:
                 called.append(target)
-    return files, tuple(called)
+    return tuple(files), tuple(called)
 
 
 def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
