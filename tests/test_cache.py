@@ -70,6 +70,51 @@ def test_changed_file_or_settings_miss_the_cache(tmp_path):
     assert other.key(candidate, b"same") != cache.key(candidate, b"same")
 
 
+TF_CLUSTER = 'resource "aws_rds_cluster" "main" {\n  engine = var.engine\n}\n'
+TF_ENGINE = 'variable "engine" {\n  default = "{engine}"\n}\n'
+
+
+def test_a_terraform_file_misses_the_cache_when_its_module_or_a_called_module_changes(
+    tmp_path,
+):
+    """A Terraform file's result depends on its module's other files and on the local modules
+    the module calls: each of their edits is a miss, whichever file the cache is asked about
+    first in the run (the companions are listed once per directory)."""
+    write(
+        tmp_path,
+        {
+            "db/main.tf": TF_CLUSTER,
+            "db/variables.tf": TF_ENGINE.replace("{engine}", "aurora-postgresql"),
+            "root/main.tf": 'module "db" {\n  source = "../db"\n}\n',
+            "root/outputs.tf": 'output "x" {\n  value = 1\n}\n',
+            "other/main.tf": 'output "y" {\n  value = 2\n}\n',
+        },
+    )
+    config = Config(root=tmp_path, select=("RDS",))
+
+    def keys() -> dict[str, Key]:
+        cache = ResultCache.open(tmp_path / "c", config)
+        assert cache is not None
+        found = {}
+        for candidate in discover((str(tmp_path),), config):
+            found[candidate.rel] = cache.key(candidate, read_for_key(candidate, 1 << 20))
+        return found
+
+    def engine() -> str:
+        named = (str(tmp_path / "db" / "main.tf"),)
+        found = scan(named, config, cache_dir=tmp_path / "c").findings
+        (message,) = [f.message for f in found if f.rule == "RDS003"]
+        return message
+
+    assert "aurora-postgresql" in engine()  # and the cache holds the module's results
+    before = keys()
+    (tmp_path / "db" / "variables.tf").write_text(TF_ENGINE.replace("{engine}", "aurora-mysql"))
+    after = keys()
+    changed = sorted(rel for rel in before if before[rel] != after[rel])
+    assert changed == ["db/main.tf", "db/variables.tf", "root/main.tf", "root/outputs.tf"]
+    assert "aurora-mysql" in engine()
+
+
 def test_unwritable_cache_directory_is_not_an_error(tmp_path):
     write(tmp_path, {"db.yaml": DB.format(n=1)})
     blocker = tmp_path / "cache"
@@ -88,6 +133,23 @@ def test_parallel_workers_give_the_same_result_as_one(tmp_path):
     parallel = scan((str(tmp_path),), config, jobs=2)
     assert parallel.findings == serial.findings
     assert len(serial.findings) == 81
+
+
+def test_a_pools_chunks_keep_each_directory_whole_and_the_candidates_in_order(tmp_path):
+    """A Terraform file is analysed with its whole module: a module split between two
+    workers would be parsed by both."""
+    sizes = {"a": 5, "b": 3, "c": 9, "d": 1, "e": 4}
+    write(
+        tmp_path, {f"{d}/f{n}.tf": "locals {\n  x = 1\n}\n" for d in sizes for n in range(sizes[d])}
+    )
+    candidates = discover((str(tmp_path),), Config(root=tmp_path))
+    chunks = runner._chunks(candidates, 4)
+    assert [c for chunk in chunks for c in chunk] == candidates
+    assert [sorted({c.path.parent.name for c in chunk}) for chunk in chunks] == [
+        ["a"],
+        ["b", "c"],
+        ["d", "e"],
+    ]
 
 
 def test_named_files_analysed_beside_the_context_load_give_the_same_result(tmp_path, monkeypatch):

@@ -31,8 +31,8 @@ PROJECT = {
     "infra/db.yaml": DB,
     "infra/other.yaml": DB.replace("Db:", "Other:"),
     "lib/stack.ts": "import * as rds from 'aws-cdk-lib/aws-rds';\n",
-    "infra/main.tf": 'resource "aws_rds_cluster" "ledger" {}\n',
     "lib/plain.ts": "export const add = (a: number, b: number) => a + b;\n",
+    "infra/logs.tf": 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n',
     "notes.txt": "import boto3  # not a module\n",
 }
 
@@ -70,14 +70,10 @@ def test_the_named_files_are_read_only_until_every_parser_is_known(project, monk
     monkeypatch.setattr(
         headstart, "_expensive_input", lambda a: looked_at.append(a) or expensive(a)
     )
-    named = [
-        "app/plain.py", "app/data.py", "infra/db.yaml", "lib/stack.ts", "infra/main.tf",
-        "infra/other.yaml",
-    ]  # fmt: skip
-    found = headstart.named_inputs([str(project / n) for n in named])
+    named = ["app/plain.py", "app/data.py", "infra/db.yaml", "lib/stack.ts", "infra/logs.tf"]
+    found = headstart.named_inputs([str(project / n) for n in [*named, "infra/other.yaml"]])
     assert found == {"python", "cloudformation", "typescript", "terraform"}
-    looked = [Path(a).name for a in looked_at]
-    assert looked == ["plain.py", "data.py", "db.yaml", "stack.ts", "main.tf"]
+    assert [Path(a).relative_to(project).as_posix() for a in looked_at] == named
 
 
 def test_no_head_start_when_too_many_files_are_named_for_one_worker(project):

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 from scanner.inputs.base import Input
 from scanner.model import Kind
@@ -111,10 +112,19 @@ def parser_modules(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def file_parser_modules(files: Iterable[tuple[str, Path]]) -> tuple[str, ...]:
+    """What analysing these files (input name, path) imports, each module once, in the order
+    of ``parser_modules``: a file may need less than its input's whole list."""
+    files = list(files)
+    wanted = {m for name, path in files for m in named(name).modules_for(path)}
+    return tuple(m for m in parser_modules(name for name, _ in files) if m in wanted)
+
+
 __all__ = [
     "Input",
     "example_file",
     "fallback",
+    "file_parser_modules",
     "for_name",
     "inputs",
     "kinds_reading",

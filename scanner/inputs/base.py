@@ -59,9 +59,15 @@ class Input:
     ``parser_free`` names ``parser_free(path) -> bool``, whether a file can be judged without
     importing the input's parser (a Python module with no word any rule looks for), so that the
     head start does not import one for it; ``companions`` names
-    ``companions(path, root) -> tuple[Path, ...]``, the other files whose bytes decide a file's
-    analysis (a Terraform module's other files: Terraform has no imports, every file of a
-    directory sees what the others declare), so that the result cache keys on them too.
+    ``companions(directory, root, max_size) -> (files, directories)``: the files whose bytes
+    decide the analysis of the input's files in ``directory``, as (name, SHA-256) pairs (a
+    Terraform module's files: Terraform has no imports, every file of a directory sees what
+    the others declare), and the directories whose companions decide it too (the local
+    modules it calls), so that the result cache keys on all of them; it is asked once per
+    directory and run. ``file_modules`` names
+    ``file_modules(path) -> tuple[str, ...]``, the part of ``modules`` analysing that file
+    imports (a Terraform ``.tf`` file never needs the JSON decoder its ``.tf.json`` siblings
+    are read with), so that the head start and a pool's preload import only that.
     """
 
     name: str
@@ -78,6 +84,7 @@ class Input:
     owns_unreadable: str = ""
     parser_free: str = ""
     companions: str = ""
+    file_modules: str = ""
     fallback: bool = False
     preview: bool = False
     since: str = ""
@@ -121,9 +128,19 @@ class Input:
         """Whether analysing this file will import the input's parser."""
         return self.expensive and not (self.parser_free and _resolve(self.parser_free)(path))
 
-    def companion_files(self, path: Path, root: Path) -> tuple[Path, ...]:
-        """The other files a file's analysis reads (none for most inputs)."""
-        return _resolve(self.companions)(path, root) if self.companions else ()
+    def modules_for(self, path: Path) -> tuple[str, ...]:
+        """What analysing this file imports: ``modules``, or the part its kind of file needs."""
+        return tuple(_resolve(self.file_modules)(path)) if self.file_modules else self.modules
+
+    def companion_files(
+        self, directory: Path, root: Path, max_size: int
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]:
+        """The (name, SHA-256) of the files whose bytes decide the analysis of a file in
+        ``directory``, and the directories whose companions decide it too (none for most
+        inputs)."""
+        if not self.companions:
+            return (), ()
+        return _resolve(self.companions)(directory, root, max_size)
 
     def owns(self, path: Path, explicit: bool) -> bool:
         """Whether a file of this input that cannot be read is a finding (else it is skipped)."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from scanner.config import Config
 from scanner.facts import FileFacts
-from scanner.inputs import inputs, named, parser_modules
+from scanner.inputs import file_parser_modules, inputs, named
 from scanner.inputs.base import Source, failed, with_context
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.model import Hit, Location, RawFinding
@@ -99,9 +99,9 @@ def analyze_files(
     return [done([analyze(candidate, config, prepared)])[0] for candidate in candidates]
 
 
-def preload(names: Iterable[str]) -> None:
-    """Import what the inputs of these names need, once, before worker processes are forked."""
-    for module in parser_modules(names):
+def preload(candidates: Iterable[Candidate]) -> None:
+    """Import what analysing these files needs, once, before worker processes are forked."""
+    for module in file_parser_modules((c.input, c.path) for c in candidates):
         importlib.import_module(module)
 
 

@@ -397,6 +397,11 @@ class ResultCache:
         self.root = config.root
         self.max_size = config.max_file_size
         self._swept: set[str] = set()
+        # per run: the companions of each (input, directory), and each directory's listing
+        self._companion_keys: dict[tuple[str, Path], str] = {}
+        self._listings: dict[
+            tuple[str, Path], tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]
+        ] = {}
         self._finalizer = weakref.finalize(self, os.close, directory)
 
     @classmethod
@@ -450,16 +455,35 @@ class ResultCache:
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
 
     def _companions(self, reader: inputs.Input, candidate: Candidate) -> str:
-        """Names and digests of the other files the analysis reads (a Terraform module's)."""
-        found = []
-        for path in reader.companion_files(candidate.path, self.root):
-            try:
-                size = path.stat().st_size
-                data = path.read_bytes() if size <= self.max_size else str(size).encode()
-                found.append(f"{path.name}:{hashlib.sha256(data).hexdigest()}")
-            except OSError:
-                found.append(f"{path.name}:unreadable")
-        return ",".join(found)
+        """Names and digests of the files the analysis reads with the candidate (a Terraform
+        module's, and the modules it calls, transitively), computed once per directory and
+        run: every file of a module has the same companions, and each directory is listed and
+        each file read once however many modules call it."""
+        if not reader.companions:
+            return ""
+        place = (reader.name, candidate.path.parent)
+        if place not in self._companion_keys:
+            found: list[str] = []
+            seen: set[Path] = set()
+            pending = [candidate.path.parent]
+            while pending:
+                directory = pending.pop(0)
+                if directory in seen:
+                    continue
+                seen.add(directory)
+                files, called = self._listing(reader, directory)
+                found += (f"{name}:{digest}" for name, digest in files)
+                pending += called
+            self._companion_keys[place] = ",".join(found)
+        return self._companion_keys[place]
+
+    def _listing(
+        self, reader: inputs.Input, directory: Path
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]:
+        place = (reader.name, directory)
+        if place not in self._listings:
+            self._listings[place] = reader.companion_files(directory, self.root, self.max_size)
+        return self._listings[place]
 
     def _mac(self, key: Key, body: bytes) -> bytes:
         return hmac.new(self.secret, key.name.encode() + b"\n" + body, hashlib.sha256).digest()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.inputs import inputs, named, parser_modules
+from scanner.inputs import file_parser_modules, inputs, named
 from scanner.pipeline.discover import input_of
 from scanner.run.worker import PARALLEL_MIN_FILES, Worker, default_jobs
 
@@ -30,7 +30,7 @@ def begin(arguments: list[str]) -> None:
         return
     names = named_inputs(arguments)
     if names:
-        worker = Worker.start(parser_modules(names))  # the job is analyze.analyze_files
+        worker = Worker.start(_modules(arguments, names))  # the job is analyze.analyze_files
         if worker is not None:
             _started.append(worker)
 
@@ -54,6 +54,18 @@ def named_inputs(arguments: list[str]) -> set[str]:
             if len(found) == expensive:
                 break
     return found
+
+
+def _modules(arguments: list[str], names: set[str]) -> tuple[str, ...]:
+    """What analysing the named files of these inputs imports (a file may need less than its
+    input's whole list: a Terraform ``.tf`` file does not need cfn-lint, its ``.tf.json``
+    siblings do)."""
+    files = []
+    for argument in arguments:
+        name = input_of(Path(argument))
+        if name in names and not argument.startswith("-"):
+            files.append((name, Path(argument)))
+    return file_parser_modules(files)
 
 
 def take() -> Worker | None:

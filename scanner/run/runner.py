@@ -11,6 +11,7 @@ context from the cache on the other core.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
@@ -42,16 +43,29 @@ def _in_workers(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    preload({c.input for c in candidates})
+    preload(candidates)
     size = max(1, len(candidates) // (jobs * 4))
-    chunks = [
-        [(c, config, prepared) for c in candidates[i : i + size]]
-        for i in range(0, len(candidates), size)
-    ]
+    chunks = [[(c, config, prepared) for c in chunk] for chunk in _chunks(candidates, size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         finished = pool.map(_analyze_batch, chunks)  # in order, each batch as it is done
         return [analysis for batch in finished for analysis in _done(batch)]
+
+
+def _chunks(candidates: list[Candidate], size: int) -> list[list[Candidate]]:
+    """Consecutive runs of at least ``size`` candidates (the last may be shorter), cut only
+    where the directory changes: a Terraform module's files are analysed together, each with
+    the whole module, which the worker that has them parses once."""
+    chunks: list[list[Candidate]] = []
+    current: list[Candidate] = []
+    for candidate in candidates:
+        if len(current) >= size and candidate.path.parent != current[-1].path.parent:
+            chunks.append(current)
+            current = []
+        current.append(candidate)
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _done(analyses: list[FileAnalysis]) -> list[FileAnalysis]:
@@ -192,7 +206,8 @@ def start_all(
     the cache lacks, or is released.
     """
     jobs = jobs or default_jobs()
-    progress.expect(len(candidates) + len(context or []))
+    context = context or []
+    progress.expect(len(candidates) + len(context))
     cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
     named = _look_up(candidates, config, cache, as_context=False)
     pending = named.pending
@@ -203,18 +218,61 @@ def start_all(
     elif worker is not None:
         worker.release()
         worker = None
+    # the context files the worker analyses with the named ones (found stale in the cache)
+    siblings = _look_up(_siblings(pending, context) if worker else [], config, cache, True)
+    if len(pending) + len(siblings.todo) >= PARALLEL_MIN_FILES:
+        siblings.todo = []  # a large module: its files are analysed in a pool, below
+    stale = siblings.pending
     if worker is not None:
-        waiting = _waiting_for(worker.submit(analyze_files, pending, config), pending, config)
+        shared = pending + stale
+        waiting = _waiting_for(worker.submit(analyze_files, shared, config), shared, config)
     else:
         done = _analyze(pending, config, jobs)
         waiting = lambda: done  # noqa: E731
-    around = _look_up(context or [], config, cache, as_context=True)
-    fresh_context = _analyze(around.pending, config, jobs)
-    return Started(
-        context=_complete(around, fresh_context, cache),
-        wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
-        in_background=worker is not None,
-    )
+    pairs = zip(siblings.candidates, siblings.results, strict=True)
+    taken = {id(c) for c, r in pairs if r is not None or c in stale}
+    around = _look_up([c for c in context if id(c) not in taken], config, cache, True)
+    _complete(around, _analyze(around.pending, config, jobs), cache)
+    if not stale:
+        return Started(
+            context=_in_context_order(context, (siblings, around)),
+            wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
+            in_background=worker is not None,
+        )
+    # the worker analyses part of the context too: the context is complete once it is done
+    fresh = waiting()
+    mine = _complete(named, fresh[: len(pending)], cache)
+    _complete(siblings, fresh[len(pending) :], cache)
+    return Started(context=_in_context_order(context, (siblings, around)), wait=lambda: mine)
+
+
+def _siblings(pending: list[Candidate], context: list[Candidate]) -> list[Candidate]:
+    """The context files in the directory of a named file whose input reads a directory's
+    files together (a Terraform module's): when the named file changed, their cached analyses
+    are stale too, and the worker analysing it has just parsed them (a one-file run would
+    otherwise import the parser and parse the module again in this process)."""
+    directories = {_directory(c) for c in pending if input_named(c.input).companions}
+    if not directories:
+        return []
+    return [c for c in context if input_named(c.input).companions and _directory(c) in directories]
+
+
+def _directory(candidate: Candidate) -> str:
+    """A candidate's directory as an absolute path (a named file's path is as given)."""
+    return os.path.dirname(os.path.abspath(candidate.path))
+
+
+def _in_context_order(
+    context: list[Candidate], batches: tuple[_Batch, ...]
+) -> tuple[FileAnalysis, ...]:
+    """The context views of several batches, in the context's order (the project model's
+    input, which must not depend on which process analysed what)."""
+    found = {
+        id(candidate): result
+        for batch in batches
+        for candidate, result in zip(batch.candidates, batch.results, strict=True)
+    }
+    return tuple(r for r in (found.get(id(c)) for c in context) if r is not None)
 
 
 def analyze_all(

@@ -18,12 +18,16 @@ INPUT = Input(
     produces={Kind.CFN: TEMPLATE_FACTS},
     modules=(
         "hcl2.api",
+        "scanner.inputs.terraform.grammar",
         "cfnlint.decode.cfn_json",
         "scanner.inputs.cloudformation.template",
         "scanner.inputs.terraform.analyze",
+        "scanner.inputs.terraform.lower",
+        "scanner.rules",  # the file rules run on the facts in the same process
     ),
     analyzer="scanner.inputs.terraform.analyze:analyze",
     companions="scanner.inputs.terraform.scope:companions",
+    file_modules="scanner.inputs.terraform.scope:file_modules",
     examples={Kind.CFN: "main.tf"},
     since="0.1.0",
 )

@@ -7,7 +7,7 @@ is SCAN001) and read by the configurations of its module.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -48,19 +48,13 @@ def analyze(source: Source, config: Config) -> FileAnalysis:
 
 
 def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
-    from scanner.inputs.cloudformation import template
-    from scanner.inputs.terraform.lower import Lowering
-
-    module = scope.load(source.path.parent.resolve(), _root(source, config), config.max_file_size)
-    module.files[source.path.name] = parsed
-    lowered = Lowering(module).run()
-    facts, _ = template.extract(lowered.document, source.rel, source.text)
-    mine = {a for a, name in lowered.files.items() if name == source.path.name}
-    facts = _only(facts, mine)
+    lowered = _lowered(source, config, parsed)
+    mine = {a for a, name in lowered.lowered.files.items() if name == source.path.name}
+    facts = _relocated(replace(_only(lowered.facts, mine), path=source.rel), source.rel)
     if facts.clusters:
         from scanner.inputs.terraform import regions
 
-        found = regions.diagnostics(module, facts.clusters, config.regions)
+        found = regions.diagnostics(lowered.module, facts.clusters, config.regions)
         facts = replace(facts, diagnostics=found)
     passwords = tuple(
         Credential(
@@ -69,9 +63,10 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
             True,
             address,
         )
-        for address, block in lowered.generated_passwords.items()
+        for address, block in lowered.lowered.generated_passwords.items()
         if address in mine
     )
+    module = lowered.module
     calls = sorted(
         {child.namespace for name in module.modules if (child := module.child(name)) is not None}
     )
@@ -80,6 +75,75 @@ def _facts(source: Source, config: Config, parsed: hcl.Config) -> FileFacts:
         credentials=facts.credentials + passwords,
         module_calls=tuple(calls),
     )
+
+
+# The module's facts are extracted once, located in this path, and each file takes its own
+# with its own path (``_relocated``): a module of N files is lowered once, not N times.
+MODULE_PATH = "\0module"
+MAX_LOWERED = 32  # lowered modules kept per process
+
+
+@dataclass(frozen=True)
+class _Lowered:
+    """A module lowered, and every block's facts (located in ``MODULE_PATH``)."""
+
+    module: scope.Scope
+    lowering: Any
+    lowered: Any
+    facts: FileFacts
+    elsewhere: tuple[tuple[str, str], ...]  # the local modules it read (read_elsewhere)
+
+
+_lowered_modules: dict[tuple, _Lowered] = {}
+
+
+def _lowered(source: Source, config: Config, parsed: hcl.Config) -> _Lowered:
+    """The module of ``source`` lowered, from this process's earlier lowering of the same bytes
+    when there is one (the files of a module are analysed one after the other): the module's
+    own files by their digests, the local modules it read checked again."""
+    from scanner.inputs.cloudformation import template
+    from scanner.inputs.terraform.lower import Lowering
+
+    root = _root(source, config)
+    module = scope.load(source.path.parent.resolve(), root, config.max_file_size)
+    own = module.digests.get(source.path.name)
+    module.files[source.path.name] = parsed
+    key = (str(source.path.parent.resolve()), str(root), config.max_file_size)
+    key += tuple(sorted(module.digests.items()))
+    earlier = _lowered_modules.get(key)
+    if (
+        own == source.sha256
+        and earlier is not None
+        and scope.unchanged(earlier.elsewhere, config.max_file_size)
+    ):
+        return earlier
+    lowering = Lowering(module)
+    lowered = lowering.run()
+    facts, _ = template.extract(lowered.document, MODULE_PATH, "")
+    found = _Lowered(module, lowering, lowered, facts, module.read_elsewhere())
+    if own == source.sha256:  # the module on disk is the one analysed: worth keeping
+        if len(_lowered_modules) >= MAX_LOWERED:
+            _lowered_modules.clear()
+        _lowered_modules[key] = found
+    return found
+
+
+def _relocated(value: Any, path: str) -> Any:
+    """``value`` with every location in ``MODULE_PATH`` moved to ``path``, however deep."""
+    if isinstance(value, Location):
+        return replace(value, path=path) if value.path == MODULE_PATH else value
+    if isinstance(value, tuple):
+        items = tuple(_relocated(item, path) for item in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for each in fields(value):
+            old = getattr(value, each.name)
+            new = _relocated(old, path)
+            if new is not old:
+                changed[each.name] = new
+        return replace(value, **changed) if changed else value
+    return value
 
 
 def _root(source: Source, config: Config) -> Path:

@@ -16,6 +16,7 @@ expressions it is made of, so that what it refers to is still known.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 from scanner.inputs.guards import ParseFailure
 
 MAX_DEPTH = 200  # nesting of expressions and blocks; deeper configurations are refused
+# A line holding one word (a heredoc's closing marker, perhaps) followed by spaces or tabs.
+MARKER_WITH_SPACES = re.compile(r"^([ \t]*[A-Za-z_][\w-]*)[ \t]+(\r?)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -147,21 +150,39 @@ class Config:
 
 
 def parse(text: str) -> Config:
-    """A ``.tf`` file's model; ParseFailure (SCAN001) where the grammar stops."""
-    from hcl2.api import parses_to_tree
+    """A ``.tf`` file's model; ParseFailure (SCAN001) where the grammar stops.
+
+    A file the grammar refuses is tried once more with the spaces after a lone word at the end
+    of a line removed: Terraform ends a heredoc at its closing marker followed by spaces
+    (``EOF  ``), python-hcl2 does not (its issue 343), and such files are in real modules. Only
+    line ends change, so every position is the same; when the second try fails too, the first
+    error is the file's SCAN001."""
     from lark.exceptions import LarkError, UnexpectedInput
 
     try:
-        tree = parses_to_tree(text)
-    except UnexpectedInput as error:
-        raise ParseFailure(_syntax_error(error), error.line, error.column) from None
-    except LarkError as error:
-        raise ParseFailure(f"syntax error: {str(error).splitlines()[0][:200]}") from None
-    except RecursionError:
-        raise ParseFailure(f"nested too deeply to analyse (over {MAX_DEPTH} levels)") from None
+        tree = _tree(text)
+    except (UnexpectedInput, LarkError) as error:
+        trimmed = MARKER_WITH_SPACES.sub(r"\1\2", text)
+        try:
+            if trimmed == text:
+                raise
+            tree = _tree(trimmed)
+        except (UnexpectedInput, LarkError):
+            if isinstance(error, UnexpectedInput):
+                raise ParseFailure(_syntax_error(error), error.line, error.column) from None
+            raise ParseFailure(f"syntax error: {str(error).splitlines()[0][:200]}") from None
     reader = _Reader()
     body = reader.body(tree.children[0], 0)
     return Config(body, tuple(reader.comments))
+
+
+def _tree(text: str) -> Any:
+    from hcl2.api import parses_to_tree
+
+    try:
+        return parses_to_tree(text)
+    except RecursionError:
+        raise ParseFailure(f"nested too deeply to analyse (over {MAX_DEPTH} levels)") from None
 
 
 def _syntax_error(error: Any) -> str:

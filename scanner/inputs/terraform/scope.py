@@ -6,12 +6,14 @@ Terraform has no imports: every ``.tf`` file of a directory sees every name the 
 local path (``./modules/db``) makes that directory's outputs readable as ``module.db.<output>``.
 So a file is analysed with its module: :func:`load` reads the directory's configurations (and,
 on demand, those of the local modules it calls) through the same guards as scanned files, never
-outside the scanned tree, and :func:`companions` lists the files whose bytes decide a file's
-analysis, for the result cache's key.
+outside the scanned tree, and :func:`companions` lists the files whose bytes decide the analysis
+of a module's files, for the result cache's key.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ MAX_MODULE_FILES = 200  # configurations read as one module's context
 MAX_MODULE_DEPTH = 4  # local modules followed through local modules
 # A module's source when it is a local path: Terraform requires a literal string here, so this
 # only lists candidates for the cache key (the lowering reads the parsed attribute).
-LOCAL_SOURCE = re.compile(r"""["']?source["']?\s*[=:]\s*"(\.{1,2}/[^"\n]*)\"""")
+LOCAL_SOURCE = re.compile(rb"""source["']?\s*[=:]\s*"(\.{1,2}/[^"\n]*)\"""")
 
 
 def is_configuration(name: str) -> bool:
@@ -79,6 +81,7 @@ class Scope:
     files: dict[str, hcl.Config] = field(default_factory=dict)
     variable_values: dict[str, hcl.Expr] = field(default_factory=dict)
     broken: tuple[str, ...] = ()
+    digests: dict[str, str] = field(default_factory=dict)  # every file read ("" unreadable)
     _children: dict[str, Scope | None] = field(default_factory=dict)
 
     @cached_property
@@ -144,6 +147,18 @@ class Scope:
                     found.setdefault(address, name)
         return found
 
+    def read_elsewhere(self) -> tuple[tuple[str, str], ...]:
+        """What a result computed from this scope depends on beyond its own directory: for
+        each local module loaded so far, at any depth, its directory's listing (the path with
+        a trailing slash, and the names) and each file's digest."""
+        found: list[tuple[str, str]] = []
+        for scope in self._children.values():
+            if scope is not None:
+                found.append((f"{scope.directory}/", _names(scope.directory)))
+                found += ((str(scope.directory / n), d) for n, d in scope.digests.items())
+                found += scope.read_elsewhere()
+        return tuple(found)
+
     def child(self, module: str) -> Scope | None:
         """The scope of a local module this one calls (None: not local, or not readable)."""
         if module in self._children:
@@ -180,55 +195,98 @@ def _inside(path: Path, root: Path) -> Path | None:
     """``path`` resolved, when it is a directory inside ``root`` (symlinks resolved first)."""
     try:
         resolved = path.resolve()
-        if resolved.is_dir() and resolved.is_relative_to(root.resolve()):
+        if resolved.is_dir() and resolved.is_relative_to(_resolved_root(root)):
             return resolved
     except (OSError, RuntimeError):
         pass
     return None
 
 
+@functools.lru_cache(maxsize=8)
+def _resolved_root(root: Path) -> Path:
+    """The scanned tree's root, resolved once (every module directory is checked against it)."""
+    return root.resolve()
+
+
 def _entries(directory: Path) -> list[Path]:
     """The regular files of a directory that belong to its module, in name order."""
     try:
-        names = sorted(os.listdir(directory))
+        with os.scandir(directory) as listing:
+            # a link could lead outside the tree: the module reads its own regular files only
+            names = sorted(
+                entry.name
+                for entry in listing
+                if (is_configuration(entry.name) or is_variables(entry.name))
+                and entry.is_file(follow_symlinks=False)
+            )
     except OSError:
         return []
-    found = []
-    for name in names:
-        if not (is_configuration(name) or is_variables(name)):
-            continue
-        path = directory / name
-        if path.is_symlink() or not path.is_file():
-            continue  # a link could lead outside the tree: the module reads its own files only
-        found.append(path)
-        if len(found) >= MAX_MODULE_FILES:
-            break
-    return found
+    return [directory / name for name in names[:MAX_MODULE_FILES]]
 
 
-def companions(path: Path, root: Path) -> tuple[Path, ...]:
-    """The files whose bytes decide ``path``'s analysis besides its own: the other files of its
-    module and, through local ``source`` paths, of the modules it calls."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    pending = [(path.parent, 0)]
-    while pending:
-        directory, depth = pending.pop(0)
-        inside = _inside(directory, root)
-        if inside is None or inside in seen:
+JSON_DECODER = "cfnlint."  # the modules only JSON configurations are read with (cfn-lint's)
+
+
+def file_modules(path: Path) -> tuple[str, ...]:
+    """What analysing this file imports up front: a ``.tf`` file is read without cfn-lint's
+    JSON decoder (0.6 s to import), which only ``.tf.json`` files need (a ``.tf`` file whose
+    module has one imports it when it reads it)."""
+    from scanner.inputs.terraform import INPUT
+
+    if path.name.lower().endswith(".json"):
+        return INPUT.modules
+    return tuple(m for m in INPUT.modules if not m.startswith(JSON_DECODER))
+
+
+def unchanged(read: tuple[tuple[str, str], ...], max_size: int) -> bool:
+    """Whether the directories and files of ``Scope.read_elsewhere`` are still as they were."""
+    for path, seen in read:
+        if path.endswith("/"):
+            if _names(Path(path)) != seen:
+                return False
             continue
-        seen.add(inside)
-        for entry in _entries(inside):
-            if entry.name != path.name or inside != path.parent.resolve():
-                found.append(entry)
-            if depth < MAX_MODULE_DEPTH and is_configuration(entry.name):
-                try:
-                    head = entry.read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                for match in LOCAL_SOURCE.finditer(head):
-                    pending.append((inside / match.group(1), depth + 1))
-    return tuple(found)
+        try:
+            digest = read_text(Path(path), max_size)[1]
+        except ParseFailure:
+            digest = ""
+        if digest != seen:
+            return False
+    return True
+
+
+def _names(directory: Path) -> str:
+    return "\0".join(path.name for path in _entries(directory))
+
+
+def companions(
+    directory: Path, root: Path, max_size: int
+) -> tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]:
+    """What decides the analysis of the files in ``directory``: its module's files (name and
+    SHA-256 of each; a file over ``max_size`` by its size, as the read guards refuse it), and
+    the directories of the local modules it calls (``source = "./modules/db"``), whose own
+    companions decide it too. Each file is read once; the result cache follows the called
+    directories, listing each directory once per run however many modules call it."""
+    inside = _inside(directory, root)
+    if inside is None:
+        return (), ()
+    files: list[tuple[str, str]] = []
+    called: list[Path] = []
+    for entry in _entries(inside):
+        try:
+            size = entry.stat().st_size
+            data = entry.read_bytes() if size <= max_size else b""
+        except OSError:
+            files.append((entry.name, "unreadable"))
+            continue
+        digest = hashlib.sha256(data if size <= max_size else str(size).encode())
+        files.append((entry.name, digest.hexdigest()))
+        if not is_configuration(entry.name) or b"source" not in data:
+            continue
+        for match in LOCAL_SOURCE.finditer(data):
+            target = _inside(inside / match.group(1).decode("utf-8", "replace"), root)
+            if target is not None and target != inside and target not in called:
+                called.append(target)
+    return tuple(files), tuple(called)
 
 
 def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
@@ -240,6 +298,12 @@ def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
     for path in _entries(directory):
         try:
             text, digest = read_text(path, max_size)
+        except ParseFailure:
+            scope.digests[path.name] = ""
+            broken.append(path.name)
+            continue
+        scope.digests[path.name] = digest
+        try:
             config = parse_file(path.name, text, digest)
         except ParseFailure:
             broken.append(path.name)
