@@ -173,19 +173,13 @@ class Lowered:
 class Lowering:
     """Lowers every block of a module (``scope``) into one template document."""
 
-    def __init__(self, scope: Scope, files: dict[str, hcl.Config] | None = None) -> None:
+    def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.foreign: dict[str, str] = {}
         self.values = Evaluator(scope, scope, self.foreign)
         self.resources: dict[str, Any] = {}
-        self.files: dict[str, str] = {}
-        self.blocks: dict[str, hcl.Block] = {}
-        for name, config in (files or scope.files).items():
-            for block in config.body.blocks:
-                address = block_address(block)
-                if address and address not in self.blocks:
-                    self.blocks[address] = block
-                    self.files[address] = name
+        self.files = {address: name for address, (name, _) in scope.declared.items()}
+        self.blocks = {address: block for address, (_, block) in scope.declared.items()}
 
     def run(self) -> Lowered:
         for address, block in self.blocks.items():

@@ -137,14 +137,15 @@ class Scope:
         return {b.labels[0]: b for _, b in self.blocks("module") if b.labels}
 
     @cached_property
-    def addresses(self) -> dict[str, str]:
-        """Every resource and data source address this module declares -> its file."""
-        found = {}
+    def declared(self) -> dict[str, tuple[str, hcl.Block]]:
+        """Every resource, data source and module call address -> (its file, its block), the
+        first declaration of each (read once the module's files are final)."""
+        found: dict[str, tuple[str, hcl.Block]] = {}
         for name, config in self.files.items():
             for block in config.body.blocks:
                 address = block_address(block)
                 if address:
-                    found.setdefault(address, name)
+                    found.setdefault(address, (name, block))
         return found
 
     def read_elsewhere(self) -> tuple[tuple[str, str], ...]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.inputs.terraform import hcl
-from scanner.inputs.terraform.scope import Scope, block_address
+from scanner.inputs.terraform.scope import Scope
 
 MAX_DEPTH = 40  # variables, locals and module outputs followed through each other
 MAX_VALUE_NODES = 10_000  # one variable's, local's or output's lowered value
@@ -348,11 +348,8 @@ def _get_att(name: str, attribute: str, span: hcl.Span) -> Any:
 
 def _block(scope: Scope, address: str) -> hcl.Block | None:
     """The resource or data block ``address`` names in ``scope``."""
-    for config in scope.files.values():
-        for block in config.body.blocks:
-            if block_address(block) == address:
-                return block
-    return None
+    found = scope.declared.get(address)
+    return found[1] if found is not None else None
 
 
 def _has(value: Any, part: str | int) -> bool:
