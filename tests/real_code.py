@@ -6,7 +6,10 @@ This project's own modules, examples and fixtures, and a slice of the installed 
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +29,27 @@ def real_modules() -> tuple[Path, ...]:
     for name in LIBRARIES:
         installed += sorted((site / name).rglob("*.py"))[:PER_LIBRARY]
     return tuple(own + installed)
+
+
+@cache
+def pypi_modules() -> tuple[Path, ...]:
+    """The Python modules of the benchmark's PyPI corpora (``benchmarks/pypi_corpus.py``:
+    networkx, Django, SQLAlchemy, botocore at pinned versions), unpacked once per test session
+    from its checked downloads; none when they cannot be had (the registry is unreachable)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import pypi_corpus
+    except ImportError:  # the benchmark module is not part of this checkout
+        return ()
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    root = Path(tempfile.mkdtemp(prefix="dsql-scan-pypi-"))
+    atexit.register(shutil.rmtree, root, True)
+    try:
+        pypi_corpus.build(root / "corpus")
+    except pypi_corpus.Unavailable:
+        return ()
+    return tuple(sorted((root / "corpus").rglob("*.py")))
 
 
 NODE_MODULES = ROOT / ".node" / "node_modules"  # what `make test` installs from npm

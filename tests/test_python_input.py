@@ -246,6 +246,7 @@ def test_syntax_error_is_scan001_with_position_and_other_files_are_scanned(tmp_p
     ],
 )
 def test_pathological_python_is_refused_without_crashing(tmp_path, name, source, reason):
+    source = "import psycopg\n" + source  # a module that matters: libcst would analyse it
     write(tmp_path, {name: source, "good.py": "import boto3\nboto3.client('rds-data')\n"})
     run = run_cli("scan", str(tmp_path), "--format", "json", cwd=tmp_path)
     assert run.code == 1, run.stderr  # a crash would be a negative return code
@@ -253,6 +254,16 @@ def test_pathological_python_is_refused_without_crashing(tmp_path, name, source,
     assert by_path[name]["rule"] == "SCAN001"
     assert reason in by_path[name]["message"]
     assert by_path["good.py"]["rule"] == "RDS009"
+
+
+def test_a_deep_module_without_evidence_is_judged_by_cpython_alone(tmp_path):
+    """Nothing in it can matter (scanner.inputs.python.gate) and CPython's parser read it whole:
+    there is nothing to refuse."""
+    source = "x = (" + " ".join(['"a"'] * 20000) + ")\n"
+    write(tmp_path, {"strings.py": source, "good.py": "import boto3\nboto3.client('rds-data')\n"})
+    run = run_cli("scan", str(tmp_path), "--format", "json", cwd=tmp_path)
+    assert {f["path"] for f in run.json()["findings"]} == {"good.py"}
+    assert run.json()["summary"]["files_scanned"] == 2
 
 
 def test_deep_but_reasonable_code_is_analysed(tmp_path):

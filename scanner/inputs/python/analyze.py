@@ -18,7 +18,7 @@ from scanner.results import FileAnalysis
 
 def analyze(source: Source, config: Config) -> FileAnalysis:
     try:
-        facts, suppressions = module.facts_of(source.text, source.rel)
+        facts, suppressions = module.facts_of(source.text, source.rel, config)
     except ParseFailure as failure:
         return source.failed(failure)
     return with_embedded_sql(source, facts, suppressions)

@@ -14,6 +14,7 @@ native parser is known to be approximate.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from scanner.facts import FileFacts
 from scanner.inputs import names
 from scanner.inputs.guards import ParseFailure, check_python_structure
+from scanner.inputs.python import gate
 from scanner.model import Location, Suppression
 
 if TYPE_CHECKING:
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
     import libcst as cst
     from libcst.metadata import CodeRange
+
+    from scanner.config import Config
 
     # How a lowered module (another language, spelled in Python) is seen: its nodes' positions
     # and text are the original source's (see scanner.inputs.typescript.lower).
@@ -61,29 +65,26 @@ def _syntax_failure(text: str, error: Exception) -> ParseFailure:
     return ParseFailure(f"syntax error: {message}", line, column)
 
 
-def _guard(text: str) -> None:
-    """The size and depth guards every parser call goes through."""
+def _check_size(text: str) -> None:
+    """Over ``MAX_PYTHON_BYTES`` a module is refused, whichever parser would read it."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_PYTHON_BYTES:
         raise ParseFailure(
             f"Python file is {size:,} bytes, over the {MAX_PYTHON_BYTES:,}-byte limit for "
             "Python analysis (exclude generated files in the configuration)"
         )
+
+
+def _guard(text: str) -> None:
+    """The size and depth guards every libcst parse goes through (CPython's parser bounds its
+    own nesting and raises; libcst's native parser can overflow its stack instead)."""
+    _check_size(text)
     check_python_structure(text)
 
 
 def cpython_accepts(text: str) -> bool:
     """Does the running interpreter's own parser accept the module (no code is run)?"""
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return cpython_tree(text) is not None
 
 
 def parse(text: str) -> cst.Module:
@@ -135,69 +136,68 @@ def suppressions_of(
     ]
 
 
-# Every fact this input extracts starts from one of these words: an import root that calls are
-# resolved against (aws_cdk, the database drivers and SQLAlchemy, the config-type libraries), an
-# AWS service name a client is created for (rds, rds-data, dsql), an environment read, a literal
-# it recognises (Aurora engines, *.rds.amazonaws.com, DSQL hosts), an execute-style call (SQL),
-# a health-check name (health, ping, probe, heartbeat, readiness, liveness: the module that judges
-# the database's health through helpers of other modules), or a suppression comment
-# ("dsql-scan"). A module containing none of them cannot yield a fact (nor is it a link between a
-# health check and the helpers it calls: function summaries come from analysed modules only),
-# so its syntax is checked (a syntax error is still SCAN001) but it is not analysed: most of a
-# service's code (handlers, utilities, S3 and queue clients) costs one syntax check.
-# tests/test_python_prefilter.py checks this claim against the full analysis of hundreds of real
-# modules, and that CPython's parser accepting a module means libcst accepts it too.
-TRIGGERS = re.compile(
-    r"aws_cdk|rds|dsql|aurora|environ|getenv|psycopg|asyncpg|sqlalchemy|execute|fetch"
-    r"|dataclass|TypedDict|NamedTuple|pydantic|BaseSettings|\battrs?\b"
-    r"|health|(?<![a-z])ping|probe|heartbeat|readiness|liveness",
-    re.IGNORECASE,
-)
-
-
-# A package's ``__init__`` that imports from its own modules re-exports their names: values of
-# the CDK app cross it (``from infra import DatabaseStack``), so it is analysed for its links.
-RE_EXPORT = re.compile(r"^[ \t]*from[ \t]+\.", re.MULTILINE)
-
-
 def parser_free(path: Path) -> bool:
-    """Whether the module at ``path`` is inert (see ``inert``): CPython's parser judges it, and
-    no libcst is imported for it. An unreadable file is not: its failure goes the usual way."""
+    """Whether the module at ``path`` is judged without libcst (see ``scanner.inputs.python.gate``):
+    a hint for what a run imports ahead. An unreadable file is not: its failure goes the usual
+    way."""
     try:
         with path.open("rb") as handle:
             text = handle.read(MAX_PYTHON_BYTES + 1).decode("utf-8", "replace")
     except OSError:
         return False
-    return inert(text, str(path))
+    verdict = gate.by_words(text, str(path))
+    if verdict is None:
+        tree = cpython_tree(text)
+        return tree is not None and not gate.by_syntax(tree)
+    return not verdict
 
 
 def inert(text: str, path: str = "") -> bool:
-    """True when the module cannot contain any fact (see TRIGGERS and RE_EXPORT)."""
-    if path and names.is_package(path) and RE_EXPORT.search(text):
-        return False
-    return TRIGGERS.search(text) is None
+    """True when the module's words alone show it cannot hold a fact a rule reads."""
+    return gate.by_words(text, path) is False
 
 
-def facts_of(text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+def cpython_tree(text: str) -> ast.Module | None:
+    """CPython's syntax tree of the module, None when its parser refuses it (no code is run)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def facts_of(
+    text: str, path: str, config: Config | None = None
+) -> tuple[FileFacts, tuple[Suppression, ...]]:
     """Facts and suppressions of one module's source; ParseFailure when it cannot be read.
 
-    An inert module (see TRIGGERS) only needs its syntax checked, and CPython's own parser does
-    that in a few milliseconds without importing libcst (which alone costs a pre-commit run
-    about 0.15 s). When CPython refuses the module, libcst decides, exactly as for any other
-    module: it also accepts syntax newer than the interpreter running the scan.
+    CPython's parser checks every module's syntax first, in a few milliseconds and without
+    importing libcst (which alone costs a pre-commit run about 0.15 s); a module without evidence
+    that it can matter (``scanner.inputs.python.gate``) stops there. When CPython refuses a
+    module, libcst decides, exactly as for any other module: it also accepts syntax newer than
+    the interpreter running the scan, and such a module is then analysed.
     """
-    if inert(text, path):
-        _guard(text)
-        if not cpython_accepts(text):
-            parse(text)
-        return FileFacts(kind="app", path=path), ()
+    _check_size(text)
+    verdict = gate.by_words(text, path, config)
+    if verdict is not True:
+        tree = cpython_tree(text)
+        if tree is None:  # CPython refuses it: libcst decides, and its words alone judge it
+            module = parse(text)
+            return extract(module, path, text) if verdict is None else _nothing(path)
+        if not (verdict is None and gate.by_syntax(tree)):
+            return _nothing(path)
     return extract(parse(text), path, text)
+
+
+def _nothing(path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    return FileFacts(kind="app", path=path), ()
 
 
 def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
     """Facts and suppressions of one parsed module."""
-    if inert(text, path):
-        return FileFacts(kind="app", path=path), ()
     from scanner import fastpaths
 
     try:
@@ -278,8 +278,7 @@ def _extract(
         roles=tuple(targets.roles.values()),
         connections=tuple(application.connections),
         token_calls=tuple(application.token_calls),
-        # what the prefilter would skip is no link of a health check either (see TRIGGERS)
-        functions=application.summaries() if view is not None or not inert(text, path) else (),
+        functions=application.summaries(),
         config_types=tuple(application.config_types),
         sql=tuple(sql.snippets),
         # a package's __init__ or a folder's index (a barrel) passes on what it re-exports

@@ -15,20 +15,13 @@ import re
 import libcst as cst
 
 from scanner.facts import SqlSegment, SqlSnippet
+from scanner.inputs.python.gate import LOOKS_LIKE_SQL
 from scanner.inputs.python.locations import Locator
 from scanner.inputs.python.values import Evaluator
 
 SQL_METHODS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval"})
 TEXT_CONSTRUCTS = frozenset(
     {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"}
-)
-SQL_KEYWORDS = (
-    "select|insert|update|delete|create|alter|drop|truncate|with|begin|start|commit|rollback|"
-    "grant|revoke|set|show|explain|vacuum|analyze|copy|do|call|lock|comment|reindex|refresh|"
-    "merge|savepoint|release|prepare|execute|declare|listen|notify|discard|reset|values|table"
-)
-LOOKS_LIKE_SQL = re.compile(
-    rf"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:{SQL_KEYWORDS})\b", re.IGNORECASE | re.DOTALL
 )
 ESCAPE = re.compile(
     r"\\(?:\n|[\\'\"abfnrtv]|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\})"

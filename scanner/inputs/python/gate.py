@@ -1,0 +1,230 @@
+"""Which Python modules can hold a fact a rule reads, decided before libcst is paid for.
+
+libcst's parse alone costs about ten times CPython's, and its scope and position metadata more
+again, while most modules of a real tree (networkx, Django, botocore) hold nothing any rule
+reads. So every module is parsed by CPython first (its syntax check), and only the modules with
+evidence that they can matter are analysed with libcst. Evidence is decided in two steps:
+
+1. **Words** (a regular expression over the text). A *strong* word makes the module matter at
+   once: ``aws_cdk``, an RDS/DSQL/Aurora word, an import root of a database driver or DSQL
+   connector the collectors resolve calls against, an auth-token method, or the suppression
+   marker ``dsql-scan``. Words are bounded like identifiers are (``rds`` in ``aws_rds``,
+   ``RDS_HOST``, ``getRdsClient``, never in "words" or "records"). A *weak* word (an environment
+   read, a query-style method, a configuration-type decorator or base, ``engine``, a
+   health-check word) leads to a fact only in some syntax, which step 2 decides. A module with
+   neither is inert.
+2. **Syntax** (CPython's tree, which the syntax check built anyway). A weak-word module matters
+   when it has: a query-style call and a string that looks like SQL (or a blank one, the head of
+   a concatenation); a configuration type (a dataclass, attrs class, TypedDict, NamedTuple or
+   pydantic model: its values can cross into a CDK app); an engine setting whose value names a
+   relational engine; a function named like a health check; a package ``__init__`` that imports
+   names (it re-exports them to other modules); or, when the configuration names environment
+   variables of its own (``required-env``, ``legacy-env-patterns``), any environment read.
+
+A skipped module still gets its syntax checked, and what it would have contributed is nothing a
+rule reads: environment reads of names no rule judges, engine settings of no database, function
+summaries that neither connect, nor query, nor are named like a health check (a health check
+follows calls into analysed modules only). ``tests/test_python_prefilter.py`` checks that claim
+against libcst's full analysis of thousands of real modules (this project, the installed
+libraries, and the benchmark's PyPI corpora).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
+from scanner.inputs import names
+from scanner.project.context import RELATIONAL_ENGINE
+from scanner.project.health import health_named
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+
+# The import roots calls are resolved against (scanner.inputs.python.app's DRIVERS and
+# CONNECTORS), the auth-token methods (TOKEN_METHODS) and the AWS/database words a literal or a
+# name can carry. Kept in step with those tables by tests/test_python_prefilter.py.
+STRONG_WORDS = (
+    "aws_cdk", "rds", "dsql", "aurora", "psycopg", "psycopg2", "psycopg_pool", "asyncpg",
+    "sqlalchemy", "drizzle_orm",
+    "generate_db_connect_auth_token", "generate_db_connect_admin_auth_token",
+)  # fmt: skip
+QUERY_METHODS = frozenset(
+    {"execute", "executemany", "fetch", "fetchval", "fetchrow", "exec_driver_sql", "scalar"}
+)
+CONFIG_DECORATORS = frozenset({"dataclass", "s", "attrs", "define", "frozen", "mutable"})
+CONFIG_BASES = frozenset({"TypedDict", "NamedTuple", "BaseModel", "BaseSettings"})
+ENVIRONMENT_WORDS = ("environ", "getenv")
+# Driver import roots too short or common to be strong words ("pg. 215" in a docstring): only an
+# import of them is evidence.
+DRIVER_ROOTS = frozenset({"pg", "postgres", "knex"})
+# The modules a configuration decorator comes from (``attr.s``, ``from attrs import define``).
+CONFIG_MODULES = ("dataclass", "dataclasses", "attr", "attrs")
+WEAK_WORDS = (
+    *QUERY_METHODS, *CONFIG_MODULES, *DRIVER_ROOTS, *CONFIG_BASES, *ENVIRONMENT_WORDS, "engine",
+    "health", "healthz", "healthcheck", "ping", "heartbeat", "readiness", "liveness", "probe",
+)  # fmt: skip
+SQL_KEYWORDS = (
+    "select|insert|update|delete|create|alter|drop|truncate|with|begin|start|commit|rollback|"
+    "grant|revoke|set|show|explain|vacuum|analyze|copy|do|call|lock|comment|reindex|refresh|"
+    "merge|savepoint|release|prepare|execute|declare|listen|notify|discard|reset|values|table"
+)
+LOOKS_LIKE_SQL = re.compile(
+    rf"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:{SQL_KEYWORDS})\b", re.IGNORECASE | re.DOTALL
+)
+
+
+class Words:
+    """Words found as identifier parts: after a non-letter, or capitalised after a lower-case
+    letter (camelCase); never followed by a lower-case letter, so ``rds`` is found in
+    ``aws_rds``, ``RDS_HOST`` and ``getRdsClient`` but not in "words" or "records".
+
+    The text is lower-cased once and searched with a plain alternation (Python's ``re`` is many
+    times slower at a case-insensitive one with look-arounds); each candidate's bounds are then
+    checked in the original text. ``inside`` words count wherever they are.
+    """
+
+    def __init__(self, words: tuple[str, ...], inside: tuple[str, ...] = ()) -> None:
+        alternatives = sorted({*words, *inside}, key=lambda w: (-len(w), w))
+        self.pattern = re.compile("|".join(re.escape(w.lower()) for w in alternatives))
+        self.inside = frozenset(w.lower() for w in inside)
+
+    def search(self, text: str) -> bool:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few characters lower-case to two: keep positions
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        for match in self.pattern.finditer(lowered):
+            if match.group() in self.inside or _bounded(text, match.start(), match.end()):
+                return True
+        return False
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    after = text[end : end + 1]
+    if after.isascii() and after.islower():
+        return False
+    before = text[start - 1 : start] if start else ""
+    if not (before.isascii() and before.isalpha()):
+        return True
+    first = text[start]
+    return (
+        before.islower()
+        and first.isupper()
+        and (end - start == 1 or text[start + 1 : end].islower() or text[start:end].isupper())
+    )
+
+
+STRONG = Words(STRONG_WORDS)
+# Words a collector also finds inside a longer identifier (``databaseengine`` is an engine key,
+# ``os.environ`` is read under any alias): weak evidence wherever they are.
+WEAK = Words(WEAK_WORDS, inside=("dataclass", "health", "environ", "getenv", "engine"))
+
+
+def strong(text: str) -> bool:
+    """Does the text hold a word that makes any module matter?"""
+    return STRONG.search(text)
+
+
+def weak(text: str) -> bool:
+    """Does the text hold a word that leads to a fact in some syntax (see ``by_syntax``)?"""
+    return WEAK.search(text)
+
+
+@cache
+def _custom_environment(required: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
+    return bool(required) or patterns != DEFAULT_LEGACY_ENV_PATTERNS
+
+
+def environment_judged(config: Config | None) -> bool:
+    """Whether the configuration judges environment variables by names of its own, which any
+    environment read may produce (the defaults judge RDS/Aurora/DSQL names: strong words)."""
+    if config is None:
+        return False
+    return _custom_environment(config.dsql.required_env, config.legacy_env_patterns)
+
+
+def by_words(text: str, path: str, config: Config | None = None) -> bool | None:
+    """True: the module matters; False: it cannot; None: its syntax decides (``by_syntax``)."""
+    if strong(text):
+        return True
+    if environment_judged(config) and any(w in text for w in ENVIRONMENT_WORDS):
+        return True
+    if names.is_package(path) and IMPORTS_NAMES.search(text):
+        return True  # a package's __init__ passes on what it imports
+    return None if weak(text) else False
+
+
+IMPORTS_NAMES = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import\b", re.MULTILINE)
+
+
+def by_syntax(tree: ast.Module) -> bool:
+    """Whether a weak-word module's syntax holds what a collector records (see the module's
+    docstring): one pass over CPython's tree."""
+    queries = sql = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            queries = queries or _last(node.func) in QUERY_METHODS
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            sql = sql or not node.value.strip() or LOOKS_LIKE_SQL.match(node.value) is not None
+        elif _evidence(node):
+            return True
+        if queries and sql:
+            return True
+    return False
+
+
+def _evidence(node: ast.AST) -> bool:
+    """A node that is evidence on its own (the query-and-SQL pair is judged by ``by_syntax``)."""
+    if isinstance(node, ast.keyword):
+        return _engine_key(node.arg) and _engine_value(node.value)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return health_named(node.name)
+    if isinstance(node, ast.ClassDef):
+        return _config_type(node)
+    if isinstance(node, ast.Assign):
+        return _engine_value(node.value) and any(_engine_key(_last(t)) for t in node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return _engine_value(node.value) and _engine_key(_last(node.target))
+    if isinstance(node, ast.Dict):
+        pairs = zip(node.keys, node.values, strict=True)
+        return any(_engine_key(_text(k)) and _engine_value(v) for k, v in pairs)
+    if isinstance(node, ast.Import):
+        return any(alias.name.split(".")[0] in DRIVER_ROOTS for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return not node.level and (node.module or "").split(".")[0] in DRIVER_ROOTS
+    return False
+
+
+def _last(node: ast.AST | None) -> str:
+    """The last name of a dotted expression (``attr.s`` -> "s"), "" for anything else."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _text(node: ast.AST | None) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
+def _config_type(node: ast.ClassDef) -> bool:
+    return any(_last(d) in CONFIG_DECORATORS for d in node.decorator_list) or any(
+        _last(b) in CONFIG_BASES for b in node.bases
+    )
+
+
+def _engine_key(name: str | None) -> bool:
+    """``engine``, ``DB_ENGINE``, ``database-engine`` (as the collectors judge keys)."""
+    return bool(name) and name.lower().replace("-", "_").endswith("engine")  # type: ignore[union-attr]
+
+
+def _engine_value(node: ast.AST | None) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and RELATIONAL_ENGINE.search(node.value) is not None
+    )
