@@ -285,3 +285,33 @@ def is_known(name: str) -> bool:
         or name in (POLICY_STATEMENT, CFN_RESOURCE, OUTPUT, SSM_PARAMETER, PORT)
         or name.startswith(PORT + ".")
     )
+
+
+# The database drivers whose calls open a connection (scanner.inputs.python.app).
+DRIVERS = frozenset(
+    {
+        "psycopg.connect",
+        "psycopg.Connection.connect",
+        "psycopg.AsyncConnection.connect",
+        "psycopg2.connect",
+        "asyncpg.connect",
+        "asyncpg.create_pool",
+        "psycopg_pool.ConnectionPool",
+        "psycopg_pool.AsyncConnectionPool",
+        "sqlalchemy.create_engine",
+        "sqlalchemy.ext.asyncio.create_async_engine",
+        # node-postgres and postgres.js (TypeScript and JavaScript, see scanner.inputs.names)
+        "pg.Client",
+        "pg.Pool",
+        "postgres",
+        # knex and drizzle take the driver's settings in a ``connection`` mapping or URL
+        "knex",
+        "knex.knex",
+        "drizzle_orm.node_postgres.drizzle",
+        "drizzle_orm.postgres_js.drizzle",
+    }
+)
+# sqlalchemy's ``text()``: the SQL it wraps is linted like an execute-style call's.
+TEXT_CONSTRUCTS = frozenset(
+    {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"}
+)

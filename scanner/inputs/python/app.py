@@ -25,33 +25,11 @@ import libcst as cst
 
 from scanner.facts import ConfigType, DsqlConnection, FunctionSummary, Setting, Step, TokenCall
 from scanner.inputs import catalog
+from scanner.inputs.catalog import DRIVERS
 from scanner.inputs.python.locations import Locator
 from scanner.inputs.python.values import KNOWN_ROOTS, Client, Evaluator, Opaque, dotted_name
 from scanner.project.health import health_named
 
-DRIVERS = frozenset(
-    {
-        "psycopg.connect",
-        "psycopg.Connection.connect",
-        "psycopg.AsyncConnection.connect",
-        "psycopg2.connect",
-        "asyncpg.connect",
-        "asyncpg.create_pool",
-        "psycopg_pool.ConnectionPool",
-        "psycopg_pool.AsyncConnectionPool",
-        "sqlalchemy.create_engine",
-        "sqlalchemy.ext.asyncio.create_async_engine",
-        # node-postgres and postgres.js (TypeScript and JavaScript, see scanner.inputs.names)
-        "pg.Client",
-        "pg.Pool",
-        "postgres",
-        # knex and drizzle take the driver's settings in a ``connection`` mapping or URL
-        "knex",
-        "knex.knex",
-        "drizzle_orm.node_postgres.drizzle",
-        "drizzle_orm.postgres_js.drizzle",
-    }
-)
 # Where a call's connection settings may be nested (knex's and drizzle's ``connection``).
 NESTED_SETTINGS = "connection"
 # A URL or libpq conninfo string, by the name each driver gives it.

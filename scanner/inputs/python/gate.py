@@ -6,20 +6,21 @@ reads. So every module is parsed by CPython first (its syntax check), and only t
 evidence that they can matter are analysed with libcst. Evidence is decided in two steps:
 
 1. **Words** (a regular expression over the text). A *strong* word makes the module matter at
-   once: ``aws_cdk``, an RDS/DSQL/Aurora word, an import root of a database driver or DSQL
-   connector the collectors resolve calls against, an auth-token method, or the suppression
-   marker ``dsql-scan``. Words are bounded like identifiers are (``rds`` in ``aws_rds``,
-   ``RDS_HOST``, ``getRdsClient``, never in "words" or "records"). A *weak* word (an environment
-   read, a query-style method, a configuration-type decorator or base, ``engine``, a
-   health-check word) leads to a fact only in some syntax, which step 2 decides. A module with
-   neither is inert.
+   once: ``aws_cdk``, an RDS/DSQL/Aurora word (services, hosts, engines, IAM actions, the DSQL
+   connectors), an auth-token method, or the suppression marker ``dsql-scan``. Words are bounded
+   like identifiers are (``rds`` in ``aws_rds``, ``RDS_HOST`` and ``getRdsClient``, never in
+   "words" or "records"). A *weak* word (a database driver's name, an environment read, a
+   query-style method, a configuration-type decorator or base, ``engine``, a health-check word)
+   leads to a fact only in some syntax, which step 2 decides. A module with neither is inert.
 2. **Syntax** (CPython's tree, which the syntax check built anyway). A weak-word module matters
-   when it has: a query-style call and a string that looks like SQL (or a blank one, the head of
-   a concatenation); a configuration type (a dataclass, attrs class, TypedDict, NamedTuple or
-   pydantic model: its values can cross into a CDK app); an engine setting whose value names a
-   relational engine; a function named like a health check; a package ``__init__`` that imports
-   names (it re-exports them to other modules); or, when the configuration names environment
-   variables of its own (``required-env``, ``legacy-env-patterns``), any environment read.
+   when it has: a query-style call and a string that looks like SQL (a query's text is built
+   from the module's literals, and the piece that starts it starts with a keyword); an import
+   that reaches a driver call (``from sqlalchemy import create_engine``); a configuration type
+   (a dataclass, attrs class, TypedDict, NamedTuple or pydantic model: its values can cross
+   into a CDK app); an engine setting whose value names a relational engine; a function named
+   like a health check. A package ``__init__`` that imports names matters whatever its words (it
+   re-exports them to other modules), and so does any environment read when the configuration
+   names variables of its own (``required-env``, ``legacy-env-patterns``).
 
 A skipped module still gets its syntax checked, and what it would have contributed is nothing a
 rule reads: environment reads of names no rule judges, engine settings of no database, function
@@ -37,19 +38,18 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
-from scanner.inputs import names
+from scanner.inputs import catalog, names
 from scanner.project.context import RELATIONAL_ENGINE
 from scanner.project.health import health_named
 
 if TYPE_CHECKING:
     from scanner.config import Config
 
-# The import roots calls are resolved against (scanner.inputs.python.app's DRIVERS and
-# CONNECTORS), the auth-token methods (TOKEN_METHODS) and the AWS/database words a literal or a
-# name can carry. Kept in step with those tables by tests/test_python_prefilter.py.
+# The AWS and database words a literal or a name carries (RDS/DSQL/Aurora: services, hosts,
+# engines, IAM actions, settings), the CDK's import root, and the auth-token methods (the
+# collectors count them on any receiver: app.TOKEN_METHODS).
 STRONG_WORDS = (
-    "aws_cdk", "rds", "dsql", "aurora", "psycopg", "psycopg2", "psycopg_pool", "asyncpg",
-    "sqlalchemy", "drizzle_orm",
+    "aws_cdk", "rds", "dsql", "aurora",
     "generate_db_connect_auth_token", "generate_db_connect_admin_auth_token",
 )  # fmt: skip
 QUERY_METHODS = frozenset(
@@ -58,9 +58,23 @@ QUERY_METHODS = frozenset(
 CONFIG_DECORATORS = frozenset({"dataclass", "s", "attrs", "define", "frozen", "mutable"})
 CONFIG_BASES = frozenset({"TypedDict", "NamedTuple", "BaseModel", "BaseSettings"})
 ENVIRONMENT_WORDS = ("environ", "getenv")
-# Driver import roots too short or common to be strong words ("pg. 215" in a docstring): only an
-# import of them is evidence.
-DRIVER_ROOTS = frozenset({"pg", "postgres", "knex"})
+# The import roots of the database drivers a connection is resolved against (app.DRIVERS, the
+# DSQL connectors are strong words): a call resolves to them only through an import, so only an
+# import is evidence, not a mention ("pg. 215" in a docstring, a "# sqlalchemy/orm/query.py"
+# header in SQLAlchemy's own modules, which import each other relatively).
+DRIVER_ROOTS = frozenset(
+    {
+        "psycopg",
+        "psycopg2",
+        "psycopg_pool",
+        "asyncpg",
+        "sqlalchemy",
+        "pg",
+        "postgres",
+        "knex",
+        "drizzle_orm",
+    }
+)
 # The modules a configuration decorator comes from (``attr.s``, ``from attrs import define``).
 CONFIG_MODULES = ("dataclass", "dataclasses", "attr", "attrs")
 WEAK_WORDS = (
@@ -168,7 +182,7 @@ def by_syntax(tree: ast.Module) -> bool:
         if isinstance(node, ast.Call):
             queries = queries or _last(node.func) in QUERY_METHODS
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            sql = sql or not node.value.strip() or LOOKS_LIKE_SQL.match(node.value) is not None
+            sql = sql or LOOKS_LIKE_SQL.match(node.value) is not None
         elif _evidence(node):
             return True
         if queries and sql:
@@ -191,11 +205,25 @@ def _evidence(node: ast.AST) -> bool:
     if isinstance(node, ast.Dict):
         pairs = zip(node.keys, node.values, strict=True)
         return any(_engine_key(_text(k)) and _engine_value(v) for k, v in pairs)
-    if isinstance(node, ast.Import):
+    if isinstance(node, ast.Import):  # ``import sqlalchemy.orm`` binds all of ``sqlalchemy``
         return any(alias.name.split(".")[0] in DRIVER_ROOTS for alias in node.names)
-    if isinstance(node, ast.ImportFrom):
-        return not node.level and (node.module or "").split(".")[0] in DRIVER_ROOTS
+    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+        return any(_resolves(f"{node.module}.{alias.name}") for alias in node.names)
     return False
+
+
+# What a driver import must reach for a collector to resolve a call against it: a driver call
+# (``from sqlalchemy import create_engine``), a module on its way (``from sqlalchemy import
+# sql`` for ``sql.text``), or everything (``from psycopg import *``).
+RESOLVED = catalog.DRIVERS | catalog.TEXT_CONSTRUCTS
+
+
+@cache
+def _resolves(imported: str) -> bool:
+    module, _, name = imported.rpartition(".")
+    if name == "*":
+        return module.split(".")[0] in DRIVER_ROOTS
+    return any(q == imported or q.startswith(imported + ".") for q in RESOLVED)
 
 
 def _last(node: ast.AST | None) -> str:

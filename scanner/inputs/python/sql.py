@@ -15,14 +15,12 @@ import re
 import libcst as cst
 
 from scanner.facts import SqlSegment, SqlSnippet
+from scanner.inputs.catalog import TEXT_CONSTRUCTS
 from scanner.inputs.python.gate import LOOKS_LIKE_SQL
 from scanner.inputs.python.locations import Locator
 from scanner.inputs.python.values import Evaluator
 
 SQL_METHODS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval"})
-TEXT_CONSTRUCTS = frozenset(
-    {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"}
-)
 ESCAPE = re.compile(
     r"\\(?:\n|[\\'\"abfnrtv]|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\})"
 )
