@@ -10,35 +10,49 @@ full and what it would have contributed is held to the gate's promise.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import pytest
 
 from scanner.config import Config
-from scanner.facts import FileFacts
+from scanner.facts import DATABASE_FIELD_TOKENS, FileFacts, field_tokens
 from scanner.inputs import catalog
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import app, gate, sql
 from scanner.inputs.python import module as python
+from scanner.pipeline.analyze import analyze
+from scanner.pipeline.discover import discover
 from scanner.project.context import RELATIONAL_ENGINE, _database_env
 from scanner.project.health import health_named
-from tests.conftest import python_output
+from scanner.run.cache import ResultCache, read_for_key
+from tests.conftest import python_output, write
 from tests.real_code import pypi_modules, real_modules
 
 # What a skipped module may still hold under full analysis, because no rule reads it: the
 # gate's docstring says why for each.
 JUDGED_ELSEWHERE = frozenset({"kind", "path", "namespace", "env_reads", "engines", "functions"})
+# Outside a CDK app, what a module hands to others links nowhere, and only a configuration type
+# that models a database is judged (DSQL012).
+LINKED_IN_APPS = frozenset({"symbol_links", "config_types"})
 
 
-def read_by_rules(facts: FileFacts) -> list[str]:
+def read_by_rules(facts: FileFacts, in_app: bool = True) -> list[str]:
     """What of a module's full facts a rule (or the project's health-check judgement) reads."""
+    ignored = JUDGED_ELSEWHERE if in_app else JUDGED_ELSEWHERE | LINKED_IN_APPS
     found = [
         f.name
         for f in dataclasses.fields(facts)
-        if f.name not in JUDGED_ELSEWHERE and getattr(facts, f.name)
+        if f.name not in ignored and getattr(facts, f.name)
     ]
     config = Config()
     found += [f"env read {r.name}" for r in facts.env_reads if _database_env(r.name, config)]
     found += [f"engine {e.value}" for e in facts.engines if RELATIONAL_ENGINE.search(e.value)]
+    if not in_app:
+        found += [
+            f"database configuration {t.name}"
+            for t in facts.config_types
+            if any(field_tokens(f) & DATABASE_FIELD_TOKENS for f in t.fields)
+        ]
     for function in facts.functions:
         if health_named(function.name):
             found.append(f"health check {function.name}")
@@ -54,21 +68,27 @@ def _text(path):
     return path.read_text(encoding="utf-8", errors="replace")
 
 
+def skips(text: str, path: str, in_app: bool) -> str:
+    """ "words" or "syntax" when the gate skips the module at that step, else ""."""
+    verdict = gate.by_words(text, path, None, in_app)
+    if verdict is False:
+        return "words"
+    if verdict is True:
+        return ""
+    tree = python.cpython_tree(text)
+    return "syntax" if tree is not None and not gate.by_syntax(tree, verdict) else ""
+
+
 def _skipped(paths, every_inert=1):
-    """The modules the gate skips: all those its syntax step skipped (the finer decision), and
-    every n-th of those its words alone skipped."""
+    """(module, in_app) pairs the gate skips, outside a CDK app (where it skips most): all those
+    its syntax step skipped (the finer decision), and every n-th of those its words skipped."""
     chosen = []
     inert = 0
     for path in paths:
-        text = _text(path)
-        verdict = gate.by_words(text, str(path))
-        tree = python.cpython_tree(text)
-        if verdict is None and tree is not None and not gate.by_syntax(tree):
+        step = skips(_text(path), str(path), in_app=False)
+        inert += step == "words"
+        if step == "syntax" or (step == "words" and inert % every_inert == 0):
             chosen.append(path)
-        elif verdict is False:
-            inert += 1
-            if inert % every_inert == 0:
-                chosen.append(path)
     return chosen
 
 
@@ -82,19 +102,22 @@ def assert_nothing_read(path):
         assert not cpython
         pytest.skip("does not parse")
     facts, suppressions = python._extract(module, "m.py", text)
-    assert read_by_rules(facts) == []
     assert suppressions == ()
-    assert python.facts_of(text, "m.py", Config()) == (FileFacts(kind="app", path="m.py"), ())
+    assert read_by_rules(facts, in_app=False) == []
+    nothing = (FileFacts(kind="app", path="m.py"), ())
+    assert python.facts_of(text, "m.py", Config(), in_app=False) == nothing
+    if skips(text, str(path), in_app=True):  # skipped in a CDK app too
+        assert read_by_rules(facts, in_app=True) == []
+        assert python.facts_of(text, "m.py", Config(), in_app=True) == nothing
 
 
 FILES = real_modules()
 
 
 def test_the_corpus_exercises_every_outcome():
-    verdicts = [gate.by_words(_text(p), str(p)) for p in FILES]
+    steps = [skips(_text(p), str(p), in_app=False) for p in FILES]
     assert len(FILES) > 400
-    assert 50 < verdicts.count(False) < len(FILES) - 50
-    assert verdicts.count(None) > 50 and verdicts.count(True) > 50
+    assert min(steps.count("words"), steps.count("syntax"), steps.count("")) > 30, Counter(steps)
 
 
 @pytest.mark.parametrize("path", _skipped(FILES), ids=lambda p: p.name)
@@ -151,8 +174,9 @@ def test_words_are_found_as_identifier_parts(text, strong):
         ("from sqlalchemy import sql\n", True),
         ("from sqlalchemy.orm import Session\n", False),
         ("from .engine import create_engine\n", False),
-        ("from dataclasses import dataclass\n@dataclass\nclass Props:\n    size: int = 1\n", True),
-        ("import attr\n@attr.s\nclass Props:\n    size = attr.ib()\n", True),
+        ("from dataclasses import dataclass\n@dataclass\nclass Props:\n    size: int = 1\n", False),
+        ("from dataclasses import dataclass\n@dataclass\nclass Db:\n    db_host: str\n", True),
+        ("import attr\n@attr.s\nclass Props:\n    database = attr.ib()\n", True),
         ("def f(G, attr='weight'):\n    return G.edges(data=attr)\n", False),
         ("SETTINGS = {'ENGINE': 'django.db.backends.postgresql'}\n", True),
         ("engine = 'jinja2'\n", False),
@@ -162,9 +186,14 @@ def test_words_are_found_as_identifier_parts(text, strong):
     ],
 )
 def test_weak_words_are_decided_by_the_syntax(source, matters):
-    verdict = gate.by_words(source, "m.py")
+    verdict = gate.by_words(source, "m.py", None, in_app=False)
     assert verdict is not True
-    assert (verdict is None and gate.by_syntax(python.cpython_tree(source))) is matters
+    assert bool(verdict and gate.by_syntax(python.cpython_tree(source), verdict)) is matters
+
+
+def test_an_engine_word_needs_a_relational_engine_in_the_text():
+    assert gate.by_words("ENGINE = 'jinja2'\n", "m.py") is False
+    assert gate.by_words("ENGINE = 'mysql'\n", "m.py") == {"engine"}
 
 
 def test_environment_reads_matter_when_the_configuration_names_variables_of_its_own():
@@ -178,9 +207,34 @@ def test_environment_reads_matter_when_the_configuration_names_variables_of_its_
     assert python.facts_of(source, "m.py", Config())[0].env_reads == ()
 
 
-def test_a_package_init_that_imports_names_is_analysed_for_its_links():
-    assert gate.by_words("from .stacks import DatabaseStack\n", "infra/__init__.py") is True
-    assert gate.by_words("from .stacks import DatabaseStack\n", "infra/stacks.py") is False
+def test_in_a_cdk_app_configuration_types_and_package_inits_are_analysed_for_their_links():
+    props = "from dataclasses import dataclass\n@dataclass\nclass Props:\n    size: int = 1\n"
+    assert gate.by_syntax(python.cpython_tree(props), gate.by_words(props, "props.py"))
+    exports = "from .stacks import DatabaseStack\n"
+    assert gate.by_words(exports, "infra/__init__.py", in_app=True) is True
+    assert gate.by_words(exports, "infra/__init__.py", in_app=False) is False
+    assert gate.by_words(exports, "infra/stacks.py") is False
+
+
+def test_a_cdk_json_above_a_module_decides_its_analysis_and_keys_its_cached_result(tmp_path):
+    props = "from dataclasses import dataclass\n@dataclass\nclass Props:\n    port: int = 5432\n"
+    write(tmp_path, {"infra/props.py": props})
+    config = Config(root=tmp_path)
+
+    def analysed() -> tuple[FileFacts, str]:
+        (candidate,) = discover((str(tmp_path / "infra" / "props.py"),), config)
+        cache = ResultCache.open(tmp_path / "cache", config)  # a run's: placements are per run
+        key = cache.key(candidate, read_for_key(candidate, config.max_file_size)).name
+        return analyze(candidate, config).facts, key
+
+    outside, outside_key = analysed()
+    write(tmp_path, {"infra/cdk.json": '{"app": "python3 app.py"}'})
+    inside, inside_key = analysed()
+    assert outside.config_types == () and outside.symbol_links == ()
+    assert [t.name for t in inside.config_types] == ["Props"] and inside.symbol_links
+    assert inside_key != outside_key
+    assert python.placement(tmp_path / "infra", tmp_path).startswith("cdk-app:")
+    assert python.placement(tmp_path, tmp_path) == ""
 
 
 def test_an_inert_module_is_checked_without_importing_libcst():

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from scanner import inputs
 from scanner.config import Config, ConfigError
+from scanner.inputs import names
 from scanner.inputs.base import Input
 from scanner.pipeline import generated
 
@@ -517,11 +518,7 @@ def cdk_app(path: Path, root: Path) -> str:
     """The CDK app a source file belongs to: the nearest directory up to the project root that
     holds a ``cdk.json`` (POSIX, relative to the root), or "" outside any app. Two apps in one
     repository may both create an ``Api`` function; their names must not mix."""
-    root = root.resolve()
-    directory = path.resolve().parent
-    while True:
-        if _is_regular_file(directory / "cdk.json"):
-            return relative(directory, root) if directory != root else "."
-        if directory == root or directory.parent == directory:
-            return ""
-        directory = directory.parent
+    directory = names.app_directory(path.parent, root)
+    if directory is None:
+        return ""
+    return relative(directory, root) if directory != root.resolve() else "."

@@ -15,19 +15,23 @@ evidence that they can matter are analysed with libcst. Evidence is decided in t
 2. **Syntax** (CPython's tree, which the syntax check built anyway). A weak-word module matters
    when it has: a query-style call and a string that looks like SQL (a query's text is built
    from the module's literals, and the piece that starts it starts with a keyword); an import
-   that reaches a driver call (``from sqlalchemy import create_engine``); a configuration type
-   (a dataclass, attrs class, TypedDict, NamedTuple or pydantic model: its values can cross
-   into a CDK app); an engine setting whose value names a relational engine; a function named
-   like a health check. A package ``__init__`` that imports names matters whatever its words (it
-   re-exports them to other modules), and so does any environment read when the configuration
-   names variables of its own (``required-env``, ``legacy-env-patterns``).
+   that reaches a driver call (``from sqlalchemy import create_engine``); an engine setting
+   whose value names a relational engine; a function named like a health check; a
+   configuration type (a dataclass, attrs class, TypedDict, NamedTuple or pydantic model) that
+   models a database (a field named ``db_host``), or any in a CDK app (a ``cdk.json`` above
+   it), where its values can cross into a stack (names link across modules within an app only;
+   there a package ``__init__`` that imports names matters too, whatever its words). When the
+   configuration names environment variables of its own (``required-env``,
+   ``legacy-env-patterns``), any environment read and any configuration type matter.
 
 A skipped module still gets its syntax checked, and what it would have contributed is nothing a
 rule reads: environment reads of names no rule judges, engine settings of no database, function
 summaries that neither connect, nor query, nor are named like a health check (a health check
-follows calls into analysed modules only). ``tests/test_python_prefilter.py`` checks that claim
-against libcst's full analysis of thousands of real modules (this project, the installed
-libraries, and the benchmark's PyPI corpora).
+follows calls into analysed modules only); outside a CDK app, configuration types of no
+database and the names a module hands to others (no app links them).
+``tests/test_python_prefilter.py`` checks that claim against libcst's full analysis of
+thousands of real modules (this project, the installed libraries, and the benchmark's PyPI
+corpora).
 """
 
 from __future__ import annotations
@@ -38,9 +42,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
+from scanner.facts import DATABASE_FIELD_TOKENS, field_tokens
 from scanner.inputs import catalog, names
 from scanner.project.context import RELATIONAL_ENGINE
-from scanner.project.health import health_named
+from scanner.project.health import HEALTH_WORDS, health_named
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -77,10 +82,6 @@ DRIVER_ROOTS = frozenset(
 )
 # The modules a configuration decorator comes from (``attr.s``, ``from attrs import define``).
 CONFIG_MODULES = ("dataclass", "dataclasses", "attr", "attrs")
-WEAK_WORDS = (
-    *QUERY_METHODS, *CONFIG_MODULES, *DRIVER_ROOTS, *CONFIG_BASES, *ENVIRONMENT_WORDS, "engine",
-    "health", "healthz", "healthcheck", "ping", "heartbeat", "readiness", "liveness", "probe",
-)  # fmt: skip
 SQL_KEYWORDS = (
     "select|insert|update|delete|create|alter|drop|truncate|with|begin|start|commit|rollback|"
     "grant|revoke|set|show|explain|vacuum|analyze|copy|do|call|lock|comment|reindex|refresh|"
@@ -89,6 +90,21 @@ SQL_KEYWORDS = (
 LOOKS_LIKE_SQL = re.compile(
     rf"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:{SQL_KEYWORDS})\b", re.IGNORECASE | re.DOTALL
 )
+
+
+ENGINE = "engine"
+# What a weak word is a clue of: the syntax step looks for that syntax only.
+CLUES: dict[str, str] = {
+    **dict.fromkeys((w.lower() for w in QUERY_METHODS), "query"),
+    **dict.fromkeys((w.lower() for w in (*CONFIG_MODULES, *CONFIG_BASES)), "config"),
+    **dict.fromkeys(DRIVER_ROOTS, "driver"),
+    **dict.fromkeys(HEALTH_WORDS, "health"),  # what a health check's name is made of
+    ENGINE: "engine",
+    **dict.fromkeys(ENVIRONMENT_WORDS, "environment"),
+}
+# The words of a database field (DATABASE_FIELD_TOKENS that are no strong word): without one, no
+# configuration type of the module models a database.
+FIELD_WORDS = tuple(sorted(DATABASE_FIELD_TOKENS))
 
 
 class Words:
@@ -106,14 +122,19 @@ class Words:
         self.pattern = re.compile("|".join(re.escape(w.lower()) for w in alternatives))
         self.inside = frozenset(w.lower() for w in inside)
 
-    def search(self, text: str) -> bool:
+    def found(self, text: str, first: bool = False) -> set[str]:
+        """The words the text holds (lower-cased); with ``first``, at most the first."""
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters lower-case to two: keep positions
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        words: set[str] = set()
         for match in self.pattern.finditer(lowered):
-            if match.group() in self.inside or _bounded(text, match.start(), match.end()):
-                return True
-        return False
+            word = match.group()
+            if word not in words and (word in self.inside or _bounded(text, *match.span())):
+                words.add(word)
+                if first:
+                    break
+        return words
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
@@ -134,17 +155,12 @@ def _bounded(text: str, start: int, end: int) -> bool:
 STRONG = Words(STRONG_WORDS)
 # Words a collector also finds inside a longer identifier (``databaseengine`` is an engine key,
 # ``os.environ`` is read under any alias): weak evidence wherever they are.
-WEAK = Words(WEAK_WORDS, inside=("dataclass", "health", "environ", "getenv", "engine"))
+WEAK = Words((*CLUES, *FIELD_WORDS), inside=("dataclass", "health", "environ", "getenv", ENGINE))
 
 
 def strong(text: str) -> bool:
     """Does the text hold a word that makes any module matter?"""
-    return STRONG.search(text)
-
-
-def weak(text: str) -> bool:
-    """Does the text hold a word that leads to a fact in some syntax (see ``by_syntax``)?"""
-    return WEAK.search(text)
+    return bool(STRONG.found(text, first=True))
 
 
 @cache
@@ -160,44 +176,69 @@ def environment_judged(config: Config | None) -> bool:
     return _custom_environment(config.dsql.required_env, config.legacy_env_patterns)
 
 
-def by_words(text: str, path: str, config: Config | None = None) -> bool | None:
-    """True: the module matters; False: it cannot; None: its syntax decides (``by_syntax``)."""
+def by_words(
+    text: str, path: str, config: Config | None = None, in_app: bool = True
+) -> bool | frozenset[str]:
+    """True: the module matters; False: it cannot; else the clues its syntax is searched for
+    (``by_syntax``): "query", "config" (any configuration type), "database-config" (one with a
+    database field), "engine", "health", "driver".
+
+    ``in_app``: the module lies in a CDK app (a ``cdk.json`` above it), where what it defines
+    and re-exports can reach the app's stacks (``scanner.project.resolve.symbols`` links names
+    within an app only)."""
     if strong(text):
         return True
-    if environment_judged(config) and any(w in text for w in ENVIRONMENT_WORDS):
-        return True
-    if names.is_package(path) and IMPORTS_NAMES.search(text):
+    if in_app and names.is_package(path) and IMPORTS_NAMES.search(text):
         return True  # a package's __init__ passes on what it imports
-    return None if weak(text) else False
+    words = WEAK.found(text)
+    clues = {CLUES[w] for w in words if w in CLUES}
+    environment = environment_judged(config)
+    if "environment" in clues and environment:
+        return True
+    if "config" in clues and not (in_app or environment):
+        clues.discard("config")
+        if words.intersection(FIELD_WORDS):
+            clues.add("database-config")
+    if ENGINE in clues and not RELATIONAL_ENGINE.search(text):
+        clues.discard(ENGINE)  # no value could name a relational engine
+    clues.discard("environment")
+    return frozenset(clues) or False
 
 
 IMPORTS_NAMES = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import\b", re.MULTILINE)
 
 
-def by_syntax(tree: ast.Module) -> bool:
-    """Whether a weak-word module's syntax holds what a collector records (see the module's
-    docstring): one pass over CPython's tree."""
+def by_syntax(tree: ast.Module, clues: frozenset[str]) -> bool:
+    """Whether a weak-word module's syntax holds what a collector records, looking only for
+    what its words are clues of (see the module's docstring): one pass over CPython's tree."""
     queries = sql = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            queries = queries or _last(node.func) in QUERY_METHODS
+            queries = queries or ("query" in clues and _last(node.func) in QUERY_METHODS)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            sql = sql or LOOKS_LIKE_SQL.match(node.value) is not None
-        elif _evidence(node):
+            sql = sql or ("query" in clues and LOOKS_LIKE_SQL.match(node.value) is not None)
+        elif isinstance(node, ast.ClassDef):
+            if _config_type(node) and (
+                "config" in clues or ("database-config" in clues and _database_fields(node))
+            ):
+                return True
+        elif _evidence(node, clues):
             return True
         if queries and sql:
             return True
     return False
 
 
-def _evidence(node: ast.AST) -> bool:
+def _evidence(node: ast.AST, clues: frozenset[str]) -> bool:
     """A node that is evidence on its own (the query-and-SQL pair is judged by ``by_syntax``)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return "health" in clues and health_named(node.name)
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return "driver" in clues and _driver_import(node)
+    if ENGINE not in clues:
+        return False
     if isinstance(node, ast.keyword):
         return _engine_key(node.arg) and _engine_value(node.value)
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return health_named(node.name)
-    if isinstance(node, ast.ClassDef):
-        return _config_type(node)
     if isinstance(node, ast.Assign):
         return _engine_value(node.value) and any(_engine_key(_last(t)) for t in node.targets)
     if isinstance(node, ast.AnnAssign):
@@ -205,11 +246,15 @@ def _evidence(node: ast.AST) -> bool:
     if isinstance(node, ast.Dict):
         pairs = zip(node.keys, node.values, strict=True)
         return any(_engine_key(_text(k)) and _engine_value(v) for k, v in pairs)
+    return False
+
+
+def _driver_import(node: ast.Import | ast.ImportFrom) -> bool:
     if isinstance(node, ast.Import):  # ``import sqlalchemy.orm`` binds all of ``sqlalchemy``
         return any(alias.name.split(".")[0] in DRIVER_ROOTS for alias in node.names)
-    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
-        return any(_resolves(f"{node.module}.{alias.name}") for alias in node.names)
-    return False
+    if node.level or not node.module:
+        return False
+    return any(_resolves(f"{node.module}.{alias.name}") for alias in node.names)
 
 
 # What a driver import must reach for a collector to resolve a call against it: a driver call
@@ -243,6 +288,19 @@ def _config_type(node: ast.ClassDef) -> bool:
     return any(_last(d) in CONFIG_DECORATORS for d in node.decorator_list) or any(
         _last(b) in CONFIG_BASES for b in node.bases
     )
+
+
+def _database_fields(node: ast.ClassDef) -> bool:
+    """A field of the type (an annotated name in its body, as the collector reads fields) or
+    any name in it that holds a database token (``db_host``)."""
+    return any(
+        isinstance(n, ast.Name | ast.arg) and field_tokens(_name(n)) & DATABASE_FIELD_TOKENS
+        for n in ast.walk(node)
+    )
+
+
+def _name(node: ast.AST) -> str:
+    return node.arg if isinstance(node, ast.arg) else node.id  # type: ignore[attr-defined]
 
 
 def _engine_key(name: str | None) -> bool:

@@ -146,10 +146,17 @@ def parser_free(path: Path) -> bool:
     except OSError:
         return False
     verdict = gate.by_words(text, str(path))
-    if verdict is None:
-        tree = cpython_tree(text)
-        return tree is not None and not gate.by_syntax(tree)
-    return not verdict
+    if verdict is True or verdict is False:
+        return not verdict
+    tree = cpython_tree(text)
+    return tree is not None and not gate.by_syntax(tree, verdict)
+
+
+def placement(directory: Path, root: Path) -> str:
+    """The CDK app the modules of ``directory`` lie in ("" outside any): whether a ``cdk.json``
+    is above them decides what the gate lets through, so the result cache keys on it."""
+    app = names.app_directory(directory, root)
+    return "" if app is None else f"cdk-app:{app.as_posix()}"
 
 
 def inert(text: str, path: str = "") -> bool:
@@ -170,7 +177,7 @@ def cpython_tree(text: str) -> ast.Module | None:
 
 
 def facts_of(
-    text: str, path: str, config: Config | None = None
+    text: str, path: str, config: Config | None = None, in_app: bool = True
 ) -> tuple[FileFacts, tuple[Suppression, ...]]:
     """Facts and suppressions of one module's source; ParseFailure when it cannot be read.
 
@@ -178,16 +185,17 @@ def facts_of(
     importing libcst (which alone costs a pre-commit run about 0.15 s); a module without evidence
     that it can matter (``scanner.inputs.python.gate``) stops there. When CPython refuses a
     module, libcst decides, exactly as for any other module: it also accepts syntax newer than
-    the interpreter running the scan, and such a module is then analysed.
+    the interpreter running the scan, and such a module is then analysed. ``in_app``: the
+    module lies in a CDK app (see ``gate.by_words``); unknown, it is assumed to.
     """
     _check_size(text)
-    verdict = gate.by_words(text, path, config)
+    verdict = gate.by_words(text, path, config, in_app)
     if verdict is not True:
         tree = cpython_tree(text)
         if tree is None:  # CPython refuses it: libcst decides, and its words alone judge it
             module = parse(text)
-            return extract(module, path, text) if verdict is None else _nothing(path)
-        if not (verdict is None and gate.by_syntax(tree)):
+            return extract(module, path, text) if verdict else _nothing(path)
+        if not (verdict and gate.by_syntax(tree, verdict)):
             return _nothing(path)
     return extract(parse(text), path, text)
 
