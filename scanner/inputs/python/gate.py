@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
 from scanner.inputs import catalog, names
+from scanner.inputs.words import Words
 from scanner.project.context import RELATIONAL_ENGINE
 from scanner.project.health import health_named
 
@@ -89,46 +90,6 @@ SQL_KEYWORDS = (
 LOOKS_LIKE_SQL = re.compile(
     rf"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:{SQL_KEYWORDS})\b", re.IGNORECASE | re.DOTALL
 )
-
-
-class Words:
-    """Words found as identifier parts: after a non-letter, or capitalised after a lower-case
-    letter (camelCase); never followed by a lower-case letter, so ``rds`` is found in
-    ``aws_rds``, ``RDS_HOST`` and ``getRdsClient`` but not in "words" or "records".
-
-    The text is lower-cased once and searched with a plain alternation (Python's ``re`` is many
-    times slower at a case-insensitive one with look-arounds); each candidate's bounds are then
-    checked in the original text. ``inside`` words count wherever they are.
-    """
-
-    def __init__(self, words: tuple[str, ...], inside: tuple[str, ...] = ()) -> None:
-        alternatives = sorted({*words, *inside}, key=lambda w: (-len(w), w))
-        self.pattern = re.compile("|".join(re.escape(w.lower()) for w in alternatives))
-        self.inside = frozenset(w.lower() for w in inside)
-
-    def search(self, text: str) -> bool:
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a few characters lower-case to two: keep positions
-            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        for match in self.pattern.finditer(lowered):
-            if match.group() in self.inside or _bounded(text, match.start(), match.end()):
-                return True
-        return False
-
-
-def _bounded(text: str, start: int, end: int) -> bool:
-    after = text[end : end + 1]
-    if after.isascii() and after.islower():
-        return False
-    before = text[start - 1 : start] if start else ""
-    if not (before.isascii() and before.isalpha()):
-        return True
-    first = text[start]
-    return (
-        before.islower()
-        and first.isupper()
-        and (end - start == 1 or text[start + 1 : end].islower() or text[start:end].isupper())
-    )
 
 
 STRONG = Words(STRONG_WORDS)
