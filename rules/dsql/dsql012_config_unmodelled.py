@@ -7,11 +7,16 @@ from the environment, drifts from the infrastructure. Judged only in a project w
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from scanner.model import Hit, Severity
-from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
+from scanner.project.context import (
+    DB_FIELD_TOKENS,
+    EVIDENCE_FIELDS,
+    Project,
+    database_evidence,
+    field_tokens,
+)
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import beside_infrastructure
 
@@ -30,8 +35,8 @@ def check_config_unmodelled(project: Project, config: Config) -> Iterator[Hit]:
 def _unmodelled(project: Project, config: Config) -> Iterator[Hit]:
     types = [t for f in project.of_kind("app") for t in f.config_types]
     for config_type in types:
-        tokens = [_tokens(field) for field in config_type.fields]
-        if not any(t & DB_TOKENS for t in tokens):
+        tokens = [field_tokens(field) for field in config_type.fields]
+        if not any(t & DB_FIELD_TOKENS for t in tokens):
             continue  # not a database configuration
         lacks = []
         if not any(t & ENDPOINT_TOKENS for t in tokens):
@@ -57,11 +62,6 @@ def _unmodelled(project: Project, config: Config) -> Iterator[Hit]:
 
 ENDPOINT_TOKENS = frozenset({"endpoint", "host", "hostname", "identifier", "cluster"})
 DATABASE_TOKENS = frozenset({"database", "dbname"})
-DB_TOKENS = frozenset({"db", "database", "dsql", "postgres", "pg", "rds", "aurora", "dsn"})
-
-
-def _tokens(name: str) -> set[str]:
-    return set(re.split(r"[_\W]+", name.lower())) - {""}
 
 
 # A database configuration type that lacks the endpoint and the database name.
