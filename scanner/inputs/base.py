@@ -154,7 +154,8 @@ class Source:
     ``rel`` is the reporting path, ``text`` the decoded bytes whose SHA-256 is ``sha256``;
     ``path`` is for inputs that must look at the file itself. ``explicit``: named on the
     command line; ``stack``: the CDK stack a synthesized template belongs to; ``batch``: the
-    input's ``prepare`` result for the whole scan (None when it has none, or in a one-file run).
+    input's ``prepare`` result for the whole scan (None when it has none, or in a one-file run);
+    ``app``: the CDK app the file lies in ("" outside any: ``scanner.pipeline.discover.cdk_app``).
     """
 
     input: str
@@ -165,6 +166,7 @@ class Source:
     explicit: bool = False
     stack: str = ""
     batch: Any = None
+    app: str = ""
 
     def analysis(
         self,

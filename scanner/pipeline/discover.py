@@ -101,6 +101,7 @@ class Candidate:
     input: str  # the name of the input that reads it (scanner.inputs)
     explicit: bool = False
     stack: str = ""
+    app: str = ""  # the CDK app it lies in (``cdk_app``): where its symbols link, if anywhere
 
 
 @dataclass(frozen=True)
@@ -475,6 +476,7 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
     unread: dict[str, Unread] = {}
     skipped: dict[str, Skipped] = {}
     manifests: dict[Path, dict[str, str]] = {}
+    apps: dict[Path, str] = {}
     for raw in paths:
         info = _status(raw)
         top = Path(raw)
@@ -500,7 +502,10 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
             if parent not in manifests:
                 manifests[parent] = stacks_of(parent)
             stack = manifests[parent].get(path.name, "")
-            seen[rel] = Candidate(path, rel, reader.name, explicit_paths and path is top, stack)
+            if parent not in apps:
+                apps[parent] = cdk_app(resolved, root)
+            explicit = explicit_paths and path is top
+            seen[rel] = Candidate(path, rel, reader.name, explicit, stack, apps[parent])
     return Discovery(
         [seen[rel] for rel in sorted(seen)],
         tuple(sorted(skipped.values())),

@@ -436,7 +436,8 @@ class ResultCache:
     def key(self, candidate: Candidate, content: bytes) -> Key:
         """Where the analysis of ``content`` as ``candidate`` is kept: besides the tool and the
         settings, its input decides the result (which modules analyse it, which external
-        tools such as dsql-lint judge it, and for the fallback input whether it was named)."""
+        tools such as dsql-lint judge it, and for the fallback input whether it was named), and
+        so does the CDK app it lies in (what a TS/JS module's gate lets through)."""
         reader = inputs.named(candidate.input)
         digest = hashlib.sha256(content).hexdigest()
         material = "|".join(
@@ -448,6 +449,7 @@ class ResultCache:
                 ",".join(reader.modules),
                 str(candidate.explicit) if reader.fallback else "",
                 candidate.stack,
+                candidate.app,
                 digest,
                 self._companions(reader, candidate),
             )
