@@ -12,7 +12,8 @@ from scanner.results import FileAnalysis
 
 def analyze(source: Source, config: Config) -> FileAnalysis:
     try:
-        facts, suppressions = module.facts_of(source.text, source.rel)
+        in_app = bool(source.app)
+        facts, suppressions = module.facts_of(source.text, source.rel, config, in_app)
     except ParseFailure as failure:
         return source.failed(failure)
     return with_embedded_sql(source, facts, suppressions)
