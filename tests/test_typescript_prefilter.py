@@ -29,7 +29,7 @@ from scanner.project.context import (
     field_tokens,
 )
 from scanner.project.health import health_named
-from tests.conftest import python_output
+from tests.conftest import python_output, write
 from tests.real_code import NODE_MODULES, npm_scripts, real_scripts
 
 # What a skipped module may still hold under full analysis, because no rule reads it: the
@@ -360,6 +360,33 @@ def test_in_a_cdk_app_every_configuration_type_and_barrel_matters():
     assert gate.by_words(barrel, "lib/index.ts") is False
     helper = "export function add(a: number, b: number) { return a + b; }\n"
     assert not gate.by_syntax(parse.parse(helper, "m.ts"), "typescript", helper, IN_APP)
+
+
+def test_discovery_tells_the_gate_whether_a_module_lies_in_a_cdk_app(tmp_path):
+    from scanner.pipeline.analyze import analyze_files
+    from scanner.pipeline.discover import explore
+
+    props = "import type { DataStack } from './data-stack';\nexport interface ApiProps { data: DataStack }\n"
+    write(
+        tmp_path,
+        {
+            "infra/cdk.json": '{"app": "npx ts-node bin/app.ts"}\n',
+            "infra/lib/props.ts": props,
+            "infra/lib/index.ts": "export * from './props';\n",
+            "service/props.ts": props,
+        },
+    )
+    config = Config(root=tmp_path)
+    candidates = [c for c in explore((), config).candidates if c.input == "typescript"]
+    assert {c.rel: c.app for c in candidates} == {
+        "infra/lib/index.ts": "infra",
+        "infra/lib/props.ts": "infra",
+        "service/props.ts": "",
+    }
+    facts = {a.path: a.facts for a in analyze_files(candidates, config)}
+    assert facts["infra/lib/props.ts"].config_types and facts["infra/lib/props.ts"].symbol_links
+    assert facts["infra/lib/index.ts"].symbol_links
+    assert facts["service/props.ts"] == FileFacts(kind="app", path="service/props.ts")
 
 
 def test_environment_reads_matter_when_the_configuration_names_variables_of_its_own():
