@@ -11,6 +11,7 @@ so type-based rules need no second vocabulary.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from scanner.model import Location
@@ -523,6 +524,17 @@ class ConfigType:
     location: Location
     fields: tuple[str, ...] = ()
     env_names: tuple[str, ...] = ()
+
+
+# A configuration field whose name holds one of these tokens models a database setting.
+DATABASE_FIELD_TOKENS = frozenset(
+    {"db", "database", "dsql", "postgres", "pg", "rds", "aurora", "dsn"}
+)
+
+
+def field_tokens(name: str) -> set[str]:
+    """``db_host`` -> {"db", "host"}: the words of a field's name."""
+    return set(re.split(r"[_\W]+", name.lower())) - {""}
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,14 @@ import dataclasses
 import pytest
 
 from scanner.config import Config
-from scanner.facts import FileFacts
+from scanner.facts import DATABASE_FIELD_TOKENS, FileFacts, field_tokens
 from scanner.inputs import catalog
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import app, sql
 from scanner.inputs.python import gate as python_gate
 from scanner.inputs.typescript import gate, lower, parse
 from scanner.inputs.typescript import module as typescript
-from scanner.project.context import (
-    DB_FIELD_TOKENS,
-    RELATIONAL_ENGINE,
-    _database_env,
-    field_tokens,
-)
+from scanner.project.context import RELATIONAL_ENGINE, _database_env
 from scanner.project.health import health_named
 from tests.conftest import python_output, write
 from tests.real_code import NODE_MODULES, npm_scripts, real_scripts
@@ -60,7 +55,7 @@ def read_by_rules(facts: FileFacts, in_app: bool = False) -> list[str]:
             ):
                 found.append(f"{step.kind} in {function.name}")
     for config_type in facts.config_types:  # DSQL012 judges a type with a database field
-        if in_app or any(field_tokens(f) & DB_FIELD_TOKENS for f in config_type.fields):
+        if in_app or any(field_tokens(f) & DATABASE_FIELD_TOKENS for f in config_type.fields):
             found.append(f"configuration type {config_type.name}")
     if in_app and facts.symbol_links:
         found.append("symbol links")
@@ -176,7 +171,7 @@ def test_the_words_cover_what_the_collectors_resolve_against():
     assert app.TOKEN_METHODS | {catalog.AUTH_TOKEN_METHOD} <= gate.TOKEN_METHODS
     assert set(gate.QUERY_SPELLINGS) >= app.QUERY_METHODS | sql.SQL_METHODS
     assert set(gate.QUERY_SPELLINGS) >= set(lower.QUERY_ALIASES)
-    assert set(gate.FIELD_WORDS) == DB_FIELD_TOKENS
+    assert set(gate.FIELD_WORDS) == DATABASE_FIELD_TOKENS
     assert {"boto3", "aioboto3", "botocore"} == gate.BOTO_ROOTS
     for member in (*lower.MEMBER_ALIASES, *catalog.ENVIRONMENT_METHODS, *gate.TOKEN_METHODS):
         assert gate.strong(f"x.{member}(a)"), member
@@ -217,7 +212,7 @@ def typescript_name(raw):
 )  # fmt: skip
 def test_a_database_field_has_a_field_word(name):
     spelled = typescript_name(name.strip("'")) if name[0] != "'" else name.strip("'")
-    if field_tokens(spelled) & DB_FIELD_TOKENS:
+    if field_tokens(spelled) & DATABASE_FIELD_TOKENS:
         assert gate.weak(f"interface C {{ {name}: string }}")
 
 
@@ -362,7 +357,10 @@ def test_in_a_cdk_app_every_configuration_type_and_barrel_matters():
     assert not gate.by_syntax(parse.parse(helper, "m.ts"), "typescript", helper, IN_APP)
 
 
-def test_discovery_tells_the_gate_whether_a_module_lies_in_a_cdk_app(tmp_path):
+def test_where_a_module_lies_tells_the_gate_and_keys_its_cached_result(tmp_path):
+    """A module in a CDK app (a ``cdk.json`` above it) keeps its configuration types and links,
+    and the result cache keys on where it lies (``Input.placement``)."""
+    from scanner.inputs import typescript as typescript_input
     from scanner.pipeline.analyze import analyze_files
     from scanner.pipeline.discover import explore
 
@@ -378,15 +376,13 @@ def test_discovery_tells_the_gate_whether_a_module_lies_in_a_cdk_app(tmp_path):
     )
     config = Config(root=tmp_path)
     candidates = [c for c in explore((), config).candidates if c.input == "typescript"]
-    assert {c.rel: c.app for c in candidates} == {
-        "infra/lib/index.ts": "infra",
-        "infra/lib/props.ts": "infra",
-        "service/props.ts": "",
-    }
     facts = {a.path: a.facts for a in analyze_files(candidates, config)}
     assert facts["infra/lib/props.ts"].config_types and facts["infra/lib/props.ts"].symbol_links
     assert facts["infra/lib/index.ts"].symbol_links
     assert facts["service/props.ts"] == FileFacts(kind="app", path="service/props.ts")
+    placed = typescript_input.INPUT.placement_of
+    assert placed(tmp_path / "infra" / "lib", tmp_path).startswith("cdk-app:")
+    assert placed(tmp_path / "service", tmp_path) == ""
 
 
 def test_environment_reads_matter_when_the_configuration_names_variables_of_its_own():

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scanner.facts import DATABASE_FIELD_TOKENS, field_tokens
 from scanner.model import Hit, Severity
-from scanner.project.context import (
-    DB_FIELD_TOKENS,
-    EVIDENCE_FIELDS,
-    Project,
-    database_evidence,
-    field_tokens,
-)
+from scanner.project.context import EVIDENCE_FIELDS, Project, database_evidence
 from scanner.rules.base import Example, rule
 from scanner.rules.dsql._common import beside_infrastructure
 
@@ -36,7 +31,7 @@ def _unmodelled(project: Project, config: Config) -> Iterator[Hit]:
     types = [t for f in project.of_kind("app") for t in f.config_types]
     for config_type in types:
         tokens = [field_tokens(field) for field in config_type.fields]
-        if not any(t & DB_FIELD_TOKENS for t in tokens):
+        if not any(t & DATABASE_FIELD_TOKENS for t in tokens):
             continue  # not a database configuration
         lacks = []
         if not any(t & ENDPOINT_TOKENS for t in tokens):

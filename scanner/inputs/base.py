@@ -68,6 +68,10 @@ class Input:
     ``file_modules(path) -> tuple[str, ...]``, the part of ``modules`` analysing that file
     imports (a Terraform ``.tf`` file never needs the JSON decoder its ``.tf.json`` siblings
     are read with), so that the head start and a pool's preload import only that.
+    ``placement`` names ``placement(directory, root) -> str``: what about where the input's files
+    in ``directory`` lie decides their analysis besides their bytes (a Python module in a CDK
+    app, a ``cdk.json`` above it, is analysed for the names it hands to the app's stacks), so
+    that the result cache keys on it; asked once per directory and run.
     """
 
     name: str
@@ -84,6 +88,7 @@ class Input:
     owns_unreadable: str = ""
     parser_free: str = ""
     companions: str = ""
+    placement: str = ""
     file_modules: str = ""
     fallback: bool = False
     preview: bool = False
@@ -142,6 +147,10 @@ class Input:
             return (), ()
         return _resolve(self.companions)(directory, root, max_size)
 
+    def placement_of(self, directory: Path, root: Path) -> str:
+        """What decides the analysis of the files in ``directory`` besides their bytes ("")."""
+        return _resolve(self.placement)(directory, root) if self.placement else ""
+
     def owns(self, path: Path, explicit: bool) -> bool:
         """Whether a file of this input that cannot be read is a finding (else it is skipped)."""
         return _resolve(self.owns_unreadable)(path, explicit) if self.owns_unreadable else True
@@ -154,8 +163,7 @@ class Source:
     ``rel`` is the reporting path, ``text`` the decoded bytes whose SHA-256 is ``sha256``;
     ``path`` is for inputs that must look at the file itself. ``explicit``: named on the
     command line; ``stack``: the CDK stack a synthesized template belongs to; ``batch``: the
-    input's ``prepare`` result for the whole scan (None when it has none, or in a one-file run);
-    ``app``: the CDK app the file lies in ("" outside any: ``scanner.pipeline.discover.cdk_app``).
+    input's ``prepare`` result for the whole scan (None when it has none, or in a one-file run).
     """
 
     input: str
@@ -166,7 +174,6 @@ class Source:
     explicit: bool = False
     stack: str = ""
     batch: Any = None
-    app: str = ""
 
     def analysis(
         self,

@@ -19,8 +19,11 @@ driver call means the same whatever language wrote it, and no rule needs to know
 from __future__ import annotations
 
 import keyword
+import os
 import re
+import stat
 from functools import lru_cache
+from pathlib import Path
 
 CDK_PACKAGES = {"aws-cdk-lib": "aws_cdk", "@aws-cdk/core": "aws_cdk", "constructs": "constructs"}
 CDK_V1_SCOPE = "@aws-cdk/"
@@ -123,3 +126,23 @@ def is_package(path: str) -> bool:
     return (
         stem in PACKAGE_FILES and name.endswith(SOURCE_SUFFIXES) and "/" in path.replace("\\", "/")
     )
+
+
+def app_directory(directory: Path, root: Path) -> Path | None:
+    """The nearest directory from ``directory`` up to ``root`` (resolved) that holds a regular
+    ``cdk.json``: the CDK app the files of ``directory`` belong to, None outside any."""
+    root = root.resolve()
+    directory = directory.resolve()
+    while True:
+        if _regular_file(directory / "cdk.json"):
+            return directory
+        if directory == root or directory.parent == directory:
+            return None
+        directory = directory.parent
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False

@@ -41,18 +41,28 @@ class Words:
         return found.replace("_", "") if self.humps else found
 
     def search(self, text: str) -> bool:
-        return self.first(text) is not None
+        return bool(self.found(text, first=True))
 
     def first(self, text: str) -> str | None:
         """The first word found (lower-cased, as the text spells it), None when there is none."""
+        return next(iter(self.found(text, first=True)), None)
+
+    def found(self, text: str, first: bool = False) -> set[str]:
+        """The words the text holds (lower-cased, as the text spells them); with ``first``, at
+        most the first."""
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters lower-case to two: keep positions
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        words: set[str] = set()
         for match in self.pattern.finditer(lowered):
-            found = match.group()
-            if self._key(found) in self.inside or bounded(text, match.start(), match.end()):
-                return found
-        return None
+            word = match.group()
+            if word not in words and (
+                self._key(word) in self.inside or bounded(text, *match.span())
+            ):
+                words.add(word)
+                if first:
+                    break
+        return words
 
 
 def bounded(text: str, start: int, end: int) -> bool:

@@ -125,7 +125,6 @@ def _analyze_file(candidate: Candidate, config: Config, prepared: Batches | None
         explicit=candidate.explicit,
         stack=candidate.stack,
         batch=(prepared or {}).get(reader.name),
-        app=candidate.app,
     )
     analysis: FileAnalysis = reader.analyze_function()(source, config)
     if analysis.facts is None or analysis.input in NOT_ANALYSED:

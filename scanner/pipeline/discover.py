@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from scanner import inputs
 from scanner.config import Config, ConfigError
+from scanner.inputs import names
 from scanner.inputs.base import Input
 from scanner.pipeline import generated
 
@@ -101,7 +102,6 @@ class Candidate:
     input: str  # the name of the input that reads it (scanner.inputs)
     explicit: bool = False
     stack: str = ""
-    app: str = ""  # the CDK app it lies in (``cdk_app``): where its symbols link, if anywhere
 
 
 @dataclass(frozen=True)
@@ -476,7 +476,6 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
     unread: dict[str, Unread] = {}
     skipped: dict[str, Skipped] = {}
     manifests: dict[Path, dict[str, str]] = {}
-    apps: dict[Path, str] = {}
     for raw in paths:
         info = _status(raw)
         top = Path(raw)
@@ -502,10 +501,7 @@ def explore(paths: tuple[str, ...], config: Config) -> Discovery:
             if parent not in manifests:
                 manifests[parent] = stacks_of(parent)
             stack = manifests[parent].get(path.name, "")
-            if parent not in apps:
-                apps[parent] = cdk_app(resolved, root)
-            explicit = explicit_paths and path is top
-            seen[rel] = Candidate(path, rel, reader.name, explicit, stack, apps[parent])
+            seen[rel] = Candidate(path, rel, reader.name, explicit_paths and path is top, stack)
     return Discovery(
         [seen[rel] for rel in sorted(seen)],
         tuple(sorted(skipped.values())),
@@ -522,11 +518,7 @@ def cdk_app(path: Path, root: Path) -> str:
     """The CDK app a source file belongs to: the nearest directory up to the project root that
     holds a ``cdk.json`` (POSIX, relative to the root), or "" outside any app. Two apps in one
     repository may both create an ``Api`` function; their names must not mix."""
-    root = root.resolve()
-    directory = path.resolve().parent
-    while True:
-        if _is_regular_file(directory / "cdk.json"):
-            return relative(directory, root) if directory != root else "."
-        if directory == root or directory.parent == directory:
-            return ""
-        directory = directory.parent
+    directory = names.app_directory(path.parent, root)
+    if directory is None:
+        return ""
+    return relative(directory, root) if directory != root.resolve() else "."

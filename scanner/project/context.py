@@ -98,14 +98,6 @@ DATABASE_ACTION = re.compile(r"^\s*(?:rds|rds-db|rds-data|dsql):", re.IGNORECASE
 DATABASE_ENV_WORD = re.compile(r"(?:^|_)(?:RDS|AURORA|DSQL)(?:_|$)", re.IGNORECASE)
 DATABASE_API_SERVICES = frozenset({"rds", "rds-data", "dsql"})
 DSQL_ENDPOINT_LITERAL = re.compile(r"\.dsql(?:-[a-z0-9]+)?\.[a-z0-9-]+\.on\.aws\b")
-# The words that make a configuration type's field a database setting (DSQL012 judges a type
-# with one): each a whole word of the field's name, ``db_host`` and ``pgPool`` as written.
-DB_FIELD_TOKENS = frozenset({"db", "database", "dsql", "postgres", "pg", "rds", "aurora", "dsn"})
-
-
-def field_tokens(name: str) -> set[str]:
-    """The lower-cased words of a field's name (``db_host`` -> {db, host})."""
-    return set(re.split(r"[_\W]+", name.lower())) - {""}
 
 
 @dataclass(frozen=True, order=True)

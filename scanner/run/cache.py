@@ -399,6 +399,7 @@ class ResultCache:
         self._swept: set[str] = set()
         # per run: the companions of each (input, directory), and each directory's listing
         self._companion_keys: dict[tuple[str, Path], str] = {}
+        self._placements: dict[tuple[str, Path], str] = {}
         self._listings: dict[
             tuple[str, Path], tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]
         ] = {}
@@ -436,8 +437,7 @@ class ResultCache:
     def key(self, candidate: Candidate, content: bytes) -> Key:
         """Where the analysis of ``content`` as ``candidate`` is kept: besides the tool and the
         settings, its input decides the result (which modules analyse it, which external
-        tools such as dsql-lint judge it, and for the fallback input whether it was named), and
-        so does the CDK app it lies in (what a TS/JS module's gate lets through)."""
+        tools such as dsql-lint judge it, and for the fallback input whether it was named)."""
         reader = inputs.named(candidate.input)
         digest = hashlib.sha256(content).hexdigest()
         material = "|".join(
@@ -449,9 +449,9 @@ class ResultCache:
                 ",".join(reader.modules),
                 str(candidate.explicit) if reader.fallback else "",
                 candidate.stack,
-                candidate.app,
                 digest,
                 self._companions(reader, candidate),
+                self._placement(reader, candidate),
             )
         )
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
@@ -478,6 +478,16 @@ class ResultCache:
                 pending += called
             self._companion_keys[place] = ",".join(found)
         return self._companion_keys[place]
+
+    def _placement(self, reader: inputs.Input, candidate: Candidate) -> str:
+        """Where the candidate lies, as far as its input's analysis depends on it (see
+        ``Input.placement``), asked once per directory and run."""
+        if not reader.placement:
+            return ""
+        place = (reader.name, candidate.path.parent)
+        if place not in self._placements:
+            self._placements[place] = reader.placement_of(candidate.path.parent, self.root)
+        return self._placements[place]
 
     def _listing(
         self, reader: inputs.Input, directory: Path

@@ -55,6 +55,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
+from scanner.facts import DATABASE_FIELD_TOKENS, field_tokens
 from scanner.inputs import catalog, names
 from scanner.inputs.python.gate import LOOKS_LIKE_SQL, QUERY_METHODS, environment_judged
 from scanner.inputs.typescript.lower import (
@@ -70,12 +71,7 @@ from scanner.inputs.typescript.lower import (
     wrapped,
 )
 from scanner.inputs.words import Words
-from scanner.project.context import (
-    DATABASE_ENV_WORD,
-    DB_FIELD_TOKENS,
-    RELATIONAL_ENGINE,
-    field_tokens,
-)
+from scanner.project.context import DATABASE_ENV_WORD, RELATIONAL_ENGINE
 from scanner.project.health import HEALTH_WORDS, health_named
 
 if TYPE_CHECKING:
@@ -100,7 +96,7 @@ DATABASE_WORDS = ("rds", "aurora", "rdsdataservice")
 DATABASE = Words(DATABASE_WORDS, inside=("dsql",))
 # What the lowering turns into a query method (``query`` -> ``execute``, ``#fetch`` -> ``fetch``).
 QUERY_SPELLINGS = (*QUERY_METHODS, *QUERY_ALIASES)
-FIELD_WORDS = tuple(sorted(DB_FIELD_TOKENS))
+FIELD_WORDS = tuple(sorted(DATABASE_FIELD_TOKENS))
 WEAK = Words(
     (*DATABASE_WORDS, *QUERY_SPELLINGS, *HEALTH_WORDS, *FIELD_WORDS),
     # an SQL tag is any name holding "sql", ``dbEngine`` an engine key, ``MYDSQLHOST`` a DSQL
@@ -409,7 +405,7 @@ def _engine(key: Any) -> bool:
 def _database_field(node: Any) -> bool:
     """A field name (as the lowering spells it) with a word that names the database."""
     raw = _text(node).strip("'\"#")
-    return bool(field_tokens(names.snake(raw)) & DB_FIELD_TOKENS)
+    return bool(field_tokens(names.snake(raw)) & DATABASE_FIELD_TOKENS)
 
 
 def _configuration(found: dict[str, list[Any]], scope: Scope) -> bool:

@@ -1400,9 +1400,9 @@ def is_record(node: Node) -> bool:
                 return False
     body = node.child_by_field_name("body")
     members = _children(body) if body is not None else []
-    return any(
-        m.type == "public_field_definition" and not _static(m) for m in members
-    ) and not any(m.type == "method_definition" and not _static(m) for m in members)
+    return any(m.type == "public_field_definition" and not _static(m) for m in members) and not any(
+        m.type == "method_definition" and not _static(m) for m in members
+    )
 
 
 def _walk_declarations(root: Node) -> Iterator[Node]:
