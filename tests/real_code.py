@@ -78,3 +78,24 @@ def real_scripts() -> tuple[Path, ...]:
         step = max(1, len(files) // PER_PACKAGE)
         installed += files[::step][:PER_PACKAGE]
     return tuple(own + installed)
+
+
+@cache
+def npm_scripts() -> tuple[Path, ...]:
+    """The files of the benchmark's npm corpus (``benchmarks/npm_corpus.py``: rxjs, zod,
+    pg-protocol, drizzle-orm, the AWS SDK's RDS client and pg at pinned versions, 2,004 files),
+    unpacked once per test session; none when npm or the registry cannot be had."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import npm_corpus
+    except ImportError:  # the benchmark module is not part of this checkout
+        return ()
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    root = Path(tempfile.mkdtemp(prefix="dsql-scan-npm-"))
+    atexit.register(shutil.rmtree, root, True)
+    try:
+        npm_corpus.build(root / "corpus")
+    except npm_corpus.Unavailable:
+        return ()
+    return tuple(npm_corpus.sources(root / "corpus"))

@@ -81,7 +81,8 @@ def parsed(tmp_path_factory) -> list[dict]:
             "export const View = ({ name }) => <section>{name}<br /></section>;\n"
             "export { client };\n",
             "src/module.mjs": DATA_API + "export const m = new RDSDataClient({});\n",
-            "src/deep.js": "const x = " + "[" * 500 + "]" * 500 + ";\n",
+            # a query with SQL: the module is analysed, and its nesting measured first
+            "src/deep.js": "db.query('SELECT 1', " + "[" * 500 + "]" * 500 + ");\n",
             "src/big.js": "const a = 1;\n" * 90_000,
         },
     )

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 from scanner.config import DEFAULT_LEGACY_ENV_PATTERNS
 from scanner.facts import DATABASE_FIELD_TOKENS, field_tokens
 from scanner.inputs import catalog, names
+from scanner.inputs.words import Words
 from scanner.project.context import RELATIONAL_ENGINE
 from scanner.project.health import HEALTH_WORDS, health_named
 
@@ -105,51 +106,6 @@ CLUES: dict[str, str] = {
 # The words of a database field (DATABASE_FIELD_TOKENS that are no strong word): without one, no
 # configuration type of the module models a database.
 FIELD_WORDS = tuple(sorted(DATABASE_FIELD_TOKENS))
-
-
-class Words:
-    """Words found as identifier parts: after a non-letter, or capitalised after a lower-case
-    letter (camelCase); never followed by a lower-case letter, so ``rds`` is found in
-    ``aws_rds``, ``RDS_HOST`` and ``getRdsClient`` but not in "words" or "records".
-
-    The text is lower-cased once and searched with a plain alternation (Python's ``re`` is many
-    times slower at a case-insensitive one with look-arounds); each candidate's bounds are then
-    checked in the original text. ``inside`` words count wherever they are.
-    """
-
-    def __init__(self, words: tuple[str, ...], inside: tuple[str, ...] = ()) -> None:
-        alternatives = sorted({*words, *inside}, key=lambda w: (-len(w), w))
-        self.pattern = re.compile("|".join(re.escape(w.lower()) for w in alternatives))
-        self.inside = frozenset(w.lower() for w in inside)
-
-    def found(self, text: str, first: bool = False) -> set[str]:
-        """The words the text holds (lower-cased); with ``first``, at most the first."""
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a few characters lower-case to two: keep positions
-            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        words: set[str] = set()
-        for match in self.pattern.finditer(lowered):
-            word = match.group()
-            if word not in words and (word in self.inside or _bounded(text, *match.span())):
-                words.add(word)
-                if first:
-                    break
-        return words
-
-
-def _bounded(text: str, start: int, end: int) -> bool:
-    after = text[end : end + 1]
-    if after.isascii() and after.islower():
-        return False
-    before = text[start - 1 : start] if start else ""
-    if not (before.isascii() and before.isalpha()):
-        return True
-    first = text[start]
-    return (
-        before.islower()
-        and first.isupper()
-        and (end - start == 1 or text[start + 1 : end].islower() or text[start:end].isupper())
-    )
 
 
 STRONG = Words(STRONG_WORDS)

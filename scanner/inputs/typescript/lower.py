@@ -699,15 +699,7 @@ class Lowerer:
         body_node = node.child_by_field_name("body")
         members = _children(body_node) if body_node is not None else []
         fields = [m for m in members if m.type == "public_field_definition"]
-        # A class of fields alone (no base, no constructor, no instance method) is a record:
-        # what a dataclass is in Python (a typed configuration, its initialised fields defaults
-        # that may read the environment).
-        record = not bases and any(
-            m.type == "public_field_definition" and not _static(m) for m in members
-        )
-        record = record and not any(
-            m.type == "method_definition" and not _static(m) for m in members
-        )
+        record = is_record(node)
         suite: list[Line] = []
         initialisers: list[Line] = []
         for member in fields:
@@ -963,9 +955,7 @@ class Lowerer:
         if obj.type == "identifier" and self.text(obj) == "JSON" and name in ("stringify", "parse"):
             self.synthetic.add(JSON)
             return [f"{JSON}.{'dumps' if name == 'stringify' else 'loads'}"]
-        member = (
-            MEMBER_ALIASES.get(name) or QUERY_ALIASES.get(name) or names.snake(name.lstrip("#"))
-        )
+        member = lowered_member(name)
         if obj.type == "super":
             return ["super().", *self.wrap(prop, [member])]
         return [*self.expression(obj), ".", *self.wrap(prop, [member])]
@@ -1262,10 +1252,8 @@ class Lowerer:
 
     def _inner(self, node: Node) -> Tokens:
         """Parentheses, ``x as T``, ``x!``, ``<T>x``, ``x satisfies T``: the expression itself."""
-        children = [c for c in _children(node) if not c.type.endswith("type") and c.type not in (
-            "type_identifier", "type_arguments", "predefined_type", "generic_type",
-        )]  # fmt: skip
-        return ["(", *self.expression(children[0]), ")"] if children else ["None"]
+        inner = wrapped(node)
+        return ["(", *self.expression(inner), ")"] if inner is not None else ["None"]
 
     def _await(self, node: Node) -> Tokens:
         inner = _children(node)
@@ -1382,6 +1370,39 @@ def _escape_unescaped(raw: str, quote: str) -> str:
 
 def _static(member: Node) -> bool:
     return any(c.type == "static" for c in member.children)
+
+
+def wrapped(node: Node) -> Node | None:
+    """The expression parentheses, ``x as T``, ``x!``, ``<T>x`` or ``x satisfies T`` wrap."""
+    children = [c for c in _children(node) if not c.type.endswith("type") and c.type not in (
+        "type_identifier", "type_arguments", "predefined_type", "generic_type",
+    )]  # fmt: skip
+    return children[0] if children else None
+
+
+def lowered_member(name: str) -> str:
+    """The Python name a member access is lowered to: an SDK alias (``getAuthToken``), a
+    driver's query method as the Python drivers name theirs (``query`` is ``execute``), else
+    its snake_case spelling (``#execute`` is ``execute``)."""
+    return MEMBER_ALIASES.get(name) or QUERY_ALIASES.get(name) or names.snake(name.lstrip("#"))
+
+
+def is_record(node: Node) -> bool:
+    """A class of fields alone (no base, no constructor, no instance method) is a record: what
+    a dataclass is in Python (a typed configuration, its initialised fields defaults that may
+    read the environment)."""
+    for heritage in (c for c in _children(node) if c.type == "class_heritage"):
+        for clause in _children(heritage):
+            if clause.type == "extends_clause":
+                if clause.child_by_field_name("value") is not None:
+                    return False
+            elif clause.type != "implements_clause":
+                return False
+    body = node.child_by_field_name("body")
+    members = _children(body) if body is not None else []
+    return any(m.type == "public_field_definition" and not _static(m) for m in members) and not any(
+        m.type == "method_definition" and not _static(m) for m in members
+    )
 
 
 def _walk_declarations(root: Node) -> Iterator[Node]:

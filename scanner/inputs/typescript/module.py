@@ -8,18 +8,20 @@ the source's own comments (``// dsql-scan: ignore[RDS008] reason``, ``/* ... */`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.facts import FileFacts
+from scanner.inputs import names
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import module as python_module
-from scanner.inputs.typescript import parse
+from scanner.inputs.typescript import gate, parse
 from scanner.inputs.typescript.lower import SourceMap, lower
 from scanner.model import Location, Suppression
+
+if TYPE_CHECKING:
+    from scanner.config import Config
 
 COMMENT_MARKERS = ("//", "/*", "*")
 
@@ -85,12 +87,22 @@ def _slice(lines: list[str], line: int, column: int, end_line: int, end_column: 
 
 
 def facts_of(
-    text: str, path: str, prefilter: bool = True
+    text: str, path: str, config: Config | None = None, in_app: bool = False
 ) -> tuple[FileFacts, tuple[Suppression, ...]]:
-    """Facts and suppressions of one TS/JS file; ParseFailure when it cannot be read."""
+    """Facts and suppressions of one TS/JS file; ParseFailure when it cannot be read.
+
+    Every file is parsed (its syntax check); only a module the gate lets through
+    (``scanner.inputs.typescript.gate``: its words, then the tree just built) is lowered and
+    analysed. ``in_app``: the file lies in a CDK app, where its symbol links are followed."""
     tree = parse.parse(text, path)
-    if prefilter and inert(text):
+    if not gate.matters(text, path, tree, parse.grammar_of(path), gate.scope_of(config, in_app)):
         return FileFacts(kind="app", path=path), ()
+    return analysed(tree, text, path)
+
+
+def analysed(tree: Any, text: str, path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    """The full analysis of a parsed module, whatever the gate says (its soundness test)."""
+    parse.check_depth(tree.root_node)
     data = text.encode("utf-8", "surrogatepass")
     lines = text.splitlines()
     try:
@@ -104,8 +116,6 @@ def facts_of(
             f"could not analyse this file ({type(exc).__name__} while reading it as "
             "TypeScript/JavaScript); please report it"
         ) from None
-    if inert(text):  # what the prefilter skips is no link of a health check either
-        facts = replace(facts, functions=())
     return facts, tuple(_suppressions(tree, data, path, lines))
 
 
@@ -131,31 +141,26 @@ def _suppressions(tree: Any, data: bytes, path: str, lines: list[str]) -> Iterat
         )
 
 
-# Every fact the lowering can lead to starts from one of these words: a CDK or database module
-# (aws-cdk, @aws-cdk, the AWS SDK's RDS/DSQL clients and signers, pg, postgres, knex, drizzle),
-# an RDS/DSQL/Aurora word, an environment read, a query-style call or SQL tag, a database-ish
-# configuration field (db..., database), a health-check name (the module that judges the
-# database's health through helpers of other modules), or a suppression comment ("dsql-scan").
-# A module with none of them yields no fact and links nothing, so only its syntax is checked:
-# it is parsed (a syntax error is still SCAN001) but neither lowered nor analysed.
-# tests/test_typescript_prefilter.py checks the claim against full analysis of real modules.
-TRIGGERS = re.compile(
-    r"aws-cdk|aws_cdk|rds|dsql|aurora|postgres|\bpg\b|knex|drizzle|database|\bdb|\.env\b"
-    r"|environ|query|execute|sql|health|(?<![a-z])ping|probe|heartbeat|readiness|liveness",
-    re.IGNORECASE,
-)
-
-
-def inert(text: str) -> bool:
-    """True when the module cannot contain any fact (see TRIGGERS)."""
-    return TRIGGERS.search(text) is None
+def placement(directory: Path, root: Path) -> str:
+    """The CDK app the modules of ``directory`` lie in ("" outside any): whether a ``cdk.json``
+    is above them decides what the gate lets through, so the result cache keys on it."""
+    app = names.app_directory(directory, root)
+    return "" if app is None else f"cdk-app:{app.as_posix()}"
 
 
 def parser_free(path: Path) -> bool:
-    """An inert module needs no libcst (the expensive half of this input): see ``inert``."""
+    """A module the gate skips needs no libcst (the expensive half of this input): a hint for
+    what a run imports ahead, judged with the default settings outside any CDK app."""
     try:
         with path.open("rb") as handle:
             text = handle.read(parse.MAX_SOURCE_BYTES + 1).decode("utf-8", "replace")
     except OSError:
         return False
-    return inert(text)
+    verdict = gate.by_words(text, str(path))
+    if verdict is not None:
+        return not verdict
+    try:
+        tree = parse.parse(text, str(path))
+    except ParseFailure:
+        return True  # refused before any analysis
+    return not gate.by_syntax(tree, parse.grammar_of(str(path)), text)
