@@ -269,6 +269,23 @@ def test_strong_words(text, strong):
         ("export const r = (db) => (db.query)('select 1');", True),
         ("export const r = (db) => (db.query as any)('select 1');", True),
         ("export const q = db.query; const s = 'select 1';", False),
+        # the SQL must reach the query: in its arguments, or bound to a name or attribute
+        ("const q = 'SELECT 1';\nexport const r = (db) => db.query(q);", True),
+        ("export function f(db) { return db.query({ text: 'SELECT 1', values: [] }); }", True),
+        ("export function f(db) { return db.query(build('SELECT 1')); }", True),
+        (
+            "export class R { constructor() { this.q = 'DELETE FROM t'; } run(db) { return db.query(this.q); } }",
+            True,
+        ),
+        ("export function f(db, x) { if (x === 'select') { return db.query(x); } }", False),
+        ("export function f(db, x) { db.query(x); throw new Error('Select failed'); }", False),
+        ("export function f(db, x) { db.query(x); return { type: 'select' }; }", False),
+        (
+            "export const f = (db, x) => { db.query(x); const s = () => { return 'select'; }; };",
+            False,
+        ),
+        ("export const f = (db) => db.query(x);\nexport default 'select 1';", True),
+        ("export const o = { f: () => 'select 1' };\nexport const g = (db) => db.query(o);", True),
         ("export const x = api.fetch('/status');", False),
         ("export class A { #execute(s) {} f() { return this.#execute('SELECT 1'); } }", True),
         ("export class A { #query(s) {} f() { return this.#query('SELECT 1'); } }", False),

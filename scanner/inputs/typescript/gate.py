@@ -21,15 +21,17 @@ the tables the lowering and the collectors resolve against:
    (``db``, ``database``, ``pg``, ``postgres``, ``dsn``). A module with neither is inert.
 2. **Syntax** (the tree the parse built, read with one tree-sitter query: no second parser). A
    weak-word module matters when it has: a call of a query method or an SQL-tagged template, and
-   a string or template text that can start SQL (a query's text is built from the module's
-   literals, and the piece that starts it starts with a keyword or an SQL comment once its
-   escapes are decoded); a function, method or function-valued declaration named like a health
-   check; an engine setting (a key, name or field ending in ``engine`` given a literal that names
-   a relational engine); a configuration type (an interface, an object type alias, a class of
-   fields alone, a zod or envalid schema) with a field that names the database; an environment
-   read of a variable the rules judge (an RDS/Aurora/DSQL name, or one it cannot name while the
-   module says ``rds``, ``aurora`` or ``dsql``); an RDS host in a literal; an import of the SDK
-   module of an RDS or DSQL client, or of boto3.
+   a string or template text that can start SQL and can reach such a call (a query's text is
+   built from the module's literals, and the piece that starts it starts with a keyword or an
+   SQL comment once its escapes are decoded; the collectors read it from the call's arguments,
+   or through a name or attribute it is assigned to); a function, method or function-valued
+   declaration named like a health check; an engine setting (a key, name or field ending in
+   ``engine`` given a literal that names a relational engine); a configuration type (an
+   interface, an object type alias, a class of fields alone, a zod or envalid schema) with a
+   field that names the database; an environment read of a variable the rules judge (an
+   RDS/Aurora/DSQL name, or one it cannot name while the module says ``rds``, ``aurora`` or
+   ``dsql``); an RDS host in a literal; an import of the SDK module of an RDS or DSQL client, or
+   of boto3.
 
 Two settings of the scan widen what matters. Where the configuration names environment variables
 of its own (``required-env``, ``legacy-env-patterns``), any ``process.env`` read matters, and so
@@ -175,23 +177,22 @@ def by_syntax(tree: Any, grammar: str, text: str, scope: Scope = Scope()) -> boo
     if any(_sdk(_specifier(n)) for n in found.get("specifier", ())):
         return True
     database = DATABASE.search(text)
-    queries = _queries(found)
+    calls = _query_calls(found)
     reads = [name for node in found.get("environ", ()) for name in _variables(node)]
     if any(name is not None and judged_variable(name) for name in reads):
         return True
     unnamed = None in reads
     if unnamed and database:
         return True
-    if not (queries or unnamed or database):
+    if not (calls or unnamed or database):
         return False
     literals = _query(grammar, LITERALS).captures(tree.root_node)
-    pieces = [
-        p for kind in ("string", "template") for n in literals.get(kind, ()) for p in _pieces(n)
-    ]
-    return (
-        (queries and any(_starts_sql(p) for p in pieces))
-        or (unnamed and any(judged_variable(p) for p in pieces))
-        or (database and any(catalog.RDS_HOST.search(p) for p in pieces))
+    nodes = literals.get("string", []) + literals.get("template", [])
+    if calls and any(_starts_sql(p) and _reaches(n, calls) for n in nodes for p in _pieces(n)):
+        return True
+    pieces = [piece for node in nodes for piece in _pieces(node)]
+    return (unnamed and any(judged_variable(p) for p in pieces)) or (
+        database and any(catalog.RDS_HOST.search(p) for p in pieces)
     )
 
 
@@ -300,18 +301,61 @@ def _unwrapped(node: Any) -> Any:
     return node
 
 
-def _queries(found: dict[str, list[Any]]) -> bool:
-    """A call the collectors read as a query: a query method on any receiver, an SQL tag."""
+Key = tuple[int, int, str]  # a node's place: (start byte, end byte, type)
+
+
+def _key(node: Any) -> Key:
+    return node.start_byte, node.end_byte, node.type
+
+
+def _query_calls(found: dict[str, list[Any]]) -> set[Key]:
+    """The calls the collectors read as queries: a query method on any receiver (called
+    directly or through a wrapper), an SQL-tagged template."""
+    calls = set()
     for node in found.get("method", ()):
         if lowered_member(_text(node)) in QUERY_METHODS and _called(node.parent):
-            return True
+            calls.add(_key(node.parent.parent))
     for node in found.get("wrapped", ()):
         inner = _unwrapped(node)
         prop = inner.child_by_field_name("property") if inner is not None else None
         member = inner is not None and inner.type == "member_expression"
         if member and prop is not None and lowered_member(_text(prop)) in QUERY_METHODS:
+            calls.add(_key(node.parent))
+    calls.update(_key(node.parent) for node in found.get("tag", ()) if SQL_TAG.search(_text(node)))
+    return calls
+
+
+# Where a value is bound to a name or an attribute in the lowering (an assignment): a query's
+# text reaches the call through it (the collectors follow names and ``self`` attributes to what
+# is assigned to them, never a call's return). ``export default x`` assigns its value.
+BINDINGS = frozenset(
+    {
+        "variable_declarator",
+        "assignment_expression",
+        "augmented_assignment_expression",
+        "public_field_definition",
+        "field_definition",
+        "enum_assignment",
+    }
+)
+
+
+def _reaches(literal: Any, calls: set[Key]) -> bool:
+    """Can a literal's text become a query's: is it part of a query call's arguments (which the
+    collectors read whole), or of a value bound to a name or an attribute? Not through a block:
+    a function with one is hoisted into a ``def`` of its own, whose return no one follows."""
+    node = literal
+    parent = node.parent
+    while parent is not None and parent.type != "statement_block":
+        if parent.type in BINDINGS:
             return True
-    return any(SQL_TAG.search(_text(node)) for node in found.get("tag", ()))
+        if parent.type == "export_statement":
+            return parent.child_by_field_name("value") == node
+        call = parent.type in ("call_expression", "new_expression") and _key(parent) in calls
+        if call and parent.child_by_field_name("arguments") == node:
+            return True
+        node, parent = parent, parent.parent
+    return False
 
 
 def _called(member: Any) -> bool:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from scanner.config import Config
 
 COMMENT_MARKERS = ("//", "/*", "*")
+MARKER = b"dsql-scan"  # what every suppression comment says (python_module.SUPPRESSION)
 
 
 class MappedPositions(Mapping[Any, Any]):
@@ -129,6 +130,10 @@ def _lowered_facts(tree: Any, data: bytes, path: str, lines: list[str]) -> FileF
 
 
 def _suppressions(tree: Any, data: bytes, path: str, lines: list[str]) -> Iterator[Suppression]:
+    """``// dsql-scan: ignore[...]`` comments; a module without the marker has none, and its
+    tree is not walked for them (most analysed modules)."""
+    if MARKER not in data.lower():
+        return
     for node in parse.walk(tree.root_node):
         if node.type != "comment":
             continue
