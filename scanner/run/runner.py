@@ -24,7 +24,7 @@ from scanner.pipeline.discover import Candidate
 from scanner.project.context import context_fields, context_view
 from scanner.results import FileAnalysis
 from scanner.run import progress
-from scanner.run.cache import Key, ResultCache, read_for_key
+from scanner.run.cache import PACK_MIN_ENTRIES, Key, ResultCache, read_for_key
 from scanner.run.worker import PARALLEL_MIN_FILES, Pending, Worker, default_jobs
 
 
@@ -209,6 +209,8 @@ def start_all(
     context = context or []
     progress.expect(len(candidates) + len(context))
     cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
+    if cache is not None and len(candidates) + len(context) >= PACK_MIN_ENTRIES:
+        cache.use_pack("context" if context else "scan")
     named = _look_up(candidates, config, cache, as_context=False)
     pending = named.pending
     few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
@@ -234,16 +236,37 @@ def start_all(
     around = _look_up([c for c in context if id(c) not in taken], config, cache, True)
     _complete(around, _analyze(around.pending, config, jobs), cache)
     if not stale:
+
+        @cache_result  # once, however often asked
+        def finish() -> tuple[FileAnalysis, ...]:
+            done = _complete(named, waiting(), cache)
+            _flush(cache, (named, siblings, around))
+            return done
+
         return Started(
             context=_in_context_order(context, (siblings, around)),
-            wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
+            wait=finish,
             in_background=worker is not None,
         )
     # the worker analyses part of the context too: the context is complete once it is done
     fresh = waiting()
     mine = _complete(named, fresh[: len(pending)], cache)
     _complete(siblings, fresh[len(pending) :], cache)
+    _flush(cache, (named, siblings, around))
     return Started(context=_in_context_order(context, (siblings, around)), wait=lambda: mine)
+
+
+def _flush(cache: ResultCache | None, batches: tuple[_Batch, ...]) -> None:
+    """Keep the run's entries in its pack (``ResultCache.flush``): each file's full analysis,
+    or its context view when it was context, in the run's order."""
+    if cache is not None:
+        cache.flush(
+            [
+                key.context().name if batch.as_context else key.name
+                for batch in batches
+                for key in batch.keys.values()
+            ]
+        )
 
 
 def _siblings(pending: list[Candidate], context: list[Candidate]) -> list[Candidate]:
