@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,9 +124,10 @@ def _clean(pack: Path, secret: bytes) -> bytes:
     """``pack`` rewritten to say that every file is clean, with a MAC under ``secret``."""
     claimed = json.loads(pack.read_bytes()[MAC_BYTES:])
     clean = {
-        name: {k: entry[k] for k in ("path", "input", "sha256")} for name, entry in claimed.items()
+        name: {k: entry[k] for k in ("path", "input", "sha256")}
+        for name, entry in claimed["entries"].items()
     }
-    body = json.dumps(clean).encode()
+    body = json.dumps({"entries": clean, "masked": claimed["masked"]}).encode()
     label = b"pack\n" + pack.name.encode() + b"\n"
     return hmac.new(secret, label + body, hashlib.sha256).digest() + body
 
@@ -188,3 +191,35 @@ def test_a_linked_pack_directory_is_not_followed(tmp_path):
         assert f"{PACKS} is a symbolic link: it is not used" in run.stderr
     assert [p.name for p in outside.iterdir()] == [pack.name], "nothing written through the link"
     assert _entries(cache), "the entries still work"
+
+
+def test_a_run_with_unchanged_findings_does_not_import_detect_secrets(tmp_path):
+    """What the findings show was masked by the run that wrote the pack: a warm run takes it
+    from there instead of importing detect-secrets (and shows the same)."""
+    tree, cache = _tree(tmp_path / "tree"), tmp_path / "cache"
+    write(
+        tree,
+        {
+            "secret.yaml": "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n"
+            '    Properties: {Engine: aurora, MasterUserPassword: "Hunter2-Pa55word!"}\n'
+        },
+    )
+    config = Config(root=tree, select=("RDS", "SCAN"))
+    cold = scan((str(tree),), config, jobs=1)
+    assert "Hunter2" not in repr(cold.findings) and "********" in repr(cold.findings)
+    assert scan((str(tree),), config, jobs=1, cache_dir=cache) == cold
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from scanner.config import Config\n"
+        "from scanner.pipeline.engine import scan\n"
+        f"root = Path({str(tree)!r})\n"
+        "config = Config(root=root, select=('RDS', 'SCAN'))\n"
+        f"result = scan((str(root),), config, jobs=1, cache_dir=Path({str(cache)!r}))\n"
+        "print(repr(result.findings))\n"
+        "print('detect_secrets' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    shown, imported = proc.stdout.splitlines()
+    assert shown == repr(cold.findings)
+    assert imported == "False"

@@ -85,6 +85,9 @@ SUPPORTED = bool(_NOFOLLOW) and os.open in os.supports_dir_fd
 # test keeps this list covering every package pyproject.toml declares.
 CODE_PACKAGES = ("scanner", "scanner.rules", "scanner.reports")
 _BYTECODE = "__pycache__"
+# Third-party packages besides the parsers whose code decides what a run shows: detect-secrets
+# finds what masking hides (in the excerpts entries keep, and in what a pack remembers masking).
+DECIDING_PACKAGES = ("detect_secrets",)
 
 
 @cache
@@ -144,13 +147,15 @@ def _files_below(root: str) -> list[str]:
 
 
 def parser_identities() -> tuple[str, ...]:
-    """Where each third-party package the inputs import is installed, and its ``__init__``'s
+    """Where each third-party package the inputs import (and each of ``DECIDING_PACKAGES``)
+    is installed, and its ``__init__``'s
     size, time and inode: an upgrade or reinstall rewrites it (cfn-lint's validation decides
     findings too). Found without importing them: a warm run imports no parser."""
     from scanner import inputs
 
     ours = {name.partition(".")[0] for name in CODE_PACKAGES}
     tops = {m.partition(".")[0] for each in inputs.inputs() for m in each.modules} - ours
+    tops |= set(DECIDING_PACKAGES)
     return tuple(_installed(top) for top in sorted(tops))
 
 
@@ -417,7 +422,7 @@ class ResultCache:
         self.root = config.root
         self.max_size = config.max_file_size
         self._swept: set[str] = set()
-        self._readers: dict[str, tuple[str, str]] = {}  # per run: see _reader
+        self._identities: dict[tuple[str, ...], str] = {}  # per run: see _identity
         # per run: the companions of each (input, directory), and each directory's listing
         self._companion_keys: dict[tuple[str, Path], str] = {}
         self._listings: dict[
@@ -430,6 +435,7 @@ class ResultCache:
         self._pack_name = ""
         self._packed: dict[str, Any] = {}  # bytes or msgspec.Raw (a view into the pack)
         self._bodies: dict[str, Any] = {}
+        self._masked: dict[str, str] = {}
         if packs is not None:
             self._pack_finalizer = weakref.finalize(self, os.close, packs)
 
@@ -471,14 +477,13 @@ class ResultCache:
         tools such as dsql-lint judge it, and for the fallback input whether it was named)."""
         reader = inputs.named(candidate.input)
         digest = hashlib.sha256(content).hexdigest()
-        identity, modules = self._reader(reader)
         material = "|".join(
             (
                 self.prefix,
-                identity,
+                self._identity(reader),
                 candidate.rel,
                 candidate.input,
-                modules,
+                ",".join(reader.modules),
                 str(candidate.explicit) if reader.fallback else "",
                 candidate.stack,
                 digest,
@@ -487,12 +492,12 @@ class ResultCache:
         )
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
 
-    def _reader(self, reader: inputs.Input) -> tuple[str, str]:
-        """An input's part of its files' keys: the tools that judge them and the modules that
-        analyse them, asked once per run (a tool's identity is a file's status)."""
-        if reader.name not in self._readers:
-            self._readers[reader.name] = (reader.identity(), ",".join(reader.modules))
-        return self._readers[reader.name]
+    def _identity(self, reader: inputs.Input) -> str:
+        """The identity of the tools that judge an input's files, asked once per run and set
+        of tools (a tool's identity is a file's status)."""
+        if reader.tools not in self._identities:
+            self._identities[reader.tools] = reader.identity()
+        return self._identities[reader.tools]
 
     def _companions(self, reader: inputs.Input, candidate: Candidate) -> str:
         """Names and digests of the files the analysis reads with the candidate (a Terraform
@@ -623,26 +628,42 @@ class ResultCache:
         import msgspec
 
         try:
-            self._packed = _pack_decoder().decode(body)
-        except (msgspec.DecodeError, ValueError, TypeError):
-            self._packed = {}
+            parts = _pack_decoder().decode(body)
+            entries, masked = _pack_decoder().decode(parts["entries"]), parts["masked"]
+            self._masked = _masked_decoder().decode(masked)
+        except (msgspec.DecodeError, ValueError, TypeError, KeyError):
+            self._masked = {}
+            return
+        self._packed = entries
 
     def _pack_mac(self, name: str, body: bytes) -> bytes:
         return hmac.new(
             self.secret, b"pack\n" + name.encode() + b"\n" + body, hashlib.sha256
         ).digest()
 
-    def flush(self, names: list[str]) -> None:
-        """Replace the pack with the entries ``names`` (the run's, in its order) when they are
-        not what it held: the next such run reads them in one read. Entries this run could not
-        serve or store (a transient analysis, one that cannot be encoded) are left out."""
+    def masked(self) -> dict[str, str]:
+        """What the pack's run masked (``scanner.gate.mask.remembering``): the same text is
+        masked the same way by the same code, which the pack's name covers (the tool digest)."""
+        return self._masked
+
+    def flush(self, names: list[str], masked: Mapping[str, str]) -> None:
+        """Replace the pack with the entries ``names`` (the run's, in its order) and what the
+        run masked, when they are not what it held: the next such run reads them in one read.
+        Entries this run could not serve or store (a transient analysis, one that cannot be
+        encoded) are left out."""
         if not self._pack_name:
             return
         kept = [name for name in dict.fromkeys(names) if name in self._bodies]
-        if len(kept) < PACK_MIN_ENTRIES or kept == list(self._packed):
+        if len(kept) < PACK_MIN_ENTRIES or (kept == list(self._packed) and masked == self._masked):
             return
+        import msgspec
+
+        try:
+            memo = msgspec.json.encode(dict(masked))
+        except (TypeError, ValueError, msgspec.EncodeError):
+            memo = b"{}"  # a lone surrogate: the next run masks again
         parts = [b'"' + name.encode() + b'":' + bytes(self._bodies[name]) for name in kept]
-        body = b"{" + b",".join(parts) + b"}"
+        body = b'{"entries":{' + b",".join(parts) + b'},"masked":' + memo + b"}"
         if len(body) + MAC_BYTES > MAX_ENTRY_BYTES:
             return
         assert self._packs is not None
@@ -666,10 +687,18 @@ def _decoded(body: Any, key: Key) -> FileAnalysis | None:
 
 @cache
 def _pack_decoder() -> Any:
-    """A pack: a JSON object of entries by key name, each decoded when it is asked for."""
+    """A pack is ``{"entries": {key name: entry}, "masked": {window: masked}}``; this decodes
+    a level of it, leaving what is below undecoded (an entry is decoded when it is asked for)."""
     import msgspec
 
     return msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+@cache
+def _masked_decoder() -> Any:
+    import msgspec
+
+    return msgspec.json.Decoder(dict[str, str])
 
 
 def _write_missing(directory: int, files: Mapping[str, str]) -> tuple[str, ...]:

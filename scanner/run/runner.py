@@ -12,7 +12,7 @@ context from the cache on the other core.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
 from pathlib import Path
@@ -178,7 +178,8 @@ def _complete(
 
 @dataclass(frozen=True)
 class Started:
-    """Analyses under way: the context is there, the named files' analyses come from ``wait``.
+    """Analyses under way: the context is there, the named files' analyses come from ``wait``;
+    ``close`` once they are done.
 
     ``in_background`` says the named files are being analysed in another process, so that
     whatever the caller does before ``wait`` (linking the context) costs no time.
@@ -187,6 +188,10 @@ class Started:
     context: tuple[FileAnalysis, ...]
     wait: Callable[[], tuple[FileAnalysis, ...]]
     in_background: bool = False
+    # what the run's pack remembers masking, and ``close(masked)``, called once the run is done
+    # and has masked what it shows: keeps the run's entries and that in its pack
+    masked: Mapping[str, str] = field(default_factory=dict)
+    close: Callable[[Mapping[str, str]], None] = field(default=lambda masked: None)
 
 
 def start_all(
@@ -235,38 +240,44 @@ def start_all(
     taken = {id(c) for c, r in pairs if r is not None or c in stale}
     around = _look_up([c for c in context if id(c) not in taken], config, cache, True)
     _complete(around, _analyze(around.pending, config, jobs), cache)
+    remembered = cache.masked() if cache is not None else {}
+    close = _closing(cache, (named, siblings, around))
     if not stale:
-
-        @cache_result  # once, however often asked
-        def finish() -> tuple[FileAnalysis, ...]:
-            done = _complete(named, waiting(), cache)
-            _flush(cache, (named, siblings, around))
-            return done
-
         return Started(
             context=_in_context_order(context, (siblings, around)),
-            wait=finish,
+            wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
             in_background=worker is not None,
+            masked=remembered,
+            close=close,
         )
     # the worker analyses part of the context too: the context is complete once it is done
     fresh = waiting()
     mine = _complete(named, fresh[: len(pending)], cache)
     _complete(siblings, fresh[len(pending) :], cache)
-    _flush(cache, (named, siblings, around))
-    return Started(context=_in_context_order(context, (siblings, around)), wait=lambda: mine)
+    return Started(
+        context=_in_context_order(context, (siblings, around)),
+        wait=lambda: mine,
+        masked=remembered,
+        close=close,
+    )
 
 
-def _flush(cache: ResultCache | None, batches: tuple[_Batch, ...]) -> None:
-    """Keep the run's entries in its pack (``ResultCache.flush``): each file's full analysis,
-    or its context view when it was context, in the run's order."""
-    if cache is not None:
-        cache.flush(
-            [
+def _closing(
+    cache: ResultCache | None, batches: tuple[_Batch, ...]
+) -> Callable[[Mapping[str, str]], None]:
+    """``Started.close``: keep the run's entries in its pack (``ResultCache.flush``), each
+    file's full analysis or its context view when it was context, in the run's order."""
+
+    def close(masked: Mapping[str, str]) -> None:
+        if cache is not None:
+            names = [
                 key.context().name if batch.as_context else key.name
                 for batch in batches
                 for key in batch.keys.values()
             ]
-        )
+            cache.flush(names, masked)
+
+    return close
 
 
 def _siblings(pending: list[Candidate], context: list[Candidate]) -> list[Candidate]:
@@ -307,4 +318,6 @@ def analyze_all(
 ) -> tuple[FileAnalysis, ...]:
     """Every candidate's analysis in order, then every context file's context view."""
     started = start_all(candidates, config, jobs=jobs, cache_dir=cache_dir, context=context)
-    return started.wait() + started.context
+    analyses = started.wait()
+    started.close(started.masked)
+    return analyses + started.context
