@@ -313,12 +313,12 @@ def scan(
     progress.finish()
     with remembering(started.masked) as masked:
         linked = (context_candidates, context_facts, prepared)
-        result = _judged(discovery, linked, started, analyses, config)
+        result = _result(discovery, linked, started, analyses, config)
     started.close(masked)
     return result
 
 
-def _judged(
+def _result(
     discovery: Discovery,
     context: tuple[list[Candidate], list[FileFacts], Prepared | None],
     started: Started,
