@@ -426,6 +426,15 @@ def compile_bytecode() -> None:
 
     for package in (scanner, scanner.rules):
         compileall.compile_dir(Path(package.__file__).parent, quiet=1)
+    # and the code of its dataclasses (``fastpaths.remember_dataclass_code``), which the first
+    # run of an installed package writes beside that bytecode: a scan of the examples, which
+    # imports every parser, writes it here too
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    examples = HERE.parent / "examples"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run(
+        [str(BIN / "dsql-scan"), str(examples), "--no-cache", "--preview"], env=env, **quiet
+    )
 
 
 def measure(root: Path, double: Path, repeat: int) -> dict:

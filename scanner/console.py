@@ -64,6 +64,7 @@ def _stop_workers() -> None:
 
 
 def main() -> None:
+    fastpaths.remember_dataclass_code()  # before the first dataclass is made
     signal.signal(signal.SIGINT, _interrupt_handler(os.getpid()))
     fastpaths.exit_without_freeing()  # see _exit
     arguments = sys.argv[1:]

@@ -82,10 +82,11 @@ def test_the_parsers_the_inputs_import_are_part_of_the_key_without_being_importe
         "import sys\n"
         "from scanner.run.cache import parser_identities\n"
         "print(parser_identities())\n"
-        "print(any(m in sys.modules for m in ('cfnlint', 'libcst')))\n"
+        "print(any(m in sys.modules for m in ('cfnlint', 'libcst', 'detect_secrets')))\n"
     )
     identities, imported = python_output(code).splitlines()
     assert "cfnlint:" in identities and "libcst:" in identities and "missing" not in identities
+    assert "detect_secrets:" in identities, "what masking finds decides what a run shows"
     assert imported == "False"
     assert parser_identities() == parser_identities()
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import inspect
+import json
+import os
+import subprocess
+import sys
 import textwrap
 import tomllib
 from pathlib import Path
@@ -71,3 +75,75 @@ def test_facts_of_installed_libraries_are_the_same_with_and_without_walks_in_pla
         patched = python._extract(module, "m.py", text)
     assert cst.CSTNode.visit is fastpaths._walk_patch()[1], "libcst's walk is back"
     assert patched == python._extract(module, "m.py", text)
+
+
+# --- 4. dataclasses from remembered code --------------------------------------------------------
+
+DATACLASS_RUN = """
+import dataclasses, json, sys
+from scanner import fastpaths
+fastpaths.remember_dataclass_code(sys.argv[1])
+memory = dataclasses.exec.__self__
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+    y: int = 0
+    tags: tuple[str, ...] = ()
+
+@dataclasses.dataclass
+class Box:
+    items: list[int] = dataclasses.field(default_factory=list)
+
+p = Point(1, tags=("a",))
+try:
+    p.x = 2
+    frozen = False
+except dataclasses.FrozenInstanceError:
+    frozen = True
+print(json.dumps({
+    "compiled": memory.compiled,
+    "repr": repr(p) + repr(Box()),
+    "eq": [p == Point(1, 0, ("a",)), p == Point(2), hash(p) == hash(Point(1, tags=("a",)))],
+    "frozen": frozen,
+    "code": [getattr(Point, m).__code__.co_code.hex() for m in ("__init__", "__eq__", "__hash__")],
+}))
+"""
+
+
+def _dataclass_run(memo: Path, *, write: bool = True) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if not write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", DATACLASS_RUN, str(memo)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(proc.stdout)
+
+
+def test_dataclasses_made_from_remembered_code_are_the_dataclasses_compiled_afresh(tmp_path):
+    first = _dataclass_run(tmp_path)
+    (memo,) = tmp_path.iterdir()
+    assert memo.name == fastpaths.DATACLASS_MEMO and first["compiled"] == 9
+    again = _dataclass_run(tmp_path)
+    assert again["compiled"] == 0, "every method came from the memo"
+    assert {**again, "compiled": 9} == first
+    assert first["repr"] == "Point(x=1, y=0, tags=('a',))Box(items=[])"
+    assert first["eq"] == [True, False, True] and first["frozen"]
+
+
+def test_a_memo_that_is_not_whole_or_not_written_is_compiled_afresh(tmp_path):
+    _dataclass_run(tmp_path)
+    memo = tmp_path / fastpaths.DATACLASS_MEMO
+    data = bytearray(memo.read_bytes())
+    data[-10] ^= 0xFF
+    memo.write_bytes(bytes(data))
+    assert _dataclass_run(tmp_path)["compiled"] == 9, "a damaged memo is not read"
+    assert _dataclass_run(tmp_path)["compiled"] == 0, "and is written again"
+    memo.unlink()
+    assert _dataclass_run(tmp_path, write=False)["compiled"] == 9
+    assert list(tmp_path.iterdir()) == [], "no memo where no bytecode may be written"

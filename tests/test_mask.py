@@ -136,3 +136,19 @@ def test_fingerprints_come_from_the_unmasked_text(tmp_path):
     assert found[0].message == f"value password={MASK} leaks"
     assert found[0].context == f'      password: "{MASK}"'
     assert "aaa111" not in repr(found) and "bbb222" not in repr(found)
+
+
+def test_a_run_remembers_what_it_masked_and_takes_what_it_is_given():
+    """``remembering``: every window masked in the block is handed out (the result cache keeps
+    it), and a window it was given is taken as it is, without detect-secrets."""
+    from scanner.gate.mask import remembering
+
+    line = 'MasterUserPassword: "Hunter2-Pa55word!"'
+    with remembering({}) as first:
+        assert mask(line) == 'MasterUserPassword: "********"'
+    assert first == {f"0,{len(line)},{line}": 'MasterUserPassword: "********"'}
+    given = {f"0,{len(line)},{line}": "as remembered"}
+    with remembering(given) as second:
+        assert mask(line) == "as remembered"
+    assert second == given, "what was taken is kept for the next run"
+    assert mask(line) == 'MasterUserPassword: "********"', "outside the block nothing is taken"

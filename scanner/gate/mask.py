@@ -31,7 +31,8 @@ import bisect
 import functools
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,6 +45,7 @@ LEAD = 60  # of which before the finding's column
 MESSAGE_LIMIT = 600  # characters of a message or snippet shown
 CHUNK = 400  # the longest piece of text detect-secrets' regexes are given at once
 MARGIN = 100  # overlap of those pieces, and context around a window: longer than any token
+MEMO_TEXT = 4096  # characters of the longest text whose masking a run remembers
 
 Span = tuple[int, int]
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -554,7 +556,53 @@ def _merged(spans: list[Span]) -> list[Span]:
     return out
 
 
+@dataclass
+class _Memory:
+    """What a run masked, and what an earlier run with the same code masked (see
+    ``remembering``), by window: ``"start,end,text"``."""
+
+    known: Mapping[str, str]
+    used: dict[str, str]
+
+
+_memory: list[_Memory] = []  # the innermost ``remembering`` block's, if any
+
+
+@contextmanager
+def remembering(known: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    """Within this block, a window ``known`` has masked is taken from it, and every window
+    masked (known or not) is added to the dict this yields: the run's result cache keeps it, so
+    that a run whose findings are unchanged never imports detect-secrets (a quarter of a
+    second, more than the rest of such a run). Masking is a pure function of the text and the
+    code (this module's and detect-secrets', both in the cache's key), so an earlier result is
+    the result; ``known`` must come from a source as trusted as the code (the cache checks its
+    MAC). Texts longer than ``MEMO_TEXT`` are masked each time (they would bloat the memory).
+    """
+    memory = _Memory(known, {})
+    _memory.append(memory)
+    try:
+        yield memory.used
+    finally:
+        _memory.remove(memory)
+
+
 def masked_window(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with every secret masked, judged on the whole text (see
+    ``_masked_window``), taken from what the run remembers when it can (``remembering``)."""
+    if not _memory or len(text) > MEMO_TEXT:
+        return _masked_window(text, start, end)
+    memory = _memory[-1]
+    window = f"{start},{end},{text}"
+    found = memory.known.get(window)
+    if found is None:
+        found = memory.used.get(window)
+    if found is None:
+        found = _masked_window(text, start, end)
+    memory.used[window] = found
+    return found
+
+
+def _masked_window(text: str, start: int, end: int) -> str:
     """``text[start:end]`` with every secret masked, judged on the whole text.
 
     The project's rules see all of ``text`` (they are linear and cached); detect-secrets sees

@@ -104,6 +104,8 @@ class Input:
         Like ``os.path.splitext``, a name that is only dots and the suffix (``.py``) has none.
         """
         lowered = name.lower()
+        if not lowered.endswith(self.suffixes):  # most names: one test instead of one a suffix
+            return ""
         found = (s for s in self.suffixes if lowered.endswith(s) and lowered[: -len(s)].strip("."))
         return max(found, key=len, default="")
 

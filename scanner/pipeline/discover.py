@@ -18,6 +18,7 @@ import errno
 import json
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
@@ -149,8 +150,13 @@ def input_of(path: Path) -> str | None:
     return found.name if found is not None else None
 
 
+_UNREAD_SUFFIXES = tuple(suffix for suffix, _ in UNREAD_LANGUAGES)
+
+
 def _unread_suffix(name: str) -> tuple[str, str]:
     lowered = name.lower()
+    if not lowered.endswith(_UNREAD_SUFFIXES):  # most names: one test instead of one a suffix
+        return "", ""
     return next(((s, lang) for s, lang in UNREAD_LANGUAGES if lowered.endswith(s)), ("", ""))
 
 
@@ -299,16 +305,27 @@ class _Walk:
         self.skipped.append(Skipped(rel + "/" if directory else rel, reason))
 
     def directory_skip(self, parent: Path, name: str, resolved: Path) -> str:
-        """Why a directory is not entered, or "" to enter it."""
+        """Why a directory is not entered, as far as its name and path tell, or "" to enter it
+        (what it holds may still keep it out: ``marked_skip``)."""
         if name in DEFAULT_EXCLUDES:
             return "excluded by default"
         if parent.name == "cdk.out" and name.startswith("asset."):
             return generated.ASSET
         if self.exclude and is_excluded(_relative_resolved(resolved, self.root), self.exclude):
             return "excluded by the configuration (exclude)"
-        if is_virtualenv(resolved):
+        return ""
+
+    @staticmethod
+    def marked_skip(resolved: Path, names: Iterable[str] | None) -> str:
+        """Why a directory is not read for what it holds (a virtual environment, a tagged
+        cache), or "". ``names`` are its entries' names, when it could be listed: only a
+        directory with a file of such a name is looked at (on a file system that ignores case
+        that name may be spelt otherwise, hence the lower-cased comparison), instead of two
+        look-ups in every directory of the tree."""
+        lowered = None if names is None else {name.lower() for name in names}
+        if (lowered is None or "pyvenv.cfg" in lowered) and is_virtualenv(resolved):
             return "virtual environment (pyvenv.cfg)"
-        if is_tagged_cache(resolved):
+        if (lowered is None or "cachedir.tag" in lowered) and is_tagged_cache(resolved):
             return "cache directory (CACHEDIR.TAG)"
         return ""
 
@@ -369,19 +386,24 @@ class _Walk:
         elif known:
             self.skip(resolved, f"not a regular file ({_file_type(info.st_mode)})")
 
-    def entry(self, here: Path, resolved: Path, entry: os.DirEntry[str]) -> Path | None:
-        """Record one directory entry; returns the subdirectory to enter, if it is one."""
-        path, real = here / entry.name, resolved / entry.name
+    def entry(
+        self, here: Path, resolved: Path, entry: os.DirEntry[str]
+    ) -> tuple[Path, Path] | None:
+        """Record one directory entry; returns the subdirectory to enter (as found, resolved),
+        if it is one. Paths are made only for the entries that need one (most files of a tree
+        are not listed)."""
         if entry.is_symlink():
-            self.link(path, real)
+            self.link(here / entry.name, resolved / entry.name)
         elif entry.is_dir(follow_symlinks=False):
+            real = resolved / entry.name
             reason = self.directory_skip(here, entry.name, real)
             if not reason:
-                return path
+                return here / entry.name, real
             self.skip(real, reason, directory=True)
         elif _listed(entry.name):
+            real = resolved / entry.name
             if entry.is_file(follow_symlinks=False):
-                self.add(path, real, real)
+                self.add(here / entry.name, real, real)
             else:
                 mode = entry.stat(follow_symlinks=False).st_mode
                 self.skip(real, f"not a regular file ({_file_type(mode)})")
@@ -401,8 +423,14 @@ class _Walk:
                 with os.scandir(here) as scanning:
                     entries = sorted(scanning, key=lambda entry: entry.name)
             except OSError as exc:
-                self.skip(resolved, f"cannot read directory: {exc.strerror or exc}", True)
+                reason = self.marked_skip(resolved, None) if here is not top else ""
+                self.skip(resolved, reason or f"cannot read directory: {exc.strerror or exc}", True)
                 continue
+            if here is not top:  # the directory the user named is read whatever it holds
+                reason = self.marked_skip(resolved, (entry.name for entry in entries))
+                if reason:
+                    self.skip(resolved, reason, directory=True)
+                    continue
             subdirectories = []
             for entry in entries:
                 try:
@@ -411,7 +439,7 @@ class _Walk:
                     self.skip(resolved / entry.name, f"cannot read: {exc.strerror or exc}")
                     continue
                 if inner is not None:
-                    subdirectories.append((inner, resolved / entry.name))
+                    subdirectories.append(inner)
             pending.extend(reversed(subdirectories))
 
     def named(self, top: Path, resolved_top: Path, info: os.stat_result, lenient: bool) -> None:

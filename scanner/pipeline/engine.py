@@ -25,17 +25,17 @@ from scanner import fastpaths
 from scanner.config import Config, ConfigError
 from scanner.facts import FileFacts
 from scanner.gate import suppress
-from scanner.gate.mask import masked, shortened, source_excerpt
+from scanner.gate.mask import masked, remembering, shortened, source_excerpt
 from scanner.inputs.guards import ParseFailure, read_text
 from scanner.model import Finding, Hit, Kind, Location, Notice, RawFinding, Suppression
 from scanner.pipeline.analyze import run_file_rules, unread_analysis
-from scanner.pipeline.discover import Candidate, cdk_app, discover, explore, relative
+from scanner.pipeline.discover import Candidate, Discovery, cdk_app, discover, explore, relative
 from scanner.project import cdkpaths, link, resolve
-from scanner.project.context import Project, build, prepare
+from scanner.project.context import Prepared, Project, build, prepare
 from scanner.results import SKIPPED, FileAnalysis, ScanResult
 from scanner.rules import ALL_RULES, BY_ID, enabled_by
 from scanner.run import progress
-from scanner.run.runner import start_all
+from scanner.run.runner import Started, start_all
 from scanner.run.worker import Worker
 
 
@@ -293,7 +293,7 @@ def scan(
     alike), so a pre-commit run after a full scan parses only what changed; their own findings
     are dropped.
     """
-    enabled = enabled_by(config)
+    enabled_by(config)
     _check_regions(config)
     discovery = explore(paths, config)
     candidates = discovery.candidates
@@ -311,6 +311,26 @@ def scan(
     prepared = prepare(resolve.resolve(context_facts)) if started.in_background else None
     analyses = started.wait()
     progress.finish()
+    with remembering(started.masked) as masked:
+        linked = (context_candidates, context_facts, prepared)
+        result = _result(discovery, linked, started, analyses, config)
+    started.close(masked)
+    return result
+
+
+def _result(
+    discovery: Discovery,
+    context: tuple[list[Candidate], list[FileFacts], Prepared | None],
+    started: Started,
+    analyses: tuple[FileAnalysis, ...],
+    config: Config,
+) -> ScanResult:
+    """The scan's result once every file is analysed: the project linked and judged, each
+    finding masked (what an earlier run masked is remembered: ``mask.remembering``),
+    suppressed or selected."""
+    enabled = enabled_by(config)
+    candidates = discovery.candidates
+    context_candidates, context_facts, prepared = context
     everything = analyses + started.context
     named_facts = facts_in_app(analyses, candidates, config)
     resolved = resolve.resolve(named_facts + context_facts)

@@ -17,6 +17,10 @@ so nothing the tree contains is trusted:
   cannot be forged, and one that fails the check is recomputed, never trusted.
 - An entry is stored only when the analysis is of the bytes the key was computed from, and
   served only when it says so: a file edited during a scan is not cached under the wrong key.
+- A run's entries are also kept together in one file, its pack (``ResultCache.use_pack``), so
+  that a run whose files are unchanged reads one file instead of one per file: the pack carries
+  one MAC over all of it (under another label than an entry's, so neither passes for the
+  other), and each entry in it is still served only under its own key and for its key's bytes.
 - Below the scan root, no component of the cache's path is followed through a symbolic link,
   and inside the cache directory nothing ever is (every open is relative to a directory
   descriptor, with ``O_NOFOLLOW``): a committed symlink cannot move reads or writes elsewhere.
@@ -47,6 +51,8 @@ from scanner.results import FileAnalysis
 
 CACHE_DIR_NAME = ".dsql-scan-cache"
 LAYOUT = "v2"  # v1 held pickles: never read again
+PACKS = "v2-packs"  # a run's entries together, one file per (root, kind of run): see use_pack
+PACK_MIN_ENTRIES = 16  # fewer entries are read one by one: a pack would save nothing
 SECRET_ENV = "DSQL_SCAN_CACHE_SECRET"
 SECRET_NAME = "secret"
 SECRET_BYTES = 32
@@ -79,6 +85,9 @@ SUPPORTED = bool(_NOFOLLOW) and os.open in os.supports_dir_fd
 # test keeps this list covering every package pyproject.toml declares.
 CODE_PACKAGES = ("scanner", "scanner.rules", "scanner.reports")
 _BYTECODE = "__pycache__"
+# Third-party packages besides the parsers whose code decides what a run shows: detect-secrets
+# finds what masking hides (in the excerpts entries keep, and in what a pack remembers masking).
+DECIDING_PACKAGES = ("detect_secrets",)
 
 
 @cache
@@ -138,13 +147,15 @@ def _files_below(root: str) -> list[str]:
 
 
 def parser_identities() -> tuple[str, ...]:
-    """Where each third-party package the inputs import is installed, and its ``__init__``'s
+    """Where each third-party package the inputs import (and each of ``DECIDING_PACKAGES``)
+    is installed, and its ``__init__``'s
     size, time and inode: an upgrade or reinstall rewrites it (cfn-lint's validation decides
     findings too). Found without importing them: a warm run imports no parser."""
     from scanner import inputs
 
     ours = {name.partition(".")[0] for name in CODE_PACKAGES}
     tops = {m.partition(".")[0] for each in inputs.inputs() for m in each.modules} - ours
+    tops |= set(DECIDING_PACKAGES)
     return tuple(_installed(top) for top in sorted(tops))
 
 
@@ -344,6 +355,17 @@ def _open_or_warn(base: int, parts: tuple[str, ...], directory: Path) -> int | N
         return None
 
 
+def _open_packs(top: int, directory: Path) -> int | None:
+    """The ``PACKS`` directory, created if need be; None (entries are read one by one) when it
+    cannot be used, with a warning when it is a symbolic link."""
+    try:
+        return _open_below(top, (PACKS,), create=True)
+    except OSError:
+        if _leads_through_link(top, (PACKS,)):
+            warn(f"{directory}/{PACKS} is a symbolic link: it is not used")
+        return None
+
+
 def _leads_through_link(base: int, parts: tuple[str, ...]) -> bool:
     """Whether one of ``parts`` below ``base`` is a symbolic link."""
     current = os.dup(base)
@@ -389,14 +411,18 @@ class Key:
 class ResultCache:
     """Get and put FileAnalysis objects by (tool, settings, candidate, content) key."""
 
-    def __init__(self, directory: int, secret: bytes, config: Config) -> None:
-        """Use ``open``: this takes the cache's ``LAYOUT`` directory, already opened."""
+    def __init__(
+        self, directory: int, secret: bytes, config: Config, packs: int | None = None
+    ) -> None:
+        """Use ``open``: this takes the cache's ``LAYOUT`` directory, already opened, and its
+        ``PACKS`` directory (None: no packs, every entry is read on its own)."""
         self.directory = directory
         self.secret = secret
         self.prefix = f"{tool_digest()}|{config.analysis_digest()}|{config.max_file_size}"
         self.root = config.root
         self.max_size = config.max_file_size
         self._swept: set[str] = set()
+        self._identities: dict[tuple[str, ...], str] = {}  # per run: see _identity
         # per run: the companions of each (input, directory), and each directory's listing
         self._companion_keys: dict[tuple[str, Path], str] = {}
         self._placements: dict[tuple[str, Path], str] = {}
@@ -404,6 +430,15 @@ class ResultCache:
             tuple[str, Path], tuple[tuple[tuple[str, str], ...], tuple[Path, ...]]
         ] = {}
         self._finalizer = weakref.finalize(self, os.close, directory)
+        # the run's pack: where it is kept, its entries as read (key name -> entry bytes), and
+        # the entries this run served or stored (the next pack, see ``flush``)
+        self._packs = packs
+        self._pack_name = ""
+        self._packed: dict[str, Any] = {}  # bytes or msgspec.Raw (a view into the pack)
+        self._bodies: dict[str, Any] = {}
+        self._masked: dict[str, str] = {}
+        if packs is not None:
+            self._pack_finalizer = weakref.finalize(self, os.close, packs)
 
     @classmethod
     def open(cls, directory: Path, config: Config) -> ResultCache | None:
@@ -425,14 +460,17 @@ class ResultCache:
                 announce(directory)
             _sweep(top, time.time())
             layout = _open_or_warn(top, (LAYOUT,), directory)
+            packs = None if layout is None else _open_packs(top, directory)
         except OSError:
             return None
         finally:
             os.close(top)
-        return None if layout is None else cls(layout, secret, config)
+        return None if layout is None else cls(layout, secret, config, packs)
 
     def close(self) -> None:
         self._finalizer()
+        if self._packs is not None:
+            self._pack_finalizer()
 
     def key(self, candidate: Candidate, content: bytes) -> Key:
         """Where the analysis of ``content`` as ``candidate`` is kept: besides the tool and the
@@ -443,7 +481,7 @@ class ResultCache:
         material = "|".join(
             (
                 self.prefix,
-                reader.identity(),
+                self._identity(reader),
                 candidate.rel,
                 candidate.input,
                 ",".join(reader.modules),
@@ -455,6 +493,13 @@ class ResultCache:
             )
         )
         return Key(hashlib.sha256(material.encode()).hexdigest(), digest)
+
+    def _identity(self, reader: inputs.Input) -> str:
+        """The identity of the tools that judge an input's files, asked once per run and set
+        of tools (a tool's identity is a file's status)."""
+        if reader.tools not in self._identities:
+            self._identities[reader.tools] = reader.identity()
+        return self._identities[reader.tools]
 
     def _companions(self, reader: inputs.Input, candidate: Candidate) -> str:
         """Names and digests of the files the analysis reads with the candidate (a Terraform
@@ -501,29 +546,35 @@ class ResultCache:
         return hmac.new(self.secret, key.name.encode() + b"\n" + body, hashlib.sha256).digest()
 
     def get(self, key: Key) -> FileAnalysis | None:
-        """The entry, when it is ours (its MAC checks) and of the key's bytes; else None."""
-        data = self._read(key)
+        """The entry, when it is ours (its MAC, or its pack's, checks) and of the key's bytes;
+        else None."""
+        packed = self._packed.get(key.name)
+        if packed is not None:
+            analysis = _decoded(packed, key)
+            if analysis is not None:
+                self._bodies[key.name] = packed
+                return analysis
+        data = self._read(self.directory, key.name[:2], key.name)
         if data is None or len(data) < MAC_BYTES:
             return None
         mac, body = data[:MAC_BYTES], data[MAC_BYTES:]
         if not hmac.compare_digest(mac, self._mac(key, body)):
             return None
-        import msgspec
+        analysis = _decoded(body, key)
+        if analysis is not None:
+            self._bodies[key.name] = body
+        return analysis
 
+    @staticmethod
+    def _read(directory: int, folder: str, name: str) -> bytes | None:
+        """A file's bytes (an entry's, a pack's): a regular file (not a link, FIFO or device)
+        of sane size, in ``folder`` of ``directory``."""
         try:
-            analysis = _decoder().decode(body)
-        except (msgspec.DecodeError, ValueError, TypeError):
-            return None
-        return analysis if analysis.sha256 == key.content else None
-
-    def _read(self, key: Key) -> bytes | None:
-        """An entry's bytes: a regular file (not a link, FIFO or device) of sane size."""
-        try:
-            fan_out = os.open(key.name[:2], _DIRECTORY, dir_fd=self.directory)
+            fan_out = os.open(folder, _DIRECTORY, dir_fd=directory)
         except OSError:
             return None
         try:
-            descriptor = os.open(key.name, _READ, dir_fd=fan_out)
+            descriptor = os.open(name, _READ, dir_fd=fan_out)
         except OSError:
             return None
         finally:
@@ -550,6 +601,7 @@ class ResultCache:
             fan_out = _open_below(self.directory, (key.name[:2],), create=True)
         except (OSError, TypeError, ValueError, msgspec.EncodeError):
             return  # ValueError: a lone surrogate (a "\ud800" escape in a literal) has no UTF-8
+        self._bodies[key.name] = body
         try:
             self._sweep_once(fan_out, key.name[:2])
             _write_new(fan_out, key.name, self._mac(key, body) + body)
@@ -562,6 +614,103 @@ class ResultCache:
         if name not in self._swept:
             self._swept.add(name)
             _sweep(directory, time.time())
+
+    # --- the run's pack ---------------------------------------------------------------------
+
+    def use_pack(self, kind: str) -> None:
+        """Read this root's pack for ``kind`` of run (a whole scan, or named files with the
+        project as context): its entries are served as if read one by one, in one read.
+
+        One pack per root and kind, replaced by each run whose entries differ (``flush``): a
+        run with unchanged files reads one file, a run after an edit reads the pack and the
+        entries of the edited files. The pack's name says nothing secret (like an entry's), its
+        MAC is under the user's secret with a label of its own, so that no pack passes for an
+        entry or the other way round, and a pack that fails it is ignored whole.
+        """
+        if self._packs is None:
+            return
+        name = hashlib.sha256(f"{self.prefix}|pack|{self.root}|{kind}".encode()).hexdigest()
+        self._pack_name = name
+        data = self._read(self._packs, ".", name)
+        if data is None or len(data) < MAC_BYTES:
+            return
+        mac, body = data[:MAC_BYTES], data[MAC_BYTES:]
+        if not hmac.compare_digest(mac, self._pack_mac(name, body)):
+            return
+        import msgspec
+
+        try:
+            parts = _pack_decoder().decode(body)
+            entries, masked = _pack_decoder().decode(parts["entries"]), parts["masked"]
+            self._masked = _masked_decoder().decode(masked)
+        except (msgspec.DecodeError, ValueError, TypeError, KeyError):
+            self._masked = {}
+            return
+        self._packed = entries
+
+    def _pack_mac(self, name: str, body: bytes) -> bytes:
+        return hmac.new(
+            self.secret, b"pack\n" + name.encode() + b"\n" + body, hashlib.sha256
+        ).digest()
+
+    def masked(self) -> dict[str, str]:
+        """What the pack's run masked (``scanner.gate.mask.remembering``): the same text is
+        masked the same way by the same code, which the pack's name covers (the tool digest)."""
+        return self._masked
+
+    def flush(self, names: list[str], masked: Mapping[str, str]) -> None:
+        """Replace the pack with the entries ``names`` (the run's, in its order) and what the
+        run masked, when they are not what it held: the next such run reads them in one read.
+        Entries this run could not serve or store (a transient analysis, one that cannot be
+        encoded) are left out."""
+        if not self._pack_name:
+            return
+        kept = [name for name in dict.fromkeys(names) if name in self._bodies]
+        if len(kept) < PACK_MIN_ENTRIES or (kept == list(self._packed) and masked == self._masked):
+            return
+        import msgspec
+
+        try:
+            memo = msgspec.json.encode(dict(masked))
+        except (TypeError, ValueError, msgspec.EncodeError):
+            memo = b"{}"  # a lone surrogate: the next run masks again
+        parts = [b'"' + name.encode() + b'":' + bytes(self._bodies[name]) for name in kept]
+        body = b'{"entries":{' + b",".join(parts) + b'},"masked":' + memo + b"}"
+        if len(body) + MAC_BYTES > MAX_ENTRY_BYTES:
+            return
+        assert self._packs is not None
+        try:
+            self._sweep_once(self._packs, "")
+            _write_new(self._packs, self._pack_name, self._pack_mac(self._pack_name, body) + body)
+        except OSError:
+            return
+
+
+def _decoded(body: Any, key: Key) -> FileAnalysis | None:
+    """An entry's analysis, when it fits the schema and is of the key's bytes; else None."""
+    import msgspec
+
+    try:
+        analysis: FileAnalysis = _decoder().decode(body)
+    except (msgspec.DecodeError, ValueError, TypeError):
+        return None
+    return analysis if analysis.sha256 == key.content else None
+
+
+@cache
+def _pack_decoder() -> Any:
+    """A pack is ``{"entries": {key name: entry}, "masked": {window: masked}}``; this decodes
+    a level of it, leaving what is below undecoded (an entry is decoded when it is asked for)."""
+    import msgspec
+
+    return msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+@cache
+def _masked_decoder() -> Any:
+    import msgspec
+
+    return msgspec.json.Decoder(dict[str, str])
 
 
 def _write_missing(directory: int, files: Mapping[str, str]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ context from the cache on the other core.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_result
 from pathlib import Path
@@ -24,7 +24,7 @@ from scanner.pipeline.discover import Candidate
 from scanner.project.context import context_fields, context_view
 from scanner.results import FileAnalysis
 from scanner.run import progress
-from scanner.run.cache import Key, ResultCache, read_for_key
+from scanner.run.cache import PACK_MIN_ENTRIES, Key, ResultCache, read_for_key
 from scanner.run.worker import PARALLEL_MIN_FILES, Pending, Worker, default_jobs
 
 
@@ -178,7 +178,8 @@ def _complete(
 
 @dataclass(frozen=True)
 class Started:
-    """Analyses under way: the context is there, the named files' analyses come from ``wait``.
+    """Analyses under way: the context is there, the named files' analyses come from ``wait``;
+    ``close`` once they are done.
 
     ``in_background`` says the named files are being analysed in another process, so that
     whatever the caller does before ``wait`` (linking the context) costs no time.
@@ -187,6 +188,10 @@ class Started:
     context: tuple[FileAnalysis, ...]
     wait: Callable[[], tuple[FileAnalysis, ...]]
     in_background: bool = False
+    # what the run's pack remembers masking, and ``close(masked)``, called once the run is done
+    # and has masked what it shows: keeps the run's entries and that in its pack
+    masked: Mapping[str, str] = field(default_factory=dict)
+    close: Callable[[Mapping[str, str]], None] = field(default=lambda masked: None)
 
 
 def start_all(
@@ -209,6 +214,8 @@ def start_all(
     context = context or []
     progress.expect(len(candidates) + len(context))
     cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
+    if cache is not None and len(candidates) + len(context) >= PACK_MIN_ENTRIES:
+        cache.use_pack("context" if context else "scan")
     named = _look_up(candidates, config, cache, as_context=False)
     pending = named.pending
     few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
@@ -233,17 +240,44 @@ def start_all(
     taken = {id(c) for c, r in pairs if r is not None or c in stale}
     around = _look_up([c for c in context if id(c) not in taken], config, cache, True)
     _complete(around, _analyze(around.pending, config, jobs), cache)
+    remembered = cache.masked() if cache is not None else {}
+    close = _closing(cache, (named, siblings, around))
     if not stale:
         return Started(
             context=_in_context_order(context, (siblings, around)),
             wait=cache_result(lambda: _complete(named, waiting(), cache)),  # once, however asked
             in_background=worker is not None,
+            masked=remembered,
+            close=close,
         )
     # the worker analyses part of the context too: the context is complete once it is done
     fresh = waiting()
     mine = _complete(named, fresh[: len(pending)], cache)
     _complete(siblings, fresh[len(pending) :], cache)
-    return Started(context=_in_context_order(context, (siblings, around)), wait=lambda: mine)
+    return Started(
+        context=_in_context_order(context, (siblings, around)),
+        wait=lambda: mine,
+        masked=remembered,
+        close=close,
+    )
+
+
+def _closing(
+    cache: ResultCache | None, batches: tuple[_Batch, ...]
+) -> Callable[[Mapping[str, str]], None]:
+    """``Started.close``: keep the run's entries in its pack (``ResultCache.flush``), each
+    file's full analysis or its context view when it was context, in the run's order."""
+
+    def close(masked: Mapping[str, str]) -> None:
+        if cache is not None:
+            names = [
+                key.context().name if batch.as_context else key.name
+                for batch in batches
+                for key in batch.keys.values()
+            ]
+            cache.flush(names, masked)
+
+    return close
 
 
 def _siblings(pending: list[Candidate], context: list[Candidate]) -> list[Candidate]:
@@ -284,4 +318,6 @@ def analyze_all(
 ) -> tuple[FileAnalysis, ...]:
     """Every candidate's analysis in order, then every context file's context view."""
     started = start_all(candidates, config, jobs=jobs, cache_dir=cache_dir, context=context)
-    return started.wait() + started.context
+    analyses = started.wait()
+    started.close(started.masked)
+    return analyses + started.context

@@ -16,6 +16,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,7 @@ SUFFIXES = (".tf", ".tf.json")
 VARIABLE_FILES = ("terraform.tfvars", "terraform.tfvars.json")
 AUTO_VARIABLES = (".auto.tfvars", ".auto.tfvars.json")
 MAX_MODULE_FILES = 200  # configurations read as one module's context
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 MAX_MODULE_DEPTH = 4  # local modules followed through local modules
 # A module's source when it is a local path: Terraform requires a literal string here, so this
 # only lists candidates for the cache key (the lowering reads the parsed attribute).
@@ -193,20 +195,25 @@ def block_address(block: hcl.Block) -> str:
 
 
 def _inside(path: Path, root: Path) -> Path | None:
-    """``path`` resolved, when it is a directory inside ``root`` (symlinks resolved first)."""
+    """``path`` resolved, when it is a directory inside ``root`` (symlinks resolved first).
+
+    With ``os.path`` on strings: every module directory and local module source of a run is
+    resolved, and ``pathlib`` doubled the cost of a warm run's cache keys."""
     try:
-        resolved = path.resolve()
-        if resolved.is_dir() and resolved.is_relative_to(_resolved_root(root)):
-            return resolved
-    except (OSError, RuntimeError):
+        resolved = os.path.realpath(path)
+        top = _resolved_root(root)
+        inside = resolved == top or resolved.startswith(top if top == "/" else top + "/")
+        if inside and stat.S_ISDIR(os.stat(resolved).st_mode):
+            return Path(resolved)
+    except (OSError, ValueError):
         pass
     return None
 
 
 @functools.lru_cache(maxsize=8)
-def _resolved_root(root: Path) -> Path:
+def _resolved_root(root: Path) -> str:
     """The scanned tree's root, resolved once (every module directory is checked against it)."""
-    return root.resolve()
+    return os.path.realpath(root)
 
 
 def _entries(directory: Path) -> list[Path]:
@@ -273,14 +280,11 @@ def companions(
     files: list[tuple[str, str]] = []
     called: list[Path] = []
     for entry in _entries(inside):
-        try:
-            size = entry.stat().st_size
-            data = entry.read_bytes() if size <= max_size else b""
-        except OSError:
+        data = _companion_bytes(entry, max_size)
+        if data is None:
             files.append((entry.name, "unreadable"))
             continue
-        digest = hashlib.sha256(data if size <= max_size else str(size).encode())
-        files.append((entry.name, digest.hexdigest()))
+        files.append((entry.name, hashlib.sha256(data).hexdigest()))
         if not is_configuration(entry.name) or b"source" not in data:
             continue
         for match in LOCAL_SOURCE.finditer(data):
@@ -288,6 +292,29 @@ def companions(
             if target is not None and target != inside and target not in called:
                 called.append(target)
     return tuple(files), tuple(called)
+
+
+def _companion_bytes(path: Path, max_size: int) -> bytes | None:
+    """A module file's bytes, or its size (as text) when it is over ``max_size``, as the read
+    guards refuse it; None when it cannot be read. Opened without following a link and without
+    blocking, and checked once open: a file swapped for a FIFO since it was listed is no hang.
+    """
+    try:
+        descriptor = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > max_size:
+            return str(info.st_size).encode()
+        with os.fdopen(os.dup(descriptor), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
 
 
 def load(directory: Path, root: Path, max_size: int, depth: int = 0) -> Scope:
