@@ -779,8 +779,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     unknown = set(args.real_corpora) - set(pypi_corpus.CORPORA)
-    if unknown:
-        parser.error(f"--real-corpora: no corpus {', '.join(sorted(unknown))}")
+    if unknown or not args.real_corpora:
+        parser.error(f"--real-corpora: no corpus {', '.join(sorted(unknown)) or 'named'}")
     compile_bytecode()
     if args.real_only:
         with tempfile.TemporaryDirectory() as tmp:
