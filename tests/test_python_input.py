@@ -266,6 +266,14 @@ def test_a_deep_module_without_evidence_is_judged_by_cpython_alone(tmp_path):
     assert run.json()["summary"]["files_scanned"] == 2
 
 
+def test_braces_in_a_docstring_are_text_not_nesting(tmp_path):
+    """Only an f-string's replacement fields nest: a docstring with code examples full of braces
+    and operators (SQLAlchemy's engine/interfaces.py) is analysed, not refused as too deep."""
+    example = "{" + " + ".join(f"a.b[{i}] * c" for i in range(60)) + "}"
+    source = f'import boto3\n\ndef f():\n    """{example}"""\n\nboto3.client("rds-data")\n'
+    assert [f.rule for f in findings(tmp_path, source, name="doc.py")] == ["RDS009"]
+
+
 def test_deep_but_reasonable_code_is_analysed(tmp_path):
     chain = "+".join(["len(a.b.c)"] * 20)
     source = f"import boto3\nx = [[[{chain}]]]\nboto3.client('rds-data')\n"

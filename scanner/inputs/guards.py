@@ -238,6 +238,12 @@ def _fstring_depth(text: str) -> int:
     return worst
 
 
+def _formatted(string: str) -> bool:
+    """An f-string token (its replacement fields nest); any other string's braces are text."""
+    prefix = string[: len(string) - len(string.lstrip("rRbBuUfF"))]
+    return "{" in string and "f" in prefix.lower()
+
+
 def _chains(token: tokenize.TokenInfo, previous: tokenize.TokenInfo | None) -> bool:
     """A word operator, or a string right after a string (implicit concatenation nests)."""
     if token.type == tokenize.NAME:
@@ -287,7 +293,7 @@ def check_python_structure(text: str, max_depth: int = MAX_PYTHON_DEPTH) -> None
                 frames, chained = [0], 0
             frames[-1] += step
             chained += step
-            inner = _fstring_depth(string) if kind == tokenize.STRING and "{" in string else 0
+            inner = _fstring_depth(string) if kind == tokenize.STRING and _formatted(string) else 0
             if len(frames) + chained + inner > max_depth:
                 raise ParseFailure(
                     f"expression nested too deeply to analyse (over {max_depth} levels)",
