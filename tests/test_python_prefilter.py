@@ -134,7 +134,7 @@ def test_skipped_modules_of_the_pypi_corpora_yield_nothing_a_rule_reads(path):
 def test_the_strong_words_cover_what_the_collectors_resolve_calls_against():
     for name in catalog.DRIVERS | app.CONNECTORS:
         assert gate.strong(name) or name.split(".")[0] in gate.DRIVER_ROOTS, name
-    assert set(gate.STRONG_WORDS) >= app.TOKEN_METHODS
+    assert set(gate.STRONG_WORDS) >= app.TOKEN_METHODS | {catalog.AUTH_TOKEN_METHOD}
     assert app.QUERY_METHODS | sql.SQL_METHODS <= gate.QUERY_METHODS
     assert sql.LOOKS_LIKE_SQL is gate.LOOKS_LIKE_SQL
     assert {b.rsplit(".", 1)[-1] for b in app.CONFIG_BASES} <= gate.CONFIG_BASES
@@ -151,6 +151,7 @@ def test_the_strong_words_cover_what_the_collectors_resolve_calls_against():
         ("boto3.client('rds-data')", True),
         ("import psycopg2", False),
         ("token = c.generate_db_connect_auth_token(host)", True),
+        ("token = signer.generate_db_auth_token(host, 5432, user)", True),
         ("# dsql-scan: ignore[RDS001]", True),
         ("the records of these words go forwards", False),
         ("Inf. Process. Lett. 90, 2004, pg. 215-221", False),

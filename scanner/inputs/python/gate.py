@@ -53,10 +53,11 @@ if TYPE_CHECKING:
 
 # The AWS and database words a literal or a name carries (RDS/DSQL/Aurora: services, hosts,
 # engines, IAM actions, settings), the CDK's import root, and the auth-token methods (the
-# collectors count them on any receiver: app.TOKEN_METHODS).
+# collectors count them on any receiver: app.TOKEN_METHODS, catalog.AUTH_TOKEN_METHOD).
 STRONG_WORDS = (
     "aws_cdk", "rds", "dsql", "aurora",
     "generate_db_connect_auth_token", "generate_db_connect_admin_auth_token",
+    catalog.AUTH_TOKEN_METHOD,  # RDS's IAM token, an RDS API call on any receiver (facts.py)
 )  # fmt: skip
 QUERY_METHODS = frozenset(
     {"execute", "executemany", "fetch", "fetchval", "fetchrow", "exec_driver_sql", "scalar"}
