@@ -17,7 +17,7 @@ import pytest
 
 from scanner.config import Config
 from scanner.facts import DATABASE_FIELD_TOKENS, FileFacts, field_tokens
-from scanner.inputs import catalog
+from scanner.inputs import catalog, names
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import app, gate, sql
 from scanner.inputs.python import module as python
@@ -235,8 +235,8 @@ def test_a_cdk_json_above_a_module_decides_its_analysis_and_keys_its_cached_resu
     assert outside.config_types == () and outside.symbol_links == ()
     assert [t.name for t in inside.config_types] == ["Props"] and inside.symbol_links
     assert inside_key != outside_key
-    assert python.placement(tmp_path / "infra", tmp_path).startswith("cdk-app:")
-    assert python.placement(tmp_path, tmp_path) == ""
+    assert names.app_placement(tmp_path / "infra", tmp_path).startswith("cdk-app:")
+    assert names.app_placement(tmp_path, tmp_path) == ""
 
 
 def test_an_inert_module_is_checked_without_importing_libcst():

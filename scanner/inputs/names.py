@@ -141,6 +141,14 @@ def app_directory(directory: Path, root: Path) -> Path | None:
         directory = directory.parent
 
 
+def app_placement(directory: Path, root: Path) -> str:
+    """The CDK app the modules of ``directory`` lie in ("" outside any): an input whose gate
+    lets more through inside an app names this as its ``placement``, so that the result cache
+    keys on it."""
+    app = app_directory(directory, root)
+    return "" if app is None else f"cdk-app:{app.as_posix()}"
+
+
 def _regular_file(path: Path) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)

@@ -40,7 +40,7 @@ INPUT = Input(
     ),
     analyzer="scanner.inputs.python.analyze:analyze",
     parser_free="scanner.inputs.python.module:parser_free",
-    placement="scanner.inputs.python.module:placement",
+    placement="scanner.inputs.names:app_placement",
     tools=(LINTER,),  # the SQL literals of execute-style calls are linted by dsql-lint
     examples={Kind.CDK: "app.py", Kind.APP: "service.py"},
     since="0.1.0",

@@ -152,13 +152,6 @@ def parser_free(path: Path) -> bool:
     return tree is not None and not gate.by_syntax(tree, verdict)
 
 
-def placement(directory: Path, root: Path) -> str:
-    """The CDK app the modules of ``directory`` lie in ("" outside any): whether a ``cdk.json``
-    is above them decides what the gate lets through, so the result cache keys on it."""
-    app = names.app_directory(directory, root)
-    return "" if app is None else f"cdk-app:{app.as_posix()}"
-
-
 def inert(text: str, path: str = "") -> bool:
     """True when the module's words alone show it cannot hold a fact a rule reads."""
     return gate.by_words(text, path) is False

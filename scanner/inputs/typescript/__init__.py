@@ -33,7 +33,7 @@ INPUT = Input(
     ),
     analyzer="scanner.inputs.typescript.analyze:analyze",
     parser_free="scanner.inputs.typescript.module:parser_free",
-    placement="scanner.inputs.typescript.module:placement",
+    placement="scanner.inputs.names:app_placement",
     tools=(LINTER,),
     examples={Kind.CDK: "app.ts", Kind.APP: "service.ts"},
     since="0.1.0",

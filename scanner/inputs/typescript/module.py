@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.facts import FileFacts
-from scanner.inputs import names
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import module as python_module
 from scanner.inputs.typescript import gate, parse
@@ -144,13 +143,6 @@ def _suppressions(tree: Any, data: bytes, path: str, lines: list[str]) -> Iterat
         yield from python_module.suppressions_of(
             "# " + body.strip().lstrip("*").strip(), location, lines, COMMENT_MARKERS
         )
-
-
-def placement(directory: Path, root: Path) -> str:
-    """The CDK app the modules of ``directory`` lie in ("" outside any): whether a ``cdk.json``
-    is above them decides what the gate lets through, so the result cache keys on it."""
-    app = names.app_directory(directory, root)
-    return "" if app is None else f"cdk-app:{app.as_posix()}"
 
 
 def parser_free(path: Path) -> bool:
