@@ -82,6 +82,17 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None) 
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def benchmark_module(name: str, file: str):
+    """A module of ``benchmarks/`` (not a package), registered under ``name``: the name the
+    benchmark's modules import each other by."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def python_output(code: str) -> str:
     """What ``code`` prints in a fresh interpreter (to see what a run imports, from scratch)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

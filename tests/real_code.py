@@ -12,8 +12,9 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, benchmark_module
 
 LIBRARIES = ("click", "jinja2", "yaml", "libcst", "cfnlint", "jsonschema", "_pytest", "pip")
 PER_LIBRARY = 60
@@ -31,24 +32,28 @@ def real_modules() -> tuple[Path, ...]:
     return tuple(own + installed)
 
 
+def _built(corpus: str, prefix: str) -> tuple[Any, Path | None]:
+    """A benchmark corpus's module (``benchmarks/<corpus>.py``) and the corpus it builds, into
+    a temporary directory removed at exit, from its checked downloads; None for the corpus when
+    it cannot be had (no registry)."""
+    module = benchmark_module(corpus, f"{corpus}.py")
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, root, True)
+    try:
+        module.build(root / "corpus")
+    except module.Unavailable:
+        return module, None
+    return module, root / "corpus"
+
+
 @cache
 def pypi_modules() -> tuple[Path, ...]:
     """The Python modules of the benchmark's PyPI corpora (``benchmarks/pypi_corpus.py``:
     networkx, Django, SQLAlchemy, botocore, two packages' CDK stacks, at pinned versions),
     unpacked once per test session from its checked downloads (kept between runs in
     ``~/.cache/dsql-scan-benchmarks``); none when they cannot be had (no registry)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import pypi_corpus
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    root = Path(tempfile.mkdtemp(prefix="dsql-scan-pypi-"))
-    atexit.register(shutil.rmtree, root, True)
-    try:
-        pypi_corpus.build(root / "corpus")
-    except pypi_corpus.Unavailable:
-        return ()
-    return tuple(sorted((root / "corpus").rglob("*.py")))
+    _, root = _built("pypi_corpus", "dsql-scan-pypi-")
+    return () if root is None else tuple(sorted(root.rglob("*.py")))
 
 
 NODE_MODULES = ROOT / ".node" / "node_modules"  # what `make test` installs from npm
@@ -85,17 +90,5 @@ def npm_scripts() -> tuple[Path, ...]:
     """The files of the benchmark's npm corpus (``benchmarks/npm_corpus.py``: rxjs, zod,
     pg-protocol, drizzle-orm, the AWS SDK's RDS client and pg at pinned versions, 2,004 files),
     unpacked once per test session; none when npm or the registry cannot be had."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import npm_corpus
-    except ImportError:  # the benchmark module is not part of this checkout
-        return ()
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    root = Path(tempfile.mkdtemp(prefix="dsql-scan-npm-"))
-    atexit.register(shutil.rmtree, root, True)
-    try:
-        npm_corpus.build(root / "corpus")
-    except npm_corpus.Unavailable:
-        return ()
-    return tuple(npm_corpus.sources(root / "corpus"))
+    corpus, root = _built("npm_corpus", "dsql-scan-npm-")
+    return () if root is None else tuple(corpus.sources(root))

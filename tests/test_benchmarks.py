@@ -3,36 +3,24 @@ fails a scanner which misses findings (it runs the installed dsql-scan, as the b
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import shutil
 import subprocess
-import sys
 import tarfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import benchmark_module
 from tests.test_discover_bundles import GRAMMAR, HANDLER, compiled_with_source_map, minified_bundle
 from tests.test_input_registry import INI
 
-
-def _load(name: str, file: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load("corpus", "corpus.py")  # the names run.py imports them by
-npm_corpus = _load("npm_corpus", "npm_corpus.py")
-minified = _load("benchmark_minified", "minified.py")
-bench = _load("benchmark_run", "run.py")
+corpus = benchmark_module("corpus", "corpus.py")  # the names run.py imports them by
+npm_corpus = benchmark_module("npm_corpus", "npm_corpus.py")
+minified = benchmark_module("benchmark_minified", "minified.py")
+bench = benchmark_module("benchmark_run", "run.py")
 NPM = shutil.which("npm")
 needs_npm = pytest.mark.skipif(NPM is None, reason="npm is not on PATH")
 # A package as npm publishes one: sources, compiled output, and what discovery leaves out.
@@ -218,7 +206,7 @@ def test_the_minified_survey_judges_what_discovery_judges(tmp_path):
     assert "package/lib/grammar.mjs" in text.split("highest average first:")[1]
 
 
-terraform_corpus = _load("terraform_corpus", "terraform_corpus.py")
+terraform_corpus = benchmark_module("terraform_corpus", "terraform_corpus.py")
 MODULE_FILES = {
     "infra/main.tf": 'module "db" {\n  source = "./modules/db"\n}\n',
     "infra/terraform.tfvars": 'engine = "aurora-postgresql"\n',

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import io
 import re
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -24,23 +22,13 @@ import pytest
 from scanner.config import Config
 from scanner.inputs.python.module import MAX_PYTHON_BYTES
 from scanner.pipeline.discover import discover, reader_of
-from tests.conftest import ROOT
+from tests.conftest import benchmark_module
 
-
-def _load(name: str, file: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_load("npm_corpus", "npm_corpus.py")  # the names run.py and pypi_corpus import them by
-corpus = _load("pypi_corpus", "pypi_corpus.py")
-_load("corpus", "corpus.py")
-_load("terraform_corpus", "terraform_corpus.py")
-bench = _load("benchmark_run", "run.py")
+benchmark_module("npm_corpus", "npm_corpus.py")  # the names run.py and pypi_corpus import them by
+corpus = benchmark_module("pypi_corpus", "pypi_corpus.py")
+benchmark_module("corpus", "corpus.py")
+benchmark_module("terraform_corpus", "terraform_corpus.py")
+bench = benchmark_module("benchmark_run", "run.py")
 # Where the benchmark keeps the packages, read at collection (the tests' cache is a fresh one).
 DOWNLOADS = corpus.default_downloads()
 

@@ -10,9 +10,7 @@ packages are in the benchmark's downloads directory: a run of the benchmark or o
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,22 +20,13 @@ from scanner.inputs.guards import ParseFailure
 from scanner.inputs.terraform import hcl
 from scanner.pipeline.analyze import analyze
 from scanner.pipeline.discover import discover
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, benchmark_module, run_cli
 
 SAMPLE = ROOT / "tests" / "fixtures" / "terraform_corpus"
 
 
-def _load(name: str, file: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_load("npm_corpus", "npm_corpus.py")  # the name terraform_corpus imports it by
-corpus = _load("terraform_corpus", "terraform_corpus.py")
+benchmark_module("npm_corpus", "npm_corpus.py")  # the name terraform_corpus imports it by
+corpus = benchmark_module("terraform_corpus", "terraform_corpus.py")
 # Where the benchmark keeps the packages, read at collection: the tests' own cache directory
 # (conftest) is a fresh one, which never holds them.
 DOWNLOADS = corpus.default_downloads()
