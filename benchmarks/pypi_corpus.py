@@ -43,8 +43,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -52,6 +50,7 @@ from pathlib import Path, PurePosixPath
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import terraform_corpus  # noqa: E402
 from npm_corpus import Unavailable  # noqa: E402
 
 from scanner.pipeline.discover import DEFAULT_EXCLUDES, reader_of  # noqa: E402
@@ -244,25 +243,13 @@ def fetch(packages: tuple[Package, ...], downloads: Path) -> dict[str, Path]:
 
 
 def members(archive: Path) -> list[tuple[PurePosixPath, bytes]]:
-    """(path inside the package, bytes) of every regular file of a wheel or sdist; an sdist's
-    top folder (``name-1.0/``) is dropped, as is a wheel's ``.dist-info``."""
-    if archive.suffix == ".whl":
-        with zipfile.ZipFile(archive) as wheel:
-            return [
-                (PurePosixPath(info.filename), wheel.read(info))
-                for info in wheel.infolist()
-                if not info.is_dir() and ".dist-info/" not in info.filename
-            ]
-    found = []
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar.getmembers():
-            parts = PurePosixPath(member.name).parts
-            if not member.isfile() or len(parts) < 2:
-                continue
-            source = tar.extractfile(member)
-            if source is not None:
-                found.append((PurePosixPath(*parts[1:]), source.read()))
-    return found
+    """(path inside the package, bytes) of every regular file of a wheel or sdist, as
+    ``terraform_corpus.members`` reads them (an sdist's top folder dropped), less a wheel's
+    ``.dist-info``."""
+    found = terraform_corpus.members(archive)
+    if archive.suffix != ".whl":
+        return found
+    return [(rel, data) for rel, data in found if ".dist-info/" not in rel.as_posix()]
 
 
 def reader(rel: PurePosixPath) -> str:
