@@ -41,7 +41,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -55,7 +54,6 @@ from npm_corpus import Unavailable  # noqa: E402
 
 from scanner.pipeline.discover import DEFAULT_EXCLUDES, reader_of  # noqa: E402
 
-PIP_SECONDS = 600
 # The inputs whose files a corpus keeps: Python corpora keep both (a Python tree holds JSON and
 # YAML the CloudFormation input reads), the template corpus only templates.
 PYTHON_INPUTS = ("python", "cloudformation")
@@ -210,17 +208,7 @@ def kept_download(package: Package, downloads: Path) -> Path | None:
 def _pip_download(package: Package, into: Path) -> None:
     """``pip download`` of the pinned file alone: no dependencies, and flags that let only the
     pinned kind of file match (a pure wheel, or the sdist)."""
-    flags = SDIST if package.sdist else PURE_WHEEL
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(into), *flags]
-    try:
-        done = subprocess.run(
-            [*command, package.pinned], capture_output=True, text=True, timeout=PIP_SECONDS
-        )
-    except subprocess.TimeoutExpired:
-        raise Unavailable(f"pip download {package.pinned} took over {PIP_SECONDS} s") from None
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if "WARNING" not in line]
-        raise Unavailable(f"pip download {package.pinned} failed: {(lines or ['no output'])[-1]}")
+    terraform_corpus.pip_download(package.pinned, into, SDIST if package.sdist else PURE_WHEEL)
 
 
 def fetch(packages: tuple[Package, ...], downloads: Path) -> dict[str, Path]:

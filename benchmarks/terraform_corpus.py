@@ -197,20 +197,26 @@ def _kept(folder: Path, package: Package) -> Path | None:
 def _pip_download(package: Package, into: Path) -> None:
     """``pip download`` of one pinned file, no dependencies. A wheel for any Python (some of
     these packages declare a newer Python than the benchmark's own), or the sdist."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(into)]
     if package.sdist:
-        command += ["--no-binary", ":all:"]
+        flags = ("--no-binary", ":all:")
     else:
-        command += ["--only-binary", ":all:", "--python-version", "3.12"]
+        flags = ("--only-binary", ":all:", "--python-version", "3.12")
+    pip_download(package.pinned, into, flags)
+
+
+def pip_download(pinned: str, into: Path, flags: tuple[str, ...]) -> None:
+    """``pip download --no-deps`` of ``pinned`` into ``into``, ``flags`` choosing the kind of
+    file; Unavailable, with pip's last word, when it fails or takes over PIP_SECONDS."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(into), *flags]
     try:
         done = subprocess.run(
-            [*command, package.pinned], capture_output=True, text=True, timeout=PIP_SECONDS
+            [*command, pinned], capture_output=True, text=True, timeout=PIP_SECONDS
         )
     except subprocess.TimeoutExpired:
-        raise Unavailable(f"pip download {package.pinned} took over {PIP_SECONDS} s") from None
+        raise Unavailable(f"pip download {pinned} took over {PIP_SECONDS} s") from None
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if "WARNING" not in line]
-        raise Unavailable(f"pip download {package.pinned} failed: {(lines or ['no output'])[-1]}")
+        raise Unavailable(f"pip download {pinned} failed: {(lines or ['no output'])[-1]}")
 
 
 def fetch(
