@@ -40,6 +40,10 @@ class Example:
     lines: tuple[int, ...] = ()
     filename: str = ""
     extra_files: tuple[tuple[str, str], ...] = ()
+    # (file name, text) of the tree at the git base the example is compared with, for rules
+    # that judge change (DDB): the example is the working tree of a repository whose last
+    # commit holds these files, scanned with ``--diff-base HEAD``
+    base: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:

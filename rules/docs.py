@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from scanner.inputs import for_name, producers
@@ -109,15 +110,18 @@ def describe(
         f"  {rule.remediation}",
     ]
     declared = [
-        (e.file_name, e.fires, e.lines, ((e.file_name, e.source), *e.extra_files))
+        (e.file_name, e.fires, e.lines, ((e.file_name, e.source), *e.extra_files), e.base)
         for e in rule.examples
     ]
-    written = [(f.file_name, f.fires, f.lines, f.files) for f in files]
-    for file_name, fires, on, texts in (*declared, *written):
+    written = [(f.file_name, f.fires, f.lines, f.files, ()) for f in files]
+    for file_name, fires, on, texts, base in (*declared, *written):
         lines += ["", _heading(file_name, _verdict(fires, on))]
         for index, (name, text) in enumerate(texts):
             lines += ["", f"  with {name}:"] if index else []
             lines += [f"    {line}" for line in text.rstrip().splitlines()]
+        for name, text in base:
+            lines += ["", f"  compared with {name} at the git base (--diff-base REF):"]
+            lines += [f"    {line}" for line in textwrap.dedent(text).strip().splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -142,6 +146,9 @@ def markdown_doc(rule: Rule) -> str:
         fence = _fence(example.file_name)
         lines += ["", f"`{example.file_name}`, {verdict}:", "", f"```{fence}"]
         lines += [example.source.rstrip(), "```"]
+        for name, text in example.base:
+            lines += ["", f"compared with `{name}` at the git base:", "", f"```{_fence(name)}"]
+            lines += [textwrap.dedent(text).strip(), "```"]
     return "\n".join(lines) + "\n"
 
 

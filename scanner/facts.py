@@ -284,6 +284,7 @@ class FileFacts:
     config_types: tuple[ConfigType, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
     symbol_links: tuple[SymbolLink, ...] = ()  # what this CDK module hands to other modules
+    tables: tuple[DynamoTable, ...] = ()  # DynamoDB tables, compared with a git base (FR-006)
     # the namespaces of the local modules this Terraform module calls (``tf:modules/db``): a
     # root module and what it calls are one deployment (``scanner.project.context.units``)
     module_calls: tuple[str, ...] = ()
@@ -543,3 +544,39 @@ class EnvRead:
 
     name: str
     location: Location
+
+
+# --- The DynamoDB layer the migration must leave alone (FR-006) -------------------------------
+
+
+@dataclass(frozen=True)
+class TableSetting:
+    """One setting of a DynamoDB table as canonical text, so that two trees compare as text.
+
+    ``replaces``: changing it makes CloudFormation (or Terraform) replace the table, and a
+    replaced table starts empty (its name, its key schema, a local secondary index).
+    """
+
+    name: str  # "key schema", "table name", "global index ByEmail", "stream", ...
+    value: str
+    location: Location
+    replaces: bool = False
+
+
+@dataclass(frozen=True)
+class DynamoTable:
+    """A DynamoDB table: ``AWS::DynamoDB::Table``/``GlobalTable``, CDK ``Table``/``TableV2``,
+    ``aws_dynamodb_table``.
+
+    ``name`` is what the deployment tool identifies it by (a logical id, a construct id, a
+    Terraform address): a new name is a new table. ``construct_path`` is its CDK construct path
+    when known (CDK derives the logical id from it).
+    """
+
+    name: str
+    location: Location
+    settings: tuple[TableSetting, ...] = ()
+    construct_path: str = ""
+
+    def setting(self, name: str) -> TableSetting | None:
+        return next((s for s in self.settings if s.name == name), None)

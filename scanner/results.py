@@ -39,6 +39,17 @@ class FileAnalysis:
 
 
 @dataclass(frozen=True)
+class Compared:
+    """The git base a scan compared the working tree with (``--diff-base``/``review --base``):
+    the ref as given, the commit it named, and how many DynamoDB tables the base and the
+    working tree declare (what "unchanged" speaks for)."""
+
+    ref: str
+    commit: str
+    tables: int
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """The one object every reporter renders."""
 
@@ -54,6 +65,7 @@ class ScanResult:
     baseline_file: str = ""  # the --baseline file applied, if any
     baseline_unmatched: tuple[BaselineEntry, ...] = ()  # entries that hide nothing any more
     diff_base: str = ""  # the git ref findings were restricted to (--diff-base)
+    compared: Compared | None = None  # the git base the DynamoDB layer was compared with
     notices: tuple[Notice, ...] = ()
     # What rules could not decide (values unknown statically): never findings; see Hit.undecided
     undecided: tuple[RawFinding, ...] = ()

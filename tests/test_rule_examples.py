@@ -47,6 +47,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import textwrap
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -54,12 +55,14 @@ from pathlib import Path
 import pytest
 
 from scanner.config import CONFIG_FILES, Config, load
+from scanner.gate import basetree
 from scanner.inputs import for_name
 from scanner.pipeline.engine import scan
 from scanner.reporters import renderer
 from scanner.results import ScanResult
 from scanner.rules import ALL_RULES, BY_ID, Example, Rule, example_files
 from scanner.rules.sql._common import CATCH_ALL
+from tests import gitrepo
 from tests.conftest import run_cli, write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
@@ -114,17 +117,19 @@ def read_in_preview(directory: Path) -> bool:
     return any(reader is not None and reader.preview for reader in readers)
 
 
-def scan_alone(directory: Path, rule: Rule) -> ScanResult:
+def scan_alone(directory: Path, rule: Rule, base: str = "") -> ScanResult:
     """Scan an example's directory as the rule's documentation promises: with the configuration
     the example shows (its ``pyproject.toml`` or ``.dsql-scan.yaml``), the rule selected if it
-    is opt-in, and the language in preview it is written in read."""
+    is opt-in, the language in preview it is written in read, and compared with the git
+    ``base`` (a ref of the repository the directory is) when one is given."""
     config_file = next((directory / n for n in CONFIG_FILES if (directory / n).is_file()), None)
     config = load(str(config_file)) if config_file is not None else Config(root=directory)
     if rule.opt_in:
         config = replace(config, extend_select=(rule.id,))
     if read_in_preview(directory):
         config = replace(config, preview=True)
-    return scan((str(directory),), config)
+    compared = basetree.facts_at(base, config, (str(directory),)) if base else None
+    return scan((str(directory),), config, base=compared)
 
 
 @cache
@@ -186,8 +191,16 @@ def test_every_rule_documents_both_outcomes():
 
 @pytest.mark.parametrize(("rule", "example"), CASES)
 def test_example(tmp_path, rule: Rule, example: Example):
+    base = ""
+    if example.base:  # a repository whose last commit is the base, the example its work tree
+        gitrepo.init(tmp_path)
+        write(tmp_path, {name: textwrap.dedent(text) for name, text in example.base})
+        gitrepo.commit_all(tmp_path, "base")
+        for name, _ in example.base:
+            (tmp_path / name).unlink()
+        base = "HEAD"
     write(tmp_path, {example.file_name: example.source, **dict(example.extra_files)})
-    assert_fires(scan_alone(tmp_path, rule), rule, example.fires, example.lines)
+    assert_fires(scan_alone(tmp_path, rule, base), rule, example.fires, example.lines)
 
 
 def test_fixtures_name_rules_and_inputs():

@@ -50,6 +50,8 @@ CONSTRUCTS: dict[str, str] = {
     "aws_cdk.aws_iam.Role": "AWS::IAM::Role",
     "aws_cdk.aws_secretsmanager.Secret": SECRET,
     "aws_cdk.aws_ssm.StringParameter": "AWS::SSM::Parameter",
+    "aws_cdk.aws_dynamodb.Table": "AWS::DynamoDB::Table",
+    "aws_cdk.aws_dynamodb.TableV2": "AWS::DynamoDB::GlobalTable",
 }
 
 DSQL_CLUSTER = "AWS::DSQL::Cluster"
@@ -86,6 +88,7 @@ CFN_SERVICES: dict[str, str] = {
     "aws_ecs": "ECS",
     "aws_secretsmanager": "SecretsManager",
     "aws_ssm": "SSM",
+    "aws_dynamodb": "DynamoDB",
 }
 CFN_CLASS = re.compile(r"^aws_cdk\.(aws_\w+)\.Cfn(\w+)$")
 CFN_RESOURCE = "aws_cdk.CfnResource"

@@ -31,8 +31,8 @@ from scanner.model import Finding, Hit, Kind, Location, Notice, RawFinding, Supp
 from scanner.pipeline.analyze import run_file_rules, unread_analysis
 from scanner.pipeline.discover import Candidate, Discovery, cdk_app, discover, explore, relative
 from scanner.project import cdkpaths, link, resolve
-from scanner.project.context import Prepared, Project, build, prepare
-from scanner.results import SKIPPED, FileAnalysis, ScanResult
+from scanner.project.context import Base, Prepared, Project, build, prepare
+from scanner.results import SKIPPED, Compared, FileAnalysis, ScanResult
 from scanner.rules import ALL_RULES, BY_ID, enabled_by
 from scanner.run import progress
 from scanner.run.runner import Started, start_all
@@ -284,11 +284,27 @@ def scan(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     worker: Worker | None = None,
+    base: Base | None = None,
 ) -> ScanResult:
-    """Run a whole scan. Raises ConfigError for usage problems (missing path, unknown rule).
+    """Run a whole scan (see ``run``): its result."""
+    return run(paths, config, jobs, cache_dir, worker, base)[0]
+
+
+def run(
+    paths: tuple[str, ...],
+    config: Config,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    worker: Worker | None = None,
+    base: Base | None = None,
+) -> tuple[ScanResult, Project]:
+    """Run a whole scan: its result, and the project model it judged (the facts of the whole
+    project scope, linked). Raises ConfigError for usage problems (missing path, unknown rule).
 
     ``jobs`` defaults to the CPU count; ``cache_dir=None`` means no result cache; ``worker`` is
     a process already importing the parsers (``headstart``), used or released by the runner.
+    ``base`` is the same scope at a git base (``scanner.gate.basetree``), for the rules that
+    judge what changed since (the DynamoDB layer).
     Files of the project scope that were not named are analysed like named ones (and cached
     alike), so a pre-commit run after a full scan parses only what changed; their own findings
     are dropped.
@@ -313,9 +329,9 @@ def scan(
     progress.finish()
     with remembering(started.masked) as masked:
         linked = (context_candidates, context_facts, prepared)
-        result = _result(discovery, linked, started, analyses, config)
+        result, project = _result(discovery, linked, started, analyses, config, base)
     started.close(masked)
-    return result
+    return result, project
 
 
 def _result(
@@ -324,7 +340,8 @@ def _result(
     started: Started,
     analyses: tuple[FileAnalysis, ...],
     config: Config,
-) -> ScanResult:
+    base: Base | None = None,
+) -> tuple[ScanResult, Project]:
     """The scan's result once every file is analysed: the project linked and judged, each
     finding masked (what an earlier run masked is remembered: ``mask.remembering``),
     suppressed or selected."""
@@ -341,7 +358,7 @@ def _result(
     # templates synthesized without path metadata: construct paths from the assembly or source
     finder = cdkpaths.Finder.of(config.root, candidates + context_candidates, resolved)
     linked = cdkpaths.with_paths(resolved, finder)
-    project = build(linked, root, _incomplete(everything), prepared)
+    project = replace(build(linked, root, _incomplete(everything), prepared), base=base)
     project_raw = run_project_rules(project, config)
     judged = with_project_findings(analyses, project_raw, candidates, root, config)
     findings = findings_of(judged, config)
@@ -353,7 +370,7 @@ def _result(
     unread = tuple(unread_analysis(u) for u in discovery.unread)
     skipped = tuple((a.path, a.note) for a in analyses if a.input == SKIPPED)
     fastpaths.spare(project, prepared, everything, context_facts)  # the process may end next
-    return ScanResult(
+    result = ScanResult(
         findings=tuple(findings),
         files=tuple(sorted(analyses + unread, key=lambda a: a.path)),
         root=str(config.root),
@@ -363,4 +380,16 @@ def _result(
         left_out=left_out,
         notices=notices_of(analyses),
         undecided=undecided_of(judged, config),
+        compared=compared(project),
     )
+    return result, project
+
+
+def compared(project: Project) -> Compared | None:
+    """The base the project was compared with, and how many DynamoDB tables that covers."""
+    if project.base is None:
+        return None
+    from scanner.project import dynamodb
+
+    before, now = dynamodb.layer(project.base.files), dynamodb.layer(project.files)
+    return Compared(project.base.ref, project.base.commit, len(before.keys() | now.keys()))

@@ -247,6 +247,16 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class Base:
+    """The project's facts at a git base (``--diff-base``, ``review --base``): what the
+    working tree is compared with where a rule judges change rather than state (FR-006)."""
+
+    ref: str
+    commit: str
+    files: tuple[FileFacts, ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """The union of every file's facts in the project scope, with the links rules need."""
 
@@ -259,6 +269,7 @@ class Project:
     # the same sets per deployment: each Terraform root module (with the local modules it
     # calls) deploys on its own, everything else together ("" names that unit)
     units: tuple[tuple[str, tuple[tuple[tuple[Key, DsqlCluster], ...], ...]], ...] = ()
+    base: Base | None = None  # the same scope at a git base, when one is given
 
     def of_kind(self, *kinds: str) -> tuple[FileFacts, ...]:
         return tuple(f for f in self.files if f.kind in kinds)

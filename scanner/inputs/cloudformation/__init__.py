@@ -6,7 +6,7 @@ from scanner.model import Kind
 TEMPLATE_FACTS = frozenset(
     {
         "resources", "engines", "credentials", "statements", "grants", "ingress", "sinks",
-        "clusters", "compute", "roles", "diagnostics",
+        "clusters", "compute", "roles", "diagnostics", "tables",
     }
 )  # fmt: skip
 

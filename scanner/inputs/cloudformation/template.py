@@ -25,6 +25,7 @@ from scanner.facts import (
     Compute,
     Credential,
     DsqlCluster,
+    DynamoTable,
     EngineSetting,
     FileFacts,
     IamRole,
@@ -35,6 +36,7 @@ from scanner.facts import (
     Target,
     Value,
 )
+from scanner.inputs.cloudformation import tables
 from scanner.inputs.guards import ParseFailure, check_structure
 from scanner.model import Location, Suppression
 
@@ -701,6 +703,7 @@ class Extractor:
         self.clusters: list[DsqlCluster] = []
         self.compute: list[Compute] = []
         self.roles: list[IamRole] = []
+        self.tables: list[DynamoTable] = []
 
     def run(self) -> None:
         for logical_id, type_name, resource in _resources(self.root):
@@ -719,8 +722,19 @@ class Extractor:
             self._ingress(logical_id, type_name, props)
             self._environment(logical_id, type_name, props)
             self._dsql(logical_id, type_name, type_node, props)
+            if tables.is_table(type_name):
+                self._table(logical_id, type_name, type_node, resource, props)
         self._globals_environment()
         self._outputs()
+
+    def _table(
+        self, logical_id: str, type_name: str, type_node: Node, resource: Node, props: Node
+    ) -> None:
+        def locate(node: Node | None) -> Location:
+            return self.ctx.locate(type_node if node is None else node, logical_id)
+
+        path = self.ctx.construct_paths.get(logical_id, "")
+        self.tables.append(tables.table(logical_id, type_name, resource, props, locate, path))
 
     def _engine(self, props: Node, logical_id: str) -> None:
         engine = props.get("Engine")
@@ -1107,6 +1121,7 @@ class Extractor:
             clusters=tuple(self.clusters),
             compute=tuple(self.compute),
             roles=tuple(self.roles),
+            tables=tuple(self.tables),
         )
 
 

@@ -8,7 +8,7 @@ from scanner.model import Kind
 CDK_FACTS = frozenset(
     {
         "resources", "engines", "credentials", "statements", "grants", "ingress", "sinks",
-        "clusters", "compute", "roles", "construct_ids", "symbol_links",
+        "clusters", "compute", "roles", "construct_ids", "symbol_links", "tables",
     }
 )  # fmt: skip
 APP_FACTS = frozenset(

@@ -16,7 +16,9 @@ import libcst as cst
 
 from scanner.facts import Compute, DsqlCluster, IamRole, Value
 from scanner.inputs import catalog
+from scanner.inputs import dynamodb as ddb
 from scanner.inputs.python.locations import Locator
+from scanner.inputs.python.tables import TableCollector
 from scanner.inputs.python.values import Construct, Evaluator, Literal
 from scanner.model import Location
 
@@ -38,6 +40,7 @@ class TargetCollector(cst.CSTVisitor):
         self._compute: list[Compute] = []
         self._containers: dict[str, list[str]] = {}
         self._env_locations: dict[str, Location] = {}
+        self.tables = TableCollector(evaluator, locator)
 
     # -- clusters ------------------------------------------------------------------------------
 
@@ -50,6 +53,8 @@ class TargetCollector(cst.CSTVisitor):
             self._function(node, qualified)
         elif cfn_type == catalog.TASK_DEFINITION:
             self._task_definition(node, qualified)
+        elif cfn_type in ddb.TABLE_TYPES:
+            self.tables.table(node, qualified)
         elif qualified == catalog.ROLE:
             self._role(node, qualified)
         elif self.ev.factory_environment(node, qualified):
@@ -234,6 +239,8 @@ class TargetCollector(cst.CSTVisitor):
         receiver = self.ev.value(func.value)
         if not isinstance(receiver, Construct) or not receiver.declared:
             return
+        if receiver.cfn_type in ddb.TABLE_TYPES:
+            self.tables.method(node, method, receiver.name)
         if method == "add_container" and receiver.cfn_type == catalog.TASK_DEFINITION:
             container = self.ev.construct_id(node, first=True)
             self._containers.setdefault(receiver.name, []).append(container)

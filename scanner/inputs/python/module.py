@@ -277,6 +277,7 @@ def _extract(
         clusters=tuple(targets.clusters),
         compute=targets.compute(),
         roles=tuple(targets.roles.values()),
+        tables=targets.tables.tables(),
         connections=tuple(application.connections),
         token_calls=tuple(application.token_calls),
         functions=application.summaries(),

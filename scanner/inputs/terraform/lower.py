@@ -111,7 +111,10 @@ TYPES: dict[str, Mapping] = {
     "aws_iam_user_policy": Mapping("AWS::IAM::Policy"),
     "aws_iam_group_policy": Mapping("AWS::IAM::Policy"),
     "aws_ssm_parameter": Mapping("AWS::SSM::Parameter"),
-    "aws_dynamodb_table": Mapping("AWS::DynamoDB::Table"),
+    "aws_dynamodb_table": Mapping(
+        "AWS::DynamoDB::Table",
+        lists=frozenset({"attribute", "global_secondary_index", "local_secondary_index"}),
+    ),
     "aws_kms_key": Mapping("AWS::KMS::Key"),
     "aws_ecs_service": Mapping("AWS::ECS::Service"),
     "aws_redshift_cluster": Mapping("AWS::Redshift::Cluster"),

@@ -1,0 +1,91 @@
+"""The project as it was at a git base: its files written out of git and analysed like the tree.
+
+Rules that judge change rather than state (the DynamoDB layer must not change: FR-006) compare
+the working tree with the same scope at ``--diff-base REF`` (``review --base REF``). The base's
+files come from ``git archive`` (only the project's directory, never a checkout of the
+repository the user works in) into a private temporary directory, extracted with tarfile's
+``data`` filter: no member is written outside it, no link points outside it, no device or
+special file is made. They are then analysed by the same inputs, with the same settings, as the
+working tree; their findings are not reported, only the project model's facts are kept (linked
+as the working tree's are: CDK names within their app, values across stacks and modules).
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from scanner.config import Config
+from scanner.gate.gitdiff import GitDiffError, _decode, _git
+from scanner.pipeline.engine import run
+from scanner.project.context import Base
+
+# A base whose archive is larger than this is refused (the scan would not fit in memory
+# either); the message says so rather than a process killed for its memory.
+MAX_ARCHIVE = 2 * 1024**3
+
+
+def commit_of(ref: str, root: Path) -> tuple[Path, str]:
+    """(the repository's top level, the commit ``ref`` names); GitDiffError when there is none."""
+    top_proc = _git(["rev-parse", "--show-toplevel"], root)
+    if top_proc.returncode != 0:
+        raise GitDiffError(f"the base {ref!r}: {root} is not inside a git repository")
+    top = Path(_decode(top_proc.stdout).strip()).resolve()
+    proc = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"], top)
+    if proc.returncode != 0 or not ref.strip():
+        raise GitDiffError(f"unknown git ref {ref!r}")
+    return top, _decode(proc.stdout).strip()
+
+
+def _extract(top: Path, commit: str, inside: str, into: Path) -> bool:
+    """Write the base's files under ``inside`` (relative to the top level) into ``into``;
+    False when the base has no such directory."""
+    listed = _git(["ls-tree", "-d", "--name-only", commit, "--", inside or "."], top)
+    if inside and not _decode(listed.stdout).strip():
+        return False
+    proc = _git(["archive", "--format=tar", commit, "--", inside or "."], top)
+    if proc.returncode != 0:
+        raise GitDiffError(f"git archive of {commit[:12]} failed: {_decode(proc.stderr).strip()}")
+    if len(proc.stdout) > MAX_ARCHIVE:
+        raise GitDiffError(f"the base {commit[:12]} is larger than {MAX_ARCHIVE >> 30} GiB")
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
+        archive.extractall(into, filter="data")
+    return True
+
+
+def _scope(paths: tuple[str, ...], config: Config, root: Path, base_root: Path) -> tuple[str, ...]:
+    """What to analyse at the base: the named directories where the base has them; the
+    configured scope (its include, else the root) when none is named or files are (the project
+    a named file belongs to is the configured one, as for the working tree)."""
+    named = [Path(p).resolve() for p in paths]
+    if not named or any(not p.is_dir() for p in named):
+        named = [root / p for p in config.include] or [root]
+    out = []
+    for path in named:
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            continue  # outside the project: not part of what is compared
+        if (base_root / rel).exists():
+            out.append(str(base_root / rel))
+    return tuple(out)
+
+
+def facts_at(ref: str, config: Config, paths: tuple[str, ...] = ()) -> Base:
+    """The facts of the project ``paths`` belong to (see ``_scope``) at ``ref``."""
+    root = config.root.resolve()
+    top, commit = commit_of(ref, root)
+    inside = root.relative_to(top).as_posix() if root != top else ""
+    with tempfile.TemporaryDirectory(prefix="dsql-scan-base-") as tmp:
+        tree = Path(tmp)
+        if not _extract(top, commit, inside, tree):
+            return Base(ref, commit)
+        base_root = tree / inside if inside else tree
+        scoped = _scope(paths, config, root, base_root)
+        if not scoped:
+            return Base(ref, commit)
+        _, project = run(scoped, replace(config, root=base_root))
+    return Base(ref, commit, project.files)
