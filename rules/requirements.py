@@ -26,6 +26,8 @@ class Requirement:
     ``runtime`` explains why static analysis can at best refute the requirement, never prove it.
     ``rules`` are the ids of the rules whose findings contradict it (filled in by the catalogue).
     ``missing`` says how to bring the needed input into scope, when that is not obvious.
+    ``by_base`` names what its rules compare with a git base: with one (``review --base REF``)
+    the requirement is judged statically like any other, without one it stays a runtime one.
     """
 
     id: str
@@ -34,6 +36,9 @@ class Requirement:
     runtime: str = ""
     rules: tuple[str, ...] = ()
     missing: str = ""
+    # judged statically when the review compares the tree with a git base (``review --base``):
+    # what its rules compare (the DynamoDB layer), "" when a base changes nothing for it
+    by_base: str = ""
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
@@ -53,6 +58,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "FR-006",
         "DynamoDB-backed behaviour is unchanged.",
         runtime="behaviour is a runtime property: confirm it with the DynamoDB-backed tests",
+        by_base="DynamoDB table(s), their access and wiring",
     ),
     Requirement(
         "FR-007", "Legacy RDS secrets, security groups and instances can be deleted safely.", INFRA

@@ -311,6 +311,12 @@ def _review_config(
 @click.option("--ignore", multiple=True, help="Comma-separated rule ids or prefixes to disable.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]))
 @click.option("--region", "regions", multiple=True, help="AWS region the templates deploy to.")
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Compare with git REF what must not change (the DynamoDB layer: FR-006).",
+)
 def review(
     paths: tuple[str, ...],
     output: str,
@@ -322,6 +328,7 @@ def review(
     ignore: tuple[str, ...],
     fail_on: str | None,
     regions: tuple[str, ...],
+    base_ref: str | None,
 ) -> None:
     """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT.
 
@@ -345,6 +352,12 @@ def review(
         config = _review_config(
             config_file, _split(select), _split(ignore), tuple(regions) or None, fail_on
         )
+        base = None
+        if base_ref is not None:
+            from scanner.gate import basetree
+
+            base = basetree.facts_at(base_ref, config, paths)
+            options["base"] = base.commit  # what verify compares with: the commit, not the name
         model = write_review(
             paths,
             config,
@@ -354,6 +367,7 @@ def review(
             options=options,
             environ=os.environ,
             sign_key=Path(sign_key) if sign_key else None,
+            base=base,
         )
     except (ConfigError, UnknownRuleError, ReviewError, SigningError) as exc:
         fail(str(exc))

@@ -3,12 +3,12 @@
 Rules that judge change rather than state (the DynamoDB layer must not change: FR-006) compare
 the working tree with the same scope at ``--diff-base REF`` (``review --base REF``). The base's
 files come from ``git archive`` (only the project's directory, never a checkout of the
-repository the user works in) into a private temporary directory, extracted with tarfile's
-``data`` filter: no member is written outside it, no link points outside it, no device or
-special file is made. They are then analysed by the same inputs, with the same settings, as the
-working tree; their findings are not reported, only the project model's facts are kept (linked
-as the working tree's are: CDK names within their app, values across stacks and modules).
-"""
+repository the user works in) into a private temporary directory, extracted through tarfile's
+``data`` filter: no member is written outside it, a link that points outside it is left out,
+no device or special file is made. They are then analysed by the same inputs, with the same
+settings, as the working tree; their findings are not reported, only the project model's facts
+are kept (linked as the working tree's are: CDK names within their app, values across stacks
+and modules)."""
 
 from __future__ import annotations
 
@@ -52,8 +52,17 @@ def _extract(top: Path, commit: str, inside: str, into: Path) -> bool:
     if len(proc.stdout) > MAX_ARCHIVE:
         raise GitDiffError(f"the base {commit[:12]} is larger than {MAX_ARCHIVE >> 30} GiB")
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
-        archive.extractall(into, filter="data")
+        archive.extractall(into, filter=_safe)
     return True
+
+
+def _safe(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo | None:
+    """tarfile's ``data`` filter, skipping (not failing on) what it refuses: a link that
+    leaves the tree is left out of the base as discovery leaves it out of the working tree."""
+    try:
+        return tarfile.data_filter(member, destination)
+    except tarfile.FilterError:
+        return None
 
 
 def _scope(paths: tuple[str, ...], config: Config, root: Path, base_root: Path) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from scanner.config import Config, ConfigError, apply_command_line, load
 from scanner.model import Finding
 from scanner.pipeline.discover import relative
 from scanner.pipeline.engine import scan
+from scanner.project.context import Base
 from scanner.reporters.escaping import escape_line
 from scanner.results import ScanResult
 from scanner.review import catalogue as catalogues
@@ -36,7 +37,7 @@ from scanner.review.model import (
 )
 
 # review option -> how verify applies the recorded value to the configuration
-OPTION_KEYS = ("select", "ignore", "region", "fail-on")
+OPTION_KEYS = ("select", "ignore", "region", "fail-on", "base")
 # Settings that cannot change what a review judges (where the result cache lives: a cache
 # never changes a result). Every other setting of the configuration rows can, so verify fails
 # when one differs from the review's, even if today's findings happen to be the same.
@@ -108,14 +109,16 @@ def write_review(
     options: dict[str, Any],
     environ: Mapping[str, str],
     sign_key: Path | None = None,
+    base: Base | None = None,
 ) -> ReviewModel:
-    """Scan ``paths`` and write the review document (and its signature) to ``output``."""
+    """Scan ``paths`` (compared with ``base``, the same scope at a git base, when given) and
+    write the review document (and its signature) to ``output``."""
     from scanner.reporters.review_format import render
 
     date = review_date(dict(environ))
     root = config.root.resolve()
     catalogue = catalogues.load(config)
-    result = scan(paths, config)
+    result = scan(paths, config, base=base)
     recorded = scan_paths(paths, root)
     git = gitinfo.facts(root, recorded, exclude=(output, signing.signature_path(output)))
     fingerprint = signing.key_fingerprint(sign_key) if sign_key is not None else ""
@@ -451,7 +454,12 @@ def verify_review(
     config = apply_options(config, options)
     catalogue = catalogues.load(config)
     recorded = tuple(str(root / p) for p in record.get("paths", []))
-    result = scan(paths or recorded, config)
+    base = None
+    if isinstance(options.get("base"), str):  # the commit the review compared with
+        from scanner.gate import basetree
+
+        base = basetree.facts_at(options["base"], config, paths or recorded)
+    result = scan(paths or recorded, config, base=base)
     verdict = judge(result, config, catalogue, options).verdict
     drift = compare(record, result, config_rows(config, catalogue), verdict, provenance.versions())
     drift = replace(drift, root=moved)

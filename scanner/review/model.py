@@ -22,7 +22,7 @@ from scanner import __version__, inputs
 from scanner.config import Config
 from scanner.model import Finding, Kind, RawFinding, Severity
 from scanner.pipeline.discover import IAC_LANGUAGES, UNSUPPORTED, language_of
-from scanner.results import NOT_ANALYSED, SKIPPED, UNREAD, FileAnalysis, ScanResult
+from scanner.results import NOT_ANALYSED, SKIPPED, UNREAD, Compared, FileAnalysis, ScanResult
 from scanner.review.catalogue import Catalogue, default, kinds_text, rule_span
 from scanner.review.gitinfo import GitFacts
 from scanner.review.provenance import describe
@@ -116,7 +116,12 @@ def _counted(languages: tuple[tuple[str, int], ...]) -> str:
     return ", ".join(f"{n} {lang}" for lang, n in languages)
 
 
-def unread_gap(requirement: Requirement, rules: Iterable[Rule], gaps: Unchecked) -> str:
+def unread_gap(
+    requirement: Requirement,
+    rules: Iterable[Rule],
+    gaps: Unchecked,
+    compared: Compared | None = None,
+) -> str:
     """Why input that was not read keeps ``requirement`` from being evidenced, or "".
 
     A requirement about the whole code or the application ("no Aurora RDS reference remains",
@@ -124,7 +129,7 @@ def unread_gap(requirement: Requirement, rules: Iterable[Rule], gaps: Unchecked)
     infrastructure by unread files of a language IaC is written in (CDK in TypeScript,
     Terraform, ...); one that SQL rules evidence by SQL that dsql-lint could not check.
     """
-    if requirement.runtime:  # not evidenced by static analysis whatever was read
+    if not static(requirement, compared):  # not evidenced statically whatever was read
         return ""
     needs = set(requirement.needs)
     # application code can be in any language; infrastructure only in the languages IaC is in
@@ -260,6 +265,7 @@ class ReviewModel:
     in_repository: bool = False
     # tool -> version (None: not installed), as scanner.review.provenance.versions() reports them
     tools: dict[str, str | None] = field(default_factory=dict)
+    compared: Compared | None = None  # the git base what must not change was compared with
 
     @property
     def tools_text(self) -> str:
@@ -501,6 +507,33 @@ class Evidence:
     excepted: tuple[Finding, ...]  # suppressed, at or above the fail-on level
     unread: str = ""  # why input in scope that was not read or checked withholds evidence
     undecided: tuple[RawFinding, ...] = ()  # what its rules could not decide (unknown values)
+    compared: Compared | None = None  # the git base the tree was compared with, if any
+
+
+def static(requirement: Requirement, compared: Compared | None) -> bool:
+    """Can static analysis judge ``requirement`` in this run: always, unless it is a runtime
+    requirement (then only one its rules judge against a git base, when there is one)."""
+    return not requirement.runtime or (bool(requirement.by_base) and compared is not None)
+
+
+def _by_base(requirement: Requirement, evidence: Evidence) -> tuple[str, str] | None:
+    """The judgement of a requirement judged against the git base, where it differs from the
+    others': nothing compared is no evidence, and a clean comparison names what it covers."""
+    compared = evidence.compared
+    if compared is None or not requirement.by_base or evidence.failing:
+        return None
+    since = f"{compared.ref} ({compared.commit[:12]})"
+    if not compared.tables:
+        return NOT_EVIDENCED, f"{NOT_STATIC}no {requirement.by_base} in scope now or at {since}"
+    if evidence.disabled or evidence.unread or evidence.undecided or evidence.excepted:
+        return None
+    changes = len(evidence.findings)
+    if changes:
+        return PASS, (
+            f"{compared.tables} {requirement.by_base} compared with {since}: {changes} "
+            "change(s) below the fail-on level, listed with the findings"
+        )
+    return PASS, f"{compared.tables} {requirement.by_base} unchanged since {since}"
 
 
 def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
@@ -515,10 +548,15 @@ def _judge(requirement: Requirement, evidence: Evidence) -> tuple[str, str]:
     if evidence.failing:
         by_rule = _named(sorted({f.rule for f in evidence.failing}), "with the findings")
         return FAIL, f"{len(evidence.failing)} finding(s) of {by_rule} contradict it"
-    if requirement.runtime:
+    if not static(requirement, evidence.compared):
         named = _named(r.id for r in evidence.rules)
         checked = f"; {named} found nothing against it" if ids else ""
+        if requirement.by_base:  # its rules judged nothing: they compare with a base
+            checked = f"; {named} compare the {requirement.by_base} with a git base: --base REF"
         return NOT_EVIDENCED, f"{NOT_STATIC}{requirement.runtime}{checked}"
+    judged = _by_base(requirement, evidence)
+    if judged is not None:
+        return judged
     if not requirement.rules:
         return NOT_EVIDENCED, f"{NOT_STATIC}no rule evidences it"
     if evidence.disabled:
@@ -597,8 +635,9 @@ def matrix(
             findings=findings,
             failing=tuple(f for f in active if _at_or_above(f, result)),
             excepted=tuple(f for f in findings if f.suppressed and _at_or_above(f, result)),
-            unread=unread_gap(requirement, ran, gaps),
+            unread=unread_gap(requirement, ran, gaps, result.compared),
             undecided=tuple(u for u in result.undecided if u.rule in requirement.rules),
+            compared=result.compared,
         )
         status, explanation = _judge(requirement, evidence)
         rows.append(
@@ -816,4 +855,5 @@ def build(
         config_digest=config_digest(settings),
         signing_key=signing_key,
         tools=dict(tools or {}),
+        compared=result.compared,
     )
