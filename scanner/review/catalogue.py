@@ -250,6 +250,8 @@ def markdown_table(catalogue: Catalogue) -> str:
     ]
     for r in catalogue.requirements:
         runtime = ("yes (rules can refute it)" if r.rules else "yes") if r.runtime else ""
+        if r.by_base:
+            runtime = "no, with a git base (`review --base REF`); else yes"
         needs = kinds_text(r.needs) if r.needs else ""
         rows.append(f"| {r.id} | {r.text} | {rule_span(r.rules) or 'none'} | {needs} | {runtime} |")
     return "\n".join(rows) + "\n"
