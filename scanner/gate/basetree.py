@@ -26,6 +26,7 @@ from scanner.project.context import Base
 # A base whose archive is larger than this is refused (the scan would not fit in memory
 # either); the message says so rather than a process killed for its memory.
 MAX_ARCHIVE = 2 * 1024**3
+COMPARING = "DDB"  # the rule family that compares the working tree with the base
 
 
 def commit_of(ref: str, root: Path) -> tuple[Path, str]:
@@ -96,5 +97,31 @@ def facts_at(ref: str, config: Config, paths: tuple[str, ...] = ()) -> Base:
         scoped = _scope(paths, config, root, base_root)
         if not scoped:
             return Base(ref, commit)
-        _, project = run(scoped, replace(config, root=base_root))
+        _, project = run(scoped, facts_only(config, base_root))
     return Base(ref, commit, project.files)
+
+
+def facts_only(config: Config, root: Path) -> Config:
+    """``config`` for the base: at ``root``, reading only the languages whose facts the rules
+    that compare with a base read (no SQL linting), and running only those rules (no cfn-lint
+    validation: the base's findings are never reported)."""
+    from scanner import inputs
+    from scanner.rules import ALL_RULES
+
+    compared = [r for r in ALL_RULES if r.family == COMPARING]
+    wanted = {field for rule in compared for field in rule.reads}
+    unread = tuple(
+        f"*{suffix}"
+        for each in inputs.inputs()
+        if not any(wanted & made for made in each.produces.values())
+        for suffix in each.suffixes
+    )
+    return replace(
+        config,
+        root=root,
+        select=(COMPARING,),
+        extend_select=(),
+        ignore=(),
+        ignore_reasons=(),
+        exclude=config.exclude + unread,
+    )
