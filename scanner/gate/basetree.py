@@ -12,7 +12,7 @@ and modules)."""
 
 from __future__ import annotations
 
-import io
+import subprocess
 import tarfile
 import tempfile
 from dataclasses import replace
@@ -41,19 +41,32 @@ def commit_of(ref: str, root: Path) -> tuple[Path, str]:
     return top, _decode(proc.stdout).strip()
 
 
-def _extract(top: Path, commit: str, inside: str, into: Path) -> bool:
-    """Write the base's files under ``inside`` (relative to the top level) into ``into``;
-    False when the base has no such directory."""
+def _extract(top: Path, commit: str, inside: str, into: Path, scratch: Path) -> bool:
+    """Write the base's files under ``inside`` (relative to the top level) into ``into``, the
+    archive streamed through ``scratch`` (never held in memory); False when the base has no
+    such directory."""
     listed = _git(["ls-tree", "-d", "--name-only", commit, "--", inside or "."], top)
     if inside and not _decode(listed.stdout).strip():
         return False
-    proc = _git(["archive", "--format=tar", commit, "--", inside or "."], top)
+    tar = scratch / "base.tar"
+    with tar.open("wb") as out:
+        try:
+            proc = subprocess.run(
+                ["git", "archive", "--format=tar", commit, "--", inside or "."],
+                cwd=top,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
+        except OSError as exc:
+            raise GitDiffError(f"git could not be run: {exc}") from None
     if proc.returncode != 0:
         raise GitDiffError(f"git archive of {commit[:12]} failed: {_decode(proc.stderr).strip()}")
-    if len(proc.stdout) > MAX_ARCHIVE:
+    if tar.stat().st_size > MAX_ARCHIVE:
         raise GitDiffError(f"the base {commit[:12]} is larger than {MAX_ARCHIVE >> 30} GiB")
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
+    with tarfile.open(tar) as archive:
         archive.extractall(into, filter=_safe)
+    tar.unlink()
     return True
 
 
@@ -90,8 +103,9 @@ def facts_at(ref: str, config: Config, paths: tuple[str, ...] = ()) -> Base:
     top, commit = commit_of(ref, root)
     inside = root.relative_to(top).as_posix() if root != top else ""
     with tempfile.TemporaryDirectory(prefix="dsql-scan-base-") as tmp:
-        tree = Path(tmp)
-        if not _extract(top, commit, inside, tree):
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        if not _extract(top, commit, inside, tree, Path(tmp)):
             return Base(ref, commit)
         base_root = tree / inside if inside else tree
         scoped = _scope(paths, config, root, base_root)

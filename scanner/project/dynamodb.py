@@ -265,15 +265,14 @@ def _changed(before: TableState, after: TableState) -> Iterator[Change]:
 
 def _setting_change(table: str, setting: str, was: str, now: str, where: Location) -> Change:
     replaces = ddb.replaces(setting)
-    consequence = (
-        ": the deployment replaces the table, and the new one starts empty" if replaces else ""
-    )
-    return Change(
-        table,
-        where,
-        f"DynamoDB table {table}: {setting} changed from {was} to {now}{consequence}",
-        replaces,
-    )
+    what = f"{setting} changed from {was} to {now}"
+    if was == ddb.ABSENT:
+        what = f"{setting} was added ({now})"
+    elif now == ddb.ABSENT:
+        what = f"{setting} was removed (it was {was})"
+    if replaces:
+        what += ": the deployment replaces the table, and the new one starts empty"
+    return Change(table, where, f"DynamoDB table {table}: {what}", replaces)
 
 
 def _covered(action: str, patterns: frozenset[str]) -> bool:
