@@ -265,3 +265,80 @@ def test_review_with_a_base_and_no_table_is_not_evidenced(tmp_path):
     _, record, text = review(root, "--base", "HEAD")
     assert record["requirements"]["FR-006"] == "not evidenced"
     assert "no DynamoDB table(s), their access and wiring in scope" in fr006(text)
+
+
+CDK_STACK = """\
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+
+class DataStack(cdk.Stack):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        dynamodb.Table(
+            self,
+            "Orders",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        )
+"""
+
+CDK_MOVED = """\
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+
+class Storage(Construct):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        dynamodb.Table(
+            self,
+            "Orders",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        )
+
+
+class DataStack(cdk.Stack):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        Storage(self, "Storage")
+"""
+
+TS_STACK = """\
+import * as cdk from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export class DataStack extends cdk.Stack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new dynamodb.Table(this, 'Orders', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+  }
+}
+"""
+
+
+def test_a_table_moved_into_a_construct_in_cdk_source_is_a_replacement(tmp_path):
+    root = init(tmp_path / "repo")
+    write(root, {"cdk.json": '{"app": "python3 app.py"}', "app.py": CDK_STACK})
+    commit_all(root)
+    write(root, {"app.py": CDK_MOVED})
+    (found,) = ddb_findings(root, "--diff-base", "HEAD")
+    assert (found["rule"], found["line"]) == ("DDB001", 9)
+    assert "Orders is now Storage/Orders" in found["message"]
+    assert "CDK derives the logical id from the construct path" in found["message"]
+
+
+def test_renaming_a_stack_class_keeps_its_tables(tmp_path):
+    """A stack's class name is no part of its constructs' logical ids: nothing changes."""
+    root = init(tmp_path / "repo")
+    write(root, {"cdk.json": '{"app": "npx ts-node bin/app.ts"}', "lib/data.ts": TS_STACK})
+    commit_all(root)
+    write(root, {"lib/data.ts": TS_STACK.replace("class DataStack", "class OrdersStack")})
+    assert ddb_findings(root, "--diff-base", "HEAD") == []
+    write(root, {"lib/data.ts": TS_STACK.replace("'pk'", "'id'")})
+    (found,) = ddb_findings(root, "--diff-base", "HEAD")
+    assert (found["rule"], found["path"], found["line"]) == ("DDB001", "lib/data.ts", 9)

@@ -11,7 +11,7 @@ strong enough to notice a missing field).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from scanner.pipeline.engine import facts_in_app, root_location, run_project_rul
 from scanner.project import link
 from scanner.project.context import (
     IDENTITY_FIELDS,
+    Base,
     _exports,
     _reusable,
     build,
@@ -90,11 +91,16 @@ class Case:
     name: str
     files: dict[str, str] | None = None  # written to a temporary directory
     root: Path | None = None  # or an existing project
+    base: dict[str, str] | None = None  # the files at the git base it is compared with
 
 
 def cases() -> list[Case]:
     found = [
-        Case(f"{rule.id}-{index}", {example.file_name: example.source, **dict(example.extra_files)})
+        Case(
+            f"{rule.id}-{index}",
+            {example.file_name: example.source, **dict(example.extra_files)},
+            base=dict(example.base) or None,
+        )
         for rule in ALL_RULES
         if rule.project_check is not None
         for index, example in enumerate(rule.examples)
@@ -127,21 +133,35 @@ class Analysed:
     config: Config
     candidates: list[Candidate]
     analyses: tuple[FileAnalysis, ...]
+    base: Analysed | None = None  # the same project at its git base
 
     def facts(self) -> list:
         return facts_in_app(self.analyses, self.candidates, self.config)
 
+    def viewed(self, keep: frozenset[str] | None = None) -> tuple[FileAnalysis, ...]:
+        if keep is None:
+            return self.analyses
+        return tuple(context_view(a, keep) for a in self.analyses)
+
+    def linked(self, keep: frozenset[str] | None = None) -> list[FileFacts]:
+        return resolve(facts_in_app(self.viewed(keep), self.candidates, self.config))
+
     def outcome(self, keep: frozenset[str] | None = None) -> tuple:
-        analyses = self.analyses
-        if keep is not None:
-            analyses = tuple(context_view(a, keep) for a in analyses)
-        facts = resolve(facts_in_app(analyses, self.candidates, self.config))
-        project = build(facts, root_location(self.config), ())
+        project = build(self.linked(keep), root_location(self.config), ())
+        if self.base is not None:
+            project = replace(project, base=Base("base", "0" * 40, tuple(self.base.linked(keep))))
         return (
             run_project_rules(project, self.config),
             (project.workloads, project.clusters, project.cluster_sets, project.units),
-            link.construct_index(analyses),
+            link.construct_index(self.viewed(keep)),
         )
+
+
+def analysed_tree(root: Path) -> Analysed:
+    config_file = root / "pyproject.toml"
+    config = load(str(config_file)) if config_file.is_file() else Config(root=root)
+    candidates = discover((str(root),), config)
+    return Analysed(config, candidates, analyze_all(candidates, config, jobs=1))
 
 
 @pytest.fixture(scope="module")
@@ -152,10 +172,11 @@ def analysed(tmp_path_factory) -> dict[str, Analysed]:
         if root is None:
             root = tmp_path_factory.mktemp("case")
             write(root, case.files or {})
-        config_file = root / "pyproject.toml"
-        config = load(str(config_file)) if config_file.is_file() else Config(root=root)
-        candidates = discover((str(root),), config)
-        out[case.name] = Analysed(config, candidates, analyze_all(candidates, config, jobs=1))
+        found = analysed_tree(root)
+        if case.base is not None:  # the base's files, analysed alike, compared with
+            base = write(tmp_path_factory.mktemp("base"), case.base)
+            found = replace(found, base=analysed_tree(base))
+        out[case.name] = found
     return out
 
 

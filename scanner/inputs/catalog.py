@@ -54,6 +54,11 @@ CONSTRUCTS: dict[str, str] = {
     "aws_cdk.aws_dynamodb.TableV2": "AWS::DynamoDB::GlobalTable",
 }
 
+# Construct classes whose children's logical ids start below them (a stack's own id is no part)
+STACKS = frozenset(
+    {"aws_cdk.Stack", "aws_cdk.NestedStack", "aws_cdk.aws_cloudformation.NestedStack"}
+)
+
 DSQL_CLUSTER = "AWS::DSQL::Cluster"
 # CDK attributes of a DSQL cluster -> the CloudFormation attribute they read ("" is its Ref).
 DSQL_ATTRIBUTES: dict[str, str] = {

@@ -84,33 +84,40 @@ def layer(files: Iterable[FileFacts]) -> dict[TableKey, TableState]:
     tables = {TableKey(namespace_of(f), t.name): t for f in files for t in f.tables if t.name}
     access: dict[TableKey, dict[str, tuple[set[str], Location]]] = {}
     wiring: dict[TableKey, list[Wiring]] = {}
+    # CDK source names a table by its class and construct id (``DataStack/Orders``); what
+    # refers to it names the construct id only (``Orders``)
+    known: dict[TableKey, list[TableKey]] = {key: [key] for key in tables}
+    for key in tables:
+        short = TableKey(key.namespace, key.name.rpartition("/")[2])
+        if short != key and short not in tables:
+            known.setdefault(short, []).append(key)
 
-    def grant(key: TableKey, principal: str, actions: Iterable[str], where: Location) -> None:
-        found = access.setdefault(key, {}).setdefault(principal, (set(), where))
-        found[0].update(actions)
+    def grant(reached: TableKey, principal: str, actions: Iterable[str], where: Location) -> None:
+        for key in known.get(reached, ()):
+            found = access.setdefault(key, {}).setdefault(principal, (set(), where))
+            found[0].update(actions)
 
     for facts in files:
         namespace = namespace_of(facts)
         for statement in facts.statements:
             if statement.effect.lower() == "deny" or statement.not_action:
                 continue
-            reached = {_key(t, namespace) for t in statement.resource_targets} & tables.keys()
+            reached = {_key(t, namespace) for t in statement.resource_targets} & known.keys()
             for key in sorted(reached, key=lambda k: (k.namespace, k.name)):
                 for principal in statement.principals or ("(unattached policy)",):
                     actions = (a.text for a in statement.actions)
                     grant(key, principal, actions, statement.location)
         for each in facts.grants:
             key = TableKey(namespace, each.target)
-            if key in tables:
+            if key in known:
                 actions = each.actions or ddb.GRANT_ACTIONS.get(each.method, (each.method,))
                 grant(key, each.grantee or "(unknown grantee)", actions, each.location)
         for sink in facts.sinks:
             if sink.kind != "env":
                 continue
             for target in sink.targets:
-                key = _key(target, namespace)
-                if key in tables:
-                    wire = Wiring(sink.owner, sink.name, target.attribute, sink.name_location)
+                wire = Wiring(sink.owner, sink.name, target.attribute, sink.name_location)
+                for key in known.get(_key(target, namespace), ()):
                     wiring.setdefault(key, []).append(wire)
     return {
         key: TableState(

@@ -41,6 +41,16 @@ class TargetCollector(cst.CSTVisitor):
         self._containers: dict[str, list[str]] = {}
         self._env_locations: dict[str, Location] = {}
         self.tables = TableCollector(evaluator, locator)
+        self._classes: list[str] = []  # the classes being visited, innermost last
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        """A stack's constructs are named from the stack down (its own id is not part of their
+        logical ids); any other construct class's from where it is created."""
+        bases = {self.ev.qualified(base.value) for base in node.bases}
+        self._classes.append("" if bases & catalog.STACKS else node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
 
     # -- clusters ------------------------------------------------------------------------------
 
@@ -54,13 +64,15 @@ class TargetCollector(cst.CSTVisitor):
         elif cfn_type == catalog.TASK_DEFINITION:
             self._task_definition(node, qualified)
         elif cfn_type in ddb.TABLE_TYPES:
-            self.tables.table(node, qualified)
+            self.tables.table(node, qualified, self._classes[-1] if self._classes else "")
         elif qualified == catalog.ROLE:
             self._role(node, qualified)
         elif self.ev.factory_environment(node, qualified):
             self._factory_function(node, qualified)
         if isinstance(node.func, cst.Attribute):
             self._method(node, node.func)
+        elif isinstance(node.func, cst.Name):  # a construct class of this module, created here
+            self.tables.created(node.func.value, self.ev.construct_id(node))
 
     def _cluster(self, node: cst.Call, qualified: str) -> DsqlCluster:
         name = self.ev.construct_id(node) or qualified.rsplit(".", 1)[-1]
@@ -240,7 +252,9 @@ class TargetCollector(cst.CSTVisitor):
         if not isinstance(receiver, Construct) or not receiver.declared:
             return
         if receiver.cfn_type in ddb.TABLE_TYPES:
-            self.tables.method(node, method, receiver.name)
+            self.tables.method(
+                node, method, receiver.name, self._classes[-1] if self._classes else ""
+            )
         if method == "add_container" and receiver.cfn_type == catalog.TASK_DEFINITION:
             container = self.ev.construct_id(node, first=True)
             self._containers.setdefault(receiver.name, []).append(container)

@@ -45,10 +45,17 @@ class TableCollector:
         self.ev = evaluator
         self.at = locator
         self._tables: dict[str, _Table] = {}
+        self._created: dict[str, set[str]] = {}  # class of this module -> construct ids given
 
-    def table(self, node: cst.Call, qualified: str) -> None:
-        """A ``Table``/``TableV2``/``CfnTable`` construct."""
+    def table(self, node: cst.Call, qualified: str, owner: str = "") -> None:
+        """A ``Table``/``TableV2``/``CfnTable`` construct, created in the class ``owner``.
+
+        The class is part of its name: CDK derives the logical id from the construct path, so
+        the same id created in another construct (a table moved into a nested construct) is
+        another table to CloudFormation.
+        """
         name = self.ev.construct_id(node) or qualified.rsplit(".", 1)[-1]
+        name = f"{owner}/{name}" if owner else name
         here = self.at.location(node, qualified)
         found = _Table(name, here)
         defaults = dict(ddb.CDK_DEFAULTS if ".Cfn" not in qualified else ddb.DEFAULTS)
@@ -67,17 +74,34 @@ class TableCollector:
             keys = self._setting(ddb.KEY_SCHEMA, self._keys(keyed), key_node)
             found.settings[ddb.KEY_SCHEMA] = keys
 
-    def method(self, node: cst.Call, method: str, table: str) -> None:
-        """``table.add_global_secondary_index(...)`` and its local twin."""
-        if method in INDEX_METHODS and table in self._tables:
+    def method(self, node: cst.Call, method: str, table: str, owner: str = "") -> None:
+        """``table.add_global_secondary_index(...)`` and its local twin, on the table of that
+        construct id created in the class ``owner`` (else the one created elsewhere here)."""
+        if method not in INDEX_METHODS:
+            return
+        names = (f"{owner}/{table}", table) if owner else (table,)
+        found = next((self._tables[n] for n in names if n in self._tables), None)
+        found = found or next((t for n, t in self._tables.items() if n.endswith("/" + table)), None)
+        if found is not None:
             setting = self._index(node, INDEX_METHODS[method])
-            self._tables[table].settings[setting.name] = setting
+            found.settings[setting.name] = setting
+
+    def created(self, name: str, construct_id: str) -> None:
+        """``Storage(self, "Storage")``: where a construct class of this module is created."""
+        if construct_id:
+            self._created.setdefault(name, set()).add(construct_id)
 
     def tables(self) -> tuple[DynamoTable, ...]:
-        return tuple(
-            DynamoTable(t.name, t.location, tuple(t.settings.values()))
-            for t in self._tables.values()
-        )
+        """Each table named by its construct path as far as this module shows it: a table
+        created in a construct class created once here is under that construct's id
+        (``Storage/Orders``), else under the class's name."""
+        out = []
+        for table in self._tables.values():
+            owner, _, own = table.name.rpartition("/")
+            ids = self._created.get(owner, set())
+            name = f"{next(iter(ids))}/{own}" if len(ids) == 1 else table.name
+            out.append(DynamoTable(name, table.location, tuple(table.settings.values()), name))
+        return tuple(out)
 
     # -- props -------------------------------------------------------------------------------
 
