@@ -26,6 +26,9 @@ class Requirement:
     ``runtime`` explains why static analysis can at best refute the requirement, never prove it.
     ``rules`` are the ids of the rules whose findings contradict it (filled in by the catalogue).
     ``missing`` says how to bring the needed input into scope, when that is not obvious.
+    ``evidence`` says how test results given with ``review --evidence`` judge it (see
+    ``scanner.review.evidence``): ``no-regression`` (before and after the migration: every test
+    that passed before passes after) or ``success-rate N/M`` (at least N of the last M cases).
     """
 
     id: str
@@ -34,6 +37,7 @@ class Requirement:
     runtime: str = ""
     rules: tuple[str, ...] = ()
     missing: str = ""
+    evidence: str = ""
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
@@ -53,6 +57,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "FR-006",
         "DynamoDB-backed behaviour is unchanged.",
         runtime="behaviour is a runtime property: confirm it with the DynamoDB-backed tests",
+        evidence="no-regression",
     ),
     Requirement(
         "FR-007", "Legacy RDS secrets, security groups and instances can be deleted safely.", INFRA
@@ -64,11 +69,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "SC-002",
         "The health check succeeds in at least 99% of 100 calls.",
         runtime="a success rate is measured at run time: call the deployed health check 100 times",
+        evidence="success-rate 99/100",
     ),
     Requirement(
         "SC-003",
         "Existing tests still pass.",
         runtime="test results come from running the test suite, not from reading the code",
+        evidence="no-regression",
     ),
     # SQL alone says nothing about RDS references: the RDS rules read templates, CDK and code
     Requirement(
