@@ -28,6 +28,9 @@ class Requirement:
     ``missing`` says how to bring the needed input into scope, when that is not obvious.
     ``by_base`` names what its rules compare with a git base: with one (``review --base REF``)
     the requirement is judged statically like any other, without one it stays a runtime one.
+    ``evidence`` says how test results given with ``review --evidence`` judge it (see
+    ``scanner.review.evidence``): ``no-regression`` (before and after the migration: every test
+    that passed before passes after) or ``success-rate N/M`` (at least N of the last M cases).
     """
 
     id: str
@@ -39,6 +42,7 @@ class Requirement:
     # judged statically when the review compares the tree with a git base (``review --base``):
     # what its rules compare (the DynamoDB layer), "" when a base changes nothing for it
     by_base: str = ""
+    evidence: str = ""
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
@@ -59,6 +63,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "DynamoDB-backed behaviour is unchanged.",
         runtime="behaviour is a runtime property: confirm it with the DynamoDB-backed tests",
         by_base="DynamoDB table(s), their access and wiring",
+        evidence="no-regression",
     ),
     Requirement(
         "FR-007", "Legacy RDS secrets, security groups and instances can be deleted safely.", INFRA
@@ -70,11 +75,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "SC-002",
         "The health check succeeds in at least 99% of 100 calls.",
         runtime="a success rate is measured at run time: call the deployed health check 100 times",
+        evidence="success-rate 99/100",
     ),
     Requirement(
         "SC-003",
         "Existing tests still pass.",
         runtime="test results come from running the test suite, not from reading the code",
+        evidence="no-regression",
     ),
     # SQL alone says nothing about RDS references: the RDS rules read templates, CDK and code
     Requirement(

@@ -317,6 +317,13 @@ def _review_config(
     metavar="REF",
     help="Compare with git REF what must not change (the DynamoDB layer: FR-006).",
 )
+@click.option(
+    "--evidence",
+    multiple=True,
+    metavar="REQ=FILE[,FILE]",
+    help="JUnit XML test results that judge a run-time requirement: SC-003=before.xml,after.xml "
+    "(no regression), SC-002=health.xml (99 of the last 100 cases pass). Repeatable.",
+)
 def review(
     paths: tuple[str, ...],
     output: str,
@@ -329,14 +336,17 @@ def review(
     fail_on: str | None,
     regions: tuple[str, ...],
     base_ref: str | None,
+    evidence: tuple[str, ...],
 ) -> None:
     """Write the signed-off migration review of PATHS (Markdown or HTML) to OUTPUT.
 
     Exit 0 when the verdict is PASS or PASS WITH EXCEPTIONS (suppressed findings, each with
     its reason), 1 when it is FAIL or NOT EVIDENCED (nothing analysed, a rule disabled, or a
-    required input missing), 2 on errors.
+    required input missing), 2 on errors. Test results given with --evidence decide a run-time
+    requirement no rule fails: results that do not hold fail it, and the review.
     """
     from scanner.review.attest import recorded_options, write_review
+    from scanner.review.evidence import EvidenceError
     from scanner.review.model import ReviewError
     from scanner.review.signing import SigningError
     from scanner.rules import UnknownRuleError
@@ -368,8 +378,9 @@ def review(
             environ=os.environ,
             sign_key=Path(sign_key) if sign_key else None,
             base=base,
+            evidence=evidence,
         )
-    except (ConfigError, UnknownRuleError, ReviewError, SigningError) as exc:
+    except (ConfigError, UnknownRuleError, ReviewError, SigningError, EvidenceError) as exc:
         fail(str(exc))
         return
     except OSError as exc:
@@ -406,7 +417,8 @@ def verify(
     require_signature: bool,
     config_file: str | None,
 ) -> None:
-    """Is the review DOCUMENT still true? Exit 0 yes, 1 the code changed, 2 the document did."""
+    """Is the review DOCUMENT still true? Exit 0 yes, 1 the code (or a test result file it was
+    given with --evidence) changed, 2 the document did."""
     from scanner.reporters.escaping import escape_line
     from scanner.review.attest import NOT_CHECKED, NOT_SIGNED, DocumentError, verify_review
     from scanner.rules import UnknownRuleError
@@ -433,9 +445,11 @@ def verify(
     for note in drift.notes():
         click.echo(note)
     if drift.clean:
+        results = len(record.get("evidence", []))
+        evidence = f", {results} evidence file(s)" if results else ""
         click.echo(
             f"{document}: still true ({len(record['files'])} file(s), "
-            f"{len(record['findings'])} finding(s), verdict {record.get('verdict')})"
+            f"{len(record['findings'])} finding(s){evidence}, verdict {record.get('verdict')})"
         )
         sys.exit(EXIT_OK)
     click.echo(f"{document} {drift.headline()}:")

@@ -176,4 +176,4 @@ def test_unreadable_tools_block_is_not_a_review(tmp_path):
     )
     run = verify(tmp_path, "r.md")
     assert run.code == 2
-    assert "a field of it (settings, tools) is unreadable" in run.stderr
+    assert "a field of it (settings, tools, evidence) is unreadable" in run.stderr

@@ -313,6 +313,10 @@ def test_verify_reports_a_changed_catalogue(tmp_path):
         ("requirements: [{id: A, text: ''}]\n", "requirements[0].text: must be a non-empty"),
         ("requirements: [{id: A, text: t, needs: [js]}]\n", "unknown input kind 'js'"),
         ("requirements: [{id: A, text: t, rules: RDS}]\n", "rules: must be a list of strings"),
+        (
+            "requirements: [{id: A, text: t, evidence: success-rate 101/100}]\n",
+            "requirements[0].evidence: unknown evidence 'success-rate 101/100'",
+        ),
         ("requirements: [{id: A\n", "invalid YAML"),
     ],
 )

@@ -21,6 +21,7 @@ from scanner.reporters.escaping import escape_line
 from scanner.results import ScanResult
 from scanner.review import catalogue as catalogues
 from scanner.review import document as reviewdoc
+from scanner.review import evidence as testresults
 from scanner.review import gitinfo, provenance, signing
 from scanner.review.model import (
     ReviewModel,
@@ -110,14 +111,17 @@ def write_review(
     environ: Mapping[str, str],
     sign_key: Path | None = None,
     base: Base | None = None,
+    evidence: tuple[str, ...] = (),
 ) -> ReviewModel:
     """Scan ``paths`` (compared with ``base``, the same scope at a git base, when given) and
-    write the review document (and its signature) to ``output``."""
+    write the review document (and its signature) to ``output``; ``evidence`` are the
+    ``--evidence`` options (``SC-003=before.xml,after.xml``)."""
     from scanner.reporters.review_format import render
 
     date = review_date(dict(environ))
     root = config.root.resolve()
     catalogue = catalogues.load(config)
+    results = testresults.gather(evidence, catalogue.requirements, root, catalogue.name)
     result = scan(paths, config, base=base)
     recorded = scan_paths(paths, root)
     git = gitinfo.facts(root, recorded, exclude=(output, signing.signature_path(output)))
@@ -135,6 +139,7 @@ def write_review(
         signing_key=fingerprint,
         tools=provenance.versions(),
         catalogue=catalogue,
+        results=results,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     # a signature of the previous document would no longer verify: never leave one behind
@@ -169,6 +174,7 @@ class Drift:
     digests: tuple[tuple[str, str, str], ...] = ()  # (name, recorded, now)
     tools: tuple[tuple[str, str, str], ...] = ()  # (tool, recorded version, now)
     root: str = ""  # where the review's paths were found, when not under the current directory
+    evidence: tuple[testresults.Change, ...] = ()  # test results changed or gone since
 
     @property
     def clean(self) -> bool:
@@ -182,6 +188,7 @@ class Drift:
             or self.verdict[0] != self.verdict[1]
             or self.settings
             or self.unnamed_config
+            or self.evidence
         )
 
     @property
@@ -200,6 +207,8 @@ class Drift:
             return f"no longer holds: the tools changed ({tools})"
         if not self.code_changed and (self.settings or self.unnamed_config):
             return "no longer holds: the configuration changed"
+        if not self.code_changed and self.evidence:
+            return "no longer holds: the runtime evidence changed"
         return "no longer matches the code"
 
     def lines(self) -> list[str]:
@@ -208,6 +217,7 @@ class Drift:
         out = [f"added: {p}" for p in self.added]
         out += [f"removed: {p}" for p in self.removed]
         out += [f"changed: {p}" for p in self.changed]
+        out += [change.line for change in self.evidence]
         out += [f"new finding: {_finding_line(f)}" for f in self.new]
         out += [f"resolved finding: {_record_line(r)}" for r in self.resolved]
         out += [
@@ -358,6 +368,8 @@ def _well_formed(record: Mapping[str, Any]) -> bool:
         return False
     if "tools" in record and not provenance.well_formed(record["tools"]):
         return False  # absent from reviews written before the tools were recorded
+    if not testresults.well_formed(record.get("evidence", [])):
+        return False  # absent from reviews written before runtime evidence was recorded
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
         return False
     return all(
@@ -380,7 +392,7 @@ def read_document(document: Path) -> tuple[str, dict[str, Any]]:
     if not _well_formed(record):
         raise DocumentError(
             f"{document}: the review record lacks its files or findings, or a field of it "
-            "(settings, tools) is unreadable"
+            "(settings, tools, evidence) is unreadable"
         )
     if not reviewdoc.intact(text, record):
         raise DocumentError(
@@ -459,10 +471,11 @@ def verify_review(
         from scanner.gate import basetree
 
         base = basetree.facts_at(options["base"], config, paths or recorded)
+    results, changes = testresults.reread(record.get("evidence", []), root)
     result = scan(paths or recorded, config, base=base)
-    verdict = judge(result, config, catalogue, options).verdict
+    verdict = judge(result, config, catalogue, options, results).verdict
     drift = compare(record, result, config_rows(config, catalogue), verdict, provenance.versions())
-    drift = replace(drift, root=moved)
+    drift = replace(drift, root=moved, evidence=changes)
     return record, drift, confirmation
 
 

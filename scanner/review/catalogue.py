@@ -15,6 +15,7 @@ The built-in one is derived from ``Rule.requirements``; a project names its own 
       - id: MIG-2
         text: The health check succeeds under load.
         runtime: a success rate is measured at run time
+        evidence: success-rate 99/100  # judged from JUnit results: review --evidence MIG-2=FILE
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from typing import Any
 from scanner.config import Config, ConfigError
 from scanner.inputs import producers
 from scanner.model import Kind
+from scanner.review.evidence import method as evidence_method
 from scanner.rules import ALL_RULES, UnknownRuleError, matching
 from scanner.rules.base import Rule
 from scanner.rules.requirements import REQUIREMENTS, Requirement
 
 SPEC_NAME = "the Aurora DSQL migration spec (built in)"
-ENTRY_KEYS = ("id", "text", "rules", "needs", "runtime")
+ENTRY_KEYS = ("id", "text", "rules", "needs", "runtime", "evidence")
 MAX_CATALOGUE_BYTES = 1024 * 1024
 # ids appear in table cells, anchors and the record: short, no markup, no spaces
 REQUIREMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -145,6 +147,12 @@ def _requirement(entry: Any, where: str) -> Requirement:
             "at most 40)"
         )
     runtime = _text(entry, "runtime", where) if "runtime" in entry else ""
+    evidence = _text(entry, "evidence", where) if "evidence" in entry else ""
+    if evidence:
+        try:
+            evidence_method(evidence)
+        except ValueError as exc:
+            raise ConfigError(f"{where}.evidence: {exc}") from None
     needs = _strings(entry, "needs", where)
     known = input_kinds()
     strange = [k for k in needs if k not in known]
@@ -158,7 +166,7 @@ def _requirement(entry: Any, where: str) -> Requirement:
             ids.update(dict.fromkeys(r.id for r in matching(selector)))
         except UnknownRuleError as exc:
             raise ConfigError(f"{where}.rules: {exc}") from None
-    return Requirement(ident, text, needs, runtime, tuple(ids))
+    return Requirement(ident, text, needs, runtime, tuple(ids), evidence=evidence)
 
 
 def _text(entry: Mapping, key: str, where: str) -> str:
@@ -207,6 +215,8 @@ def listing(catalogue: Catalogue, width: int = 100) -> str:
             lines += _wrapped("runtime:  ", requirement.runtime, indent, width)
         if requirement.needs:
             lines += _wrapped("needs:    ", kinds_text(requirement.needs), indent, width)
+        if requirement.evidence:
+            lines += _wrapped("evidence: ", evidence_text(requirement), indent, width)
         rules = ", ".join(requirement.rules) or "none"
         lines += _wrapped("rules:    ", rules, indent, width)
     return "\n".join(lines) + "\n"
@@ -242,16 +252,27 @@ def rule_span(ids: Iterable[str]) -> str:
     return ", ".join(parts)
 
 
+def evidence_text(requirement: Requirement) -> str:
+    """``JUnit results: every test that passed in BEFORE passes in AFTER (--evidence ...)``."""
+    how = evidence_method(requirement.evidence)
+    return f"JUnit results: {how.text} (--evidence {how.usage(requirement.id)})"
+
+
 def markdown_table(catalogue: Catalogue) -> str:
     """The README's requirement table, generated so that it cannot drift from the code."""
     rows = [
-        "| id | requirement | evidenced by | needs in scope | run time only |",
-        "| --- | --- | --- | --- | --- |",
+        "| id | requirement | evidenced by | needs in scope | run time only | runtime evidence |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for r in catalogue.requirements:
         runtime = ("yes (rules can refute it)" if r.rules else "yes") if r.runtime else ""
         if r.by_base:
             runtime = "no, with a git base (`review --base REF`); else yes"
         needs = kinds_text(r.needs) if r.needs else ""
-        rows.append(f"| {r.id} | {r.text} | {rule_span(r.rules) or 'none'} | {needs} | {runtime} |")
+        how = evidence_method(r.evidence) if r.evidence else None
+        judged = f"`--evidence {how.usage(r.id)}`: {how.text}" if how else ""
+        rows.append(
+            f"| {r.id} | {r.text} | {rule_span(r.rules) or 'none'} | {needs} | {runtime} "
+            f"| {judged} |"
+        )
     return "\n".join(rows) + "\n"

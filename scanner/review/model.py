@@ -23,6 +23,7 @@ from scanner.config import Config
 from scanner.model import Finding, Kind, RawFinding, Severity
 from scanner.pipeline.discover import IAC_LANGUAGES, UNSUPPORTED, language_of
 from scanner.results import NOT_ANALYSED, SKIPPED, UNREAD, Compared, FileAnalysis, ScanResult
+from scanner.review import evidence as testresults
 from scanner.review.catalogue import Catalogue, default, kinds_text, rule_span
 from scanner.review.gitinfo import GitFacts
 from scanner.review.provenance import describe
@@ -208,12 +209,14 @@ class MatrixRow:
     exceptions: tuple[Finding, ...] = ()
     disabled: tuple[str, ...] = ()
     unread: bool = False  # not evidenced because input in scope was not read or checked
+    results: tuple[str, ...] = ()  # the JUnit files that judged it (review --evidence)
 
     @property
     def evidence(self) -> str:
         """How much evidence stands behind the status, as counts: the ids are in the appendix,
         a cell of seventy rule ids is not something a reviewer reads."""
-        return f"{counted(len(self.rules), 'rule')}, {counted(len(self.findings), 'finding')}"
+        counts = f"{counted(len(self.rules), 'rule')}, {counted(len(self.findings), 'finding')}"
+        return counts + (f", {counted(len(self.results), 'JUnit file')}" if self.results else "")
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,12 @@ class ReviewModel:
     # tool -> version (None: not installed), as scanner.review.provenance.versions() reports them
     tools: dict[str, str | None] = field(default_factory=dict)
     compared: Compared | None = None  # the git base what must not change was compared with
+    evidence: tuple[testresults.Results, ...] = ()  # the test results given with --evidence
+
+    @property
+    def judged_by_results(self) -> tuple[MatrixRow, ...]:
+        """The matrix rows the runtime evidence judged, in matrix order."""
+        return tuple(row for row in self.matrix if row.results)
 
     @property
     def tools_text(self) -> str:
@@ -344,6 +353,7 @@ class ReviewModel:
             "result_digest": self.result_digest,
             "files": {f.path: f.sha256 for f in self.files},
             "findings": [finding_record(f) for f in self.findings],
+            "evidence": [r.record() for r in self.evidence],
         }
 
 
@@ -614,12 +624,15 @@ def matrix(
     catalogue: Catalogue | None = None,
     rules: tuple[Rule, ...] = ALL_RULES,
     gaps: Unchecked = Unchecked(),
+    results: tuple[testresults.Results, ...] = (),
 ) -> tuple[MatrixRow, ...]:
     """The traceability matrix: each requirement -> the rules evidencing it -> status."""
     enabled = set(result.rules_run)
     by_id = {r.id: r for r in rules}
+    requirements = (catalogue or default(rules)).requirements
+    judged = testresults.judge(requirements, results)
     rows = []
-    for requirement in (catalogue or default(rules)).requirements:
+    for requirement in requirements:
         findings = tuple(f for f in result.findings if f.rule in requirement.rules)
         active = tuple(f for f in findings if not f.suppressed)
         ran = tuple(by_id[i] for i in requirement.rules if i in enabled and i in by_id)
@@ -640,6 +653,8 @@ def matrix(
             compared=result.compared,
         )
         status, explanation = _judge(requirement, evidence)
+        found = judged.get(requirement.id)
+        status, explanation = _with_results(requirement, status, explanation, found, evidence)
         rows.append(
             MatrixRow(
                 requirement,
@@ -650,9 +665,48 @@ def matrix(
                 evidence.excepted,
                 evidence.disabled,
                 status == NOT_EVIDENCED and bool(evidence.unread),
+                found.files if found else (),
             )
         )
     return tuple(rows)
+
+
+def _with_results(
+    requirement: Requirement,
+    status: str,
+    explanation: str,
+    judged: testresults.Judged | None,
+    evidence: Evidence,
+) -> tuple[str, str]:
+    """The status once the test results given for ``requirement`` are read: they never
+    override a failing rule; results that do not hold fail it, results that cannot decide leave
+    it not evidenced, and results that hold pass a run-time requirement (with its suppressed
+    findings as exceptions). A requirement a scan evidences keeps the status the scan gave it."""
+    if judged is None:
+        if status == NOT_EVIDENCED and requirement.evidence and requirement.runtime:
+            usage = testresults.method(requirement.evidence).usage(requirement.id)
+            return status, f"{explanation} (give its test results: --evidence {usage})"
+        return status, explanation
+    if status == FAIL:
+        if judged.holds:
+            return status, (
+                f"{explanation}; runtime evidence that holds never overrides a finding "
+                f"({judged.explanation})"
+            )
+        return status, f"{explanation}; runtime evidence: {judged.explanation}"
+    if judged.holds is False:
+        return FAIL, judged.explanation
+    if judged.holds is None:
+        return NOT_EVIDENCED, f"not evidenced: {judged.explanation}"
+    if not requirement.runtime or status in (PASS, ACCEPTED):  # judged statically too
+        return status, f"{explanation}; {judged.explanation}"
+    if evidence.excepted:
+        by_rule = ", ".join(sorted({f.rule for f in evidence.excepted}))
+        return ACCEPTED, (
+            f"{judged.explanation}; {len(evidence.excepted)} finding(s) of {by_rule} contradict "
+            "it and are suppressed (accepted as exceptions, with the reasons listed)"
+        )
+    return PASS, judged.explanation
 
 
 def disabled_rules(config: Config, options: dict[str, Any]) -> tuple[Disabled, ...]:
@@ -718,6 +772,14 @@ def _verdict(
             f"({threshold}); failing: {', '.join(failing) or 'findings outside the requirements'}"
             f"{pending}"
         )
+    refuted = [r for r in rows if r.status == FAIL]
+    if refuted:
+        return VERDICT_FAIL, (
+            f"no unsuppressed finding at or above the fail-on level ({threshold}), but the "
+            "runtime evidence contradicts "
+            + "; ".join(f"{r.requirement.id} ({r.explanation})" for r in refuted)
+            + pending
+        )
     if not analysed:
         unread = _unread_verdict(rows, gaps)
         return VERDICT_NOT_EVIDENCED, NOTHING_ANALYSED + (f"; {unread}" if unread else "")
@@ -766,11 +828,13 @@ def judge(
     config: Config,
     catalogue: Catalogue,
     options: dict[str, Any] | None = None,
+    results: tuple[testresults.Results, ...] = (),
 ) -> Judgement:
-    """Everything a review decides: ``review`` writes it, ``verify`` recomputes it."""
+    """Everything a review decides: ``review`` writes it, ``verify`` recomputes it (with the
+    test results given with ``--evidence``, read again)."""
     files = scanned_files(result.files)
     gaps = unchecked(files, result.notices)
-    rows = matrix(result, input_kinds(files), catalogue, gaps=gaps)
+    rows = matrix(result, input_kinds(files), catalogue, gaps=gaps, results=results)
     analysed = sum(1 for f in files if f.kind not in NOT_ANALYSED)
     verdict, reason = _verdict(result, rows, analysed, gaps)
     return Judgement(rows, disabled_rules(config, options or {}), verdict, reason)
@@ -801,13 +865,14 @@ def build(
     signing_key: str = "",
     tools: dict[str, str | None] | None = None,
     catalogue: Catalogue | None = None,
+    results: tuple[testresults.Results, ...] = (),
 ) -> ReviewModel:
     """Assemble the review of one scan; its findings are tagged with the catalogue's ids."""
     catalogue = catalogue or default()
     files = scanned_files(result.files)
     tagged = tuple(replace(f, requirements=catalogue.of_rule(f.rule)) for f in result.findings)
     result = replace(result, findings=tagged)
-    judgement = judge(result, config, catalogue, options)
+    judgement = judge(result, config, catalogue, options, results)
     enabled = set(result.rules_run)
     settings = config_rows(config, catalogue)
     findings = tuple(sorted(result.findings, key=lambda f: f.sort_key))
@@ -856,4 +921,5 @@ def build(
         signing_key=signing_key,
         tools=dict(tools or {}),
         compared=result.compared,
+        evidence=results,
     )
