@@ -366,7 +366,7 @@ def review(
         if base_ref is not None:
             from scanner.gate import basetree
 
-            base = basetree.facts_at(base_ref, config, paths)
+            base = basetree.facts_at(base_ref, config, paths, "--base")
             options["base"] = base.commit  # what verify compares with: the commit, not the name
         model = write_review(
             paths,

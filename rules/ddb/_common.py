@@ -3,6 +3,9 @@ project (both rules read the same comparison, one keeps replacements, the other 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from scanner.model import Hit
 from scanner.project import dynamodb
 from scanner.project.context import Project
 
@@ -28,3 +31,10 @@ def base_note(project: Project) -> str:
     """How messages name the base: ``since main (3f2a1c9d0e12)``."""
     base = project.base
     return f"since {base.ref} ({base.commit[:12]})" if base is not None else ""
+
+
+def hits(project: Project, replacements: bool) -> Iterator[Hit]:
+    """The changes since the base that replace a table (or the others), as findings."""
+    for change in changes(project):
+        if change.replaces == replacements:
+            yield Hit(change.location, f"{change.message} ({base_note(project)})")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scanner.model import Hit, Severity
+from scanner.model import Severity
 from scanner.rules.base import Example, rule
-from scanner.rules.ddb._common import READS, base_note, changes
+from scanner.rules.ddb._common import READS, hits
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from scanner.config import Config
+    from scanner.model import Hit
     from scanner.project.context import Project
 
 BASE = """
@@ -45,9 +46,7 @@ class DataStack(cdk.Stack):
 
 
 def check_table_replaced(project: Project, config: Config) -> Iterator[Hit]:
-    for change in changes(project):
-        if change.replaces:
-            yield Hit(change.location, f"{change.message} ({base_note(project)})")
+    return hits(project, replacements=True)
 
 
 RULE = rule(

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from scanner.config import Config
-from scanner.gate.gitdiff import GitDiffError, _decode, _git
+from scanner.gate.gitdiff import GitDiffError, _decode, _git, commit_of
 from scanner.pipeline.engine import run
 from scanner.project.context import Base
 
@@ -27,18 +27,6 @@ from scanner.project.context import Base
 # either); the message says so rather than a process killed for its memory.
 MAX_ARCHIVE = 2 * 1024**3
 COMPARING = "DDB"  # the rule family that compares the working tree with the base
-
-
-def commit_of(ref: str, root: Path) -> tuple[Path, str]:
-    """(the repository's top level, the commit ``ref`` names); GitDiffError when there is none."""
-    top_proc = _git(["rev-parse", "--show-toplevel"], root)
-    if top_proc.returncode != 0:
-        raise GitDiffError(f"the base {ref!r}: {root} is not inside a git repository")
-    top = Path(_decode(top_proc.stdout).strip()).resolve()
-    proc = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"], top)
-    if proc.returncode != 0 or not ref.strip():
-        raise GitDiffError(f"unknown git ref {ref!r}")
-    return top, _decode(proc.stdout).strip()
 
 
 def _extract(top: Path, commit: str, inside: str, into: Path, scratch: Path) -> bool:
@@ -97,10 +85,13 @@ def _scope(paths: tuple[str, ...], config: Config, root: Path, base_root: Path) 
     return tuple(out)
 
 
-def facts_at(ref: str, config: Config, paths: tuple[str, ...] = ()) -> Base:
-    """The facts of the project ``paths`` belong to (see ``_scope``) at ``ref``."""
+def facts_at(
+    ref: str, config: Config, paths: tuple[str, ...] = (), option: str = "--diff-base"
+) -> Base:
+    """The facts of the project ``paths`` belong to (see ``_scope``) at ``ref``, given with
+    ``option`` (named when the ref does not exist)."""
     root = config.root.resolve()
-    top, commit = commit_of(ref, root)
+    top, commit = commit_of(ref, root, option)
     inside = root.relative_to(top).as_posix() if root != top else ""
     with tempfile.TemporaryDirectory(prefix="dsql-scan-base-") as tmp:
         tree = Path(tmp) / "tree"

@@ -118,16 +118,22 @@ def parse_diff(output: bytes) -> dict[str, frozenset[int]]:
     return {path: frozenset(lines) for path, lines in files.items()}
 
 
-def changed_lines(ref: str, cwd: Path) -> ChangedLines:
-    """What changed in the working tree (tracked and untracked files) since ``ref``."""
+def commit_of(ref: str, cwd: Path, option: str = "--diff-base") -> tuple[Path, str]:
+    """(the repository's top level, the commit ``ref`` names); GitDiffError (naming the
+    ``option`` that gave the ref) when there is none."""
     top_proc = _git(["rev-parse", "--show-toplevel"], cwd)
     if top_proc.returncode != 0:
-        raise GitDiffError(f"--diff-base: {cwd} is not inside a git repository")
+        raise GitDiffError(f"{option}: {cwd} is not inside a git repository")
     top = Path(_decode(top_proc.stdout).strip()).resolve()
     verify = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"], top)
     if verify.returncode != 0 or not ref.strip():
-        raise GitDiffError(f"--diff-base: unknown git ref {ref!r}")
-    commit = _decode(verify.stdout).strip()
+        raise GitDiffError(f"{option}: unknown git ref {ref!r}")
+    return top, _decode(verify.stdout).strip()
+
+
+def changed_lines(ref: str, cwd: Path) -> ChangedLines:
+    """What changed in the working tree (tracked and untracked files) since ``ref``."""
+    top, commit = commit_of(ref, cwd)
     diff = _git(
         [
             "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff",

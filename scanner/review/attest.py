@@ -470,7 +470,7 @@ def verify_review(
     if isinstance(options.get("base"), str):  # the commit the review compared with
         from scanner.gate import basetree
 
-        base = basetree.facts_at(options["base"], config, paths or recorded)
+        base = basetree.facts_at(options["base"], config, paths or recorded, "the review's base")
     results, changes = testresults.reread(record.get("evidence", []), root)
     result = scan(paths or recorded, config, base=base)
     verdict = judge(result, config, catalogue, options, results).verdict
