@@ -342,3 +342,12 @@ def test_renaming_a_stack_class_keeps_its_tables(tmp_path):
     write(root, {"lib/data.ts": TS_STACK.replace("'pk'", "'id'")})
     (found,) = ddb_findings(root, "--diff-base", "HEAD")
     assert (found["rule"], found["path"], found["line"]) == ("DDB001", "lib/data.ts", 9)
+
+
+def test_the_text_report_says_what_was_compared(repo):
+    run = run_cli("scan", ".", "--no-cache", "--diff-base", "HEAD", cwd=repo)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert f"DynamoDB layer compared with HEAD ({head[:12]}): 2 table(s) there or here." in (
+        run.stderr + run.stdout
+    )
+    assert "DynamoDB layer compared" not in run_cli("scan", ".", "--no-cache", cwd=repo).stderr

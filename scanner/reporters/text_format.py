@@ -89,6 +89,12 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
     lines.append(f"{summary['files_scanned']} file(s) scanned{extra}{not_read_phrase(summary)}.")
     if result.diff_base:
         lines.append(f"Diff mode: only findings on lines changed since {result.diff_base}.")
+    if result.compared is not None:
+        base = result.compared
+        lines.append(
+            f"DynamoDB layer compared with {base.ref} ({base.commit[:12]}): "
+            f"{base.tables} table(s) there or here."
+        )
     lines = [escape_line(line) for line in lines]
     label = _paint("note", COLORS[Severity.NOTE], color)
     for notice in result.notices:
