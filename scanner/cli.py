@@ -175,17 +175,17 @@ def scan(
         enabled_by(config)
         reports = outputs.plan(fmt, output)
         accepted = baseline.load(baseline_file) if baseline_file else None
-        changed = base = None
-        if diff_base:
-            from scanner.gate import basetree, gitdiff  # run git: imported only when asked for
-
-            changed = gitdiff.changed_lines(diff_base, config.root)
-            base = basetree.facts_at(diff_base, config, paths)
         cache_dir = None
         if not no_cache:
             cache_dir, ignored = cache_directory(config)
             if ignored:
                 click.echo(f"dsql-scan: warning: {ignored}", err=True)
+        changed = base = None
+        if diff_base:
+            from scanner.gate import basetree, gitdiff  # run git: imported only when asked for
+
+            changed = gitdiff.changed_lines(diff_base, config.root)
+            base = basetree.facts_at(diff_base, config, paths, cache_dir=cache_dir)
         worker = headstart.take()  # started by the console script when files were named
         result = run_scan(paths, config, jobs=jobs, cache_dir=cache_dir, worker=worker, base=base)
         if write_baseline:

@@ -351,3 +351,17 @@ def test_the_text_report_says_what_was_compared(repo):
         run.stderr + run.stdout
     )
     assert "DynamoDB layer compared" not in run_cli("scan", ".", "--no-cache", cwd=repo).stderr
+
+
+def test_the_base_shares_the_cache_and_leaves_no_pack_of_its_own(repo):
+    """Unchanged files of the base are the working tree's cache entries (their keys are the
+    path, bytes and neighbours, not the root); the base's temporary root leaves no pack."""
+    edit(repo / "infra/stack.yaml", "ORDERS_TABLE:", "TABLE_NAME:")
+    first = run_cli("scan", ".", "--format", "json", "--diff-base", "HEAD", cwd=repo)
+    again = run_cli("scan", ".", "--format", "json", "--diff-base", "HEAD", cwd=repo)
+    cold = run_cli("scan", ".", "--format", "json", "--diff-base", "HEAD", "--no-cache", cwd=repo)
+    assert first.stdout == again.stdout == cold.stdout
+    assert [f["rule"] for f in first.json()["findings"] if f["rule"].startswith("DDB")] == [
+        "DDB002"
+    ]
+    assert len(list((repo / ".dsql-scan-cache/v2-packs").iterdir())) <= 1

@@ -86,10 +86,16 @@ def _scope(paths: tuple[str, ...], config: Config, root: Path, base_root: Path) 
 
 
 def facts_at(
-    ref: str, config: Config, paths: tuple[str, ...] = (), option: str = "--diff-base"
+    ref: str,
+    config: Config,
+    paths: tuple[str, ...] = (),
+    option: str = "--diff-base",
+    cache_dir: Path | None = None,
 ) -> Base:
     """The facts of the project ``paths`` belong to (see ``_scope``) at ``ref``, given with
-    ``option`` (named when the ref does not exist)."""
+    ``option`` (named when the ref does not exist). With the working tree's ``cache_dir``, a
+    file the base has unchanged (same path, same bytes, same neighbours) is not analysed again:
+    the cache keys an analysis on those, not on the root."""
     root = config.root.resolve()
     top, commit = commit_of(ref, root, option)
     inside = root.relative_to(top).as_posix() if root != top else ""
@@ -102,7 +108,7 @@ def facts_at(
         scoped = _scope(paths, config, root, base_root)
         if not scoped:
             return Base(ref, commit)
-        _, project = run(scoped, facts_only(config, base_root))
+        _, project = run(scoped, facts_only(config, base_root), cache_dir=cache_dir, packs=False)
     return Base(ref, commit, project.files)
 
 

@@ -297,6 +297,7 @@ def run(
     cache_dir: Path | None = None,
     worker: Worker | None = None,
     base: Base | None = None,
+    packs: bool = True,
 ) -> tuple[ScanResult, Project]:
     """Run a whole scan: its result, and the project model it judged (the facts of the whole
     project scope, linked). Raises ConfigError for usage problems (missing path, unknown rule).
@@ -321,6 +322,7 @@ def run(
         cache_dir=cache_dir,
         context=context_candidates,
         worker=worker,
+        packs=packs,
     )
     context_facts = facts_in_app(started.context, context_candidates, config)
     # while the named files are analysed in another process, link the context

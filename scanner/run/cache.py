@@ -441,8 +441,10 @@ class ResultCache:
             self._pack_finalizer = weakref.finalize(self, os.close, packs)
 
     @classmethod
-    def open(cls, directory: Path, config: Config) -> ResultCache | None:
-        """The cache in ``directory``, or None when this run cannot use one safely."""
+    def open(cls, directory: Path, config: Config, packs: bool = True) -> ResultCache | None:
+        """The cache in ``directory``, or None when this run cannot use one safely; without
+        ``packs`` entries are read and written one by one (a run over a temporary tree, such
+        as a git base, would leave a pack for a root no later run has)."""
         if not SUPPORTED:
             return None
         secret = load_secret(config.root)
@@ -460,12 +462,12 @@ class ResultCache:
                 announce(directory)
             _sweep(top, time.time())
             layout = _open_or_warn(top, (LAYOUT,), directory)
-            packs = None if layout is None else _open_packs(top, directory)
+            pack_directory = _open_packs(top, directory) if layout is not None and packs else None
         except OSError:
             return None
         finally:
             os.close(top)
-        return None if layout is None else cls(layout, secret, config, packs)
+        return None if layout is None else cls(layout, secret, config, pack_directory)
 
     def close(self) -> None:
         self._finalizer()

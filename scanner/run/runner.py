@@ -201,6 +201,7 @@ def start_all(
     cache_dir: Path | None = None,
     context: list[Candidate] | None = None,
     worker: Worker | None = None,
+    packs: bool = True,
 ) -> Started:
     """Every candidate's analysis, and every context file's context view.
 
@@ -213,7 +214,7 @@ def start_all(
     jobs = jobs or default_jobs()
     context = context or []
     progress.expect(len(candidates) + len(context))
-    cache = ResultCache.open(cache_dir, config) if cache_dir is not None else None
+    cache = ResultCache.open(cache_dir, config, packs) if cache_dir is not None else None
     if cache is not None and len(candidates) + len(context) >= PACK_MIN_ENTRIES:
         cache.use_pack("context" if context else "scan")
     named = _look_up(candidates, config, cache, as_context=False)
