@@ -41,12 +41,13 @@ class FileAnalysis:
 @dataclass(frozen=True)
 class Compared:
     """The git base a scan compared the working tree with (``--diff-base``/``review --base``):
-    the ref as given, the commit it named, and how many DynamoDB tables the base and the
-    working tree declare (what "unchanged" speaks for)."""
+    the ref as given, the commit it named, how many DynamoDB tables the base declares (what
+    "unchanged" speaks for) and how many the working tree adds."""
 
     ref: str
     commit: str
     tables: int
+    added: int = 0
 
 
 @dataclass(frozen=True)

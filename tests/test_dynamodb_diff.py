@@ -265,6 +265,12 @@ def test_review_with_a_base_and_no_table_is_not_evidenced(tmp_path):
     _, record, text = review(root, "--base", "HEAD")
     assert record["requirements"]["FR-006"] == "not evidenced"
     assert "no DynamoDB table(s), their access and wiring in scope" in fr006(text)
+    # tables new since the base: nothing of the base's DynamoDB layer to keep unchanged
+    write(root, {"tables.tf": TERRAFORM})
+    _, record, text = review(root, "--base", "HEAD")
+    assert record["requirements"]["FR-006"] == "not evidenced"
+    assert "no DynamoDB table(s), their access and wiring in scope at HEAD" in fr006(text)
+    assert "0 DynamoDB table(s) there, 1 new here" in text
 
 
 CDK_STACK = """\
@@ -347,7 +353,7 @@ def test_renaming_a_stack_class_keeps_its_tables(tmp_path):
 def test_the_text_report_says_what_was_compared(repo):
     run = run_cli("scan", ".", "--no-cache", "--diff-base", "HEAD", cwd=repo)
     head = git(repo, "rev-parse", "HEAD").strip()
-    assert f"DynamoDB layer compared with HEAD ({head[:12]}): 2 table(s) there or here." in (
+    assert f"DynamoDB layer compared with HEAD ({head[:12]}): 2 table(s) there, 0 new here." in (
         run.stderr + run.stdout
     )
     assert "DynamoDB layer compared" not in run_cli("scan", ".", "--no-cache", cwd=repo).stderr

@@ -394,4 +394,5 @@ def compared(project: Project) -> Compared | None:
     from scanner.project import dynamodb
 
     before, now = dynamodb.layer(project.base.files), dynamodb.layer(project.files)
-    return Compared(project.base.ref, project.base.commit, len(before.keys() | now.keys()))
+    added = len(now.keys() - before.keys())
+    return Compared(project.base.ref, project.base.commit, len(before), added)

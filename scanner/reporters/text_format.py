@@ -93,7 +93,7 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
         base = result.compared
         lines.append(
             f"DynamoDB layer compared with {base.ref} ({base.commit[:12]}): "
-            f"{base.tables} table(s) there or here."
+            f"{base.tables} table(s) there, {base.added} new here."
         )
     lines = [escape_line(line) for line in lines]
     label = _paint("note", COLORS[Severity.NOTE], color)

@@ -534,7 +534,7 @@ def _by_base(requirement: Requirement, evidence: Evidence) -> tuple[str, str] | 
         return None
     since = f"{compared.ref} ({compared.commit[:12]})"
     if not compared.tables:
-        return NOT_EVIDENCED, f"{NOT_STATIC}no {requirement.by_base} in scope now or at {since}"
+        return NOT_EVIDENCED, f"{NOT_STATIC}no {requirement.by_base} in scope at {since}"
     if evidence.disabled or evidence.unread or evidence.undecided or evidence.excepted:
         return None
     changes = len(evidence.findings)
