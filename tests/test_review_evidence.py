@@ -243,20 +243,32 @@ def test_verify_names_a_changed_and_a_deleted_evidence_file(project):
     assert "  evidence changed: ci/after-ok.xml (SC-003 after)" in gone.stdout
 
 
-def test_evidence_outside_the_project_is_recorded_as_given_and_found_again(tmp_path, junit):
+def test_evidence_outside_the_project_is_refused_and_never_read_by_verify(tmp_path, junit):
+    """verify reads what the review document (in the tree, untrusted) names: only inside the
+    root. So review takes evidence from inside it, and verify never follows a record outside."""
     project = tmp_path / "project"
     write(project, migrated_system())
     outside = tmp_path / "runs"
     outside.mkdir()
     shutil.copy(junit["health-99"], outside / "health.xml")
-    absolute = str(outside / "health.xml")
-    assert review(project, "-o", "R.md", "--evidence", f"SC-002={absolute}").code == 0
-    assert review(project, "-o", "S.md", "--evidence", "SC-002=../runs/health.xml").code == 0
-    assert read((project / "R.md").read_text())["evidence"][0]["path"] == absolute
-    assert read((project / "S.md").read_text())["evidence"][0]["path"] == "../runs/health.xml"
-    for document in ("R.md", "S.md"):
-        run = run_cli("verify", document, cwd=project)
-        assert run.code == 0, run.stdout + run.stderr
+    for given in (str(outside / "health.xml"), "../runs/health.xml"):
+        run = review(project, "-o", "R.md", "--evidence", f"SC-002={given}")
+        assert run.code == 2 and "outside the project root" in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr
+    (project / "ci").mkdir()
+    os.symlink(outside / "health.xml", project / "ci" / "health.xml")
+    run = review(project, "-o", "R.md", "--evidence", "SC-002=ci/health.xml")
+    assert run.code == 2 and "outside the project root" in run.stderr
+    # a record edited to name a file outside (its digest recomputed): reported, never read
+    shutil.copy(junit["health-99"], project / "health.xml")
+    assert review(project, "-o", "R.md", "--evidence", "SC-002=health.xml").code == 0
+    reseal(
+        project / "R.md",
+        lambda text: text.replace('"path": "health.xml"', '"path": "../runs/health.xml"'),
+    )
+    run = run_cli("verify", "R.md", cwd=project)
+    assert run.code == 1, run.stdout + run.stderr
+    assert "evidence missing: ../runs/health.xml (SC-002 results)" in run.stdout
 
 
 BOMB = """<?xml version="1.0"?>
@@ -518,11 +530,11 @@ def test_recorded_paths_are_relative_to_the_root_inside_it(tmp_path):
     root = tmp_path / "project"
     (root / "ci").mkdir(parents=True)
     assert evidence.recorded_path(str(root / "ci" / "r.xml"), root) == "ci/r.xml"
-    assert evidence.recorded_path(str(tmp_path / "r.xml"), root) == str(tmp_path / "r.xml")
+    assert evidence.recorded_path(str(tmp_path / "r.xml"), root) is None
     cwd = Path.cwd()
     try:
         os.chdir(root)
-        assert evidence.recorded_path("../r.xml", root) == "../r.xml"
+        assert evidence.recorded_path("../r.xml", root) is None
         assert evidence.recorded_path("./ci/../ci/r.xml", root) == "ci/r.xml"
     finally:
         os.chdir(cwd)

@@ -21,7 +21,6 @@ fetched) and read with junitparser. Any problem with them is an :class:`Evidence
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import stat
 from collections.abc import Iterable, Mapping
@@ -195,16 +194,14 @@ def _cases(data: bytes, where: str) -> tuple[tuple[str, str], ...]:
     return parse(data, where)
 
 
-def recorded_path(given: str, root: Path) -> str:
-    """The path the review records: relative to the root when inside it (POSIX), else the
-    absolute path as given, else relative to the root (``../ci/after.xml``), so that ``verify``
-    finds it from the root wherever it is run."""
+def recorded_path(given: str, root: Path) -> str | None:
+    """The path the review records: relative to the root (POSIX), so that ``verify`` finds it
+    from the root wherever it is run; None for a file outside the root (links followed):
+    ``verify`` reads what a review document in the tree names, and never reads outside it."""
     resolved, top = Path(given).resolve(), root.resolve()
     if resolved.is_relative_to(top):
         return resolved.relative_to(top).as_posix()
-    if Path(given).is_absolute():
-        return given
-    return Path(os.path.relpath(resolved, top)).as_posix()
+    return None
 
 
 def read(requirement: str, role: str, given: str, root: Path) -> Results:
@@ -216,8 +213,14 @@ def read(requirement: str, role: str, given: str, root: Path) -> Results:
         raise EvidenceError(f"{where}: no such file") from None
     except OSError as exc:
         raise EvidenceError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    recorded = recorded_path(given, root)
+    if recorded is None:
+        raise EvidenceError(
+            f"{where}: outside the project root {root}: put the test results in the project "
+            "(verify reads them again from there, and never outside it)"
+        )
     cases = _cases(data, where)
-    return Results(requirement, role, recorded_path(given, root), _digest(data), cases)
+    return Results(requirement, role, recorded, _digest(data), cases)
 
 
 def parse_option(value: str) -> tuple[str, tuple[str, ...]]:
@@ -301,9 +304,11 @@ def reread(
     broken: set[str] = set()
     for entry in entries:
         recorded = entry["path"]
-        path = Path(recorded) if Path(recorded).is_absolute() else root / recorded
         requirement, role = entry["requirement"], entry["role"]
+        path = root / recorded
         try:
+            if recorded_path(str(path), root) is None:  # absolute, ``..`` or a link out
+                raise OSError(0, "outside the project root")
             data = _read(path)
         except OSError:
             changes.append(Change("missing", recorded, requirement, role))
