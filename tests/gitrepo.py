@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import textwrap
 from pathlib import Path
 
 IDENTITY = (
@@ -29,3 +30,17 @@ def commit_all(root: Path, message: str = "snapshot") -> str:
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", message)
     return git(root, "rev-parse", "HEAD").strip()
+
+
+def at_base(root: Path, files: dict[str, str]) -> str:
+    """Make ``root`` a repository whose last commit holds ``files`` (dedented, as a rule
+    example's base), then remove them from the work tree: the ref to compare with."""
+    init(root)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    commit_all(root, "base")
+    for name in files:
+        (root / name).unlink()
+    return "HEAD"

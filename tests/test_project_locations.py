@@ -18,6 +18,7 @@ import pytest
 
 from scanner.rules import ALL_RULES
 from tests.conftest import run_cli, write
+from tests.gitrepo import at_base
 from tests.sarif_schema import assert_valid_sarif
 
 PROJECT_RULES = [rule for rule in ALL_RULES if rule.project_check is not None]
@@ -75,8 +76,9 @@ def test_a_dynamodb_service_with_its_template_gets_no_finding(tmp_path):
 
 @pytest.mark.parametrize(("rule", "example"), FIRING)
 def test_every_project_rule_is_located_at_an_existing_file_in_sarif(tmp_path, rule, example):
+    compared = ("--diff-base", at_base(tmp_path, dict(example.base))) if example.base else ()
     write(tmp_path, {example.file_name: example.source, **dict(example.extra_files)})
-    run = run_cli("scan", ".", "--format", "sarif", "--no-cache", cwd=tmp_path)
+    run = run_cli("scan", ".", "--format", "sarif", "--no-cache", *compared, cwd=tmp_path)
     document = run.json()
     assert_valid_sarif(document)
     results = [r for r in document["runs"][0]["results"] if r["ruleId"] == rule.id]

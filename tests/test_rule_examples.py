@@ -47,7 +47,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import textwrap
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -191,14 +190,8 @@ def test_every_rule_documents_both_outcomes():
 
 @pytest.mark.parametrize(("rule", "example"), CASES)
 def test_example(tmp_path, rule: Rule, example: Example):
-    base = ""
-    if example.base:  # a repository whose last commit is the base, the example its work tree
-        gitrepo.init(tmp_path)
-        write(tmp_path, {name: textwrap.dedent(text) for name, text in example.base})
-        gitrepo.commit_all(tmp_path, "base")
-        for name, _ in example.base:
-            (tmp_path / name).unlink()
-        base = "HEAD"
+    # a repository whose last commit is the base, the example its work tree
+    base = gitrepo.at_base(tmp_path, dict(example.base)) if example.base else ""
     write(tmp_path, {example.file_name: example.source, **dict(example.extra_files)})
     assert_fires(scan_alone(tmp_path, rule, base), rule, example.fires, example.lines)
 
