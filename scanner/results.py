@@ -38,6 +38,12 @@ class FileAnalysis:
     transient: bool = False  # depends on this run, not on the file (a time budget): never cached
 
 
+def base_label(ref: str, commit: str) -> str:
+    """How a git base is named to a reader: the ref as given and its commit, ``main
+    (3f2a1c9d0e12)``."""
+    return f"{ref} ({commit[:12]})"
+
+
 @dataclass(frozen=True)
 class Compared:
     """The git base a scan compared the working tree with (``--diff-base``/``review --base``):
@@ -48,6 +54,10 @@ class Compared:
     commit: str
     tables: int
     added: int = 0
+
+    @property
+    def label(self) -> str:
+        return base_label(self.ref, self.commit)
 
 
 @dataclass(frozen=True)

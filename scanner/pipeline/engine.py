@@ -389,10 +389,7 @@ def _result(
 
 def compared(project: Project) -> Compared | None:
     """The base the project was compared with, and how many DynamoDB tables that covers."""
-    if project.base is None:
+    base, comparison = project.base, project.comparison
+    if base is None or comparison is None:
         return None
-    from scanner.project import dynamodb
-
-    before, now = dynamodb.layer(project.base.files), dynamodb.layer(project.files)
-    added = len(now.keys() - before.keys())
-    return Compared(project.base.ref, project.base.commit, len(before), added)
+    return Compared(base.ref, base.commit, comparison.tables, comparison.added)

@@ -38,10 +38,11 @@ from scanner.facts import (
     namespace_of,
 )
 from scanner.model import Kind, Location
-from scanner.results import FileAnalysis
+from scanner.results import FileAnalysis, base_label
 
 if TYPE_CHECKING:
     from scanner.config import Config
+    from scanner.project.dynamodb import Comparison
 
 INFRA_KINDS = frozenset({Kind.CFN, Kind.CDK})
 # What a file's facts are identified and grouped by, whatever else is kept of them.
@@ -255,6 +256,11 @@ class Base:
     commit: str
     files: tuple[FileFacts, ...] = ()
 
+    @property
+    def label(self) -> str:
+        """How messages name it: ``main (3f2a1c9d0e12)``."""
+        return base_label(self.ref, self.commit)
+
 
 @dataclass(frozen=True)
 class Project:
@@ -270,6 +276,16 @@ class Project:
     # calls) deploys on its own, everything else together ("" names that unit)
     units: tuple[tuple[str, tuple[tuple[tuple[Key, DsqlCluster], ...], ...]], ...] = ()
     base: Base | None = None  # the same scope at a git base, when one is given
+
+    @cached_property
+    def comparison(self) -> Comparison | None:
+        """The DynamoDB layer compared with the base (None without one): derived once, read by
+        the DDB rules and the scan's summary alike (cached like a workload's properties)."""
+        if self.base is None:
+            return None
+        from scanner.project import dynamodb
+
+        return dynamodb.compare(self.base.files, self.files, self.root)
 
     def of_kind(self, *kinds: str) -> tuple[FileFacts, ...]:
         return tuple(f for f in self.files if f.kind in kinds)

@@ -74,6 +74,23 @@ class Change:
     replaces: bool
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The working tree's DynamoDB layer against the base's: how many tables the base has
+    (what "unchanged" speaks for), how many are new, and every change."""
+
+    tables: int
+    added: int
+    changes: tuple[Change, ...]
+
+
+def compare(base: Iterable[FileFacts], now: Iterable[FileFacts], root: Location) -> Comparison:
+    """The comparison of two trees' facts (``root`` locates a finding whose file is gone)."""
+    before, after = layer(base), layer(now)
+    added = len(after.keys() - before.keys())
+    return Comparison(len(before), added, tuple(changes(before, after, root)))
+
+
 def _key(target: Target, namespace: str) -> TableKey:
     return TableKey(target.namespace or namespace, target.name)
 

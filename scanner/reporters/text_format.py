@@ -92,7 +92,7 @@ def summary_lines(result: ScanResult, color: bool = False) -> list[str]:
     if result.compared is not None:
         base = result.compared
         lines.append(
-            f"DynamoDB layer compared with {base.ref} ({base.commit[:12]}): "
+            f"DynamoDB layer compared with {base.label}: "
             f"{base.tables} table(s) there, {base.added} new here."
         )
     lines = [escape_line(line) for line in lines]

@@ -532,7 +532,7 @@ def _by_base(requirement: Requirement, evidence: Evidence) -> tuple[str, str] | 
     compared = evidence.compared
     if compared is None or not requirement.by_base or evidence.failing:
         return None
-    since = f"{compared.ref} ({compared.commit[:12]})"
+    since = compared.label
     if not compared.tables:
         return NOT_EVIDENCED, f"{NOT_STATIC}no {requirement.by_base} in scope at {since}"
     if evidence.disabled or evidence.unread or evidence.undecided or evidence.excepted:
