@@ -52,6 +52,11 @@ class TargetCollector(cst.CSTVisitor):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
 
+    @property
+    def _owner(self) -> str:
+        """The construct class whose constructs are being visited ("" in a stack or none)."""
+        return self._classes[-1] if self._classes else ""
+
     # -- clusters ------------------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -64,7 +69,7 @@ class TargetCollector(cst.CSTVisitor):
         elif cfn_type == catalog.TASK_DEFINITION:
             self._task_definition(node, qualified)
         elif cfn_type in ddb.TABLE_TYPES:
-            self.tables.table(node, qualified, self._classes[-1] if self._classes else "")
+            self.tables.table(node, qualified, self._owner)
         elif qualified == catalog.ROLE:
             self._role(node, qualified)
         elif self.ev.factory_environment(node, qualified):
@@ -106,15 +111,7 @@ class TargetCollector(cst.CSTVisitor):
     def _cfn_properties(self, node: cst.Call) -> dict[str, cst.BaseExpression]:
         """``CfnResource(..., properties={...})`` as a name -> value mapping."""
         properties = self.ev.keyword(node, "properties")
-        if not isinstance(properties, cst.Dict):
-            return {}
-        return {
-            element.key.evaluated_value: element.value
-            for element in properties.elements
-            if isinstance(element, cst.DictElement)
-            and isinstance(element.key, cst.SimpleString)
-            and isinstance(element.key.evaluated_value, str)
-        }
+        return self.ev.entries(properties) if isinstance(properties, cst.Dict) else {}
 
     def _protection(self, node: cst.BaseExpression | None) -> str:
         if node is None:
@@ -132,15 +129,7 @@ class TargetCollector(cst.CSTVisitor):
         """(witness Region, peer clusters in scope) of ``MultiRegionPropertiesProperty``/dict."""
         if node is None:
             return "", ()
-        entries: dict[str, cst.BaseExpression] = {}
-        if isinstance(node, cst.Call):
-            entries = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-        elif isinstance(node, cst.Dict):
-            entries = {
-                str(e.key.evaluated_value): e.value
-                for e in node.elements
-                if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
-            }
+        entries = self.ev.fields(node)
         witness = entries.get("witness_region") or entries.get("witnessRegion")
         listed = entries.get("clusters")
         peers = set()
@@ -252,9 +241,7 @@ class TargetCollector(cst.CSTVisitor):
         if not isinstance(receiver, Construct) or not receiver.declared:
             return
         if receiver.cfn_type in ddb.TABLE_TYPES:
-            self.tables.method(
-                node, method, receiver.name, self._classes[-1] if self._classes else ""
-            )
+            self.tables.method(node, method, receiver.name, self._owner)
         if method == "add_container" and receiver.cfn_type == catalog.TASK_DEFINITION:
             container = self.ev.construct_id(node, first=True)
             self._containers.setdefault(receiver.name, []).append(container)

@@ -322,11 +322,7 @@ class FactCollector(cst.CSTVisitor):
         document = self.ev.argument(node, 0, "obj")
         if not isinstance(document, cst.Dict):
             return
-        entries = {
-            element.key.evaluated_value: element.value
-            for element in document.elements
-            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
-        }
+        entries = self.ev.entries(document)
         self._statement(
             node,
             catalog.POLICY_STATEMENT + ".from_json",

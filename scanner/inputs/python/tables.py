@@ -109,24 +109,8 @@ class TableCollector:
         props = [(a.keyword.value, a.value) for a in node.args if a.keyword is not None]
         positional = self.ev.positional(node)
         if len(positional) > 2 and isinstance(positional[-1], cst.Dict):  # (scope, id, {...})
-            props += self._entries(positional[-1])
+            props += self.ev.entries(positional[-1]).items()
         return props
-
-    @staticmethod
-    def _entries(mapping: cst.Dict) -> list[tuple[str, cst.BaseExpression]]:
-        return [
-            (str(e.key.evaluated_value), e.value)
-            for e in mapping.elements
-            if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
-        ]
-
-    def _fields(self, value: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
-        """An ``Attribute(name=..., type=...)`` call or a ``{"name": ...}`` mapping, by key."""
-        if isinstance(value, cst.Call):
-            return {a.keyword.value: a.value for a in value.args if a.keyword is not None}
-        if isinstance(value, cst.Dict):
-            return dict(self._entries(value))
-        return {}
 
     def _text(self, value: cst.BaseExpression | None) -> str:
         """A literal as its value, an enum member as its name, anything else as its code."""
@@ -148,7 +132,7 @@ class TableCollector:
         """(name, S/N/B) of a key attribute."""
         if value is None:
             return "", ""
-        fields = self._fields(value)
+        fields = self.ev.fields(value)
         kind = self._text(fields.get("type"))
         return self._text(fields.get("name")), ddb.ATTRIBUTE_TYPES.get(kind, kind)
 
@@ -202,10 +186,10 @@ class TableCollector:
     def _index(self, node: cst.BaseExpression, prefix: str) -> TableSetting:
         """An index, from ``add_*_secondary_index(...)`` (keywords, or one props mapping) or
         from an entry of ``TableV2``'s index lists."""
-        fields = self._fields(node)
+        fields = self.ev.fields(node)
         positional = self.ev.positional(node) if isinstance(node, cst.Call) else []
         if len(positional) == 1 and isinstance(positional[0], cst.Dict):
-            fields |= dict(self._entries(positional[0]))
+            fields |= self.ev.entries(positional[0])
         name = self._text(fields.get("index_name")) or "(unnamed)"
         projection = self._text(fields.get("projection_type"))
         extra = self._text(fields.get("non_key_attributes"))

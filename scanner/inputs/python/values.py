@@ -742,6 +742,28 @@ class Evaluator:
         return [a.value for a in node.args if a.keyword is None and not a.star]
 
     @staticmethod
+    def entries(mapping: cst.Dict) -> dict[str, cst.BaseExpression]:
+        """A dict literal's entries with string keys, by key (a computed key is left out)."""
+        return {
+            element.key.evaluated_value: element.value
+            for element in mapping.elements
+            if isinstance(element, cst.DictElement)
+            and isinstance(element.key, cst.SimpleString)
+            and isinstance(element.key.evaluated_value, str)
+        }
+
+    @classmethod
+    def fields(cls, value: cst.BaseExpression | None) -> dict[str, cst.BaseExpression]:
+        """A structure's fields by name, however the app writes it: the keywords of a call
+        (``Attribute(name="pk", ...)``, a ``...Property`` class) or a mapping (``{"name":
+        "pk"}``, TypeScript's object literals); {} for anything else."""
+        if isinstance(value, cst.Call):
+            return {a.keyword.value: a.value for a in value.args if a.keyword is not None}
+        if isinstance(value, cst.Dict):
+            return cls.entries(value)
+        return {}
+
+    @staticmethod
     def keyword(node: cst.Call, name: str) -> cst.BaseExpression | None:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == name:
