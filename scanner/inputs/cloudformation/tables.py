@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from scanner.model import Location
 
 Locate = Callable[["Node | None"], "Location"]
+SAM_TYPES = {"String": "S", "Number": "N", "Binary": "B"}  # a SimpleTable's PrimaryKey Type
 
 
 def _get(node: Node | None, *names: str) -> Node | None:
@@ -42,19 +43,30 @@ def _attribute_types(props: Node) -> dict[str, str]:
         kind = _get(entry, "AttributeType", "Type")
         if name is not None:
             types[_text(name)] = _text(kind)
-    primary = props.get("PrimaryKey")  # SAM SimpleTable
+    primary = _primary_key(props)
     if primary is not None:
-        name, kind = _get(primary, "Name"), _get(primary, "Type")
-        types[_text(name) or "id"] = {"String": "S", "Number": "N", "Binary": "B"}.get(
-            _text(kind), _text(kind) or "S"
-        )
+        types[primary[0]] = primary[1]
     return types
 
 
+def _primary_key(node: Node) -> tuple[str, str] | None:
+    """A SAM ``SimpleTable``'s ``PrimaryKey`` as (attribute, S/N/B): a partition key only,
+    ``id`` of type String unless it says otherwise."""
+    primary = node.get("PrimaryKey")
+    if primary is None:
+        return None
+    kind = _text(primary.get("Type"))
+    return _text(primary.get("Name")) or "id", SAM_TYPES.get(kind, kind or "S")
+
+
 def _keys(node: Node | None) -> list[tuple[str, str]]:
-    """(attribute, HASH/RANGE) from ``KeySchema`` or Terraform's ``hash_key``/``range_key``."""
+    """(attribute, HASH/RANGE) from ``KeySchema``, Terraform's ``hash_key``/``range_key`` or
+    SAM's ``PrimaryKey``."""
     if node is None:
         return []
+    primary = _primary_key(node)
+    if primary is not None:
+        return [(primary[0], "HASH")]
     schema = node.get("KeySchema")
     if schema is not None:
         return [
@@ -135,7 +147,7 @@ def table(
     deletion, update_replace = resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")
     settings = [
         setting(ddb.TABLE_NAME, _text(table_name), table_name),
-        setting(ddb.KEY_SCHEMA, _key_schema(props, types), _key_node(props)),
+        setting(ddb.KEY_SCHEMA, ddb.key_text(_keys(props), types), _key_node(props)),
         *_indexes(props, "LocalSecondaryIndexes", ddb.LOCAL_INDEX, types, locate),
         *_indexes(props, "GlobalSecondaryIndexes", ddb.GLOBAL_INDEX, types, locate),
         setting(ddb.STREAM, stream, stream_node),
@@ -161,17 +173,5 @@ def _capacity(nodes: list[Node | None]) -> str:
     return f"read {read}, write {write}"
 
 
-def _key_schema(props: Node, types: dict[str, str]) -> str:
-    primary = props.get("PrimaryKey")
-    if primary is not None:  # SAM SimpleTable: a partition key only
-        name = _text(primary.get("Name")) or "id"
-        return ddb.key_text([(name, "HASH")], types)
-    return ddb.key_text(_keys(props), types)
-
-
 def _key_node(props: Node) -> Node | None:
     return _get(props, "KeySchema", "HashKey", "PrimaryKey")
-
-
-def is_table(type_name: str) -> bool:
-    return type_name in ddb.TABLE_TYPES

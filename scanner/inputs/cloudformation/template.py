@@ -37,6 +37,7 @@ from scanner.facts import (
     Value,
 )
 from scanner.inputs.cloudformation import tables
+from scanner.inputs.dynamodb import TABLE_TYPES
 from scanner.inputs.guards import ParseFailure, check_structure
 from scanner.model import Location, Suppression
 
@@ -722,7 +723,7 @@ class Extractor:
             self._ingress(logical_id, type_name, props)
             self._environment(logical_id, type_name, props)
             self._dsql(logical_id, type_name, type_node, props)
-            if tables.is_table(type_name):
+            if type_name in TABLE_TYPES:
                 self._table(logical_id, type_name, type_node, resource, props)
         self._globals_environment()
         self._outputs()
