@@ -12,14 +12,13 @@ and modules)."""
 
 from __future__ import annotations
 
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from scanner.config import Config
-from scanner.gate.gitdiff import GitDiffError, _decode, _git, commit_of
+from scanner.gate.gitdiff import GitDiffError, commit_of, decode, git
 from scanner.pipeline.engine import run
 from scanner.project.context import Base
 
@@ -33,23 +32,14 @@ def _extract(top: Path, commit: str, inside: str, into: Path, scratch: Path) -> 
     """Write the base's files under ``inside`` (relative to the top level) into ``into``, the
     archive streamed through ``scratch`` (never held in memory); False when the base has no
     such directory."""
-    listed = _git(["ls-tree", "-d", "--name-only", commit, "--", inside or "."], top)
-    if inside and not _decode(listed.stdout).strip():
+    listed = git(["ls-tree", "-d", "--name-only", commit, "--", inside or "."], top)
+    if inside and not decode(listed.stdout).strip():
         return False
     tar = scratch / "base.tar"
     with tar.open("wb") as out:
-        try:
-            proc = subprocess.run(
-                ["git", "archive", "--format=tar", commit, "--", inside or "."],
-                cwd=top,
-                stdout=out,
-                stderr=subprocess.PIPE,
-                check=False,
-            )
-        except OSError as exc:
-            raise GitDiffError(f"git could not be run: {exc}") from None
+        proc = git(["archive", "--format=tar", commit, "--", inside or "."], top, stdout=out)
     if proc.returncode != 0:
-        raise GitDiffError(f"git archive of {commit[:12]} failed: {_decode(proc.stderr).strip()}")
+        raise GitDiffError(f"git archive of {commit[:12]} failed: {decode(proc.stderr).strip()}")
     if tar.stat().st_size > MAX_ARCHIVE:
         raise GitDiffError(f"the base {commit[:12]} is larger than {MAX_ARCHIVE >> 30} GiB")
     with tarfile.open(tar) as archive:

@@ -17,6 +17,7 @@ import re
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from scanner.config import ConfigError
 from scanner.model import Finding
@@ -57,16 +58,23 @@ class ChangedLines:
         return lines is None or any(first <= n <= last for n in lines)
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+def git(
+    args: list[str], cwd: Path, stdout: IO[bytes] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git (its output captured, or written to ``stdout``); GitDiffError when it cannot be
+    run at all."""
+    output = subprocess.PIPE if stdout is None else stdout
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+        return subprocess.run(
+            ["git", *args], cwd=cwd, stdout=output, stderr=subprocess.PIPE, check=False
+        )
     except FileNotFoundError:
         raise GitDiffError("--diff-base needs git, which is not installed") from None
     except OSError as exc:
         raise GitDiffError(f"--diff-base: git could not be run: {exc}") from None
 
 
-def _decode(raw: bytes) -> str:
+def decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
@@ -88,7 +96,7 @@ def unquote(path: str) -> str:
             continue
         out += char.encode("utf-8", "surrogateescape")
         i += 1
-    return _decode(bytes(out))
+    return decode(bytes(out))
 
 
 def parse_diff(output: bytes) -> dict[str, frozenset[int]]:
@@ -104,7 +112,7 @@ def parse_diff(output: bytes) -> dict[str, frozenset[int]]:
         if line.startswith(b"diff --git "):
             current, in_header = None, True
         elif in_header and line.startswith(b"+++ "):
-            target = unquote(_decode(line[4:]).rstrip("\r"))
+            target = unquote(decode(line[4:]).rstrip("\r"))
             current = target[2:] if target.startswith("b/") else None
             if current is not None:
                 files.setdefault(current, set())
@@ -121,20 +129,20 @@ def parse_diff(output: bytes) -> dict[str, frozenset[int]]:
 def commit_of(ref: str, cwd: Path, option: str = "--diff-base") -> tuple[Path, str]:
     """(the repository's top level, the commit ``ref`` names); GitDiffError (naming the
     ``option`` that gave the ref) when there is none."""
-    top_proc = _git(["rev-parse", "--show-toplevel"], cwd)
+    top_proc = git(["rev-parse", "--show-toplevel"], cwd)
     if top_proc.returncode != 0:
         raise GitDiffError(f"{option}: {cwd} is not inside a git repository")
-    top = Path(_decode(top_proc.stdout).strip()).resolve()
-    verify = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"], top)
+    top = Path(decode(top_proc.stdout).strip()).resolve()
+    verify = git(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"], top)
     if verify.returncode != 0 or not ref.strip():
         raise GitDiffError(f"{option}: unknown git ref {ref!r}")
-    return top, _decode(verify.stdout).strip()
+    return top, decode(verify.stdout).strip()
 
 
 def changed_lines(ref: str, cwd: Path) -> ChangedLines:
     """What changed in the working tree (tracked and untracked files) since ``ref``."""
     top, commit = commit_of(ref, cwd)
-    diff = _git(
+    diff = git(
         [
             "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff",
             "--no-relative", "--unified=0", "--find-renames", "--diff-filter=d",
@@ -143,12 +151,12 @@ def changed_lines(ref: str, cwd: Path) -> ChangedLines:
         top,
     )  # fmt: skip
     if diff.returncode != 0:
-        raise GitDiffError(f"--diff-base: git diff failed: {_decode(diff.stderr).strip()}")
+        raise GitDiffError(f"--diff-base: git diff failed: {decode(diff.stderr).strip()}")
     files: dict[str, frozenset[int] | None] = dict(parse_diff(diff.stdout))
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
+    untracked = git(["ls-files", "--others", "--exclude-standard", "-z"], top)
     if untracked.returncode != 0:  # never "no new file": that would hide their findings
-        raise GitDiffError(f"--diff-base: git ls-files failed: {_decode(untracked.stderr).strip()}")
-    for name in _decode(untracked.stdout).split("\0"):
+        raise GitDiffError(f"--diff-base: git ls-files failed: {decode(untracked.stderr).strip()}")
+    for name in decode(untracked.stdout).split("\0"):
         if name:
             files[name] = None
     return ChangedLines(ref, top, files)
