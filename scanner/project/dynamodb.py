@@ -256,15 +256,8 @@ def _removed(before: TableState, now: dict[TableKey, TableState], root: Location
         if kept
         else f"{_tool(before.key)} deletes it and its data"
     )
-    same_file = next(
-        (s.table.location for s in now.values() if s.table.location.path == table.location.path),
-        None,
-    )
-    where = (
-        Location(path=table.location.path, line=1, snippet=table.name)
-        if same_file is not None
-        else root
-    )
+    still_there = any(s.table.location.path == table.location.path for s in now.values())
+    where = Location(path=table.location.path, line=1, snippet=table.name) if still_there else root
     return Change(
         table.name,
         where,
@@ -332,6 +325,7 @@ def _narrowed(before: TableState, after: TableState) -> Iterator[Change]:
 
 def _unwired(before: TableState, after: TableState) -> Iterator[Change]:
     now = {(w.owner, w.variable) for w in after.wiring}
+    then = {(w.owner, w.variable) for w in before.wiring}
     for old in before.wiring:
         if (old.owner, old.variable) in now:
             continue
@@ -341,7 +335,7 @@ def _unwired(before: TableState, after: TableState) -> Iterator[Change]:
                 for w in after.wiring
                 if w.owner == old.owner
                 and w.attribute == old.attribute
-                and (w.owner, w.variable) not in {(o.owner, o.variable) for o in before.wiring}
+                and (w.owner, w.variable) not in then
             ),
             None,
         )
