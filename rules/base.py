@@ -50,6 +50,11 @@ class Example:
         return textwrap.dedent(self.code).lstrip("\n")
 
     @property
+    def base_sources(self) -> tuple[tuple[str, str], ...]:
+        """The files at the base, as ``source`` is the example's file: dedented."""
+        return tuple((name, textwrap.dedent(text).lstrip("\n")) for name, text in self.base)
+
+    @property
     def file_name(self) -> str:
         if self.filename:
             return self.filename

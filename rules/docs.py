@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING
 
 from scanner.inputs import for_name, producers
@@ -110,7 +109,7 @@ def describe(
         f"  {rule.remediation}",
     ]
     declared = [
-        (e.file_name, e.fires, e.lines, ((e.file_name, e.source), *e.extra_files), e.base)
+        (e.file_name, e.fires, e.lines, ((e.file_name, e.source), *e.extra_files), e.base_sources)
         for e in rule.examples
     ]
     written = [(f.file_name, f.fires, f.lines, f.files, ()) for f in files]
@@ -121,7 +120,7 @@ def describe(
             lines += [f"    {line}" for line in text.rstrip().splitlines()]
         for name, text in base:
             lines += ["", f"  compared with {name} at the git base (--diff-base REF):"]
-            lines += [f"    {line}" for line in textwrap.dedent(text).strip().splitlines()]
+            lines += [f"    {line}" for line in text.rstrip().splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -146,9 +145,9 @@ def markdown_doc(rule: Rule) -> str:
         fence = _fence(example.file_name)
         lines += ["", f"`{example.file_name}`, {verdict}:", "", f"```{fence}"]
         lines += [example.source.rstrip(), "```"]
-        for name, text in example.base:
+        for name, text in example.base_sources:
             lines += ["", f"compared with `{name}` at the git base:", "", f"```{_fence(name)}"]
-            lines += [textwrap.dedent(text).strip(), "```"]
+            lines += [text.rstrip(), "```"]
     return "\n".join(lines) + "\n"
 
 
