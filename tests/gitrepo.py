@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import textwrap
 from pathlib import Path
 
 IDENTITY = (
@@ -33,13 +32,11 @@ def commit_all(root: Path, message: str = "snapshot") -> str:
 
 
 def at_base(root: Path, files: dict[str, str]) -> str:
-    """Make ``root`` a repository whose last commit holds ``files`` (dedented, as a rule
-    example's base), then remove them from the work tree: the ref to compare with."""
-    init(root)
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    """Make ``root`` a repository whose last commit holds ``files`` (written as ``write``
+    writes them), then remove them from the work tree: the ref to compare with."""
+    from tests.conftest import write
+
+    write(init(root), files)
     commit_all(root, "base")
     for name in files:
         (root / name).unlink()
