@@ -118,7 +118,7 @@ FILES = real_modules()
 def test_the_corpus_exercises_every_outcome():
     steps = [skips(_text(p), str(p), in_app=False) for p in FILES]
     assert len(FILES) > 400
-    assert min(steps.count("words"), steps.count("syntax"), steps.count("")) > 30, Counter(steps)
+    assert min(steps.count("words"), steps.count("syntax"), steps.count("")) > 20, Counter(steps)
 
 
 @pytest.mark.parametrize("path", _skipped(FILES), ids=lambda p: p.name)
@@ -171,6 +171,14 @@ def test_words_are_found_as_identifier_parts(text, strong):
         ("def run(cursor):\n    cursor.execute('SELECT 1')\n", True),
         ("def run(cursor, q):\n    cursor.execute('  ' + q)\n", False),
         ("def run(cursor, q):\n    cursor.execute('  ' + 'SELECT ' + q)\n", True),
+        ('def run(cursor, q):\n    """Select the rows."""\n    cursor.execute(q)\n', False),
+        ("def run(cursor, q):\n    'Update a row.'\n    return cursor.execute(q)\n", False),
+        ('def run(cursor, q):\n    cursor.execute(f"{q} SELECT 1")\n', True),
+        ('def run(cursor):\n    cursor.execute("\\n  select 1")\n', True),
+        ("def run(cursor):\n    cursor.execute('\\\n select 1')\n", True),
+        ("def run(cursor):\n    cursor.execute('-- why\\nselect 1')\n", True),
+        ("import os, \\\n    psycopg2\n", True),
+        ("import os  # psycopg2 is optional\n", False),
         ("import psycopg2\n", True),
         ("from sqlalchemy import create_engine\n", True),
         ("from sqlalchemy import sql\n", True),
@@ -263,3 +271,11 @@ def test_syntax_newer_than_the_interpreter_is_judged_by_libcst():
     )
     assert python.inert(source)
     assert python.facts_of(source, "m.py") == (FileFacts(kind="app", path="m.py"), ())
+
+
+def test_clues_whose_syntax_the_text_cannot_hold_are_dropped_by_the_words():
+    # a query call, but no string that starts like SQL; a driver named, but never imported
+    assert gate.by_words("def run(c, q):\n    return c.execute(q)\n", "m.py") is False
+    assert gate.by_words("# psycopg2 and asyncpg are optional\n", "m.py") is False
+    assert gate.by_words("def run(c):\n    return c.execute('select 1')\n", "m.py") == {"query"}
+    assert gate.by_words("import psycopg2\n", "m.py") == {"driver"}

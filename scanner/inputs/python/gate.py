@@ -11,10 +11,14 @@ evidence that they can matter are analysed with libcst. Evidence is decided in t
    like identifiers are (``rds`` in ``aws_rds``, ``RDS_HOST`` and ``getRdsClient``, never in
    "words" or "records"). A *weak* word (a database driver's name, an environment read, a
    query-style method, a configuration-type decorator or base, ``engine``, a health-check word)
-   leads to a fact only in some syntax, which step 2 decides. A module with neither is inert.
+   leads to a fact only in some syntax, which step 2 decides. A clue whose syntax the text
+   cannot hold is dropped here: a query clue when no string starts like SQL (``QUOTED_SQL``), a
+   driver clue when no import statement names a driver (``DRIVER_IMPORT``). A module with
+   neither is inert.
 2. **Syntax** (CPython's tree, which the syntax check built anyway). A weak-word module matters
    when it has: a query-style call and a string that looks like SQL (a query's text is built
-   from the module's literals, and the piece that starts it starts with a keyword); an import
+   from the module's literals, and the piece that starts it starts with a keyword; a string that
+   is a statement of its own, a docstring, is no query's text); an import
    that reaches a driver call (``from sqlalchemy import create_engine``); an engine setting
    whose value names a relational engine; a function named like a health check; a
    configuration type (a dataclass, attrs class, TypedDict, NamedTuple or pydantic model) that
@@ -93,6 +97,21 @@ LOOKS_LIKE_SQL = re.compile(
     rf"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:{SQL_KEYWORDS})\b", re.IGNORECASE | re.DOTALL
 )
 
+# Where a string constant that ``LOOKS_LIKE_SQL`` can begin in the source: after its opening
+# quote, or after an f-string's replacement field, then any whitespace, written or escaped (a
+# line continuation included), then a comment or a keyword. ``by_words`` drops the query clue
+# of a module that has none; its syntax step then judges the constants themselves.
+_ESCAPED_SPACE = r"\\(?:[\\ntrfv\n]|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|[0-7]{1,3}|N\{[^}\n]*\})"
+QUOTED_SQL = re.compile(
+    r"[\"'}](?:\s|" + _ESCAPED_SPACE + rf")*(?:--|/\*|(?:{SQL_KEYWORDS})\b)", re.IGNORECASE
+)
+# An import statement that names a driver's root (``import psycopg2``, ``import os, asyncpg``,
+# ``from sqlalchemy.engine import create_engine``), lines continued by a backslash included.
+DRIVER_IMPORT = re.compile(
+    r"\b(?:import\b(?:[^\n#]|\\\n)*?|from(?:\s|\\\n)+)\b(?:"
+    + "|".join(sorted(DRIVER_ROOTS))
+    + r")\b"
+)
 
 ENGINE = "engine"
 # What a weak word is a clue of: the syntax step looks for that syntax only.
@@ -158,6 +177,10 @@ def by_words(
             clues.add("database-config")
     if ENGINE in clues and not RELATIONAL_ENGINE.search(text):
         clues.discard(ENGINE)  # no value could name a relational engine
+    if "query" in clues and not QUOTED_SQL.search(text):
+        clues.discard("query")  # no string of the module starts like SQL
+    if "driver" in clues and not DRIVER_IMPORT.search(text):
+        clues.discard("driver")  # no import statement names a driver
     clues.discard("environment")
     return frozenset(clues) or False
 
@@ -169,11 +192,22 @@ def by_syntax(tree: ast.Module, clues: frozenset[str]) -> bool:
     """Whether a weak-word module's syntax holds what a collector records, looking only for
     what its words are clues of (see the module's docstring): one pass over CPython's tree."""
     queries = sql = False
+    # Strings that are statements of their own (docstrings, strings written as comments): no
+    # name is bound to them and no call receives them, so no query runs them (the collectors
+    # skip them too, ``Bindings.docstrings``). The walk is breadth-first: a statement is met
+    # before its string.
+    statements: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             queries = queries or ("query" in clues and _last(node.func) in QUERY_METHODS)
+        elif isinstance(node, ast.Expr):
+            statements.add(id(node.value))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            sql = sql or ("query" in clues and LOOKS_LIKE_SQL.match(node.value) is not None)
+            sql = sql or (
+                "query" in clues
+                and id(node) not in statements
+                and LOOKS_LIKE_SQL.match(node.value) is not None
+            )
         elif isinstance(node, ast.ClassDef):
             if _config_type(node) and (
                 "config" in clues or ("database-config" in clues and _database_fields(node))
