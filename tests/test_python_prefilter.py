@@ -178,6 +178,24 @@ def test_words_are_found_as_identifier_parts(text, strong):
         ("def run(cursor):\n    cursor.execute('\\\n select 1')\n", True),
         ("def run(cursor):\n    cursor.execute('-- why\\nselect 1')\n", True),
         ("import os, \\\n    psycopg2\n", True),
+        ("SQL = 'SELECT 1'\ndef run(cursor):\n    cursor.execute(SQL)\n", True),
+        ("def run(c):\n    a, b = 'SELECT 1', 2\n    c.execute(a)\n", True),
+        ("def run(c):\n    q = text('SELECT 1')\n    c.execute(q)\n", True),
+        ("Q = {'ping': 'SELECT 1'}\ndef run(c):\n    c.execute(Q['ping'])\n", True),
+        (
+            "class Db:\n    ping = 'SELECT 1'\n    def run(self, c):\n        c.execute(self.ping)\n",
+            True,
+        ),
+        (
+            "class Db:\n    def __init__(self):\n        self.q = 'SELECT 1'\n"
+            "    def run(self, c):\n        c.execute(self.q)\n",
+            True,
+        ),
+        ("def run(c, kind, q):\n    if kind == 'select':\n        c.execute(q)\n", False),
+        ("def run(c, q):\n    log.info('Select rows')\n    c.execute(q)\n", False),
+        ("def run(c, q):\n    c.execute(q)\n    raise ValueError('Update failed')\n", False),
+        ("def run(c):\n    with open('q.sql') as q:\n        c.execute(q.read())\n", False),
+        ("def run(c, q='SELECT 1'):\n    c.execute(q)\n", False),  # parameters carry no text
         ("import os  # psycopg2 is optional\n", False),
         ("import psycopg2\n", True),
         ("from sqlalchemy import create_engine\n", True),
@@ -199,6 +217,9 @@ def test_weak_words_are_decided_by_the_syntax(source, matters):
     verdict = gate.by_words(source, "m.py", None, in_app=False)
     assert verdict is not True
     assert bool(verdict and gate.by_syntax(python.cpython_tree(source), verdict)) is matters
+    if not matters:  # what the gate skips, full analysis finds nothing a rule reads in
+        facts, _ = python._extract(python.parse(source), "m.py", source)
+        assert read_by_rules(facts, in_app=False) == []
 
 
 def test_an_engine_word_needs_a_relational_engine_in_the_text():

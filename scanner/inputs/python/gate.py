@@ -16,9 +16,10 @@ evidence that they can matter are analysed with libcst. Evidence is decided in t
    driver clue when no import statement names a driver (``DRIVER_IMPORT``). A module with
    neither is inert.
 2. **Syntax** (CPython's tree, which the syntax check built anyway). A weak-word module matters
-   when it has: a query-style call and a string that looks like SQL (a query's text is built
-   from the module's literals, and the piece that starts it starts with a keyword; a string that
-   is a statement of its own, a docstring, is no query's text); an import
+   when it has: a query-style call whose arguments reach a string that looks like SQL, in
+   themselves or through what the names and attributes in them are assigned anywhere in the
+   module (a query's text is built from the module's literals, the piece that starts it starts
+   with a keyword, and the evaluator finds it only so: ``Flows``); an import
    that reaches a driver call (``from sqlalchemy import create_engine``); an engine setting
    whose value names a relational engine; a function named like a health check; a
    configuration type (a dataclass, attrs class, TypedDict, NamedTuple or pydantic model) that
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -191,33 +193,77 @@ IMPORTS_NAMES = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import\b", re.MULTILINE)
 def by_syntax(tree: ast.Module, clues: frozenset[str]) -> bool:
     """Whether a weak-word module's syntax holds what a collector records, looking only for
     what its words are clues of (see the module's docstring): one pass over CPython's tree."""
-    queries = sql = False
-    # Strings that are statements of their own (docstrings, strings written as comments): no
-    # name is bound to them and no call receives them, so no query runs them (the collectors
-    # skip them too, ``Bindings.docstrings``). The walk is breadth-first: a statement is met
-    # before its string.
-    statements: set[int] = set()
+    flows = Flows() if "query" in clues else None
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            queries = queries or ("query" in clues and _last(node.func) in QUERY_METHODS)
-        elif isinstance(node, ast.Expr):
-            statements.add(id(node.value))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            sql = sql or (
-                "query" in clues
-                and id(node) not in statements
-                and LOOKS_LIKE_SQL.match(node.value) is not None
-            )
-        elif isinstance(node, ast.ClassDef):
+        if isinstance(node, ast.ClassDef):
             if _config_type(node) and (
                 "config" in clues or ("database-config" in clues and _database_fields(node))
             ):
                 return True
         elif _evidence(node, clues):
             return True
-        if queries and sql:
-            return True
-    return False
+        if flows is not None:
+            flows.note(node)
+    return flows is not None and flows.reach_sql()
+
+
+@dataclass
+class Flows:
+    """Where a query's text can come from, as the evaluator resolves it
+    (``scanner.inputs.python.values``): the query call's arguments, and what a name or an
+    attribute in them is assigned anywhere in the module.
+
+    The evaluator takes text from string literals only, and follows a name or an attribute
+    only to what is assigned to it (``=``, an annotated ``=``, ``:=``, ``with ... as``; a
+    ``self.x`` or class attribute by its own name); a parameter, a call's return and a loop
+    variable carry no text. So this follows every assignment of the same identifier in any
+    scope, which is more than the evaluator does and never less: if no string that looks like
+    SQL can be reached from any query call's arguments, no query step of the module has SQL
+    text and no SQL literal is linted (a docstring, a log message, a comparison's operand are
+    reached by no query)."""
+
+    assigned: dict[str, list[ast.AST]] = field(default_factory=dict)
+    arguments: list[ast.AST] = field(default_factory=list)
+
+    def note(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Call) and _last(node.func) in QUERY_METHODS:
+            self.arguments.extend(node.args)
+            self.arguments.extend(k.value for k in node.keywords)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._bind(target, node.value)
+        elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None:
+            self._bind(node.target, node.value)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            self._bind(node.optional_vars, node.context_expr)
+
+    def _bind(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, ast.Tuple | ast.List):
+            pairs = isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(target.elts)
+            for index, element in enumerate(target.elts):
+                self._bind(element, value.elts[index] if pairs else value)  # type: ignore[attr-defined]
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, value)
+        else:
+            name = _last(target)
+            if name:
+                self.assigned.setdefault(name, []).append(value)
+
+    def reach_sql(self) -> bool:
+        """Does a string that looks like SQL lie in a query's arguments or in what they name?"""
+        followed: set[str] = set()
+        pending = list(self.arguments)
+        while pending:
+            for node in ast.walk(pending.pop()):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    if LOOKS_LIKE_SQL.match(node.value):
+                        return True
+                elif isinstance(node, ast.Name | ast.Attribute):
+                    name = _last(node)
+                    if name not in followed:
+                        followed.add(name)
+                        pending.extend(self.assigned.get(name, ()))
+        return False
 
 
 def _evidence(node: ast.AST, clues: frozenset[str]) -> bool:
