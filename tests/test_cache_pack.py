@@ -20,7 +20,14 @@ import pytest
 from scanner.config import Config
 from scanner.pipeline import analyze as analyzing
 from scanner.pipeline.engine import scan
-from scanner.run.cache import CACHE_DIR_NAME, LAYOUT, MAC_BYTES, PACK_MIN_ENTRIES, PACKS
+from scanner.run.cache import (
+    CACHE_DIR_NAME,
+    LAYOUT,
+    MAC_BYTES,
+    PACK_MIN_ENTRIES,
+    PACK_SLACK,
+    PACKS,
+)
 from tests.conftest import Run, write
 from tests.limits import assert_no_traceback, run_limited
 
@@ -69,9 +76,21 @@ def test_a_warm_run_is_served_from_its_pack_and_an_edit_replaces_it(tmp_path, mo
     analysed.clear()
     assert scan((str(tree),), config, jobs=1, cache_dir=cache) == edited
     assert analysed == ["m00.py"]
-    assert _packs(cache) == [pack] and pack.stat().st_mtime_ns != written, "replaced, not added"
+    assert pack.stat().st_mtime_ns == written, "one edit: the pack stays, the entry is read alone"
     assert scan((str(tree),), config, jobs=1, cache_dir=cache) == edited
-    assert analysed == ["m00.py"], "the replaced pack serves the edited file too"
+    assert analysed == ["m00.py"], "the edited file's own entry serves it"
+    slack = max(PACK_SLACK, FILES // 16) // 2 + 1  # each edit adds an entry and leaves one
+    for n in range(1, 1 + slack):
+        (tree / f"m{n:02}.py").write_text(MODULE.format(n=n) + "# edited\n")
+    edited = scan((str(tree),), config, jobs=1)
+    analysed.clear()
+    assert scan((str(tree),), config, jobs=1, cache_dir=cache) == edited
+    assert len(analysed) == slack
+    assert _packs(cache) == [pack] and pack.stat().st_mtime_ns != written, "replaced, not added"
+    for entry in _entries(cache):
+        entry.unlink()
+    assert scan((str(tree),), config, jobs=1, cache_dir=cache) == edited
+    assert len(analysed) == slack, "the replaced pack serves every edited file"
 
 
 def test_named_files_and_a_whole_scan_keep_packs_of_their_own(tmp_path, monkeypatch):
