@@ -126,7 +126,8 @@ def test_unwritable_cache_directory_is_not_an_error(tmp_path):
 
 
 def test_parallel_workers_give_the_same_result_as_one(tmp_path):
-    write(tmp_path, {f"t{n:02}.yaml": DB.format(n=n) for n in range(40)})
+    # later files larger: their chunks are handed out first, and come back in order all the same
+    write(tmp_path, {f"t{n:02}.yaml": DB.format(n=n) + "#\n" * n * 50 for n in range(40)})
     write(tmp_path, {"broken.yaml": "AWSTemplateFormatVersion: x\nResources: [\n"})
     config = Config(root=tmp_path, select=("RDS", "SCAN"))
     serial = scan((str(tmp_path),), config, jobs=1)

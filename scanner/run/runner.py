@@ -48,8 +48,22 @@ def _in_workers(
     chunks = [[(c, config, prepared) for c in chunk] for chunk in _chunks(candidates, size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        finished = pool.map(_analyze_batch, chunks)  # in order, each batch as it is done
-        return [analysis for batch in finished for analysis in _done(batch)]
+        # the largest chunks first, so that the last ones to finish are small
+        order = sorted(range(len(chunks)), key=lambda i: -_bytes(chunks[i]))
+        futures = {i: pool.submit(_analyze_batch, chunks[i]) for i in order}
+        return [analysis for i in range(len(chunks)) for analysis in _done(futures[i].result())]
+
+
+def _bytes(chunk: list[tuple[Candidate, Config, Batches]]) -> int:
+    """What a chunk holds, as the cost of analysing it: a large module costs most."""
+    return sum(_size(candidate.path) for candidate, _, _ in chunk)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since discovery: its analysis says so
+        return 0
 
 
 def _chunks(candidates: list[Candidate], size: int) -> list[list[Candidate]]:
