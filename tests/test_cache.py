@@ -153,6 +153,18 @@ def test_a_pools_chunks_keep_each_directory_whole_and_the_candidates_in_order(tm
     ]
 
 
+def test_a_pools_chunks_cut_a_directory_of_files_analysed_alone(tmp_path):
+    """Templates are analysed one by one: a directory of many (a cdk.out) is cut like any run,
+    so that no worker gets it all and sends it back as one message."""
+    write(tmp_path, {f"cdk.out/S{n:02}.template.json": "{}" for n in range(10)})
+    write(tmp_path, {f"tf/f{n}.tf": "locals {\n  x = 1\n}\n" for n in range(5)})
+    candidates = discover((str(tmp_path),), Config(root=tmp_path))
+    chunks = runner._chunks(candidates, 4)
+    assert [c for chunk in chunks for c in chunk] == candidates
+    assert [len(chunk) for chunk in chunks] == [4, 4, 7]  # cdk.out cut, tf/ never
+    assert [c.path.parent.name for c in chunks[-1]] == ["cdk.out"] * 2 + ["tf"] * 5
+
+
 def test_named_files_analysed_beside_the_context_load_give_the_same_result(tmp_path, monkeypatch):
     """With files named inside a project, the named files are analysed in a forked child while
     the context loads; the result must not depend on it (jobs=1 does everything in-process)."""

@@ -67,13 +67,18 @@ def _size(path: Path) -> int:
 
 
 def _chunks(candidates: list[Candidate], size: int) -> list[list[Candidate]]:
-    """Consecutive runs of at least ``size`` candidates (the last may be shorter), cut only
-    where the directory changes: a Terraform module's files are analysed together, each with
-    the whole module, which the worker that has them parses once."""
+    """Consecutive runs of ``size`` candidates (the last may be shorter; a run is longer where
+    it may not be cut), never cut inside a directory whose files an input analyses together (a
+    Terraform module's, each with the whole module, which the worker that has them parses
+    once). Elsewhere a run is cut wherever it is long enough: a directory of 400 synthesized
+    templates is four workers' work, and one worker's result would be one message of them all."""
+    together = {c.path.parent for c in candidates if input_named(c.input).companions}
     chunks: list[list[Candidate]] = []
     current: list[Candidate] = []
     for candidate in candidates:
-        if len(current) >= size and candidate.path.parent != current[-1].path.parent:
+        directory = candidate.path.parent
+        inside = bool(current) and directory == current[-1].path.parent and directory in together
+        if len(current) >= size and not inside:
             chunks.append(current)
             current = []
         current.append(candidate)
