@@ -45,18 +45,20 @@ def _in_workers(
 
     preload(candidates)
     size = max(1, len(candidates) // (jobs * 4))
-    chunks = [[(c, config, prepared) for c in chunk] for chunk in _chunks(candidates, size)]
+    chunks = _chunks(candidates, size)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         # the largest chunks first, so that the last ones to finish are small
-        order = sorted(range(len(chunks)), key=lambda i: -_bytes(chunks[i]))
-        futures = {i: pool.submit(_analyze_batch, chunks[i]) for i in order}
+        futures = {
+            i: pool.submit(_analyze_batch, [(c, config, prepared) for c in chunks[i]])
+            for i in sorted(range(len(chunks)), key=lambda i: -_bytes(chunks[i]))
+        }
         return [analysis for i in range(len(chunks)) for analysis in _done(futures[i].result())]
 
 
-def _bytes(chunk: list[tuple[Candidate, Config, Batches]]) -> int:
+def _bytes(chunk: list[Candidate]) -> int:
     """What a chunk holds, as the cost of analysing it: a large module costs most."""
-    return sum(_size(candidate.path) for candidate, _, _ in chunk)
+    return sum(_size(candidate.path) for candidate in chunk)
 
 
 def _size(path: Path) -> int:

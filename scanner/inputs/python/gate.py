@@ -99,13 +99,17 @@ LOOKS_LIKE_SQL = re.compile(
     rf"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(?:{SQL_KEYWORDS})\b", re.IGNORECASE | re.DOTALL
 )
 
+# A Python string literal's escape sequence (a line continuation included), as the source
+# writes it: what ``sql`` decodes, and what may stand before a query's first keyword.
+ESCAPE = re.compile(
+    r"\\(?:\n|[\\'\"abfnrtv]|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\})"
+)
 # Where a string constant that ``LOOKS_LIKE_SQL`` can begin in the source: after its opening
-# quote, or after an f-string's replacement field, then any whitespace, written or escaped (a
-# line continuation included), then a comment or a keyword. ``by_words`` drops the query clue
-# of a module that has none; its syntax step then judges the constants themselves.
-_ESCAPED_SPACE = r"\\(?:[\\ntrfv\n]|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|[0-7]{1,3}|N\{[^}\n]*\})"
+# quote, or after an f-string's replacement field, then any whitespace, written or escaped,
+# then a comment or a keyword. ``by_words`` drops the query clue of a module that has none;
+# its syntax step then judges the constants themselves.
 QUOTED_SQL = re.compile(
-    r"[\"'}](?:\s|" + _ESCAPED_SPACE + rf")*(?:--|/\*|(?:{SQL_KEYWORDS})\b)", re.IGNORECASE
+    r"[\"'}](?:\s|" + ESCAPE.pattern + rf")*(?:--|/\*|(?:{SQL_KEYWORDS})\b)", re.IGNORECASE
 )
 # An import statement that names a driver's root (``import psycopg2``, ``import os, asyncpg``,
 # ``from sqlalchemy.engine import create_engine``), lines continued by a backslash included.

@@ -16,14 +16,11 @@ import libcst as cst
 
 from scanner.facts import SqlSegment, SqlSnippet
 from scanner.inputs.catalog import TEXT_CONSTRUCTS
-from scanner.inputs.python.gate import LOOKS_LIKE_SQL
+from scanner.inputs.python.gate import ESCAPE, LOOKS_LIKE_SQL
 from scanner.inputs.python.locations import Locator
 from scanner.inputs.python.values import Evaluator
 
 SQL_METHODS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval"})
-ESCAPE = re.compile(
-    r"\\(?:\n|[\\'\"abfnrtv]|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\})"
-)
 STAND_IN = "__expr__"
 
 
