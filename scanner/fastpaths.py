@@ -39,8 +39,8 @@ no gain and was removed.
 
 1. ``walks_in_place()``: libcst rebuilds every node it visits, even for a ``CSTVisitor`` that only
    reads (its walk is the transformers' walk, whose result a visitor throws away), and a
-   module's analysis walks its tree five times (libcst's scope, expression-context and batched
-   metadata visitors, then ours). Inside the block, ``CSTNode.visit`` is replaced process-wide
+   module's analysis walks its tree three times (libcst's scope visitor, then ours; trick 5
+   spares libcst's expression-context walk). Inside the block, ``CSTNode.visit`` is replaced process-wide
    by a walk that makes the same calls to a read-only visitor, in the same order, reading each
    node's children where they are. It learns which fields libcst's walk visits per node type by
    running libcst's private ``_visit_and_replace_children`` once with a recording visitor.
@@ -75,6 +75,15 @@ no gain and was removed.
    else goes to the builtin; the memo is written where the interpreter writes bytecode (never
    under ``-B`` or ``PYTHONDONTWRITEBYTECODE``), so whoever could change it could change the
    bytecode; only the console script's process opts in, and only it writes the memo.
+5. ``scopes_of(module)``: libcst's ``ScopeProvider`` depends on ``ExpressionContextProvider``,
+   a whole walk of the tree whose only use there is to say which names are stores. The scope
+   visitor itself notes the names the targets hold (of assignments, ``for`` loops,
+   comprehensions, ``with``/``except ... as``, ``:=``) as its walk reaches them, and makes
+   every other call as libcst's does: the same scope for every node, the same assignments
+   and accesses. Safe because: libcst is pinned (``VERIFIED_LIBCST``), and a test compares
+   every node's scope, and every name's and attribute's assignments and qualified names, with
+   libcst's own on every real module the tests read (this project, the installed libraries,
+   a quarter of the benchmark's PyPI corpora) and on every kind of binding.
 """
 
 from __future__ import annotations
@@ -334,3 +343,90 @@ def exit_now(status: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+# --- 5. scopes in one walk ----------------------------------------------------------------------
+
+
+def scopes_of(module: Any) -> dict[Any, Any]:
+    """libcst's ``ScopeProvider`` answer for a parsed module (every visited node: its
+    ``Scope``), from one walk instead of two (trick 5)."""
+    visitor = _lean_scope_visitor()()
+    module.visit(visitor)
+    visitor.infer_accesses()
+    return visitor.scopes  # type: ignore[no-any-return]
+
+
+def _stored_names(node: Any, into: set[Any]) -> None:
+    """The names a target binds, as ``ExpressionContextProvider`` marks them STORE: through
+    tuples, lists and starred elements, never inside an attribute or a subscript."""
+    from libcst import Attribute, Name, Subscript
+
+    if type(node) is Name:
+        into.add(node)
+    elif not isinstance(node, Attribute | Subscript):
+        for child in node.children:
+            _stored_names(child, into)
+
+
+@cache
+def _lean_scope_visitor() -> type:
+    """libcst's ``ScopeVisitor``, told which names are stores by the targets it walks through,
+    built on first use."""
+    from libcst.metadata.scope_provider import ScopeVisitor
+
+    class LeanScopeVisitor(ScopeVisitor):
+        """libcst's scope visitor, which asks ``ExpressionContextProvider`` whether a name is
+        a store (an assignment) or a load (an access): that provider walks the whole tree once
+        more, to mark the names the targets of assignments, ``for`` loops, comprehensions,
+        ``with``/``except ... as`` and ``:=`` hold. Here the visitor notes those names itself
+        when it reaches the statement or expression, before its walk goes down to them; every
+        other call it makes is libcst's own. A string annotation's names (parsed from its
+        value, as libcst does) have no context there, so they are accesses here too.
+        """
+
+        def __init__(self) -> None:
+            self.scopes: dict[Any, Any] = {}
+            self.stores: set[Any] = set()
+            super().__init__(self)  # type: ignore[arg-type]  # its own metadata sink
+
+        def set_metadata(self, node: Any, value: Any) -> None:
+            self.scopes[node] = value
+
+        def get_metadata(self, key: Any, node: Any, default: Any = None) -> Any:
+            return default  # a name's expression context: not a store (see visit_Name)
+
+        def visit_Assign(self, node: Any) -> None:
+            for target in node.targets:
+                _stored_names(target.target, self.stores)
+
+        def visit_AnnAssign(self, node: Any) -> None:
+            _stored_names(node.target, self.stores)
+
+        def visit_AugAssign(self, node: Any) -> None:
+            _stored_names(node.target, self.stores)
+
+        def visit_NamedExpr(self, node: Any) -> None:
+            _stored_names(node.target, self.stores)
+
+        def visit_AsName(self, node: Any) -> None:
+            _stored_names(node.name, self.stores)
+
+        def visit_CompFor(self, node: Any) -> None:
+            _stored_names(node.target, self.stores)
+
+        def visit_For(self, node: Any) -> bool | None:
+            _stored_names(node.target, self.stores)
+            return super().visit_For(node)  # type: ignore[no-any-return]
+
+        def _visit_comp_alike(self, node: Any) -> bool:
+            _stored_names(node.for_in.target, self.stores)  # the first target is visited bare
+            return super()._visit_comp_alike(node)  # type: ignore[no-any-return]
+
+        def visit_Name(self, node: Any) -> bool | None:
+            if node in self.stores and self._ScopeVisitor__last_string_annotation is None:
+                self.scope.record_assignment(node.value, node)
+                return None
+            return super().visit_Name(node)  # type: ignore[no-any-return]
+
+    return LeanScopeVisitor

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from libcst._nodes.base import CSTCodegenError
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -147,3 +148,183 @@ def test_a_memo_that_is_not_whole_or_not_written_is_compiled_afresh(tmp_path):
     memo.unlink()
     assert _dataclass_run(tmp_path, write=False)["compiled"] == 9
     assert list(tmp_path.iterdir()) == [], "no memo where no bytecode may be written"
+
+
+# --- 5. scopes in one walk ----------------------------------------------------------------------
+
+SCOPE_CASES = """
+import os, os.path as osp
+import a.b.c
+import typing
+from typing import cast, NewType, Literal, TYPE_CHECKING, TypeVar
+from . import sibling
+from ..pkg import name as alias
+x: "os.PathLike[str]" = cast("str", os.environ["X"])
+UserId = NewType("UserId", int)
+T = TypeVar("T", bound="Config")
+def annotated(value: "List" "[int]", other: "x = 1" = None) -> cast:
+    return cast(T, value)
+Mode = Literal["a", "b"]
+a.b.c.d()
+osp.join(x, alias)
+total = 0
+total += 1
+first, (second, *rest) = 1, (2, 3, 4)
+items = [y := n for n in range(3) if (z := n)]
+pairs = {k: v for k, v in zip("ab", "cd") for _ in (k,)}
+gen = (m for m in rest)
+del first
+for i, (j, k) in enumerate([(1, 2)]):
+    pass
+with open(x) as handle, open(x) as (h1):
+    pass
+try:
+    pass
+except (OSError, ValueError) as error:
+    print(error)
+lam = lambda p, q=total: p + q
+
+def outer(arg: "Optional[int]" = None, *args, key=x, **kwargs) -> "int":
+    value = arg
+    def inner():
+        nonlocal value
+        global total
+        value = total = 2
+        return value
+    class Local:
+        value = value
+        def method(self, other=value):
+            self.attr = other
+            return self.attr, __class__
+    return inner, Local
+
+@outer
+class Config(Base, metaclass=Meta):
+    field: int = 1
+    other = field
+    listed = [field for _ in range(2)]
+
+    def connect(self):
+        return self.field
+
+match total:
+    case [caught, *others]:
+        pass
+    case {"key": kept, **remaining}:
+        pass
+    case Config(field=matched) as whole:
+        pass
+    case _:
+        pass
+print(caught, kept, matched, whole, remaining, others)
+"""
+
+
+def _described(scope: object) -> tuple:
+    """A scope by what makes it one: its kind, the node that opens it and its name prefix, up
+    to the module's (nodes are compared by identity: both analyses read the same tree)."""
+    chain = []
+    while scope is not None and type(scope).__name__ != "BuiltinScope":
+        chain.append((type(scope).__name__, id(getattr(scope, "node", None)), scope._name_prefix))
+        scope = scope.parent if type(scope).__name__ != "GlobalScope" else None
+    return tuple(chain)
+
+
+def _assigned(scope, name: str) -> set:
+    return {(type(a).__name__, id(getattr(a, "node", None)), a._index) for a in scope[name]}
+
+
+def _scope_differences(module: cst.Module) -> list[str]:
+    """Where ``fastpaths.scopes_of`` and libcst's ``ScopeProvider`` disagree on any node of the
+    tree: its scope, and for a name or an attribute its qualified names and assignments."""
+    from libcst.metadata import MetadataWrapper, ScopeProvider
+
+    with fastpaths.walks_in_place():
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+        lean = fastpaths.scopes_of(module)
+    differences = []
+    pending: list[cst.CSTNode] = [module]
+    while pending:
+        node = pending.pop()
+        pending.extend(node.children)
+        want, got = expected.get(node), lean.get(node)
+        where = _where(module, node)
+        if (want is None) != (got is None) or (want and _described(want) != _described(got)):
+            differences.append(f"scope of {where}")
+        elif isinstance(node, cst.Name | cst.Attribute) and want is not None:
+            names = [{q.name for q in s.get_qualified_names_for(node)} for s in (want, got)]
+            if names[0] != names[1]:
+                differences.append(f"qualified names of {where}: {names}")
+            if isinstance(node, cst.Name) and _assigned(want, node.value) != _assigned(
+                got, node.value
+            ):
+                differences.append(f"assignments of {where}")
+    return differences
+
+
+def _where(module: cst.Module, node: cst.CSTNode) -> str:
+    try:
+        return f"{type(node).__name__} {module.code_for_node(node)[:40]!r}"
+    except CSTCodegenError:  # a node whose code depends on its parent's (a bare ``=``)
+        return type(node).__name__
+
+
+def test_scopes_in_one_walk_are_libcsts_on_every_kind_of_binding():
+    module = cst.parse_module(SCOPE_CASES)
+    assert _scope_differences(module) == []
+    scopes = fastpaths.scopes_of(module)
+    # the cases hold what the comparison must see: a store inside a comprehension, a
+    # nonlocal, a class scope, a dotted import read as an attribute
+    names = {n.value: n for n in _all_nodes(module) if isinstance(n, cst.Name)}
+    assert {q.name for q in scopes[names["y"]].get_qualified_names_for(names["y"])}
+    dotted = next(
+        n
+        for n in _all_nodes(module)
+        if isinstance(n, cst.Attribute) and module.code_for_node(n) == "a.b.c.d"
+    )
+    assert {q.name for q in scopes[dotted].get_qualified_names_for(dotted)} == {"a.b.c.d"}
+
+
+def _all_nodes(module: cst.Module) -> list[cst.CSTNode]:
+    found, pending = [], [module]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(node.children)
+    return found
+
+
+def _scope_sample() -> list[Path]:
+    """Every real module of this project and the installed libraries' slice, and every fourth
+    module of the benchmark's PyPI corpora."""
+    from tests.real_code import pypi_modules
+
+    return [*real_modules(), *pypi_modules()[::4]]
+
+
+@pytest.mark.parametrize("path", _scope_sample(), ids=str)
+def test_scopes_in_one_walk_are_libcsts_on_real_modules(path):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        module = python.parse(text)
+    except ParseFailure:
+        pytest.skip("does not parse")
+    assert _scope_differences(module) == []
+
+
+@pytest.mark.parametrize("path", _installed_with_facts(), ids=lambda p: p.name)
+def test_facts_of_installed_libraries_are_the_same_with_libcsts_scope_analysis(path, monkeypatch):
+    from libcst.metadata import MetadataWrapper, ScopeProvider
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        module = python.parse(text)
+    except ParseFailure:
+        pytest.skip("does not parse")
+    lean = python._extract(module, "m.py", text)
+    monkeypatch.setattr(
+        fastpaths,
+        "scopes_of",
+        lambda tree: MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ScopeProvider),
+    )
+    assert lean == python._extract(module, "m.py", text)

@@ -224,8 +224,9 @@ def extract_lowered(
 def _extract(
     module: cst.Module, path: str, text: str, view: View | None = None
 ) -> tuple[FileFacts, tuple[Suppression, ...]]:
-    from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+    from libcst.metadata import MetadataWrapper, PositionProvider
 
+    from scanner import fastpaths
     from scanner.inputs.python.app import AppCollector
     from scanner.inputs.python.cdk import TargetCollector
     from scanner.inputs.python.facts import FactCollector
@@ -235,9 +236,8 @@ def _extract(
     from scanner.inputs.python.values import BindingCollector, Bindings, Evaluator
     from scanner.inputs.python.walk import Together
 
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    resolved = wrapper.resolve_many((ScopeProvider, PositionProvider))
-    scopes, positions = resolved[ScopeProvider], resolved[PositionProvider]
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    scopes = fastpaths.scopes_of(module)  # libcst's scope analysis, in one walk
     code_for = module.code_for_node
     if view is not None:  # a lowered module: positions and text are its source's
         positions, code_for = view(positions, code_for)
