@@ -177,7 +177,6 @@ def test_words_are_found_as_identifier_parts(text, strong):
         ('def run(cursor):\n    cursor.execute("\\n  select 1")\n', True),
         ("def run(cursor):\n    cursor.execute('\\\n select 1')\n", True),
         ("def run(cursor):\n    cursor.execute('-- why\\nselect 1')\n", True),
-        ("import os, \\\n    psycopg2\n", True),
         ("SQL = 'SELECT 1'\ndef run(cursor):\n    cursor.execute(SQL)\n", True),
         ("def run(c):\n    a, b = 'SELECT 1', 2\n    c.execute(a)\n", True),
         ("def run(c):\n    q = text('SELECT 1')\n    c.execute(q)\n", True),
@@ -196,12 +195,65 @@ def test_words_are_found_as_identifier_parts(text, strong):
         ("def run(c, q):\n    c.execute(q)\n    raise ValueError('Update failed')\n", False),
         ("def run(c):\n    with open('q.sql') as q:\n        c.execute(q.read())\n", False),
         ("def run(c, q='SELECT 1'):\n    c.execute(q)\n", False),  # parameters carry no text
+        # a name is followed in the scope it is resolved in, as libcst resolves it
+        ("def build():\n    sql = 'SELECT 1'\ndef run(c, sql):\n    c.execute(sql)\n", False),
+        (
+            "def build():\n    q = 'SELECT 1'\ndef run(c):\n    q = make()\n    c.execute(q)\n",
+            False,
+        ),
+        ("q = 'SELECT 1'\ndef run(c, rows):\n    return [c.execute(q) for q in rows]\n", False),
+        ("class Db:\n    q = 'SELECT 1'\n    def run(self, c):\n        c.execute(q)\n", False),
+        ("def run(c, q):\n    c.execute(q, ['SELECT 1'])\n", False),  # the text is the first
+        ("def run(c):\n    c.execute(sql='SELECT 1')\n", True),
+        ("def run(c, p):\n    c.execute(params=p, query='SELECT 1')\n", True),
+        ("def setup():\n    global Q\n    Q = 'SELECT 1'\ndef run(c):\n    c.execute(Q)\n", True),
+        (
+            "def run(c):\n    q = None\n    def choose():\n        nonlocal q\n"
+            "        q = 'SELECT 1'\n    choose()\n    c.execute(q)\n",
+            True,
+        ),
+        # a method of the caller's own class is a call of it: only a literal argument is SQL
+        (
+            "class Editor:\n    drop = 'DROP TABLE %s'\n    def execute(self, sql):\n"
+            "        self.cursor.execute(sql)\n    def remove(self, t):\n"
+            "        self.execute(self.drop % t)\n",
+            False,
+        ),
+        (
+            "class Db:\n    def execute(self, sql):\n        return sql\n"
+            "    def ping(self):\n        self.execute('SELECT 1')\n",
+            True,
+        ),
+        (
+            "class Db:\n    def execute(self, sql):\n        return sql\n"
+            "    def ping(self):\n        q = 'SELECT 1'\n        self.execute(q)\n",
+            True,
+        ),
+        (
+            "class Db:\n    drop = 'DROP TABLE t'\n    def run(self, c):\n"
+            "        c.execute(self.drop)\n",
+            True,
+        ),
         ("import os  # psycopg2 is optional\n", False),
-        ("import psycopg2\n", True),
-        ("from sqlalchemy import create_engine\n", True),
-        ("from sqlalchemy import sql\n", True),
+        # a driver import matters through a call that resolves to the driver's connect, or to
+        # sqlalchemy's text() of a literal that looks like SQL
+        ("import psycopg2\n", False),
+        ("import psycopg2\nconnection = psycopg2.connect(host=HOST)\n", True),
+        ("import os, \\\n    psycopg2\nc = psycopg2.connect()\n", True),
+        ("from sqlalchemy import create_engine\n", False),
+        ("from sqlalchemy import create_engine as ce\nengine = ce(URL)\n", True),
+        (
+            "import sqlalchemy.ext.asyncio\ne = sqlalchemy.ext.asyncio.create_async_engine(u)\n",
+            True,
+        ),
+        ("import sqlalchemy as sa\nt = sa.Table('t', sa.MetaData())\n", False),
+        ("from sqlalchemy import sql\n", False),
+        ("from sqlalchemy import sql\nq = sql.text('SELECT 1')\n", True),
+        ("from sqlalchemy import sql\nq = sql.text(build())\n", False),
+        ("from sqlalchemy import text as t\ndef f():\n    q = 'SELECT 1'\n    return t(q)\n", True),
+        ("from psycopg import *\n", True),  # any call may be the driver's
         ("from sqlalchemy.orm import Session\n", False),
-        ("from .engine import create_engine\n", False),
+        ("from .engine import create_engine\nengine = create_engine(URL)\n", False),
         ("from dataclasses import dataclass\n@dataclass\nclass Props:\n    size: int = 1\n", False),
         ("from dataclasses import dataclass\n@dataclass\nclass Db:\n    db_host: str\n", True),
         ("import attr\n@attr.s\nclass Props:\n    database = attr.ib()\n", True),

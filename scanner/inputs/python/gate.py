@@ -16,12 +16,13 @@ evidence that they can matter are analysed with libcst. Evidence is decided in t
    driver clue when no import statement names a driver (``DRIVER_IMPORT``). A module with
    neither is inert.
 2. **Syntax** (CPython's tree, which the syntax check built anyway). A weak-word module matters
-   when it has: a query-style call whose arguments reach a string that looks like SQL, in
-   themselves or through what the names and attributes in them are assigned anywhere in the
-   module (a query's text is built from the module's literals, the piece that starts it starts
-   with a keyword, and the evaluator finds it only so: ``Flows``); an import
-   that reaches a driver call (``from sqlalchemy import create_engine``); an engine setting
-   whose value names a relational engine; a function named like a health check; a
+   when it has: a query-style call whose text argument reaches a string that looks like SQL,
+   in itself or through what its names are assigned in the scopes they resolve to and its
+   attributes anywhere in the module (a query's text is built from the module's literals, the
+   piece that starts it starts with a keyword, and the evaluator finds it only so: ``Flows``);
+   a call that resolves through the module's imports to a driver's connect
+   (``sa.create_engine(...)``), or to sqlalchemy's ``text()`` of such a literal; an engine
+   setting whose value names a relational engine; a function named like a health check; a
    configuration type (a dataclass, attrs class, TypedDict, NamedTuple or pydantic model) that
    models a database (a field named ``db_host``), or any in a CDK app (a ``cdk.json`` above
    it), where its values can cross into a stack (names link across modules within an app only;
@@ -196,8 +197,8 @@ IMPORTS_NAMES = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import\b", re.MULTILINE)
 
 def by_syntax(tree: ast.Module, clues: frozenset[str]) -> bool:
     """Whether a weak-word module's syntax holds what a collector records, looking only for
-    what its words are clues of (see the module's docstring): one pass over CPython's tree."""
-    flows = Flows() if "query" in clues else None
+    what its words are clues of (see the module's docstring): one pass over CPython's tree,
+    and when a query is the only evidence left, one more that follows names through scopes."""
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             if _config_type(node) and (
@@ -206,76 +207,299 @@ def by_syntax(tree: ast.Module, clues: frozenset[str]) -> bool:
                 return True
         elif _evidence(node, clues):
             return True
-        if flows is not None:
-            flows.note(node)
-    return flows is not None and flows.reach_sql()
+    drivers = _driver_aliases(tree) if "driver" in clues else {}
+    if drivers is None:
+        return True  # ``from psycopg import *``: any call may be the driver's
+    return ("query" in clues or bool(drivers)) and Flows(tree, drivers).reach_sql()
+
+
+# The keywords a query's text is read from when the call has no positional argument: the one
+# an application step reads (``query``) and those the SQL collector tries after it.
+QUERY_KEYWORDS = frozenset({"query", "sql", "statement", "operation", "text"})
+Source = tuple["_Scope", ast.AST]  # an expression and the scope its names are resolved in
+
+
+@dataclass(eq=False)
+class _Scope:
+    """A scope as libcst's analysis sees it (``scanner.fastpaths.scopes_of``): the names bound
+    in it, and the expressions assigned to each there."""
+
+    kind: str  # "module", "function", "class" or "comprehension"
+    parent: _Scope | None = None
+    node: ast.AST | None = None  # a class scope's ``class`` statement
+    bound: set[str] = field(default_factory=set)
+    declared: set[str] = field(default_factory=set)  # ``global`` and ``nonlocal`` names
+    values: dict[str, list[Source]] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> list[Source]:
+        """What a use of ``name`` here can be assigned: the values of every scope from here
+        out to the first that binds it. A class body is seen from its own statements only (as
+        Python and libcst see it); a name declared ``global`` or ``nonlocal`` never stops."""
+        found: list[Source] = []
+        scope: _Scope | None = self
+        while scope is not None:
+            if scope is self or scope.kind != "class":
+                found.extend(scope.values.get(name, ()))
+                if name in scope.bound and name not in scope.declared:
+                    break
+            scope = scope.parent
+        return found
 
 
 @dataclass
+class _Query:
+    """A call that passes SQL: its scope, the arguments its text is read from, and whether
+    only the SQL collector reads it, as a literal or a name assigned one: sqlalchemy's
+    ``text()``, or a method of the caller's own class (``self.execute(...)`` in a method of a
+    class that defines ``execute``), which an application step records as a call of it."""
+
+    scope: _Scope
+    texts: list[ast.AST]
+    literal_only: bool
+
+
+# A node to visit: its scope, whether the nearest ``def``/``class`` around it is a class (where
+# an assignment also sets a class attribute), and in a method's own scope (not a nested one)
+# its class and the name of its first parameter.
+Visit = tuple[ast.AST, _Scope, bool, tuple[ast.ClassDef, str] | None]
+
+
 class Flows:
     """Where a query's text can come from, as the evaluator resolves it
-    (``scanner.inputs.python.values``): the query call's arguments, and what a name or an
-    attribute in them is assigned anywhere in the module.
+    (``scanner.inputs.python.values``), followed on CPython's tree.
 
-    The evaluator takes text from string literals only, and follows a name or an attribute
-    only to what is assigned to it (``=``, an annotated ``=``, ``:=``, ``with ... as``; a
-    ``self.x`` or class attribute by its own name); a parameter, a call's return and a loop
-    variable carry no text. So this follows every assignment of the same identifier in any
-    scope, which is more than the evaluator does and never less: if no string that looks like
-    SQL can be reached from any query call's arguments, no query step of the module has SQL
-    text and no SQL literal is linted (a docstring, a log message, a comparison's operand are
-    reached by no query)."""
+    The evaluator reads a query's text from the call's first argument (or, without one, the
+    keywords the collectors read), from string literals only: it follows a name to what is
+    assigned to it (``=``, an annotated ``=``, ``:=``, ``with ... as``) in the scope libcst's
+    analysis resolves the name to, and an attribute of ``self`` to what the class body or a
+    method assigns to that attribute. A parameter, a call's return and a loop variable carry
+    no text. A call of a method of the caller's own class is a call of that method to the
+    application collector: only the SQL collector reads its argument, as a literal or a name
+    assigned one.
 
-    assigned: dict[str, list[ast.AST]] = field(default_factory=dict)
-    arguments: list[ast.AST] = field(default_factory=list)
+    This follows at least as much: every scope from a use out to the first that binds the
+    name, an attribute to every assignment of that attribute name and every class-body
+    assignment of that name, a name inside a nested lambda or comprehension as if it were in
+    the enclosing scope, an assignment under ``global``/``nonlocal`` in every scope around it.
+    So if no string that looks like SQL can be reached, no query step of the module has SQL
+    text and no SQL literal is linted (a docstring, a log message, another function's ``sql``
+    are reached by no query).
+    """
 
-    def note(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and _last(node.func) in QUERY_METHODS:
-            self.arguments.extend(node.args)
-            self.arguments.extend(k.value for k in node.keywords)
-        elif isinstance(node, ast.Assign):
+    def __init__(self, tree: ast.Module, drivers: dict[str, set[str]] | None = None) -> None:
+        self.module = _Scope("module")
+        self.scopes = [self.module]
+        self.attributes: dict[str, list[Source]] = {}
+        self.queries: list[_Query] = []
+        self.drivers = drivers or {}
+        self.connects = False  # a call of a driver's connect (judged on its arguments)
+        pending: list[Visit] = [(tree, self.module, False, None)]
+        while pending:
+            pending.extend(self._visit(*pending.pop()))
+        for scope in self.scopes:  # ``global x``/``nonlocal x``: assigned out there as well
+            for name in scope.declared.intersection(scope.values):
+                outer = scope.parent
+                while outer is not None:
+                    outer.values.setdefault(name, []).extend(scope.values[name])
+                    outer = outer.parent
+
+    def _scope(self, kind: str, parent: _Scope, node: ast.AST | None = None) -> _Scope:
+        scope = _Scope(kind, parent, node)
+        self.scopes.append(scope)
+        return scope
+
+    def _visit(
+        self, node: ast.AST, scope: _Scope, in_class: bool, method: tuple[ast.ClassDef, str] | None
+    ) -> list[Visit]:
+        """Note what the node binds or queries; the nodes below it, each with its scope."""
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return self._function(node, scope, in_class, method)
+        if isinstance(node, ast.ClassDef):
+            scope.bound.add(node.name)
+            inner = self._scope("class", scope, node)
+            around = [*node.decorator_list, *node.bases, *node.keywords]
+            return [(c, scope, in_class, method) for c in around] + [
+                (c, inner, True, None) for c in node.body
+            ]
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            inner = self._scope("comprehension", scope)
+            for generator in node.generators:
+                _store(generator.target, inner)
+            first = node.generators[0]  # its iterable is evaluated around the comprehension
+            inside = [c for c in ast.iter_child_nodes(node) if c is not first]
+            inside += [c for c in ast.iter_child_nodes(first) if c is not first.iter]
+            return [(first.iter, scope, in_class, method)] + [
+                (c, inner, in_class, None) for c in inside
+            ]
+        self._note(node, scope, in_class, method)
+        return [(c, scope, in_class, method) for c in ast.iter_child_nodes(node)]
+
+    def _function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+        scope: _Scope,
+        in_class: bool,
+        method: tuple[ast.ClassDef, str] | None,
+    ) -> list[Visit]:
+        """A ``def`` or a lambda: its defaults, annotations and decorators are evaluated around
+        it, its body in a scope of its own where the parameters are bound."""
+        arguments = node.args
+        params = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        params += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        inner = self._scope("function", scope)
+        inner.bound.update(a.arg for a in params)
+        around: list[ast.AST] = [d for d in (*arguments.defaults, *arguments.kw_defaults) if d]
+        around += [a.annotation for a in params if a.annotation is not None]
+        if isinstance(node, ast.Lambda):  # not a ``def``: the class around still owns what it sets
+            body: list[Visit] = [(node.body, inner, in_class, None)]
+        else:
+            scope.bound.add(node.name)
+            around += [*node.decorator_list, *([node.returns] if node.returns else [])]
+            first = [*arguments.posonlyargs, *arguments.args][:1]
+            own = (
+                (scope.node, first[0].arg)
+                if scope.kind == "class" and first and isinstance(scope.node, ast.ClassDef)
+                else None
+            )
+            body = [(c, inner, False, own) for c in node.body]
+        return [(c, scope, in_class, method) for c in around] + body
+
+    def _note(
+        self, node: ast.AST, scope: _Scope, in_class: bool, method: tuple[ast.ClassDef, str] | None
+    ) -> None:
+        """What a statement or expression binds, declares or queries."""
+        if isinstance(node, ast.Assign):
             for target in node.targets:
-                self._bind(target, node.value)
-        elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None:
-            self._bind(node.target, node.value)
+                self._bind(target, node.value, scope, in_class)
+        elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
+            if node.value is not None:
+                self._bind(node.target, node.value, scope, in_class)
+            _store(node.target, scope)
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            self._bind(node.optional_vars, node.context_expr)
+            self._bind(node.optional_vars, node.context_expr, scope, in_class)
+        elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor):
+            _store(node.target, scope)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            scope.bound.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = (a.asname or a.name.split(".")[0] for a in node.names if a.name != "*")
+            scope.bound.update(names)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            scope.declared.update(node.names)
+        elif isinstance(node, ast.Call):
+            called = _called(node.func, self.drivers)
+            self.connects = self.connects or not called.isdisjoint(catalog.DRIVERS)
+            if not called.isdisjoint(catalog.TEXT_CONSTRUCTS):
+                self.queries.append(_Query(scope, _texts(node), literal_only=True))
+            if _query_call(node):
+                own = _own_method(node.func, method)  # type: ignore[arg-type]
+                self.queries.append(_Query(scope, _texts(node), literal_only=own))
 
-    def _bind(self, target: ast.AST, value: ast.AST) -> None:
+    def _bind(self, target: ast.AST, value: ast.AST, scope: _Scope, in_class: bool) -> None:
         if isinstance(target, ast.Tuple | ast.List):
             pairs = isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(target.elts)
             for index, element in enumerate(target.elts):
-                self._bind(element, value.elts[index] if pairs else value)  # type: ignore[attr-defined]
+                self._bind(element, value.elts[index] if pairs else value, scope, in_class)  # type: ignore[attr-defined]
         elif isinstance(target, ast.Starred):
-            self._bind(target.value, value)
-        else:
-            name = _last(target)
-            if name:
-                self.assigned.setdefault(name, []).append(value)
+            self._bind(target.value, value, scope, in_class)
+        elif isinstance(target, ast.Name):
+            scope.bound.add(target.id)
+            scope.values.setdefault(target.id, []).append((scope, value))
+            if in_class:  # a class attribute, read as ``self.<name>``
+                self.attributes.setdefault(target.id, []).append((scope, value))
+        elif isinstance(target, ast.Attribute):
+            self.attributes.setdefault(target.attr, []).append((scope, value))
 
     def reach_sql(self) -> bool:
-        """Does a string that looks like SQL lie in a query's arguments or in what they name?"""
-        followed: set[str] = set()
-        pending = list(self.arguments)
+        """Does a driver connect, or does a string that looks like SQL lie in a query's text
+        or in what it names?"""
+        if self.connects:
+            return True
+        pending: list[Source] = []
+        for query in self.queries:
+            if not query.literal_only:
+                pending.extend((query.scope, text) for text in query.texts)
+            elif any(_literal_sql(t, query.scope) for t in query.texts):
+                return True
+        followed: set[tuple[object, str]] = set()
         while pending:
-            for node in ast.walk(pending.pop()):
+            scope, expression = pending.pop()
+            for node in ast.walk(expression):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     if LOOKS_LIKE_SQL.match(node.value):
                         return True
-                elif isinstance(node, ast.Name | ast.Attribute):
-                    name = _last(node)
-                    if name not in followed:
-                        followed.add(name)
-                        pending.extend(self.assigned.get(name, ()))
+                elif isinstance(node, ast.Name) and (scope, node.id) not in followed:
+                    followed.add((scope, node.id))
+                    pending.extend(scope.lookup(node.id))
+                elif isinstance(node, ast.Attribute) and (None, node.attr) not in followed:
+                    followed.add((None, node.attr))
+                    pending.extend(self.attributes.get(node.attr, ()))
         return False
+
+
+def _store(target: ast.AST, scope: _Scope) -> None:
+    """Bind the names a target holds (through tuples, lists and starred elements)."""
+    if isinstance(target, ast.Name):
+        scope.bound.add(target.id)
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            _store(element, scope)
+    elif isinstance(target, ast.Starred):
+        _store(target.value, scope)
+
+
+def _query_call(node: ast.AST) -> bool:
+    """``x.execute(...)`` and the like: the collectors read a query by its method's name."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in QUERY_METHODS
+    )
+
+
+def _texts(call: ast.Call) -> list[ast.AST]:
+    """The arguments a query's text is read from: the first positional one, else the keywords
+    the collectors try."""
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if positional:
+        return positional[:1]
+    return [k.value for k in call.keywords if k.arg in QUERY_KEYWORDS]
+
+
+def _own_method(func: ast.Attribute, method: tuple[ast.ClassDef, str] | None) -> bool:
+    """``self.execute`` in a method's own scope, where the method's class defines ``execute``
+    in its body (what the application collector resolves as a call of this module)."""
+    if method is None or not isinstance(func.value, ast.Name) or func.value.id != method[1]:
+        return False
+    return any(
+        isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == func.attr
+        for s in method[0].body
+    )
+
+
+def _literal_sql(node: ast.AST, scope: _Scope) -> bool:
+    """A literal that looks like SQL, or a name assigned one (what the SQL collector reads)."""
+    if isinstance(node, ast.Name):
+        return any(_sql_literal(value) for _, value in scope.lookup(node.id))
+    return _sql_literal(node)
+
+
+def _sql_literal(node: ast.AST) -> bool:
+    """A string or f-string literal with a piece that looks like SQL."""
+    if not isinstance(node, ast.Constant | ast.JoinedStr):
+        return False
+    return any(
+        isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and bool(LOOKS_LIKE_SQL.match(n.value))
+        for n in ast.walk(node)
+    )
 
 
 def _evidence(node: ast.AST, clues: frozenset[str]) -> bool:
     """A node that is evidence on its own (the query-and-SQL pair is judged by ``by_syntax``)."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return "health" in clues and health_named(node.name)
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return "driver" in clues and _driver_import(node)
     if ENGINE not in clues:
         return False
     if isinstance(node, ast.keyword):
@@ -290,26 +514,57 @@ def _evidence(node: ast.AST, clues: frozenset[str]) -> bool:
     return False
 
 
-def _driver_import(node: ast.Import | ast.ImportFrom) -> bool:
-    if isinstance(node, ast.Import):  # ``import sqlalchemy.orm`` binds all of ``sqlalchemy``
-        return any(alias.name.split(".")[0] in DRIVER_ROOTS for alias in node.names)
-    if node.level or not node.module:
-        return False
-    return any(_resolves(f"{node.module}.{alias.name}") for alias in node.names)
+def _driver_aliases(tree: ast.Module) -> dict[str, set[str]] | None:
+    """What each name a driver import binds stands for, anywhere in the module (``import
+    sqlalchemy as sa``: sa is ``sqlalchemy``; ``from psycopg import connect``: connect is
+    ``psycopg.connect``); None when a driver's names are star-imported."""
+    aliases: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        for name, meaning in _imported_names(node):
+            if meaning.split(".")[0] in DRIVER_ROOTS:
+                if meaning.endswith(".*"):
+                    return None
+                aliases.setdefault(name, set()).add(meaning)
+    return aliases
 
 
-# What a driver import must reach for a collector to resolve a call against it: a driver call
-# (``from sqlalchemy import create_engine``), a module on its way (``from sqlalchemy import
-# sql`` for ``sql.text``), or everything (``from psycopg import *``).
-RESOLVED = catalog.DRIVERS | catalog.TEXT_CONSTRUCTS
+def _imported_names(node: ast.AST) -> list[tuple[str, str]]:
+    """(name bound, what it stands for) of an absolute import (``import a.b`` binds a)."""
+    if isinstance(node, ast.Import):
+        roots = [a.name.split(".")[0] for a in node.names]
+        return [
+            (a.asname, a.name) if a.asname else (root, root)
+            for a, root in zip(node.names, roots, strict=True)
+        ]
+    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+        return [(a.asname or a.name, f"{node.module}.{a.name}") for a in node.names]
+    return []
 
 
-@cache
-def _resolves(imported: str) -> bool:
-    module, _, name = imported.rpartition(".")
-    if name == "*":
-        return module.split(".")[0] in DRIVER_ROOTS
-    return any(q == imported or q.startswith(imported + ".") for q in RESOLVED)
+def _called(func: ast.AST, aliases: dict[str, set[str]]) -> set[str]:
+    """The driver names a call's callee can be, through the imports (a libcst qualified name:
+    the callee's full name with its first part replaced by what the import binds)."""
+    root, _, rest = _full_name(func).partition(".")
+    return {f"{base}.{rest}" if rest else base for base in aliases.get(root, ())}
+
+
+def _full_name(node: ast.AST) -> str:
+    """``a.b.c`` as libcst's ``get_full_name_for_node`` spells an expression: a call or a
+    subscript by what is called or subscripted (``a().b`` is ``a.b``), anything else "None".
+    A loop, not a recursion: CPython builds attribute chains thousands of links long."""
+    parts = []
+    while not isinstance(node, ast.Name):
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call | ast.Subscript):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        else:
+            parts.append("None")
+            break
+    else:
+        parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _last(node: ast.AST | None) -> str:
