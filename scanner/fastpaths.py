@@ -40,10 +40,11 @@ no gain and was removed.
 1. ``walks_in_place()``: libcst rebuilds every node it visits, even for a ``CSTVisitor`` that only
    reads (its walk is the transformers' walk, whose result a visitor throws away), and a
    module's analysis walks its tree three times (libcst's scope visitor, then ours; trick 5
-   spares libcst's expression-context walk). Inside the block, ``CSTNode.visit`` is replaced process-wide
-   by a walk that makes the same calls to a read-only visitor, in the same order, reading each
-   node's children where they are. It learns which fields libcst's walk visits per node type by
-   running libcst's private ``_visit_and_replace_children`` once with a recording visitor.
+   spares libcst's expression-context walk). Inside the block, ``CSTNode.visit`` is replaced
+   process-wide by a walk that makes the same calls to a read-only visitor, in the same order,
+   reading each node's children where they are. It learns which fields libcst's walk visits per
+   node type by running libcst's private ``_visit_and_replace_children`` once with a recording
+   visitor.
    Safe because: transformers keep libcst's walk; node types whose walk depends on values
    (``VISITED_WHEN_SET``, found by a test reading libcst's source) keep it too; leaving the
    outermost block restores libcst's method, also on an error; libcst is pinned to the versions
@@ -83,7 +84,9 @@ no gain and was removed.
    and accesses. Safe because: libcst is pinned (``VERIFIED_LIBCST``), and a test compares
    every node's scope, and every name's and attribute's assignments and qualified names, with
    libcst's own on every real module the tests read (this project, the installed libraries,
-   a quarter of the benchmark's PyPI corpora) and on every kind of binding.
+   a quarter of the benchmark's PyPI corpora) and on every kind of binding. Measured in one
+   process on the 80 Django and SQLAlchemy modules the Python gate let through (fastest of 3
+   rounds): their scope analysis 6.53 -> 3.45 s, their whole analysis 16.8 -> 14.6 s.
 """
 
 from __future__ import annotations
