@@ -86,7 +86,12 @@ no gain and was removed.
    libcst's own on every real module the tests read (this project, the installed libraries,
    a quarter of the benchmark's PyPI corpora) and on every kind of binding. Measured in one
    process on the 80 Django and SQLAlchemy modules the Python gate let through (fastest of 3
-   rounds): their scope analysis 6.53 -> 3.45 s, their whole analysis 16.8 -> 14.6 s.
+   rounds): their scope analysis 6.53 -> 3.45 s. Positions are then the one provider left,
+   and ``MetadataWrapper.resolve`` follows a provider that is not batchable with a walk of the
+   whole tree for the batchable ones, even when there are none: ``positions_of`` runs the
+   provider alone (libcst's own ``_gen``, the call the wrapper makes), and the same test
+   compares its positions with the wrapper's. Both together: the 80 modules' whole analysis
+   16.7 -> 13.5 s.
 """
 
 from __future__ import annotations
@@ -358,6 +363,14 @@ def scopes_of(module: Any) -> dict[Any, Any]:
     module.visit(visitor)
     visitor.infer_accesses()
     return visitor.scopes  # type: ignore[no-any-return]
+
+
+def positions_of(module: Any) -> Any:
+    """libcst's ``PositionProvider`` answer for a parsed module, without the walk
+    ``MetadataWrapper`` makes after it for the (here empty) batch of other providers (trick 5)."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
 
 
 def _stored_names(node: Any, into: set[Any]) -> None:

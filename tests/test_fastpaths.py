@@ -269,9 +269,18 @@ def _where(module: cst.Module, node: cst.CSTNode) -> str:
         return type(node).__name__
 
 
+def _same_positions(module: cst.Module) -> bool:
+    """``fastpaths.positions_of`` gives every node the position ``MetadataWrapper`` does."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return dict(fastpaths.positions_of(module)) == dict(expected)
+
+
 def test_scopes_in_one_walk_are_libcsts_on_every_kind_of_binding():
     module = cst.parse_module(SCOPE_CASES)
     assert _scope_differences(module) == []
+    assert _same_positions(module)
     scopes = fastpaths.scopes_of(module)
     # the cases hold what the comparison must see: a store inside a comprehension, a
     # nonlocal, a class scope, a dotted import read as an attribute
@@ -303,13 +312,14 @@ def _scope_sample() -> list[Path]:
 
 
 @pytest.mark.parametrize("path", _scope_sample(), ids=str)
-def test_scopes_in_one_walk_are_libcsts_on_real_modules(path):
+def test_scopes_and_positions_are_libcsts_on_real_modules(path):
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         module = python.parse(text)
     except ParseFailure:
         pytest.skip("does not parse")
     assert _scope_differences(module) == []
+    assert _same_positions(module)
 
 
 @pytest.mark.parametrize("path", _installed_with_facts(), ids=lambda p: p.name)
