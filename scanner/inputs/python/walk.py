@@ -40,38 +40,49 @@ class Together(cst.CSTVisitor):
                 raise TypeError(f"{kind.__name__} overrides on_visit/on_leave")
         self.collectors = collectors
         self.paused_at: list[cst.CSTNode | None] = [None] * len(collectors)
-        self.hooks: dict[type, tuple[tuple[Hook, Hook], ...]] = {}
+        self.paused = 0  # how many collectors are paused (each below a node it pruned)
+        self.hooks: dict[type, tuple[Hooks, Hooks]] = {}
 
-    def _hooks(self, kind: type) -> tuple[tuple[Hook, Hook], ...]:
-        """Each collector's (visit, leave) methods for nodes of this type (None: no method)."""
+    def _hooks(self, kind: type) -> tuple[Hooks, Hooks]:
+        """(index, hook) of the collectors with a ``visit_``/``leave_`` method for nodes of this
+        type, looked up once per type: most types have none, and then a node costs nothing."""
         found = self.hooks.get(kind)
         if found is None:
             name = kind.__name__
-            found = tuple(
-                (_declared(c, f"visit_{name}"), _declared(c, f"leave_{name}"))
-                for c in self.collectors
-            )
-            self.hooks[kind] = found
+            visits = _declared_all(self.collectors, f"visit_{name}")
+            leaves = _declared_all(self.collectors, f"leave_{name}")
+            found = self.hooks[kind] = (visits, leaves)
         return found
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         paused_at = self.paused_at
-        for index, (visit, _) in enumerate(self._hooks(type(node))):
-            if paused_at[index] is None and visit is not None and visit(node) is False:
+        for index, visit in self._hooks(type(node))[0]:
+            if paused_at[index] is None and visit(node) is False:
                 paused_at[index] = node
-        return any(paused is None for paused in paused_at)
+                self.paused += 1
+        return self.paused < len(paused_at)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         paused_at = self.paused_at
-        for index, (_, leave) in enumerate(self._hooks(type(original_node))):
-            paused = paused_at[index]
-            if paused is None or paused is original_node:
-                paused_at[index] = None
-                if leave is not None:
-                    leave(original_node)
+        if self.paused:  # a collector that pruned this node sees its leave_ and goes on
+            for index, paused in enumerate(paused_at):
+                if paused is original_node:
+                    paused_at[index] = None
+                    self.paused -= 1
+        for index, leave in self._hooks(type(original_node))[1]:
+            if paused_at[index] is None:
+                leave(original_node)
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         return None
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         return None
+
+
+Hooks = tuple[tuple[int, Callable[[cst.CSTNode], object]], ...]
+
+
+def _declared_all(collectors: tuple[cst.CSTVisitor, ...], name: str) -> Hooks:
+    found = ((i, _declared(c, name)) for i, c in enumerate(collectors))
+    return tuple((i, hook) for i, hook in found if hook is not None)
