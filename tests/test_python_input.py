@@ -246,7 +246,7 @@ def test_syntax_error_is_scan001_with_position_and_other_files_are_scanned(tmp_p
     ],
 )
 def test_pathological_python_is_refused_without_crashing(tmp_path, name, source, reason):
-    source = "import psycopg\n" + source  # a module that matters: libcst would analyse it
+    source = "import psycopg\npsycopg.connect()\n" + source  # it matters: libcst analyses it
     write(tmp_path, {name: source, "good.py": "import boto3\nboto3.client('rds-data')\n"})
     run = run_cli("scan", str(tmp_path), "--format", "json", cwd=tmp_path)
     assert run.code == 1, run.stderr  # a crash would be a negative return code
