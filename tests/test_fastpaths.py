@@ -243,22 +243,18 @@ def _scope_differences(module: cst.Module) -> list[str]:
         expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
         lean = fastpaths.scopes_of(module)
     differences = []
-    pending: list[cst.CSTNode] = [module]
-    while pending:
-        node = pending.pop()
-        pending.extend(node.children)
+    for node in _all_nodes(module):
         want, got = expected.get(node), lean.get(node)
-        where = _where(module, node)
         if (want is None) != (got is None) or (want and _described(want) != _described(got)):
-            differences.append(f"scope of {where}")
+            differences.append(f"scope of {_where(module, node)}")
         elif isinstance(node, cst.Name | cst.Attribute) and want is not None:
             names = [{q.name for q in s.get_qualified_names_for(node)} for s in (want, got)]
             if names[0] != names[1]:
-                differences.append(f"qualified names of {where}: {names}")
+                differences.append(f"qualified names of {_where(module, node)}: {names}")
             if isinstance(node, cst.Name) and _assigned(want, node.value) != _assigned(
                 got, node.value
             ):
-                differences.append(f"assignments of {where}")
+                differences.append(f"assignments of {_where(module, node)}")
     return differences
 
 
@@ -295,6 +291,7 @@ def test_scopes_in_one_walk_are_libcsts_on_every_kind_of_binding():
 
 
 def _all_nodes(module: cst.Module) -> list[cst.CSTNode]:
+    """Every node of the tree (libcst's nodes have no parent links: a walk down, as a list)."""
     found, pending = [], [module]
     while pending:
         node = pending.pop()

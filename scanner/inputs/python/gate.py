@@ -197,8 +197,10 @@ IMPORTS_NAMES = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import\b", re.MULTILINE)
 
 def by_syntax(tree: ast.Module, clues: frozenset[str]) -> bool:
     """Whether a weak-word module's syntax holds what a collector records, looking only for
-    what its words are clues of (see the module's docstring): one pass over CPython's tree,
-    and when a query is the only evidence left, one more that follows names through scopes."""
+    what its words are clues of (see the module's docstring): one pass over CPython's tree
+    (which also gathers the driver imports), and when a query or a driver call is the evidence
+    left, one more that follows names through scopes."""
+    drivers: dict[str, set[str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             if _config_type(node) and (
@@ -207,9 +209,8 @@ def by_syntax(tree: ast.Module, clues: frozenset[str]) -> bool:
                 return True
         elif _evidence(node, clues):
             return True
-    drivers = _driver_aliases(tree) if "driver" in clues else {}
-    if drivers is None:
-        return True  # ``from psycopg import *``: any call may be the driver's
+        elif "driver" in clues and _driver_import(node, drivers):
+            return True  # ``from psycopg import *``: any call may be the driver's
     return ("query" in clues or bool(drivers)) and Flows(tree, drivers).reach_sql()
 
 
@@ -286,12 +287,12 @@ class Flows:
     are reached by no query).
     """
 
-    def __init__(self, tree: ast.Module, drivers: dict[str, set[str]] | None = None) -> None:
+    def __init__(self, tree: ast.Module, drivers: dict[str, set[str]]) -> None:
         self.module = _Scope("module")
         self.scopes = [self.module]
         self.attributes: dict[str, list[Source]] = {}
         self.queries: list[_Query] = []
-        self.drivers = drivers or {}
+        self.drivers = drivers  # what driver imports bind (``_driver_import``)
         self.connects = False  # a call of a driver's connect (judged on its arguments)
         pending: list[Visit] = [(tree, self.module, False, None)]
         while pending:
@@ -324,7 +325,7 @@ class Flows:
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
             inner = self._scope("comprehension", scope)
             for generator in node.generators:
-                _store(generator.target, inner)
+                self._bind(generator.target, None, inner, False)
             first = node.generators[0]  # its iterable is evaluated around the comprehension
             inside = [c for c in ast.iter_child_nodes(node) if c is not first]
             inside += [c for c in ast.iter_child_nodes(first) if c is not first.iter]
@@ -372,13 +373,11 @@ class Flows:
             for target in node.targets:
                 self._bind(target, node.value, scope, in_class)
         elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
-            if node.value is not None:
-                self._bind(node.target, node.value, scope, in_class)
-            _store(node.target, scope)
+            self._bind(node.target, node.value, scope, in_class)
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             self._bind(node.optional_vars, node.context_expr, scope, in_class)
         elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor):
-            _store(node.target, scope)
+            self._bind(node.target, None, scope, in_class)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             scope.bound.add(node.name)
         elif isinstance(node, ast.Import | ast.ImportFrom):
@@ -395,7 +394,10 @@ class Flows:
                 own = _own_method(node.func, method)  # type: ignore[arg-type]
                 self.queries.append(_Query(scope, _texts(node), literal_only=own))
 
-    def _bind(self, target: ast.AST, value: ast.AST, scope: _Scope, in_class: bool) -> None:
+    def _bind(self, target: ast.AST, value: ast.AST | None, scope: _Scope, in_class: bool) -> None:
+        """Bind the names a target holds (through tuples, lists and starred elements) and note
+        what each is assigned; ``value`` None: bound to nothing with text (a loop variable,
+        ``x += ...``, an annotation alone)."""
         if isinstance(target, ast.Tuple | ast.List):
             pairs = isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(target.elts)
             for index, element in enumerate(target.elts):
@@ -404,10 +406,11 @@ class Flows:
             self._bind(target.value, value, scope, in_class)
         elif isinstance(target, ast.Name):
             scope.bound.add(target.id)
-            scope.values.setdefault(target.id, []).append((scope, value))
-            if in_class:  # a class attribute, read as ``self.<name>``
-                self.attributes.setdefault(target.id, []).append((scope, value))
-        elif isinstance(target, ast.Attribute):
+            if value is not None:
+                scope.values.setdefault(target.id, []).append((scope, value))
+                if in_class:  # a class attribute, read as ``self.<name>``
+                    self.attributes.setdefault(target.id, []).append((scope, value))
+        elif isinstance(target, ast.Attribute) and value is not None:
             self.attributes.setdefault(target.attr, []).append((scope, value))
 
     def reach_sql(self) -> bool:
@@ -435,17 +438,6 @@ class Flows:
                     followed.add((None, node.attr))
                     pending.extend(self.attributes.get(node.attr, ()))
         return False
-
-
-def _store(target: ast.AST, scope: _Scope) -> None:
-    """Bind the names a target holds (through tuples, lists and starred elements)."""
-    if isinstance(target, ast.Name):
-        scope.bound.add(target.id)
-    elif isinstance(target, ast.Tuple | ast.List):
-        for element in target.elts:
-            _store(element, scope)
-    elif isinstance(target, ast.Starred):
-        _store(target.value, scope)
 
 
 def _query_call(node: ast.AST) -> bool:
@@ -514,18 +506,16 @@ def _evidence(node: ast.AST, clues: frozenset[str]) -> bool:
     return False
 
 
-def _driver_aliases(tree: ast.Module) -> dict[str, set[str]] | None:
-    """What each name a driver import binds stands for, anywhere in the module (``import
-    sqlalchemy as sa``: sa is ``sqlalchemy``; ``from psycopg import connect``: connect is
-    ``psycopg.connect``); None when a driver's names are star-imported."""
-    aliases: dict[str, set[str]] = {}
-    for node in ast.walk(tree):
-        for name, meaning in _imported_names(node):
-            if meaning.split(".")[0] in DRIVER_ROOTS:
-                if meaning.endswith(".*"):
-                    return None
-                aliases.setdefault(name, set()).add(meaning)
-    return aliases
+def _driver_import(node: ast.AST, aliases: dict[str, set[str]]) -> bool:
+    """Note what each name a driver import binds stands for (``import sqlalchemy as sa``: sa
+    is ``sqlalchemy``; ``from psycopg import connect``: connect is ``psycopg.connect``); True
+    when it star-imports a driver's names."""
+    for name, meaning in _imported_names(node):
+        if meaning.split(".")[0] in DRIVER_ROOTS:
+            if meaning.endswith(".*"):
+                return True
+            aliases.setdefault(name, set()).add(meaning)
+    return False
 
 
 def _imported_names(node: ast.AST) -> list[tuple[str, str]]:
