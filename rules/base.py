@@ -85,6 +85,10 @@ class Rule:
     # language that produces the same facts is judged by the same rule with no edit; a file
     # rule is not run on a file where every fact it reads is empty.
     reads: tuple[str, ...] = ()
+    # A project rule that judges what changed since a git base (``--diff-base``, ``review
+    # --base``) and nothing without one: a run without a base does not load what it reads for
+    # the files that are only context (the DynamoDB tables of every template, in a one-file run).
+    needs_base: bool = False
     # The kinds the rule applies to: derived from ``reads`` (see ``rule``); declared only by
     # rules without a check, whose findings the engine emits (SCAN001: every kind).
     kinds: tuple[str, ...] = ()
@@ -114,4 +118,6 @@ def rule(**declaration: Any) -> Rule:
         from scanner.inputs import kinds_reading
 
         declaration["kinds"] = tuple(str(k) for k in kinds_reading(reads))
+    if declaration.get("needs_base") and "project_check" not in declaration:
+        raise ValueError(f"{declaration['id']}: only a project rule can judge against a base")
     return Rule(**declaration)

@@ -19,6 +19,7 @@ import pytest
 
 from scanner.config import Config
 from scanner.pipeline import analyze as analyzing
+from scanner.pipeline.discover import discover
 from scanner.pipeline.engine import scan
 from scanner.run.cache import (
     CACHE_DIR_NAME,
@@ -28,6 +29,7 @@ from scanner.run.cache import (
     PACK_SLACK,
     PACKS,
 )
+from scanner.run.runner import start_all
 from tests.conftest import Run, write
 from tests.limits import assert_no_traceback, run_limited
 
@@ -108,6 +110,41 @@ def test_named_files_and_a_whole_scan_keep_packs_of_their_own(tmp_path, monkeypa
     assert scan((str(tree),), config, jobs=1, cache_dir=cache) == whole
     assert scan(named, config, jobs=1, cache_dir=cache) == one
     assert analysed == [] and {p: p.stat().st_mtime_ns for p in _packs(cache)} == packs
+
+
+TABLE = (
+    "Resources:\n  Orders{n}:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
+    "      TableName: orders{n}\n      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]\n"
+    "      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]\n"
+)
+
+
+def test_context_views_keep_the_tables_only_for_a_comparison_and_apart(tmp_path, monkeypatch):
+    """Without a git base nothing reads the DynamoDB tables of the files that are context, so
+    their views leave them out; such a view never serves a run that compares with a base."""
+    tree, cache = _tree(tmp_path / "tree"), tmp_path / "cache"
+    write(tree, {f"d{n}.yaml": TABLE.format(n=n) for n in range(3)})
+    config = Config(root=tree, select=("RDS", "SCAN", "DDB"))
+    candidates = discover((str(tree),), config)
+    named = [c for c in candidates if c.rel == "m00.py"]
+    context = [c for c in candidates if c.rel != "m00.py"]
+
+    def tables(comparing: bool) -> dict[str, int]:
+        started = start_all(named, config, 1, cache, context, comparing=comparing)
+        started.wait()
+        started.close(started.masked)
+        return {a.path: len(a.facts.tables) for a in started.context if a.facts and a.facts.tables}
+
+    compared = {f"d{n}.yaml": 1 for n in range(3)}
+    assert tables(False) == {}
+    assert tables(True) == compared
+    analysed = _counting(monkeypatch)
+    for entry in _entries(cache):
+        entry.unlink()  # the packs alone serve what follows
+    assert tables(False) == {}
+    assert tables(True) == compared
+    assert tables(False) == {}
+    assert analysed == [], "each kind of run is served from its own pack"
 
 
 # --- a hostile tree, through the installed command ---------------------------------------------

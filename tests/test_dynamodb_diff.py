@@ -170,6 +170,26 @@ def test_an_untouched_layer_reports_nothing_and_without_a_base_nothing_is_compar
     assert ddb_findings(repo) == []  # no base: the rules judge nothing
 
 
+@pytest.mark.parametrize("cache", [(), ("--no-cache",)], ids=["cache", "no-cache"])
+def test_a_named_file_is_compared_with_every_table_of_the_project_and_its_base(repo, cache):
+    """Named files (pre-commit) with a base: the tables of the files that are only context,
+    here and at the base, are compared too; a run without a base before does not change that."""
+    write(repo, {"app/handler.py": "def handler(event, context):\n    return 1\n"})
+    commit_all(repo, "a handler")
+    edit(repo / "infra/tables.tf", 'hash_key     = "pk"', 'hash_key     = "id"')
+    edit(repo / "infra/tables.tf", 'name = "pk"', 'name = "id"')
+    for args in [("app/handler.py",), ("app/handler.py", "--diff-base", "HEAD")]:
+        run = run_cli("scan", *args, *cache, cwd=repo)
+        assert run.code == 0, run.stderr
+    assert "DynamoDB layer compared with HEAD" in run.stdout
+    assert "2 table(s) there, 0 new here" in run.stdout
+    run = run_cli(
+        "scan", "infra/tables.tf", "--diff-base", "HEAD", "--format", "json", *cache, cwd=repo
+    )
+    (found,) = [f for f in run.json()["findings"] if f["rule"].startswith("DDB")]
+    assert (found["rule"], found["path"]) == ("DDB001", "infra/tables.tf")
+
+
 def test_a_cdk_construct_moved_in_the_tree_is_a_replacement(tmp_path):
     root = init(tmp_path / "repo")
     synthesized = {

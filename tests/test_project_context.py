@@ -1,7 +1,8 @@
 """Context files (the rest of the project when files are named) are loaded as their context view.
 
 ``kept_in_context()`` (the project model's fields and the project rules' ``reads``) claims to
-list exactly the facts the project model, the project rules and the source links read. The project is built from full facts and from context views, for
+list exactly the facts the project model, the project rules and the source links read; in a run
+that compares with a git base, also those of the rules that judge only against one. The project is built from full facts and from context views, for
 every documented project-rule example, every bundled example project and a few application and
 CDK cases the examples do not cover: the project findings, the linked workloads and clusters,
 and the source links must be the same (the list is enough). And dropping any one field from the
@@ -83,6 +84,7 @@ def build(scope, code):
     cluster.grant_connect(api)
 """
 CONTEXT_FIELDS = kept_in_context()
+BASE_FIELDS = kept_in_context(comparing=True)  # with a git base to compare with
 TERRAFORM = ROOT / "tests" / "fixtures" / "terraform"
 
 
@@ -138,6 +140,11 @@ class Analysed:
     def facts(self) -> list:
         return facts_in_app(self.analyses, self.candidates, self.config)
 
+    @property
+    def kept(self) -> frozenset[str]:
+        """What its context views keep: more when it is compared with a base."""
+        return BASE_FIELDS if self.base is not None else CONTEXT_FIELDS
+
     def viewed(self, keep: frozenset[str] | None = None) -> tuple[FileAnalysis, ...]:
         if keep is None:
             return self.analyses
@@ -183,14 +190,39 @@ def analysed(tmp_path_factory) -> dict[str, Analysed]:
 @pytest.mark.parametrize("name", [case.name for case in CASES])
 def test_the_context_view_is_enough(analysed, name):
     case = analysed[name]
-    assert case.outcome(CONTEXT_FIELDS) == case.outcome()
+    assert case.outcome(case.kept) == case.outcome()
 
 
-@pytest.mark.parametrize("field", sorted(CONTEXT_FIELDS - IDENTITY_FIELDS))
+@pytest.mark.parametrize("field", sorted(BASE_FIELDS - IDENTITY_FIELDS))
 def test_every_context_field_is_read(analysed, field):
-    without = CONTEXT_FIELDS - {field}
-    changed = [name for name, case in analysed.items() if case.outcome(without) != case.outcome()]
+    changed = [
+        name
+        for name, case in analysed.items()
+        if field in case.kept and case.outcome(case.kept - {field}) != case.outcome()
+    ]
     assert changed, f"nothing reads {field}: drop it from the reads (or add a case)"
+
+
+def test_without_a_base_the_view_leaves_out_what_only_a_comparison_reads():
+    """A one-file run without a base does not load the DynamoDB tables of every template."""
+    only_compared = BASE_FIELDS - CONTEXT_FIELDS
+    assert "tables" in only_compared
+    for field in only_compared:
+        readers = [r for r in ALL_RULES if r.is_project_rule and field in r.reads]
+        assert readers and all(r.needs_base for r in readers), field
+    assert CONTEXT_FIELDS < BASE_FIELDS
+
+
+def test_the_rules_that_need_a_base_judge_nothing_without_one(analysed):
+    needing = {r.id for r in ALL_RULES if r.needs_base}
+    assert needing
+    compared = [case for case in analysed.values() if case.base is not None]
+    fired = {raw.rule for case in compared for raw in case.outcome()[0]}
+    assert needing <= fired  # their examples fire against the base
+    for case in compared:
+        alone = replace(case, base=None)
+        assert not [raw for raw in alone.outcome()[0] if raw.rule in needing]
+        assert alone.outcome(CONTEXT_FIELDS) == alone.outcome()
 
 
 def test_the_view_drops_the_rest(analysed):

@@ -55,6 +55,7 @@ RULE = rule(
     title="A DynamoDB table would be replaced or deleted",
     severity=Severity.ERROR,
     reads=READS,
+    needs_base=True,
     project_check=check_table_replaced,
     since="0.1.0",
     requirements=("FR-006",),

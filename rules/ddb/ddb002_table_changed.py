@@ -82,6 +82,7 @@ RULE = rule(
     title="A DynamoDB table, its access or its wiring changed",
     severity=Severity.WARNING,
     reads=READS,
+    needs_base=True,
     project_check=check_table_changed,
     since="0.1.0",
     requirements=("FR-006",),

@@ -323,6 +323,7 @@ def run(
         context=context_candidates,
         worker=worker,
         packs=packs,
+        comparing=base is not None,
     )
     context_facts = facts_in_app(started.context, context_candidates, config)
     # while the named files are analysed in another process, link the context

@@ -408,9 +408,11 @@ class Key:
     name: str
     content: str
 
-    def context(self) -> Key:
-        """Where the same file's context view (``project.context_view``) is kept."""
-        return Key(hashlib.sha256(f"{self.name}|context".encode()).hexdigest(), self.content)
+    def context(self, keep: frozenset[str]) -> Key:
+        """Where the same file's context view (``project.context_view``) that keeps the facts
+        ``keep`` is kept: a view that keeps less never serves a run that reads more."""
+        kept = ",".join(sorted(keep))
+        return Key(hashlib.sha256(f"{self.name}|context|{kept}".encode()).hexdigest(), self.content)
 
 
 class ResultCache:

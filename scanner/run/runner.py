@@ -95,14 +95,22 @@ def _done(analyses: list[FileAnalysis]) -> list[FileAnalysis]:
 
 
 @cache_result
-def kept_in_context() -> frozenset[str]:
-    """The facts a context file keeps: the project model's and every project rule's ``reads``.
+@cache_result
+def kept_in_context(comparing: bool = False) -> frozenset[str]:
+    """The facts a context file keeps: the project model's and the ``reads`` of every project
+    rule the run can fire; ``comparing``: the run compares with a git base, so the rules that
+    judge only against one (``needs_base``) count too.
 
     Derived, so a project rule that reads another fact is given it with no edit here. The rules
     are imported on first use, as analysis imports them."""
     from scanner.rules import ALL_RULES
 
-    return context_fields(f for r in ALL_RULES if r.is_project_rule for f in r.reads)
+    return context_fields(
+        f
+        for r in ALL_RULES
+        if r.is_project_rule and (comparing or not r.needs_base)
+        for f in r.reads
+    )
 
 
 def _waiting_for(
@@ -118,16 +126,17 @@ def _waiting_for(
     return result
 
 
-def _cached(cache: ResultCache, key: Key, as_context: bool) -> FileAnalysis | None:
-    """A file's cached analysis, or its context view (derived once from the full entry)."""
-    if not as_context:
+def _cached(cache: ResultCache, key: Key, keep: frozenset[str] | None) -> FileAnalysis | None:
+    """A file's cached analysis, or (``keep``: the facts a context file keeps) its context
+    view, derived once from the full entry."""
+    if keep is None:
         return cache.get(key)
-    view = cache.get(key.context())
+    view = cache.get(key.context(keep))
     if view is None:
         full = cache.get(key)
         if full is not None:
-            view = context_view(full, kept_in_context())
-            cache.put(key.context(), view)
+            view = context_view(full, keep)
+            cache.put(key.context(keep), view)
     return view
 
 
@@ -137,6 +146,7 @@ class _Batch:
 
     candidates: list[Candidate]
     as_context: bool
+    keep: frozenset[str]  # the facts a context view keeps in this run (``kept_in_context``)
     results: list[FileAnalysis | None] = field(default_factory=list)
     keys: dict[int, Key] = field(default_factory=dict)
     todo: list[int] = field(default_factory=list)
@@ -151,14 +161,18 @@ class _Batch:
 
 
 def _look_up(
-    candidates: list[Candidate], config: Config, cache: ResultCache | None, as_context: bool
+    candidates: list[Candidate],
+    config: Config,
+    cache: ResultCache | None,
+    as_context: bool,
+    keep: frozenset[str],
 ) -> _Batch:
-    batch = _Batch(candidates, as_context, results=[None] * len(candidates))
+    batch = _Batch(candidates, as_context, keep, results=[None] * len(candidates))
     for index, candidate in enumerate(candidates):
         content = read_for_key(candidate, config.max_file_size) if cache else None
         if cache is not None and content is not None:
             batch.keys[index] = cache.key(candidate, content)
-            batch.results[index] = _cached(cache, batch.keys[index], as_context)
+            batch.results[index] = _cached(cache, batch.keys[index], keep if as_context else None)
             if candidate.explicit and input_named(candidate.input).fallback:
                 batch.aliases[index] = cache.key(replace(candidate, explicit=False), content)
         if batch.results[index] is None:
@@ -184,7 +198,7 @@ def _complete(
     and cached by the next run.
     """
     for index, analysis in zip(batch.todo, fresh, strict=True):
-        view = context_view(analysis, kept_in_context())
+        view = context_view(analysis, batch.keep)
         batch.results[index] = view if batch.as_context else analysis
         if cache is None or index not in batch.keys or analysis.transient:
             continue
@@ -193,7 +207,7 @@ def _complete(
             keys.append(batch.aliases[index])
         for key in keys:
             cache.put(key, analysis)
-            cache.put(key.context(), view)
+            cache.put(key.context(batch.keep), view)
     return tuple(r for r in batch.results if r is not None)
 
 
@@ -223,11 +237,14 @@ def start_all(
     context: list[Candidate] | None = None,
     worker: Worker | None = None,
     packs: bool = True,
+    comparing: bool = False,
 ) -> Started:
     """Every candidate's analysis, and every context file's context view.
 
     Context files (the rest of the project when files are named) only feed the project model,
-    so they come back as ``project.context_view``, with or without the cache. ``cache_dir=None``
+    so they come back as ``project.context_view``, with or without the cache; ``comparing``: the
+    run compares with a git base, so the views keep what the rules that need one read (see
+    ``kept_in_context``), and are kept apart from the other runs' views. ``cache_dir=None``
     disables the cache (so does a cache ``ResultCache.open`` finds unsafe). ``worker`` is one
     already importing the parsers (the console script's head start): it gets the named files
     the cache lacks, or is released.
@@ -235,10 +252,11 @@ def start_all(
     jobs = jobs or default_jobs()
     context = context or []
     progress.expect(len(candidates) + len(context))
+    keep = kept_in_context(comparing)
     cache = ResultCache.open(cache_dir, config, packs) if cache_dir is not None else None
     if cache is not None and len(candidates) + len(context) >= PACK_MIN_ENTRIES:
-        cache.use_pack("context" if context else "scan")
-    named = _look_up(candidates, config, cache, as_context=False)
+        cache.use_pack(("context-base" if comparing else "context") if context else "scan")
+    named = _look_up(candidates, config, cache, False, keep)
     pending = named.pending
     few = bool(pending) and jobs > 1 and len(pending) < PARALLEL_MIN_FILES
     # worth a worker when there is context to load meanwhile, or when one is already importing
@@ -248,7 +266,7 @@ def start_all(
         worker.release()
         worker = None
     # the context files the worker analyses with the named ones (found stale in the cache)
-    siblings = _look_up(_siblings(pending, context) if worker else [], config, cache, True)
+    siblings = _look_up(_siblings(pending, context) if worker else [], config, cache, True, keep)
     if len(pending) + len(siblings.todo) >= PARALLEL_MIN_FILES:
         siblings.todo = []  # a large module: its files are analysed in a pool, below
     stale = siblings.pending
@@ -260,7 +278,7 @@ def start_all(
         waiting = lambda: done  # noqa: E731
     pairs = zip(siblings.candidates, siblings.results, strict=True)
     taken = {id(c) for c, r in pairs if r is not None or c in stale}
-    around = _look_up([c for c in context if id(c) not in taken], config, cache, True)
+    around = _look_up([c for c in context if id(c) not in taken], config, cache, True, keep)
     _complete(around, _analyze(around.pending, config, jobs), cache)
     remembered = cache.masked() if cache is not None else {}
     close = _closing(cache, (named, siblings, around))
@@ -293,7 +311,7 @@ def _closing(
     def close(masked: Mapping[str, str]) -> None:
         if cache is not None:
             names = [
-                key.context().name if batch.as_context else key.name
+                key.context(batch.keep).name if batch.as_context else key.name
                 for batch in batches
                 for key in batch.keys.values()
             ]
