@@ -287,6 +287,11 @@ class Project:
 
         return dynamodb.compare(self.base.files, self.files, self.root)
 
+    @cached_property
+    def evidence(self) -> dict[tuple[object, ...], tuple[Evidence, ...]]:
+        """``database_evidence`` per settings, filled as rules ask for it."""
+        return {}
+
     def of_kind(self, *kinds: str) -> tuple[FileFacts, ...]:
         return tuple(f for f in self.files if f.kind in kinds)
 
@@ -317,8 +322,13 @@ def _database_env(name: str, config: Config) -> bool:
     return (
         bool(DATABASE_ENV_WORD.search(name))
         or name in config.dsql.required_env
-        or any(re.search(pattern, name) for pattern in config.legacy_env_patterns)
+        or any(pattern.search(name) for pattern in _compiled(config.legacy_env_patterns))
     )
+
+
+@cache
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern) for pattern in patterns)
 
 
 def _file_evidence(facts: FileFacts, config: Config) -> Iterator[Evidence]:
@@ -363,8 +373,15 @@ def database_evidence(project: Project, config: Config) -> tuple[Evidence, ...]:
     The project rules about the DSQL target state (a cluster must exist, the application needs
     a health check, its configuration must model DSQL) judge only projects that show one: a
     tree without any (a template library, a Redis service) has nothing to migrate. Only facts
-    that a context view keeps are read, so a pre-commit run judges like a full scan."""
-    return tuple(sorted(e for facts in project.files for e in _file_evidence(facts, config)))
+    that a context view keeps are read, so a pre-commit run judges like a full scan.
+
+    Derived once per project and settings: three rules ask for it."""
+    settings = (config.dsql.required_env, config.legacy_env_patterns)
+    memo = project.evidence
+    if settings not in memo:
+        found = (e for facts in project.files for e in _file_evidence(facts, config))
+        memo[settings] = tuple(sorted(found))
+    return memo[settings]
 
 
 class _Namespace:
