@@ -46,6 +46,9 @@ from scanner.inputs.python.values import (
 )
 from scanner.model import Location
 
+# What every suppression comment holds, whatever its case (``module.SUPPRESSION``).
+SUPPRESSION_WORD = "dsql-scan"
+
 RESOLVE_SECRET = "{{resolve:secretsmanager:"
 
 POLICY_METHODS = frozenset(
@@ -700,7 +703,10 @@ class FactCollector(cst.CSTVisitor):
         return True
 
     def visit_Comment(self, node: cst.Comment) -> None:
-        self.comments.append((node.value, self.location(node)))
+        # only a comment that names the tool can be a suppression (``module.SUPPRESSION``):
+        # the others are not located at all
+        if SUPPRESSION_WORD in node.value.lower():
+            self.comments.append((node.value, self.location(node)))
 
     # -- string literals: hosts ------------------------------------------------------------------
 
