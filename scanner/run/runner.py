@@ -95,7 +95,6 @@ def _done(analyses: list[FileAnalysis]) -> list[FileAnalysis]:
 
 
 @cache_result
-@cache_result
 def kept_in_context(comparing: bool = False) -> frozenset[str]:
     """The facts a context file keeps: the project model's and the ``reads`` of every project
     rule the run can fire; ``comparing``: the run compares with a git base, so the rules that
