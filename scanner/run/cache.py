@@ -411,8 +411,14 @@ class Key:
     def context(self, keep: frozenset[str]) -> Key:
         """Where the same file's context view (``project.context_view``) that keeps the facts
         ``keep`` is kept: a view that keeps less never serves a run that reads more."""
-        kept = ",".join(sorted(keep))
-        return Key(hashlib.sha256(f"{self.name}|context|{kept}".encode()).hexdigest(), self.content)
+        name = f"{self.name}|context|{_listed(keep)}"
+        return Key(hashlib.sha256(name.encode()).hexdigest(), self.content)
+
+
+@cache
+def _listed(fields: frozenset[str]) -> str:
+    """The fields in one stable spelling, made once per run (every context file's key uses it)."""
+    return ",".join(sorted(fields))
 
 
 class ResultCache:

@@ -46,9 +46,6 @@ from scanner.inputs.python.values import (
 )
 from scanner.model import Location
 
-# What every suppression comment holds, whatever its case (``module.SUPPRESSION``).
-SUPPRESSION_WORD = "dsql-scan"
-
 RESOLVE_SECRET = "{{resolve:secretsmanager:"
 
 POLICY_METHODS = frozenset(
@@ -87,7 +84,7 @@ class FactCollector(cst.CSTVisitor):
         self.hosts: list[HostLiteral] = []
         self.env_reads: list[EnvRead] = []
         self.construct_ids: list[tuple[str, int]] = []
-        self.comments: list[tuple[str, Location]] = []
+        self.comments: list[cst.Comment] = []
         self._statements: list[tuple[cst.CSTNode, IamStatement]] = []
         self._principals: dict[cst.CSTNode, set[str]] = {}
 
@@ -703,10 +700,7 @@ class FactCollector(cst.CSTVisitor):
         return True
 
     def visit_Comment(self, node: cst.Comment) -> None:
-        # only a comment that names the tool can be a suppression (``module.SUPPRESSION``):
-        # the others are not located at all
-        if SUPPRESSION_WORD in node.value.lower():
-            self.comments.append((node.value, self.location(node)))
+        self.comments.append(node)  # the module judges which are suppressions
 
     # -- string literals: hosts ------------------------------------------------------------------
 

@@ -41,7 +41,11 @@ if TYPE_CHECKING:
     ]
 
 MAX_PYTHON_BYTES = 1_048_576
-SUPPRESSION = re.compile(r"^#+\s*dsql-scan\s*:\s*ignore\[([^\]]*)\](.*)$", re.IGNORECASE)
+# What every suppression comment says, whatever its case: a comment without it is not one.
+SUPPRESSION_WORD = "dsql-scan"
+SUPPRESSION = re.compile(
+    rf"^#+\s*{re.escape(SUPPRESSION_WORD)}\s*:\s*ignore\[([^\]]*)\](.*)$", re.IGNORECASE
+)
 REASON_PUNCTUATION = ":-\u2013\u2014 \t"
 CDK_ROOT = "aws_cdk"
 
@@ -255,8 +259,9 @@ def _extract(
     lines = text.splitlines()
     suppressions = tuple(
         found
-        for comment, where in collector.comments
-        for found in suppressions_of(comment, where, lines)
+        for comment in collector.comments
+        if SUPPRESSION_WORD in comment.value.lower()  # the others are not even located
+        for found in suppressions_of(comment.value, locator.location(comment), lines)
     )
     facts = FileFacts(
         kind=kind,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from scanner.config import Config
 
 COMMENT_MARKERS = ("//", "/*", "*")
-MARKER = b"dsql-scan"  # what every suppression comment says (python_module.SUPPRESSION)
+MARKER = python_module.SUPPRESSION_WORD.encode()  # what every suppression says
 
 
 class MappedPositions(Mapping[Any, Any]):
