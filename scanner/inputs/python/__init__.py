@@ -33,6 +33,7 @@ INPUT = Input(
         "scanner.inputs.python.cdk",
         "scanner.inputs.python.facts",
         "scanner.inputs.python.locations",
+        "scanner.inputs.python.positions",
         "scanner.inputs.python.sql",
         "scanner.inputs.python.values",
         "scanner.inputs.python.walk",

@@ -187,27 +187,30 @@ def facts_of(
     """
     _check_size(text)
     verdict = gate.by_words(text, path, config, in_app)
+    tree = cpython_tree(text)  # also where each statement starts (``positions``)
     if verdict is not True:
-        tree = cpython_tree(text)
         if tree is None:  # CPython refuses it: libcst decides, and its words alone judge it
             module = parse(text)
             return extract(module, path, text) if verdict else _nothing(path)
         if not (verdict and gate.by_syntax(tree, verdict)):
             return _nothing(path)
-    return extract(parse(text), path, text)
+    return extract(parse(text), path, text, tree)
 
 
 def _nothing(path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
     return FileFacts(kind="app", path=path), ()
 
 
-def extract(module: cst.Module, path: str, text: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
-    """Facts and suppressions of one parsed module."""
+def extract(
+    module: cst.Module, path: str, text: str, tree: ast.Module | None = None
+) -> tuple[FileFacts, tuple[Suppression, ...]]:
+    """Facts and suppressions of one parsed module (``tree``: CPython's of the same text, which
+    places the statements the facts point into; without it, libcst places every node)."""
     from scanner import fastpaths
 
     try:
         with fastpaths.walks_in_place():  # every walk below only reads the tree
-            return _extract(module, path, text)
+            return _extract(module, path, text, tree=tree)
     except RecursionError:
         raise ParseFailure("source nested too deeply to analyse") from None
 
@@ -226,25 +229,36 @@ def extract_lowered(
 
 
 def _extract(
-    module: cst.Module, path: str, text: str, view: View | None = None
+    module: cst.Module,
+    path: str,
+    text: str,
+    view: View | None = None,
+    tree: ast.Module | None = None,
 ) -> tuple[FileFacts, tuple[Suppression, ...]]:
     from scanner import fastpaths
     from scanner.inputs.python.app import AppCollector
     from scanner.inputs.python.cdk import TargetCollector
     from scanner.inputs.python.facts import FactCollector
     from scanner.inputs.python.locations import Locator
+    from scanner.inputs.python.positions import Noting, StatementPositions
     from scanner.inputs.python.sql import SqlCollector
     from scanner.inputs.python.symbols import SymbolCollector
     from scanner.inputs.python.values import BindingCollector, Bindings, Evaluator
     from scanner.inputs.python.walk import Together
 
-    positions = fastpaths.positions_of(module)  # libcst's, without an extra walk
     scopes = fastpaths.scopes_of(module)  # libcst's scope analysis, in one walk
+    bindings = Bindings()
+    placed = tree is not None and view is None  # each statement placed when a fact needs it
+    walk = (Noting if placed else Together)(BindingCollector(bindings))
+    module.visit(walk)  # the other collectors resolve names through the bindings
     code_for = module.code_for_node
+    if placed:
+        whole = lambda: fastpaths.positions_of(module)  # noqa: E731
+        positions = StatementPositions(module, tree, text, walk.owners, whole)  # type: ignore
+    else:
+        positions = fastpaths.positions_of(module)  # libcst's, without an extra walk
     if view is not None:  # a lowered module: positions and text are its source's
         positions, code_for = view(positions, code_for)
-    bindings = Bindings()
-    module.visit(Together(BindingCollector(bindings)))  # the others resolve names through it
     evaluator = Evaluator(scopes, positions, bindings, code_for)  # type: ignore[arg-type]
     kind = kind_of(bindings.imports)
     uses_rds = any(i.startswith(CDK_ROOT + ".aws_rds") for i in bindings.imports)

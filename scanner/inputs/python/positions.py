@@ -1,0 +1,385 @@
+"""libcst's positions, computed only for the statements a module's analysis asks about.
+
+libcst computes positions by generating the code of the whole module again, token by token: on
+real code that costs more than the parse itself, although an analysis locates only the few
+nodes its facts point at. The position of a node depends only on where the code generation of
+its statement starts (and on the indentation around it), so one statement can be generated
+alone, started where CPython's syntax tree (already parsed by the gate) says it starts.
+
+:class:`StatementPositions` does that on demand, and it checks itself: the statements of both
+trees are paired in order and by kind (a disagreement anywhere, and the module is located the
+usual way), and a statement's generated code must be the source text where it is placed. Any
+node it cannot place that way (a comment on a line of its own, a module CPython refused) is
+located by libcst's own pass over the whole module, once; so the answer is always libcst's.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst.metadata import CodePosition, CodeRange
+
+from scanner.inputs.python.walk import Together
+
+NEWLINE = re.compile(r"\r\n?|\n")  # libcst's (and the tokenizer's) line breaks
+
+# Each libcst statement and the CPython statement it must pair with.
+SMALL: dict[type, tuple[type, ...]] = {
+    cst.Expr: (ast.Expr,),
+    cst.Assign: (ast.Assign,),
+    cst.AnnAssign: (ast.AnnAssign,),
+    cst.AugAssign: (ast.AugAssign,),
+    cst.Return: (ast.Return,),
+    cst.Raise: (ast.Raise,),
+    cst.Assert: (ast.Assert,),
+    cst.Import: (ast.Import,),
+    cst.ImportFrom: (ast.ImportFrom,),
+    cst.Pass: (ast.Pass,),
+    cst.Break: (ast.Break,),
+    cst.Continue: (ast.Continue,),
+    cst.Del: (ast.Delete,),
+    cst.Global: (ast.Global,),
+    cst.Nonlocal: (ast.Nonlocal,),
+}
+COMPOUND: dict[type, tuple[type, ...]] = {
+    cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
+    cst.ClassDef: (ast.ClassDef,),
+    cst.If: (ast.If,),
+    cst.For: (ast.For, ast.AsyncFor),
+    cst.While: (ast.While,),
+    cst.Try: (ast.Try,),
+    cst.With: (ast.With, ast.AsyncWith),
+    cst.Match: (ast.Match,),
+}
+if hasattr(ast, "TryStar"):  # Python 3.11 and later
+    COMPOUND[cst.TryStar] = (ast.TryStar,)
+# The nodes a walk notes as holding what lies inside them (an ``except`` clause has a header).
+UNITS = frozenset((*SMALL, *COMPOUND, cst.ExceptHandler, cst.ExceptStarHandler))
+
+
+class Mismatch(Exception):
+    """The two trees disagree on a module's statements."""
+
+
+class _Stop(Exception):
+    """A compound statement's header is generated: its body is not needed."""
+
+
+# libcst statement -> (CPython node, the semicolon libcst's line adds after it, the statement
+# whose indentation its own lines continue with)
+Pairs = dict[cst.CSTNode, tuple[Any, bool, Any]]
+
+
+def _statements(suite: cst.BaseSuite) -> list[Any]:
+    return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)
+
+
+def _pair(ours: list[Any], theirs: list[ast.stmt], pairs: Pairs, elifs: set, level: Any) -> None:
+    """Pair a block's statements in order; ``level``: the compound statement a one-line suite
+    belongs to (its statements continue that statement's indentation)."""
+    remaining = iter(theirs)
+    for statement in ours:
+        if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            last = len(statement.body) - 1
+            first = None
+            for index, small in enumerate(statement.body):
+                node = next(remaining, None)
+                if type(node) not in SMALL.get(type(small), ()):
+                    raise Mismatch
+                first = first or node
+                pairs[small] = (node, index != last, level or first)
+            continue
+        node = next(remaining, None)
+        if type(node) not in COMPOUND.get(type(statement), ()):
+            raise Mismatch
+        pairs[statement] = (node, False, level or node)
+        _pair_compound(statement, node, pairs, elifs)
+    if next(remaining, None) is not None:
+        raise Mismatch
+
+
+def _pair_clause(suite: Any, theirs: list[ast.stmt], pairs: Pairs, elifs: set, owner: Any) -> None:
+    """An optional clause (``else``, ``finally``) on both sides, or on neither."""
+    if suite is None:
+        if theirs:
+            raise Mismatch
+        return
+    _pair_block(suite.body, theirs, pairs, elifs, owner)
+
+
+def _pair_block(suite: cst.BaseSuite, theirs: list[ast.stmt], pairs: Pairs, elifs: set, owner: Any):
+    one_line = isinstance(suite, cst.SimpleStatementSuite)
+    _pair(_statements(suite), theirs, pairs, elifs, owner if one_line else None)
+
+
+def _pair_compound(statement: Any, node: Any, pairs: Pairs, elifs: set) -> None:
+    if isinstance(statement, cst.Match):
+        if len(statement.cases) != len(node.cases):
+            raise Mismatch
+        for case, theirs in zip(statement.cases, node.cases, strict=True):
+            _pair_block(case.body, theirs.body, pairs, elifs, node)
+        return
+    _pair_block(statement.body, node.body, pairs, elifs, node)
+    if isinstance(statement, cst.If):
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):  # ``elif``: CPython's only statement of the else block
+            if len(node.orelse) != 1 or type(node.orelse[0]) is not ast.If:
+                raise Mismatch
+            pairs[orelse] = (node.orelse[0], False, node.orelse[0])
+            elifs.add(orelse)
+            _pair_compound(orelse, node.orelse[0], pairs, elifs)
+        else:
+            _pair_clause(orelse, node.orelse, pairs, elifs, node)
+    elif isinstance(statement, cst.For | cst.While):
+        _pair_clause(statement.orelse, node.orelse, pairs, elifs, node)
+    elif isinstance(statement, cst.Try | getattr(cst, "TryStar", cst.Try)):
+        if len(statement.handlers) != len(node.handlers):
+            raise Mismatch
+        for handler, theirs in zip(statement.handlers, node.handlers, strict=True):
+            pairs[handler] = (theirs, False, node)
+            _pair_block(handler.body, theirs.body, pairs, elifs, node)
+        _pair_clause(statement.orelse, node.orelse, pairs, elifs, node)
+        _pair_clause(statement.finalbody, node.finalbody, pairs, elifs, node)
+
+
+def _last_statement(node: Any) -> Any:
+    """CPython's last simple statement of a compound one: where libcst's range of it ends."""
+    while True:
+        if isinstance(node, ast.If | ast.For | ast.AsyncFor | ast.While):
+            block = node.orelse or node.body
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            block = node.finalbody or node.orelse or node.handlers[-1].body or node.body
+        elif isinstance(node, ast.Match):
+            block = node.cases[-1].body
+        elif isinstance(node, ast.stmt | ast.ExceptHandler) and hasattr(node, "body"):
+            block = node.body
+        else:
+            return node
+        node = block[-1]
+
+
+class _Record:
+    """libcst's ``record_syntactic_position``, counting only once the replay is armed."""
+
+    __slots__ = ("begin", "end_node", "node", "start_node", "state")
+
+    def __init__(self, state: _Replay, node: cst.CSTNode, start_node: Any, end_node: Any) -> None:
+        self.state, self.node = state, node
+        self.start_node, self.end_node = start_node, end_node
+
+    def __enter__(self) -> None:
+        state = self.state
+        if self.node is state.target:
+            state.armed = True
+        self.begin = CodePosition(state.line, state.column)
+        if self.node is state.unit:
+            state.unit_start = self.begin
+
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> bool:
+        state = self.state
+        if kind is None and state.armed:
+            found = state.found
+            start = found[self.start_node].start if self.start_node is not None else self.begin
+            end = (
+                found[self.end_node].end
+                if self.end_node is not None
+                else CodePosition(state.line, state.column)
+            )
+            found[self.node] = CodeRange(start, end)
+        return False
+
+
+class _Replay(CodegenState):
+    """libcst's position-providing code generation of one statement, from a given place.
+
+    Tokens count from the moment ``target`` records its position (a compound statement's own
+    start, after its leading lines), and the generation stops before ``stop`` (its body)."""
+
+    def __init__(
+        self, module: cst.Module, start: tuple[int, int], indent: str, target: Any, stop: Any
+    ) -> None:
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        self.line, self.column = start
+        self.indent_tokens = [indent]
+        self.target, self.stop = target, stop
+        self.armed = stop is None
+        self.unit: Any = None
+        self.unit_start: CodePosition | None = None
+        self.found: dict[cst.CSTNode, CodeRange] = {}
+        self.stack: list[tuple[int, int, bool]] = []
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.add_token(token)
+
+    def add_token(self, value: str) -> None:
+        if not self.armed:
+            return
+        self.tokens.append(value)
+        segments = NEWLINE.split(value)
+        if len(segments) == 1:
+            self.column += len(value)
+        else:
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node is self.stop:
+            raise _Stop
+        self.stack.append((self.line, self.column, self.armed))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        line, column, armed = self.stack.pop()
+        if armed and node not in self.found:  # whitespace-inclusive, as libcst's
+            start, end = CodePosition(line, column), CodePosition(self.line, self.column)
+            self.found[node] = CodeRange(start, end)
+
+    def pop_trailing_newline(self) -> None:
+        return None
+
+    def record_syntactic_position(  # type: ignore[override]
+        self, node: cst.CSTNode, *, start_node: Any = None, end_node: Any = None
+    ) -> _Record:
+        return _Record(self, node, start_node, end_node)
+
+
+class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
+    """libcst's ``PositionProvider`` answer, node by node (see the module docstring).
+
+    ``owners`` maps every node to the statement (or ``except`` clause) that holds it, as a walk
+    notes them (:class:`Noting`); ``whole`` is libcst's pass over the whole module, the answer
+    for whatever cannot be placed here.
+    """
+
+    def __init__(
+        self,
+        module: cst.Module,
+        tree: ast.Module,
+        text: str,
+        owners: Mapping[cst.CSTNode, Any],
+        whole: Callable[[], Mapping[cst.CSTNode, CodeRange]],
+    ) -> None:
+        self.module, self.text, self.owners, self.whole = module, text, owners, whole
+        self.found: dict[cst.CSTNode, CodeRange] = {}
+        self.tried: set[Any] = set()
+        self.everything: Mapping[cst.CSTNode, CodeRange] | None = None
+        self.pairs: Pairs = {}
+        self.elifs: set[Any] = set()
+        try:
+            _pair(list(module.body), tree.body, self.pairs, self.elifs, None)
+        except Mismatch:  # then every node is located by libcst's pass
+            self.pairs.clear()
+        self.theirs = {id(node): ours for ours, (node, _, _) in self.pairs.items()}
+        self.line_starts = [0, *(match.end() for match in NEWLINE.finditer(text))]
+
+    # -- the Mapping -----------------------------------------------------------------------------
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self.found.get(node)
+        if found is not None:
+            return found
+        if self.everything is None:
+            unit = node if node in self.pairs else self.owners.get(node)
+            if unit in self.pairs and unit not in self.tried:
+                self.tried.add(unit)
+                if self._place(unit) and node in self.found:
+                    return self.found[node]
+            self.everything = self.whole()
+        return self.everything[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
+
+    def _everything(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self.everything is None:
+            self.everything = self.whole()
+        return self.everything
+
+    # -- placing one statement -------------------------------------------------------------------
+
+    def _column(self, line: int, offset: int) -> int:
+        """CPython's column (UTF-8 bytes) as libcst's (characters)."""
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+        text = self.text[start:end]
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
+
+    def _place(self, unit: Any) -> bool:
+        """Generate ``unit`` alone (a compound statement: its header), where CPython places it;
+        True when its code is the source text there."""
+        node, semicolon, level = self.pairs[unit]
+        target, hint, back = unit, node, 0
+        decorators = getattr(unit, "decorators", ())
+        if decorators:  # the header starts at the first ``@``
+            target, hint = decorators[0], node.decorator_list[0]
+            back = 1 + len(decorators[0].whitespace_after_at.value)
+        line = hint.lineno
+        lines = len(self.line_starts)
+        if not (0 < line <= lines and 0 < level.lineno <= lines):
+            return False
+        start = (line, self._column(line, hint.col_offset) - back)
+        offset = self.line_starts[level.lineno - 1]
+        indent = self.text[offset : offset + self._column(level.lineno, level.col_offset)]
+        if indent.strip() or start[1] < 0:
+            return False
+        small = isinstance(unit, cst.BaseSmallStatement)
+        stop = None if small else unit.cases[0] if isinstance(unit, cst.Match) else unit.body
+        state = _Replay(self.module, start, indent, target, stop)
+        state.unit = unit
+        try:
+            if small:
+                unit._codegen(state, default_semicolon=semicolon)
+            else:
+                unit._codegen(state, **({"is_elif": True} if unit in self.elifs else {}))
+        except _Stop:
+            pass
+        code = "".join(state.tokens)
+        at = self.line_starts[line - 1] + start[1]
+        if not state.armed or self.text[at : at + len(code)] != code:
+            return False
+        self.found.update(state.found)
+        return small or self._place_end(unit, node, state.unit_start)
+
+    def _place_end(self, unit: Any, node: Any, start: CodePosition | None) -> bool:
+        """A compound statement's range: from its own start to its last simple statement's end."""
+        last = self.theirs.get(id(_last_statement(node)))
+        if start is None or last is None:
+            return False
+        if last not in self.found and (last in self.tried or not self._place(last)):
+            return False
+        self.tried.add(last)
+        self.found[unit] = CodeRange(start, self.found[last].end)
+        return True
+
+
+class Noting(Together):
+    """:class:`~scanner.inputs.python.walk.Together`, also noting the statement that holds each
+    node (``owners``): what :class:`StatementPositions` generates again to place a node."""
+
+    def __init__(self, *collectors: cst.CSTVisitor) -> None:
+        super().__init__(*collectors)
+        self.owners: dict[cst.CSTNode, Any] = {}
+        self.units: list[Any] = [None]
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.owners[node] = self.units[-1]
+        if type(node) in UNITS:
+            self.units.append(node)
+        return Together.on_visit(self, node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if type(original_node) in UNITS:
+            self.units.pop()
+        Together.on_leave(self, original_node)
