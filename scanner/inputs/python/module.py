@@ -218,12 +218,13 @@ def extract(
 def extract_lowered(
     module: cst.Module, path: str, text: str, view: View
 ) -> tuple[FileFacts, tuple[Suppression, ...]]:
-    """Facts of a module lowered from another language (``view`` maps it back to its source)."""
+    """Facts of a module lowered from another language (``view`` maps it back to its source);
+    its statements are placed as a Python module's, in the lowered text."""
     from scanner import fastpaths
 
     try:
         with fastpaths.walks_in_place():
-            return _extract(module, path, text, view)
+            return _extract(module, path, text, view, cpython_tree(text))
     except RecursionError:
         raise ParseFailure("source nested too deeply to analyse") from None
 
@@ -248,15 +249,15 @@ def _extract(
 
     scopes = fastpaths.scopes_of(module)  # libcst's scope analysis, in one walk
     bindings = Bindings()
-    placed = tree is not None and view is None  # each statement placed when a fact needs it
-    walk = (Noting if placed else Together)(BindingCollector(bindings))
+    walk = (Together if tree is None else Noting)(BindingCollector(bindings))
     module.visit(walk)  # the other collectors resolve names through the bindings
     code_for = module.code_for_node
-    if placed:
-        whole = lambda: fastpaths.positions_of(module)  # noqa: E731
-        positions = StatementPositions(module, tree, text, walk.owners, whole)  # type: ignore
-    else:
+    if tree is None:
         positions = fastpaths.positions_of(module)  # libcst's, without an extra walk
+    else:  # each statement placed when a fact points into it
+        whole = lambda: fastpaths.positions_of(module)  # noqa: E731
+        owners = walk.owners  # type: ignore[attr-defined]
+        positions = StatementPositions(module, tree, text, owners, whole)
     if view is not None:  # a lowered module: positions and text are its source's
         positions, code_for = view(positions, code_for)
     evaluator = Evaluator(scopes, positions, bindings, code_for)  # type: ignore[arg-type]
