@@ -91,7 +91,13 @@ no gain and was removed.
    whole tree for the batchable ones, even when there are none: ``positions_of`` runs the
    provider alone (libcst's own ``_gen``, the call the wrapper makes), and the same test
    compares its positions with the wrapper's. Both together: the 80 modules' whole analysis
-   16.7 -> 13.5 s.
+   16.7 -> 13.5 s. The scope visitor also dispatches as ``walk.Together`` does: libcst's
+   ``CSTVisitor`` builds the name of a node's ``visit_X``/``leave_X`` hooks (and of every
+   field's ``visit_X_field``) and looks it up for every node, and ``ScopeVisitor.on_leave``
+   checks every node against a tuple of abstract classes; here each hook is looked up once per
+   node type (libcst's do-nothing defaults dropped) and the assignment-like types are checked
+   exactly (they have no subclasses). The same tests compare the scopes. The 80 modules' scope
+   analysis 4.53 -> 2.37 s.
 """
 
 from __future__ import annotations
@@ -389,7 +395,24 @@ def _stored_names(node: Any, into: set[Any]) -> None:
 def _lean_scope_visitor() -> type:
     """libcst's ``ScopeVisitor``, told which names are stores by the targets it walks through,
     built on first use."""
-    from libcst.metadata.scope_provider import ScopeVisitor
+    from libcst import CSTVisitor
+    from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
+
+    assignment_like = frozenset(_ASSIGNMENT_LIKE_NODES)  # concrete node types: no subclasses
+    hooks: dict[tuple[type, str, str], Any] = {}
+
+    def hook(kind: type, verb: str, attribute: str = "") -> Any:
+        """The visitor class's ``visit_X``/``leave_X``/``visit_X_field`` function (or None),
+        looked up once per node type, not by its name for every node as libcst does."""
+        key = (kind, verb, attribute)
+        found = hooks.get(key, hooks)
+        if found is hooks:
+            name = f"{verb}_{kind.__name__}" + (f"_{attribute}" if attribute else "")
+            found = getattr(LeanScopeVisitor, name, None)
+            if found is getattr(CSTVisitor, name, None):  # libcst's do-nothing default
+                found = None
+            hooks[key] = found
+        return found
 
     class LeanScopeVisitor(ScopeVisitor):
         """libcst's scope visitor, which asks ``ExpressionContextProvider`` whether a name is
@@ -444,5 +467,32 @@ def _lean_scope_visitor() -> type:
                 self.scope.record_assignment(node.value, node)
                 return None
             return super().visit_Name(node)  # type: ignore[no-any-return]
+
+        # libcst's dispatch, each hook looked up once per node type (``hook``); ``on_leave``
+        # is ScopeVisitor's, with the type of an assignment-like node checked exactly.
+
+        def on_visit(self, node: Any) -> bool:
+            kind = type(node)
+            visit = hook(kind, "visit")
+            return visit is None or visit(self, node) is not False
+
+        def on_leave(self, original_node: Any) -> None:
+            kind = type(original_node)
+            self.scopes[original_node] = self.scope
+            if kind in assignment_like:
+                self.scope._assignment_count += 1
+            leave = hook(kind, "leave")
+            if leave is not None:
+                leave(self, original_node)
+
+        def on_visit_attribute(self, node: Any, attribute: str) -> None:
+            visit = hook(type(node), "visit", attribute)
+            if visit is not None:
+                visit(self, node)
+
+        def on_leave_attribute(self, original_node: Any, attribute: str) -> None:
+            leave = hook(type(original_node), "leave", attribute)
+            if leave is not None:
+                leave(self, original_node)
 
     return LeanScopeVisitor

@@ -335,3 +335,11 @@ def test_facts_of_installed_libraries_are_the_same_with_libcsts_scope_analysis(p
         lambda tree: MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ScopeProvider),
     )
     assert lean == python._extract(module, "m.py", text)
+
+
+def test_the_scope_visitor_checks_exact_types_only_where_no_subclass_exists():
+    """``scopes_of`` checks a node's type against libcst's assignment-like types exactly, which
+    is libcst's ``isinstance`` only while none of them has a subclass."""
+    from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES
+
+    assert [kind for kind in _ASSIGNMENT_LIKE_NODES if kind.__subclasses__()] == []
