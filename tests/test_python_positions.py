@@ -125,6 +125,18 @@ def test_every_kind_of_statement_is_placed_exactly_without_the_whole_pass():
         assert wholes == []  # every node was placed by generating its statement alone
 
 
+def test_a_statement_is_generated_only_up_to_the_node_asked_about():
+    text = "names = [" + ", ".join(f"item{i}" for i in range(500)) + "]\nother = 1\n"
+    module, _, positions, wholes = _placed(text)
+    expected = fastpaths.positions_of(module)
+    target = module.body[0].body[0].targets[0].target
+    assert positions[target] == expected[target]
+    assert len(positions.found) < 10  # not the 500 names of the list
+    last = module.body[0].body[0].value.elements[-1].value
+    assert positions[last] == expected[last]
+    assert wholes == []
+
+
 def test_a_case_pattern_is_located_by_libcsts_pass_and_is_right():
     wrong, wholes, _ = _asked_in_random_order(MATCH)
     assert wrong == []

@@ -6,6 +6,9 @@ nodes its facts point at. The position of a node depends only on where the code 
 its statement starts (and on the indentation around it), so one statement can be generated
 alone, started where CPython's syntax tree (already parsed by the gate) says it starts.
 
+A statement is generated only up to the node asked about (most are asked about once, for a
+name or a call near their start), and whole when asked about again.
+
 :class:`StatementPositions` does that on demand, and it checks itself: the statements of both
 trees are paired in order and by kind (a disagreement anywhere, and the module is located the
 usual way), and a statement's generated code must be the source text where it is placed. Any
@@ -58,6 +61,9 @@ COMPOUND: dict[type, tuple[type, ...]] = {
 }
 if hasattr(ast, "TryStar"):  # Python 3.11 and later
     COMPOUND[cst.TryStar] = (ast.TryStar,)
+# How many times a statement is generated only up to a node asked about before it is generated
+# whole (most statements are asked about once, for one node near their start).
+PARTIAL_REPLAYS = 2
 # The nodes a walk notes as holding what lies inside them (an ``except`` clause has a header).
 UNITS = frozenset((*SMALL, *COMPOUND, cst.ExceptHandler, cst.ExceptStarHandler))
 
@@ -198,7 +204,8 @@ class _Replay(CodegenState):
     """libcst's position-providing code generation of one statement, from a given place.
 
     Tokens count from the moment ``target`` records its position (a compound statement's own
-    start, after its leading lines), and the generation stops before ``stop`` (its body)."""
+    start, after its leading lines); the generation stops before ``stop`` (its body), or once
+    ``until`` (the node asked about) is placed (``stopped``)."""
 
     def __init__(
         self, module: cst.Module, start: tuple[int, int], indent: str, target: Any, stop: Any
@@ -209,6 +216,8 @@ class _Replay(CodegenState):
         self.line, self.column = start
         self.indent_tokens = [indent]
         self.target, self.stop = target, stop
+        self.until: Any = None
+        self.stopped = False
         self.armed = stop is None
         self.unit: Any = None
         self.unit_start: CodePosition | None = None
@@ -240,6 +249,9 @@ class _Replay(CodegenState):
         if armed and node not in self.found:  # whitespace-inclusive, as libcst's
             start, end = CodePosition(line, column), CodePosition(self.line, self.column)
             self.found[node] = CodeRange(start, end)
+        if node is self.until:
+            self.stopped = True
+            raise _Stop
 
     def pop_trailing_newline(self) -> None:
         return None
@@ -268,7 +280,8 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
     ) -> None:
         self.module, self.text, self.owners, self.whole = module, text, owners, whole
         self.found: dict[cst.CSTNode, CodeRange] = {}
-        self.tried: set[Any] = set()
+        self.tried: set[Any] = set()  # statements generated whole, or found not to fit
+        self.partial: dict[Any, int] = {}  # statements generated up to a node asked about
         self.everything: Mapping[cst.CSTNode, CodeRange] | None = None
         self.pairs: Pairs = {}
         self.elifs: set[Any] = set()
@@ -288,8 +301,11 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         if self.everything is None:
             unit = node if node in self.pairs else self.owners.get(node)
             if unit in self.pairs and unit not in self.tried:
-                self.tried.add(unit)
-                if self._place(unit) and node in self.found:
+                until = None
+                if unit is not node and self.partial.get(unit, 0) < PARTIAL_REPLAYS:
+                    self.partial[unit] = self.partial.get(unit, 0) + 1
+                    until = node
+                if self._place(unit, until) and node in self.found:
                     return self.found[node]
             self.everything = self.whole()
         return self.everything[node]
@@ -316,9 +332,19 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
             return offset
         return len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
 
-    def _place(self, unit: Any) -> bool:
-        """Generate ``unit`` alone (a compound statement: its header), where CPython places it;
-        True when its code is the source text there."""
+    def _place(self, unit: Any, until: Any = None) -> bool:
+        """Generate ``unit`` alone (a compound statement: its header), where CPython places it,
+        up to ``until`` if given; True when its code is the source text there."""
+        complete = self._generate(unit, until)
+        if complete is None:
+            self.tried.add(unit)
+            return False
+        if complete:
+            self.tried.add(unit)
+        return True
+
+    def _generate(self, unit: Any, until: Any) -> bool | None:
+        """None when ``unit`` cannot be placed; else whether it was generated whole."""
         node, semicolon, level = self.pairs[unit]
         target, hint, back = unit, node, 0
         decorators = getattr(unit, "decorators", ())
@@ -328,16 +354,16 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         line = hint.lineno
         lines = len(self.line_starts)
         if not (0 < line <= lines and 0 < level.lineno <= lines):
-            return False
+            return None
         start = (line, self._column(line, hint.col_offset) - back)
         offset = self.line_starts[level.lineno - 1]
         indent = self.text[offset : offset + self._column(level.lineno, level.col_offset)]
         if indent.strip() or start[1] < 0:
-            return False
+            return None
         small = isinstance(unit, cst.BaseSmallStatement)
         stop = None if small else unit.cases[0] if isinstance(unit, cst.Match) else unit.body
         state = _Replay(self.module, start, indent, target, stop)
-        state.unit = unit
+        state.unit, state.until = unit, until
         try:
             if small:
                 unit._codegen(state, default_semicolon=semicolon)
@@ -348,9 +374,11 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         code = "".join(state.tokens)
         at = self.line_starts[line - 1] + start[1]
         if not state.armed or self.text[at : at + len(code)] != code:
-            return False
+            return None
         self.found.update(state.found)
-        return small or self._place_end(unit, node, state.unit_start)
+        if state.stopped:
+            return False
+        return small or self._place_end(unit, node, state.unit_start) or None
 
     def _place_end(self, unit: Any, node: Any, start: CodePosition | None) -> bool:
         """A compound statement's range: from its own start to its last simple statement's end."""
@@ -359,7 +387,6 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
             return False
         if last not in self.found and (last in self.tried or not self._place(last)):
             return False
-        self.tried.add(last)
         self.found[unit] = CodeRange(start, self.found[last].end)
         return True
 
