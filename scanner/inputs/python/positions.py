@@ -76,6 +76,7 @@ class _Stop(Exception):
     """A compound statement's header is generated: its body is not needed."""
 
 
+Span = tuple[int, int, int, int]  # line, column, end line, end column, as libcst counts them
 # libcst statement -> (CPython node, the semicolon libcst's line adds after it, the statement
 # whose indentation its own lines continue with)
 Pairs = dict[cst.CSTNode, tuple[Any, bool, Any]]
@@ -182,21 +183,21 @@ class _Record:
         state = self.state
         if self.node is state.target:
             state.armed = True
-        self.begin = CodePosition(state.line, state.column)
+        self.begin = (state.line, state.column)
         if self.node is state.unit:
             state.unit_start = self.begin
 
     def __exit__(self, kind: Any, value: Any, traceback: Any) -> bool:
         state = self.state
         if kind is None and state.armed:
-            found = state.found
-            start = found[self.start_node].start if self.start_node is not None else self.begin
+            spans = state.spans
+            start = spans[self.start_node][:2] if self.start_node is not None else self.begin
             end = (
-                found[self.end_node].end
+                spans[self.end_node][2:]
                 if self.end_node is not None
-                else CodePosition(state.line, state.column)
+                else (state.line, state.column)
             )
-            found[self.node] = CodeRange(start, end)
+            spans[self.node] = start + end
         return False
 
 
@@ -220,8 +221,8 @@ class _Replay(CodegenState):
         self.stopped = False
         self.armed = stop is None
         self.unit: Any = None
-        self.unit_start: CodePosition | None = None
-        self.found: dict[cst.CSTNode, CodeRange] = {}
+        self.unit_start: tuple[int, int] | None = None
+        self.spans: dict[cst.CSTNode, Span] = {}
         self.stack: list[tuple[int, int, bool]] = []
 
     def add_indent_tokens(self) -> None:
@@ -246,9 +247,8 @@ class _Replay(CodegenState):
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         line, column, armed = self.stack.pop()
-        if armed and node not in self.found:  # whitespace-inclusive, as libcst's
-            start, end = CodePosition(line, column), CodePosition(self.line, self.column)
-            self.found[node] = CodeRange(start, end)
+        if armed and node not in self.spans:  # whitespace-inclusive, as libcst's
+            self.spans[node] = (line, column, self.line, self.column)
         if node is self.until:
             self.stopped = True
             raise _Stop
@@ -279,7 +279,8 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         whole: Callable[[], Mapping[cst.CSTNode, CodeRange]],
     ) -> None:
         self.module, self.text, self.owners, self.whole = module, text, owners, whole
-        self.found: dict[cst.CSTNode, CodeRange] = {}
+        self.spans: dict[cst.CSTNode, Span] = {}  # placed, as generated
+        self.ranges: dict[cst.CSTNode, CodeRange] = {}  # placed and asked about
         self.tried: set[Any] = set()  # statements generated whole, or found not to fit
         self.partial: dict[Any, int] = {}  # statements generated up to a node asked about
         self.everything: Mapping[cst.CSTNode, CodeRange] | None = None
@@ -295,9 +296,11 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
     # -- the Mapping -----------------------------------------------------------------------------
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        found = self.found.get(node)
+        found = self.ranges.get(node)
         if found is not None:
             return found
+        if node in self.spans:
+            return self._range(node)
         if self.everything is None:
             unit = node if node in self.pairs else self.owners.get(node)
             if unit in self.pairs and unit not in self.tried:
@@ -305,8 +308,8 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
                 if unit is not node and self.partial.get(unit, 0) < PARTIAL_REPLAYS:
                     self.partial[unit] = self.partial.get(unit, 0) + 1
                     until = node
-                if self._place(unit, until) and node in self.found:
-                    return self.found[node]
+                if self._place(unit, until) and node in self.spans:
+                    return self._range(node)
             self.everything = self.whole()
         return self.everything[node]
 
@@ -315,6 +318,13 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
 
     def __len__(self) -> int:
         return len(self._everything())
+
+    def _range(self, node: cst.CSTNode) -> CodeRange:
+        """A placed node's range, made once it is asked about (most placed nodes never are)."""
+        line, column, end_line, end_column = self.spans[node]
+        found = CodeRange(CodePosition(line, column), CodePosition(end_line, end_column))
+        self.ranges[node] = found
+        return found
 
     def _everything(self) -> Mapping[cst.CSTNode, CodeRange]:
         if self.everything is None:
@@ -375,19 +385,19 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         at = self.line_starts[line - 1] + start[1]
         if not state.armed or self.text[at : at + len(code)] != code:
             return None
-        self.found.update(state.found)
+        self.spans.update(state.spans)
         if state.stopped:
             return False
         return small or self._place_end(unit, node, state.unit_start) or None
 
-    def _place_end(self, unit: Any, node: Any, start: CodePosition | None) -> bool:
+    def _place_end(self, unit: Any, node: Any, start: tuple[int, int] | None) -> bool:
         """A compound statement's range: from its own start to its last simple statement's end."""
         last = self.theirs.get(id(_last_statement(node)))
         if start is None or last is None:
             return False
-        if last not in self.found and (last in self.tried or not self._place(last)):
+        if last not in self.spans and (last in self.tried or not self._place(last)):
             return False
-        self.found[unit] = CodeRange(start, self.found[last].end)
+        self.spans[unit] = start + self.spans[last][2:]
         return True
 
 
