@@ -16,7 +16,7 @@ import pytest
 from scanner import fastpaths
 from scanner.inputs.guards import ParseFailure
 from scanner.inputs.python import module as python
-from scanner.inputs.python.positions import Noting, StatementPositions
+from scanner.inputs.python.positions import Noting, StatementPositions, places_of
 from scanner.inputs.python.values import BindingCollector, Bindings
 from tests.real_code import pypi_modules, real_modules
 
@@ -104,7 +104,8 @@ def _placed(text: str) -> tuple[cst.Module, Noting, StatementPositions, list[int
         wholes.append(1)
         return fastpaths.positions_of(module)
 
-    return module, walk, StatementPositions(module, tree, text, walk.owners, whole), wholes
+    places = places_of(tree)
+    return module, walk, StatementPositions(module, places, text, walk.owners, whole), wholes
 
 
 def _asked_in_random_order(text: str, seed: int = 0) -> tuple[list, list[int], int]:
@@ -152,7 +153,7 @@ def test_trees_that_disagree_fall_back_to_libcsts_pass():
     other = python.cpython_tree("a = f(1)\n")  # one statement fewer
     assert other is not None
     expected = fastpaths.positions_of(module)
-    positions = StatementPositions(module, other, text, walk.owners, lambda: expected)
+    positions = StatementPositions(module, places_of(other), text, walk.owners, lambda: expected)
     call = next(node for node in walk.owners if isinstance(node, cst.Call))
     assert positions[call] == expected[call]
     assert positions.everything is expected
@@ -169,7 +170,7 @@ def test_a_statement_whose_code_is_not_the_text_there_is_not_placed():
         module.visit(walk)
     expected = fastpaths.positions_of(module)
     tree = python.cpython_tree(shifted)
-    positions = StatementPositions(module, tree, text, walk.owners, lambda: expected)
+    positions = StatementPositions(module, places_of(tree), text, walk.owners, lambda: expected)
     call = next(node for node in walk.owners if isinstance(node, cst.Call))
     assert positions[call] == expected[call]
     assert positions.everything is expected
@@ -212,7 +213,7 @@ def test_facts_of_real_modules_are_the_same_with_statements_placed(path):
     if tree is None:
         pytest.skip("CPython refuses it: libcst's pass places it")
     try:
-        placed = python.extract(python.parse(text), "m.py", text, tree)
+        placed = python.extract(python.parse(text), "m.py", text, places_of(tree))
         whole = python.extract(python.parse(text), "m.py", text)
     except ParseFailure:
         pytest.skip("does not parse")

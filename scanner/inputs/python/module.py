@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
     from scanner.config import Config
+    from scanner.inputs.python.positions import Place
 
     # How a lowered module (another language, spelled in Python) is seen: its nodes' positions
     # and text are the original source's (see scanner.inputs.typescript.lower).
@@ -194,7 +195,15 @@ def facts_of(
             return extract(module, path, text) if verdict else _nothing(path)
         if not (verdict and gate.by_syntax(tree, verdict)):
             return _nothing(path)
-    return extract(parse(text), path, text, tree)
+    places = _places(tree)
+    tree = None  # freed before libcst's tree is built
+    return extract(parse(text), path, text, places)
+
+
+def _places(tree: ast.Module | None) -> tuple[Place, ...] | None:
+    from scanner.inputs.python.positions import places_of
+
+    return None if tree is None else places_of(tree)
 
 
 def _nothing(path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
@@ -202,15 +211,16 @@ def _nothing(path: str) -> tuple[FileFacts, tuple[Suppression, ...]]:
 
 
 def extract(
-    module: cst.Module, path: str, text: str, tree: ast.Module | None = None
+    module: cst.Module, path: str, text: str, places: tuple[Place, ...] | None = None
 ) -> tuple[FileFacts, tuple[Suppression, ...]]:
-    """Facts and suppressions of one parsed module (``tree``: CPython's of the same text, which
-    places the statements the facts point into; without it, libcst places every node)."""
+    """Facts and suppressions of one parsed module (``places``: where CPython's tree of the same
+    text puts its statements, which places those the facts point into; without them, libcst
+    places every node)."""
     from scanner import fastpaths
 
     try:
         with fastpaths.walks_in_place():  # every walk below only reads the tree
-            return _extract(module, path, text, tree=tree)
+            return _extract(module, path, text, places=places)
     except RecursionError:
         raise ParseFailure("source nested too deeply to analyse") from None
 
@@ -224,7 +234,7 @@ def extract_lowered(
 
     try:
         with fastpaths.walks_in_place():
-            return _extract(module, path, text, view, cpython_tree(text))
+            return _extract(module, path, text, view, _places(cpython_tree(text)))
     except RecursionError:
         raise ParseFailure("source nested too deeply to analyse") from None
 
@@ -234,7 +244,7 @@ def _extract(
     path: str,
     text: str,
     view: View | None = None,
-    tree: ast.Module | None = None,
+    places: tuple[Place, ...] | None = None,
 ) -> tuple[FileFacts, tuple[Suppression, ...]]:
     from scanner import fastpaths
     from scanner.inputs.python.app import AppCollector
@@ -249,15 +259,15 @@ def _extract(
 
     scopes = fastpaths.scopes_of(module)  # libcst's scope analysis, in one walk
     bindings = Bindings()
-    walk = (Together if tree is None else Noting)(BindingCollector(bindings))
+    walk = (Together if places is None else Noting)(BindingCollector(bindings))
     module.visit(walk)  # the other collectors resolve names through the bindings
     code_for = module.code_for_node
-    if tree is None:
+    if places is None:
         positions = fastpaths.positions_of(module)  # libcst's, without an extra walk
     else:  # each statement placed when a fact points into it
         whole = lambda: fastpaths.positions_of(module)  # noqa: E731
         owners = walk.owners  # type: ignore[attr-defined]
-        positions = StatementPositions(module, tree, text, owners, whole)
+        positions = StatementPositions(module, places, text, owners, whole)
     if view is not None:  # a lowered module: positions and text are its source's
         positions, code_for = view(positions, code_for)
     evaluator = Evaluator(scopes, positions, bindings, code_for)  # type: ignore[arg-type]

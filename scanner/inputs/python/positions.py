@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
@@ -77,16 +78,62 @@ class _Stop(Exception):
 
 
 Span = tuple[int, int, int, int]  # line, column, end line, end column, as libcst counts them
-# libcst statement -> (CPython node, the semicolon libcst's line adds after it, the statement
-# whose indentation its own lines continue with)
-Pairs = dict[cst.CSTNode, tuple[Any, bool, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where CPython's tree puts a statement (or an ``except`` clause, or a ``case``), and the
+    statements of its clauses: all this module needs of that tree, so that the tree itself can
+    be freed before libcst parses the module (both at once would double a large module's
+    memory)."""
+
+    kind: type
+    line: int = 0
+    offset: int = 0  # in UTF-8 bytes, as CPython counts columns
+    decorator: tuple[int, int] | None = None  # the first decorator's expression
+    body: tuple[Place, ...] = ()
+    orelse: tuple[Place, ...] = ()
+    handlers: tuple[Place, ...] = ()
+    finalbody: tuple[Place, ...] = ()
+    cases: tuple[Place, ...] = ()
+
+
+def places_of(tree: ast.Module) -> tuple[Place, ...]:
+    """The places of a module's statements (see :class:`Place`)."""
+    return tuple(_place_of(node) for node in tree.body)
+
+
+def _place_of(node: Any) -> Place:
+    decorators = getattr(node, "decorator_list", None)
+    first = decorators[0] if decorators else None
+    return Place(
+        kind=type(node),
+        line=getattr(node, "lineno", 0),
+        offset=getattr(node, "col_offset", 0),
+        decorator=(first.lineno, first.col_offset) if first is not None else None,
+        body=_places(node, "body"),
+        orelse=_places(node, "orelse"),
+        handlers=_places(node, "handlers"),
+        finalbody=_places(node, "finalbody"),
+        cases=_places(node, "cases"),
+    )
+
+
+def _places(node: Any, field: str) -> tuple[Place, ...]:
+    children = getattr(node, field, None)
+    return tuple(_place_of(child) for child in children) if isinstance(children, list) else ()
+
+
+# libcst statement -> (CPython's place of it, the semicolon libcst's line adds after it, the
+# place of the statement whose indentation its own lines continue with)
+Pairs = dict[cst.CSTNode, tuple[Place, bool, Place]]
 
 
 def _statements(suite: cst.BaseSuite) -> list[Any]:
     return [suite] if isinstance(suite, cst.SimpleStatementSuite) else list(suite.body)
 
 
-def _pair(ours: list[Any], theirs: list[ast.stmt], pairs: Pairs, elifs: set, level: Any) -> None:
+def _pair(ours: list[Any], theirs: tuple[Place, ...], pairs: Pairs, elifs: set, level: Any) -> None:
     """Pair a block's statements in order; ``level``: the compound statement a one-line suite
     belongs to (its statements continue that statement's indentation)."""
     remaining = iter(theirs)
@@ -96,13 +143,13 @@ def _pair(ours: list[Any], theirs: list[ast.stmt], pairs: Pairs, elifs: set, lev
             first = None
             for index, small in enumerate(statement.body):
                 node = next(remaining, None)
-                if type(node) not in SMALL.get(type(small), ()):
+                if node is None or node.kind not in SMALL.get(type(small), ()):
                     raise Mismatch
                 first = first or node
                 pairs[small] = (node, index != last, level or first)
             continue
         node = next(remaining, None)
-        if type(node) not in COMPOUND.get(type(statement), ()):
+        if node is None or node.kind not in COMPOUND.get(type(statement), ()):
             raise Mismatch
         pairs[statement] = (node, False, level or node)
         _pair_compound(statement, node, pairs, elifs)
@@ -110,7 +157,9 @@ def _pair(ours: list[Any], theirs: list[ast.stmt], pairs: Pairs, elifs: set, lev
         raise Mismatch
 
 
-def _pair_clause(suite: Any, theirs: list[ast.stmt], pairs: Pairs, elifs: set, owner: Any) -> None:
+def _pair_clause(
+    suite: Any, theirs: tuple[Place, ...], pairs: Pairs, elifs: set, owner: Any
+) -> None:
     """An optional clause (``else``, ``finally``) on both sides, or on neither."""
     if suite is None:
         if theirs:
@@ -119,12 +168,14 @@ def _pair_clause(suite: Any, theirs: list[ast.stmt], pairs: Pairs, elifs: set, o
     _pair_block(suite.body, theirs, pairs, elifs, owner)
 
 
-def _pair_block(suite: cst.BaseSuite, theirs: list[ast.stmt], pairs: Pairs, elifs: set, owner: Any):
+def _pair_block(
+    suite: cst.BaseSuite, theirs: tuple[Place, ...], pairs: Pairs, elifs: set, owner: Any
+):
     one_line = isinstance(suite, cst.SimpleStatementSuite)
     _pair(_statements(suite), theirs, pairs, elifs, owner if one_line else None)
 
 
-def _pair_compound(statement: Any, node: Any, pairs: Pairs, elifs: set) -> None:
+def _pair_compound(statement: Any, node: Place, pairs: Pairs, elifs: set) -> None:
     if isinstance(statement, cst.Match):
         if len(statement.cases) != len(node.cases):
             raise Mismatch
@@ -135,7 +186,7 @@ def _pair_compound(statement: Any, node: Any, pairs: Pairs, elifs: set) -> None:
     if isinstance(statement, cst.If):
         orelse = statement.orelse
         if isinstance(orelse, cst.If):  # ``elif``: CPython's only statement of the else block
-            if len(node.orelse) != 1 or type(node.orelse[0]) is not ast.If:
+            if len(node.orelse) != 1 or node.orelse[0].kind is not ast.If:
                 raise Mismatch
             pairs[orelse] = (node.orelse[0], False, node.orelse[0])
             elifs.add(orelse)
@@ -154,18 +205,15 @@ def _pair_compound(statement: Any, node: Any, pairs: Pairs, elifs: set) -> None:
         _pair_clause(statement.finalbody, node.finalbody, pairs, elifs, node)
 
 
-def _last_statement(node: Any) -> Any:
-    """CPython's last simple statement of a compound one: where libcst's range of it ends."""
+def _last_statement(node: Place) -> Place:
+    """The last simple statement of a compound one: where libcst's range of it ends."""
     while True:
-        if isinstance(node, ast.If | ast.For | ast.AsyncFor | ast.While):
-            block = node.orelse or node.body
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            block = node.finalbody or node.orelse or node.handlers[-1].body or node.body
-        elif isinstance(node, ast.Match):
+        if node.cases:
             block = node.cases[-1].body
-        elif isinstance(node, ast.stmt | ast.ExceptHandler) and hasattr(node, "body"):
-            block = node.body
         else:
+            handled = node.handlers[-1].body if node.handlers else ()
+            block = node.finalbody or node.orelse or handled or node.body
+        if not block:
             return node
         node = block[-1]
 
@@ -273,7 +321,7 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
     def __init__(
         self,
         module: cst.Module,
-        tree: ast.Module,
+        places: tuple[Place, ...],
         text: str,
         owners: Mapping[cst.CSTNode, Any],
         whole: Callable[[], Mapping[cst.CSTNode, CodeRange]],
@@ -287,7 +335,7 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         self.pairs: Pairs = {}
         self.elifs: set[Any] = set()
         try:
-            _pair(list(module.body), tree.body, self.pairs, self.elifs, None)
+            _pair(list(module.body), places, self.pairs, self.elifs, None)
         except Mismatch:  # then every node is located by libcst's pass
             self.pairs.clear()
         self.theirs = {id(node): ours for ours, (node, _, _) in self.pairs.items()}
@@ -356,18 +404,17 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
     def _generate(self, unit: Any, until: Any) -> bool | None:
         """None when ``unit`` cannot be placed; else whether it was generated whole."""
         node, semicolon, level = self.pairs[unit]
-        target, hint, back = unit, node, 0
+        target, (line, offset), back = unit, (node.line, node.offset), 0
         decorators = getattr(unit, "decorators", ())
-        if decorators:  # the header starts at the first ``@``
-            target, hint = decorators[0], node.decorator_list[0]
+        if decorators and node.decorator is not None:  # the header starts at the first ``@``
+            target, (line, offset) = decorators[0], node.decorator
             back = 1 + len(decorators[0].whitespace_after_at.value)
-        line = hint.lineno
         lines = len(self.line_starts)
-        if not (0 < line <= lines and 0 < level.lineno <= lines):
+        if not (0 < line <= lines and 0 < level.line <= lines):
             return None
-        start = (line, self._column(line, hint.col_offset) - back)
-        offset = self.line_starts[level.lineno - 1]
-        indent = self.text[offset : offset + self._column(level.lineno, level.col_offset)]
+        start = (line, self._column(line, offset) - back)
+        at_level = self.line_starts[level.line - 1]
+        indent = self.text[at_level : at_level + self._column(level.line, level.offset)]
         if indent.strip() or start[1] < 0:
             return None
         small = isinstance(unit, cst.BaseSmallStatement)
