@@ -74,7 +74,8 @@ class Mismatch(Exception):
 
 
 class _Stop(Exception):
-    """A compound statement's header is generated: its body is not needed."""
+    """Generation is over: a compound statement's header is generated (its body is not
+    needed), or the node asked about is placed."""
 
 
 Span = tuple[int, int, int, int]  # line, column, end line, end column, as libcst counts them
@@ -170,7 +171,7 @@ def _pair_clause(
 
 def _pair_block(
     suite: cst.BaseSuite, theirs: tuple[Place, ...], pairs: Pairs, elifs: set, owner: Any
-):
+) -> None:
     one_line = isinstance(suite, cst.SimpleStatementSuite)
     _pair(_statements(suite), theirs, pairs, elifs, owner if one_line else None)
 
@@ -257,7 +258,14 @@ class _Replay(CodegenState):
     ``until`` (the node asked about) is placed (``stopped``)."""
 
     def __init__(
-        self, module: cst.Module, start: tuple[int, int], indent: str, target: Any, stop: Any
+        self,
+        module: cst.Module,
+        start: tuple[int, int],
+        indent: str,
+        target: Any,
+        stop: Any,
+        unit: Any,
+        until: Any,
     ) -> None:
         super().__init__(
             default_indent=module.default_indent, default_newline=module.default_newline
@@ -265,10 +273,9 @@ class _Replay(CodegenState):
         self.line, self.column = start
         self.indent_tokens = [indent]
         self.target, self.stop = target, stop
-        self.until: Any = None
+        self.unit, self.until = unit, until
         self.stopped = False
         self.armed = stop is None
-        self.unit: Any = None
         self.unit_start: tuple[int, int] | None = None
         self.spans: dict[cst.CSTNode, Span] = {}
         self.stack: list[tuple[int, int, bool]] = []
@@ -358,8 +365,7 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
                     until = node
                 if self._place(unit, until) and node in self.spans:
                     return self._range(node)
-            self.everything = self.whole()
-        return self.everything[node]
+        return self._everything()[node]
 
     def __iter__(self) -> Iterator[cst.CSTNode]:
         return iter(self._everything())
@@ -419,8 +425,7 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
             return None
         small = isinstance(unit, cst.BaseSmallStatement)
         stop = None if small else unit.cases[0] if isinstance(unit, cst.Match) else unit.body
-        state = _Replay(self.module, start, indent, target, stop)
-        state.unit, state.until = unit, until
+        state = _Replay(self.module, start, indent, target, stop, unit, until)
         try:
             if small:
                 unit._codegen(state, default_semicolon=semicolon)
