@@ -18,6 +18,7 @@ from scanner.config import (
     ConfigError,
     apply_command_line,
     cache_directory,
+    config_candidates,
     load,
     with_overrides,
 )
@@ -155,9 +156,11 @@ def scan(
     from scanner.gate import baseline
     from scanner.pipeline.engine import scan as run_scan
     from scanner.rules import UnknownRuleError, enabled_by
-    from scanner.run import headstart, progress
+    from scanner.run import headstart, memo, progress
 
     progress.enable(progress.wanted())
+    if not config_file:  # configuration is looked for upwards: a new file there matters
+        memo.depends_on(config_candidates(Path.cwd().resolve()))
 
     try:
         config = apply_command_line(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -313,14 +313,19 @@ def _load_file(path: Path) -> tuple[Any, bool]:
 
 def discover(start: Path) -> Path | None:
     """Walk up from ``start`` to the first directory holding a dsql-scan configuration."""
+    for candidate in config_candidates(start):
+        if candidate.is_file():
+            if candidate.name == "pyproject.toml" and not _load_file(candidate)[1]:
+                continue
+            return candidate
+    return None
+
+
+def config_candidates(start: Path) -> Iterator[Path]:
+    """Where a configuration is looked for from ``start``, nearest first."""
     for directory in (start, *start.parents):
         for name in CONFIG_FILES:
-            candidate = directory / name
-            if candidate.is_file():
-                if name == "pyproject.toml" and not _load_file(candidate)[1]:
-                    continue
-                return candidate
-    return None
+            yield directory / name
 
 
 def load(explicit: str | None = None, start: Path | None = None) -> Config:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
-from types import FrameType
 
-from scanner import fastpaths
+TYPE_CHECKING = False  # a replayed scan (``scanner.run.memo``) imports next to nothing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
 
 # The commands that do not scan the files they are given. Any other first argument scans
 # (``dsql-scan FILE`` is ``dsql-scan scan FILE``); tests keep this equal to the command line's.
@@ -64,11 +65,21 @@ def _stop_workers() -> None:
 
 
 def main() -> None:
+    arguments = sys.argv[1:]
+    scans = bool(arguments) and arguments[0] not in OTHER_COMMANDS
+    if scans:
+        from scanner.run import memo  # an unchanged scan prints its memo, and that is all
+
+        replayed = memo.replay(arguments)
+        if replayed is not None:
+            os._exit(replayed)
+    from scanner import fastpaths
+
     fastpaths.remember_dataclass_code()  # before the first dataclass is made
     signal.signal(signal.SIGINT, _interrupt_handler(os.getpid()))
     fastpaths.exit_without_freeing()  # see _exit
-    arguments = sys.argv[1:]
-    if arguments and arguments[0] not in OTHER_COMMANDS:
+    if scans:
+        memo.record(arguments)
         from scanner.run import headstart  # before the command line is even imported
 
         headstart.begin(arguments)
@@ -93,4 +104,8 @@ def _exit(code: object) -> None:
     else:  # sys.exit("message"): the message goes to stderr and the status is 1
         print(code, file=sys.stderr)
         status = 1
+    from scanner import fastpaths
+    from scanner.run import memo
+
+    memo.finish(status)
     fastpaths.exit_now(status)

@@ -48,6 +48,19 @@ from scanner import __version__, inputs
 from scanner.config import Config
 from scanner.pipeline.discover import Candidate
 from scanner.results import FileAnalysis
+from scanner.run import memo
+from scanner.run.secret import DIRECTORY as _DIRECTORY
+from scanner.run.secret import (
+    MIN_ENV_SECRET,
+    SECRET_BYTES,
+    SECRET_ENV,
+    SECRET_NAME,
+    read_secret,
+    secret_directory,
+)
+from scanner.run.secret import NOFOLLOW as _NOFOLLOW
+from scanner.run.secret import READ as _READ
+from scanner.run.secret import TRUSTED_DIRECTORY as _TRUSTED_DIRECTORY
 
 CACHE_DIR_NAME = ".dsql-scan-cache"
 LAYOUT = "v2"  # v1 held pickles: never read again
@@ -58,10 +71,6 @@ PACK_MIN_ENTRIES = 16  # fewer entries are read one by one: a pack would save no
 # read one by one, which costs less than rewriting a pack of a large project's context after
 # each one-file edit (21 MB for the benchmark's 600 files).
 PACK_SLACK = 8
-SECRET_ENV = "DSQL_SCAN_CACHE_SECRET"
-SECRET_NAME = "secret"
-SECRET_BYTES = 32
-MIN_ENV_SECRET = 32  # characters of DSQL_SCAN_CACHE_SECRET: shorter is guessable, so ignored
 MAC_BYTES = hashlib.sha256().digest_size
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # far above any real entry; a bigger file is not read
 TEMP_PREFIX = ".tmp-"
@@ -73,11 +82,6 @@ CACHEDIR_TAG = (
 GITIGNORE = "# Automatically created by dsql-scan.\n*\n"
 
 # (descriptors from os.open are not inherited by child processes: PEP 446)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_TRUSTED_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)  # may be reached through links
-_DIRECTORY = _TRUSTED_DIRECTORY | _NOFOLLOW
-# O_NONBLOCK: a FIFO committed where an entry would be must not block the open
-_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
 # Where opening relative to a directory without following links is not possible (Windows),
 # the cache cannot be kept safely inside an untrusted tree: it is off.
@@ -165,15 +169,40 @@ def parser_identities() -> tuple[str, ...]:
 
 
 def _installed(top: str) -> str:
+    origin = _origin(top)
     try:
-        spec = importlib.util.find_spec(top)
-        origin = spec.origin if spec is not None else None
         info = os.stat(origin) if origin else None
-    except (ImportError, ValueError, OSError):
+    except (ValueError, OSError):
         info = None
     if info is None:
         return f"{top}:missing"
     return f"{top}:{origin}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+
+
+def _origin(top: str) -> str | None:
+    """Where a package's ``__init__`` (or a module) is installed, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    return spec.origin if spec is not None else None
+
+
+def code_files() -> list[str]:
+    """The files (and directories) whose status stands for what ``tool_digest`` and the inputs'
+    tool identities cover: every file of dsql-scan's packages, each parser's ``__init__``, and
+    where dsql-lint is or would be found (for ``scanner.run.memo``)."""
+    found = [
+        os.path.join(root, relative)
+        for _, root in package_roots()
+        for relative in _files_below(str(root))
+    ]
+    ours = {name.partition(".")[0] for name in CODE_PACKAGES}
+    tops = {m.partition(".")[0] for each in inputs.inputs() for m in each.modules} - ours
+    found += [o for top in sorted(tops | set(DECIDING_PACKAGES)) if (o := _origin(top))]
+    found.append(os.path.dirname(sys.executable))
+    found += [d for d in os.environ.get("PATH", "").split(os.pathsep) if os.path.isabs(d)]
+    return found
 
 
 @cache
@@ -195,15 +224,6 @@ def warn(message: str) -> None:
 
 
 # --- the per-user secret ----------------------------------------------------------------------
-
-
-def secret_directory(environ: Mapping[str, str] = os.environ) -> Path:
-    """``$XDG_CACHE_HOME/dsql-scan``, else ``~/.cache/dsql-scan`` (the XDG base directory rule:
-    a relative ``XDG_CACHE_HOME`` is ignored)."""
-    base = environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dsql-scan"
 
 
 def load_secret(root: Path, environ: Mapping[str, str] = os.environ) -> bytes | None:
@@ -229,39 +249,18 @@ def load_secret(root: Path, environ: Mapping[str, str] = os.environ) -> bytes | 
     except OSError:
         return None  # a read-only or missing home: no cache, as with a read-only cache directory
     try:
-        return _read_secret(descriptor) or _create_secret(descriptor)
+        return read_secret(descriptor) or _create_secret(descriptor)
     except OSError:
         return None
     finally:
         os.close(descriptor)
 
 
-def _read_secret(directory: int) -> bytes | None:
-    """The secret file's bytes, when it is a regular file of ours that nobody else may read."""
-    try:
-        descriptor = os.open(SECRET_NAME, _READ, dir_fd=directory)
-    except FileNotFoundError:
-        return None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if (
-            not stat.S_ISREG(info.st_mode)
-            or info.st_uid != os.geteuid()
-            or info.st_mode & 0o077
-            or info.st_size != SECRET_BYTES
-        ):
-            raise PermissionError(f"unusable cache secret: {SECRET_NAME}")
-        data = handle.read(SECRET_BYTES + 1)
-    if len(data) != SECRET_BYTES:
-        raise PermissionError(f"unusable cache secret: {SECRET_NAME}")
-    return data
-
-
 def _create_secret(directory: int) -> bytes | None:
     """Write a new secret to a temporary file, then link it into place: a concurrent run sees
     no secret or a whole one, and when two runs race, both use the one that was linked first."""
     _write_new(directory, SECRET_NAME, secrets.token_bytes(SECRET_BYTES), replace=False)
-    return _read_secret(directory)
+    return read_secret(directory)
 
 
 # --- writing without litter -------------------------------------------------------------------
@@ -473,6 +472,7 @@ class ResultCache:
             marks = {".gitignore": GITIGNORE, "CACHEDIR.TAG": CACHEDIR_TAG}
             if "CACHEDIR.TAG" in _write_missing(top, marks):
                 announce(directory)
+                memo.spoil()  # a replay would say it again
             _sweep(top, time.time())
             layout = _open_or_warn(top, (LAYOUT,), directory)
             pack_directory = _open_packs(top, directory) if layout is not None and packs else None
@@ -480,7 +480,10 @@ class ResultCache:
             return None
         finally:
             os.close(top)
-        return None if layout is None else cls(layout, secret, config, pack_directory)
+        if layout is None:
+            return None
+        memo.uses_cache(directory, secret, code_files)
+        return cls(layout, secret, config, pack_directory)
 
     def close(self) -> None:
         self._finalizer()
