@@ -68,6 +68,11 @@ class Input:
     ``file_modules(path) -> tuple[str, ...]``, the part of ``modules`` analysing that file
     imports (a Terraform ``.tf`` file never needs the JSON decoder its ``.tf.json`` siblings
     are read with), so that the head start and a pool's preload import only that.
+    ``preloaded`` False: a pool of workers does not import the input's parser before it forks;
+    each worker imports it with the first of the input's files it gets, and those files are
+    handed out last. For a parser whose import holds much memory (cfn-lint's: 57 MB, networkx
+    and sympy for its condition solver), so that a worker parsing a large Python module does
+    not hold it as well: the largest worker's peak is the run's.
     ``placement`` names ``placement(directory, root) -> str``: what about where the input's files
     in ``directory`` lie decides their analysis besides their bytes (a Python module in a CDK
     app, a ``cdk.json`` above it, is analysed for the names it hands to the app's stacks), so
@@ -91,6 +96,7 @@ class Input:
     placement: str = ""
     file_modules: str = ""
     fallback: bool = False
+    preloaded: bool = True
     preview: bool = False
     since: str = ""
 

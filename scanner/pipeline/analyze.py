@@ -100,8 +100,10 @@ def analyze_files(
 
 
 def preload(candidates: Iterable[Candidate]) -> None:
-    """Import what analysing these files needs, once, before worker processes are forked."""
-    for module in file_parser_modules((c.input, c.path) for c in candidates):
+    """Import what analysing these files needs, once, before worker processes are forked
+    (but the parsers of inputs that are not ``preloaded``)."""
+    files = ((c.input, c.path) for c in candidates if named(c.input).preloaded)
+    for module in file_parser_modules(files):
         importlib.import_module(module)
 
 

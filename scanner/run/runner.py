@@ -48,12 +48,17 @@ def _in_workers(
     chunks = _chunks(candidates, size)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        # the largest chunks first, so that the last ones to finish are small
+        # the largest chunks first, so that the last ones to finish are small, but those of
+        # inputs not preloaded last (see ``Input.preloaded``)
         futures = {
             i: pool.submit(_analyze_batch, [(c, config, prepared) for c in chunks[i]])
-            for i in sorted(range(len(chunks)), key=lambda i: -_bytes(chunks[i]))
+            for i in sorted(range(len(chunks)), key=lambda i: _order(chunks[i]))
         }
         return [analysis for i in range(len(chunks)) for analysis in _done(futures[i].result())]
+
+
+def _order(chunk: list[Candidate]) -> tuple[bool, int]:
+    return any(not input_named(c.input).preloaded for c in chunk), -_bytes(chunk)
 
 
 def _bytes(chunk: list[Candidate]) -> int:

@@ -21,5 +21,6 @@ INPUT = Input(
     owns_unreadable="scanner.inputs.cloudformation.analyze:owns_unreadable",
     examples={Kind.CFN: "template.yaml"},
     fallback=True,
+    preloaded=False,  # cfn-lint's import holds 57 MB: see Input
     since="0.1.0",
 )
