@@ -190,7 +190,9 @@ def _walk_patch() -> tuple[Any, Callable[..., Any], Callable[..., Any]]:
     def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: tuple[Any, ...]) -> None:
         """libcst's calls to a visitor, in its order, without rebuilding a node: a field's nodes
         between ``on_visit_attribute`` and ``on_leave_attribute`` (both also for an empty
-        optional field), no children when ``on_visit`` says False, ``on_leave`` last."""
+        optional field; neither for a visitor whose ``visits_attributes`` is False, whose
+        attribute hooks do nothing), no children when ``on_visit`` says False, ``on_leave``
+        last."""
         kind = type(node)
         fields = fields_of_type[kind] if kind in fields_of_type else fields_of(node)
         if fields is None:  # a type whose own walk must decide; its children come back here
@@ -199,14 +201,16 @@ def _walk_patch() -> tuple[Any, Callable[..., Any], Callable[..., Any]]:
         on_visit, on_visit_attribute, on_leave_attribute, on_leave = hooks
         if on_visit(node):
             for name in fields:
-                on_visit_attribute(node, name)
+                if on_visit_attribute is not None:
+                    on_visit_attribute(node, name)
                 value = getattr(node, name)
                 if type(value) is tuple or type(value) is list:
                     for child in value:
                         walk(child, visitor, hooks)
                 elif value is not None and type(value) is not cst.MaybeSentinel:
                     walk(value, visitor, hooks)
-                on_leave_attribute(node, name)
+                if on_leave_attribute is not None:
+                    on_leave_attribute(node, name)
         on_leave(node)
 
     def visit(self: cst.CSTNode, visitor: Any) -> cst.CSTNode:
@@ -218,10 +222,11 @@ def _walk_patch() -> tuple[Any, Callable[..., Any], Callable[..., Any]]:
             reads_only[kind] = isinstance(visitor, cst.CSTVisitor)
         if not reads_only[kind]:
             return libcsts(self, visitor)
+        attributes = getattr(visitor, "visits_attributes", True)
         hooks = (
             visitor.on_visit,
-            visitor.on_visit_attribute,
-            visitor.on_leave_attribute,
+            visitor.on_visit_attribute if attributes else None,
+            visitor.on_leave_attribute if attributes else None,
             visitor.on_leave,
         )
         walk(self, visitor, hooks)

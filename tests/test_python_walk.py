@@ -184,6 +184,26 @@ def test_an_in_place_walk_makes_libcsts_calls_in_libcsts_order():
     assert ("enter", "FormattedStringExpression", "format_spec") in libcsts
 
 
+def test_a_walk_in_place_skips_the_attribute_hooks_of_a_visitor_that_has_none():
+    """``visits_attributes = False`` (``Together``): the same node calls, and attribute calls
+    only from libcst's own walk of the types that keep it."""
+
+    class Quiet(Tracer):
+        visits_attributes = False
+
+    module = cst.parse_module(EVERY_SHAPE)
+    libcsts = traced(module)
+    quiet = Quiet()
+    with walks_in_place():
+        module.visit(quiet)
+    nodes = [call for call in quiet.calls if call[0] in ("visit", "leave")]
+    assert nodes == [call for call in libcsts if call[0] in ("visit", "leave")]
+    attributes = {kind for call, kind, _ in quiet.calls if call in ("enter", "exit")}
+    assert attributes <= VISITED_WHEN_SET
+    assert len(quiet.calls) < len(libcsts) * 0.6
+    assert Together.visits_attributes is False
+
+
 @pytest.mark.parametrize("path", real_modules(), ids=lambda p: p.name)
 def test_in_place_walks_of_real_modules_make_the_same_calls(path):
     try:

@@ -33,6 +33,8 @@ def _declared(collector: cst.CSTVisitor, name: str) -> Hook:
 class Together(cst.CSTVisitor):
     """Visit with every collector in one walk (see the module docstring)."""
 
+    visits_attributes = False  # see on_visit_attribute
+
     def __init__(self, *collectors: cst.CSTVisitor) -> None:
         for collector in collectors:
             kind = type(collector)
