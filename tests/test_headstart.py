@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,12 +86,20 @@ def test_no_head_start_when_too_many_files_are_named_for_one_worker(project):
 def test_begin_starts_one_worker_only_for_files_that_need_a_parser(project, monkeypatch):
     started = []
     start = Worker.start
-    monkeypatch.setattr(Worker, "start", lambda modules: started.append(modules) or start(modules))
+    meanwhile = []
+    monkeypatch.setattr(
+        Worker,
+        "start",
+        lambda modules, **kw: (
+            started.append(modules) or meanwhile.append(kw) or start(modules, **kw)
+        ),
+    )
     headstart.begin(["scan", str(project / "app/plain.py"), "--format", "json"])
     assert headstart.take() is None and not started
     headstart.begin([str(project / "app/data.py"), str(project / "infra/db.yaml")])
     assert len(started) == 1
     assert {"libcst.metadata", "cfnlint.decode"} <= set(started[0])
+    assert meanwhile == [{"meanwhile": headstart._masking}], "the masking patterns, while idle"
     worker = headstart.take()
     assert worker is not None and headstart.take() is None, "taken once"
     worker.release()
@@ -114,6 +123,30 @@ def test_the_runner_gives_the_head_start_the_named_files_or_releases_it(project,
     headstart.begin(list(named))
     cached = scan(named, config, jobs=2, cache_dir=cache, worker=headstart.take())
     assert cached == without and len(released) == 1, "nothing to analyse: the worker goes"
+
+
+def _exists(path: str) -> bool:
+    return Path(path).exists()
+
+
+def test_a_worker_does_its_meanwhile_work_only_while_no_job_waits(tmp_path, monkeypatch):
+    """The head start's worker imports the masking patterns while it would wait (a finding's
+    excerpt needs them), and not when its job has come: the job goes first."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    write(tmp_path, {"slow_import.py": "import time\ntime.sleep(0.5)\n"})
+    marks = []
+    for modules, job_first in (((), False), (("slow_import",), True)):
+        mark = tmp_path / f"meanwhile-{len(marks)}"
+        worker = Worker.start(modules, meanwhile=lambda mark=mark: mark.write_text("done"))
+        assert worker is not None
+        if not job_first:
+            deadline = time.monotonic() + 30
+            while not mark.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        delivered, value = worker.submit(_exists, str(mark)).result()
+        assert delivered
+        marks.append(value)
+    assert marks == [True, False]
 
 
 def test_the_other_commands_are_the_command_lines_own():

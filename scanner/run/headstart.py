@@ -30,7 +30,8 @@ def begin(arguments: list[str]) -> None:
         return
     names = named_inputs(arguments)
     if names:
-        worker = Worker.start(_modules(arguments, names))  # the job is analyze.analyze_files
+        # the job is analyze.analyze_files
+        worker = Worker.start(_modules(arguments, names), meanwhile=_masking)
         if worker is not None:
             _started.append(worker)
 
@@ -66,6 +67,17 @@ def _modules(arguments: list[str], names: set[str]) -> tuple[str, ...]:
         if name in names and not argument.startswith("-"):
             files.append((name, Path(argument)))
     return file_parser_modules(files)
+
+
+def _masking() -> None:
+    """What reporting a finding in a named file needs besides its parser: the patterns that
+    mask secrets in the finding's excerpt (detect-secrets' import costs about 0.1 s), made
+    while the worker waits for its job. The main process hands the job over once it has
+    looked the files up, after the worker's imports; with a finding, the worker would
+    otherwise import it after the analysis, while the main process waits."""
+    from scanner.gate import mask
+
+    mask.detections()
 
 
 def take() -> Worker | None:

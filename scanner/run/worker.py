@@ -16,6 +16,7 @@ import gc
 import importlib
 import os
 import pickle
+import select
 import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,8 +43,12 @@ class Worker:
     results: int  # read end of the pipe its result comes back on
 
     @classmethod
-    def start(cls, modules: Iterable[str]) -> Worker | None:
-        """Fork a worker that imports ``modules``; None where processes cannot be forked."""
+    def start(
+        cls, modules: Iterable[str], meanwhile: Callable[[], object] | None = None
+    ) -> Worker | None:
+        """Fork a worker that imports ``modules``, then runs ``meanwhile`` if its job has not
+        come yet (work the job may need, done while the worker would otherwise wait); None
+        where processes cannot be forked."""
         if not hasattr(os, "fork"):
             return None
         modules = tuple(modules)
@@ -53,7 +58,7 @@ class Worker:
         if pid == 0:  # the worker: never returns, never runs the parent's exit handlers
             os.close(order_write)
             os.close(result_read)
-            _serve(modules, order_read, result_write)
+            _serve(modules, order_read, result_write, meanwhile)
         os.close(order_read)
         os.close(result_write)
         return cls(pid, order_write, result_read)
@@ -89,7 +94,9 @@ class Pending:
         return False, None
 
 
-def _serve(modules: tuple[str, ...], orders: int, results: int) -> None:
+def _serve(
+    modules: tuple[str, ...], orders: int, results: int, meanwhile: Callable[[], object] | None
+) -> None:
     """The worker's life: import, read the job (none if the pipe closes), run it, answer."""
     status = 1
     try:
@@ -100,6 +107,8 @@ def _serve(modules: tuple[str, ...], orders: int, results: int) -> None:
             os.dup2(quiet, stream)
         for module in modules:
             importlib.import_module(module)
+        if meanwhile is not None and not select.select([orders], [], [], 0)[0]:
+            meanwhile()
         # What is imported now lives as long as the worker: the cyclic collector leaves it
         # alone from here on (and so does not copy the pages shared with the parent), while
         # the job's own cyclic garbage (libcst's scopes) is still collected as it goes.

@@ -28,6 +28,8 @@ INPUT = Input(
     produces={Kind.CDK: CDK_FACTS, Kind.APP: APP_FACTS},
     modules=(
         "libcst.metadata",
+        "libcst.native",  # the parser proper, loaded by the first parse
+        "scanner.inputs.python.analyze",
         "scanner.inputs.python.module",
         "scanner.inputs.python.app",
         "scanner.inputs.python.cdk",
@@ -37,6 +39,7 @@ INPUT = Input(
         "scanner.inputs.python.sql",
         "scanner.inputs.python.values",
         "scanner.inputs.python.walk",
+        "scanner.inputs.sql.lint",
         "scanner.rules",
     ),
     analyzer="scanner.inputs.python.analyze:analyze",
