@@ -145,9 +145,9 @@ def test_an_altered_or_forged_memo_is_never_served(project, home):
     honest = _scan(project, home)
     [path] = _memos(home)
     mac, body = path.read_bytes()[: memo.MAC_BYTES], path.read_bytes()[memo.MAC_BYTES :]
-    stdout, stderr, status, inputs = marshal.loads(body)
+    stdout, stderr, status, inputs, reports = marshal.loads(body)
     assert (stdout, status) == (honest.stdout.encode(), honest.code), "what the memo holds"
-    claim = marshal.dumps((b'{"findings": []}', stderr, 0, inputs))
+    claim = marshal.dumps((b'{"findings": []}', stderr, 0, inputs, reports))
     guessed = hmac.new(b"x" * 32, b"memo|" + path.name.encode() + b"|" + claim, hashlib.sha256)
     for forged in (guessed.digest() + claim, claim, mac + claim):
         path.write_bytes(forged)  # a guessed secret; no MAC; a MAC of another body
@@ -156,15 +156,38 @@ def test_an_altered_or_forged_memo_is_never_served(project, home):
         assert (run.code, run.stdout) == (1, honest.stdout)
 
 
+def test_a_replay_writes_the_report_files_again(project, home):
+    report = project.parent / "report.sarif"
+    extra = (
+        "-o",
+        "-",
+        "--format",
+        "sarif",
+        "-o",
+        str(report),
+        "--format",
+        "json",
+        "-o",
+        os.devnull,
+    )
+    _scan(project, home, *extra)
+    _scan(project, home, *extra)
+    written = report.read_bytes()
+    report.unlink()
+    run, replayed = _replayed(project, home, *extra)
+    assert replayed
+    assert report.read_bytes() == written and run.code == 1 and run.json()["findings"]
+    assert b'"runs"' in written
+
+
 @pytest.mark.parametrize(
     "extra",
     [
-        ("-o", "report.json"),
         ("--write-baseline", "baseline.json"),
         ("--no-cache",),
         ("--select", "NO-SUCH-RULE"),  # a usage error: exit 2
     ],
-    ids=["report-file", "baseline-file", "no-cache", "usage-error"],
+    ids=["baseline-file", "no-cache", "usage-error"],
 )
 def test_runs_with_side_effects_or_errors_leave_no_memo(project, home, extra):
     _scan(project, home, *extra)
@@ -180,16 +203,17 @@ def test_a_tree_changed_just_before_the_run_leaves_no_memo(project, home):
 
 
 @pytest.mark.parametrize(
-    ("arguments", "paths"),
+    ("arguments", "found"),
     [
-        (["scan"], []),
-        (["scan", ".", "--format", "json"], ["."]),
-        (["a.py", "b.yaml"], ["a.py", "b.yaml"]),
-        (["scan", "--format=sarif", "-o", "-", "--jobs", "2", "x"], ["x"]),
-        (["scan", "--", "-odd-name.py"], ["-odd-name.py"]),
-        (["scan", "-o", "report.json"], None),
-        (["scan", "--output=report.json"], None),
+        (["scan"], ([], [])),
+        (["scan", ".", "--format", "json"], (["."], [])),
+        (["a.py", "b.yaml"], (["a.py", "b.yaml"], [])),
+        (["scan", "--format=sarif", "-o", "-", "--jobs", "2", "x"], (["x"], [])),
+        (["scan", "--", "-odd-name.py"], (["-odd-name.py"], [])),
+        (["scan", "-o", "report.json", "--output=r.sarif"], ([], ["report.json", "r.sarif"])),
+        (["scan", "-o"], None),
         (["scan", "--diff-base", "main"], None),
+        (["scan", "--write-baseline", "b.json"], None),
         (["scan", "--no-cache"], None),
         (["scan", "--format"], None),
         (["scan", "--verbose=yes"], None),
@@ -197,5 +221,5 @@ def test_a_tree_changed_just_before_the_run_leaves_no_memo(project, home):
         ([], None),
     ],
 )
-def test_which_command_lines_a_memo_may_stand_for(arguments, paths):
-    assert memo.scanned_paths(arguments) == paths
+def test_which_command_lines_a_memo_may_stand_for(arguments, found):
+    assert memo.command(arguments) == found

@@ -7,23 +7,25 @@ the cache's pack (0.15-0.25 s for 600 files), where reading the memo and checkin
 status costs a few milliseconds. The console script checks for a memo before it imports
 anything else.
 
-*The same scan* is the same command line (only ``scan`` with the options in ``_OPTIONS``:
-never a report or baseline written to a file, never ``--diff-base``, never ``--no-cache``), the
-same working directory, the same environment (but for the shell's bookkeeping variables,
-``_VOLATILE``) and the same interpreter, with output going to files or pipes: a terminal gets a
-progress bar, and such runs are always done in full.
+*The same scan* is the same command line (only ``scan`` with the options in ``_OPTIONS`` and
+``-o``: never a baseline written, never ``--diff-base``, never ``--no-cache``; report files are
+kept with the memo and written again by its replay), the same working directory, the same
+environment (but for the shell's bookkeeping variables, ``_VOLATILE``) and the same
+interpreter, with output going to files or pipes: a terminal gets a progress bar, and such runs
+are always done in full.
 
 *Unchanged inputs*: the run records, as it goes, every file its process opens for reading and
 every directory it lists (Python's audit events ``open``, ``os.listdir`` and ``os.scandir``),
 and at its end the status of those, of every entry of the listed directories, of the scanned
 paths, of every place a configuration file is looked for (``depends_on``), and of every file of
-dsql-scan's code and of the tools that decide its results. A status is
-device, inode, mode, size, and the modification and change times in nanoseconds: the change
-time cannot be set back by anyone, and any write, rename, chmod or link moves it. The memo is
-served only when every one of them is the same. A run is not memoised when it ran another
-program (git, dsql-lint), failed (exit status 2 and above), created the cache, had no cache (the
-memo stands on the cache's secret), or read anything changed within ``RACY_NS`` of its start (a
-second write within one tick of the clock could leave a file's status unchanged).
+dsql-scan's code and of the tools that decide its results. A status is device, inode, mode,
+size, and the modification and change times in nanoseconds: the change time cannot be set back
+by anyone, and any write, rename, chmod or link moves it. The memo is served only when every
+one of them is the same. A run is not memoised when it ran another program (git, dsql-lint),
+failed (exit status 2 and above), wrote a report to something other than a regular file or the
+null device, created the cache, had no cache (the memo stands on the cache's secret), or read
+anything changed within ``RACY_NS`` of its start (a second write within one tick of the clock
+could leave a file's status unchanged).
 
 Nothing in the scanned tree can hide a finding through it: memos live in the per-user
 directory of the cache's secret (never inside a scanned tree: a run whose secret would be there
@@ -60,8 +62,8 @@ MAX_MEMOS = 64  # per user: the oldest go first (one per command line, directory
 MAX_MEMO_BYTES = 64 * 1024 * 1024
 MAC_BYTES = hashlib.sha256().digest_size
 RACY_NS = 2_000_000_000
-# The options a memoised scan may have, and whether each takes a value. ``-o -`` (stdout) is
-# allowed; a report written to a file is a side effect a memo would not repeat.
+# The options a memoised scan may have, and whether each takes a value; also ``-o``: a report
+# written to a file is kept with the memo and written again by its replay.
 _OPTIONS = {
     "--format": True,
     "--config": True,
@@ -92,26 +94,30 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 Status = tuple
 
 
-def scanned_paths(arguments: list[str]) -> list[str] | None:
-    """The paths a memoisable scan command line names (possibly none), or None when the
-    command line is not one a memo may stand for."""
+def command(arguments: list[str]) -> tuple[list[str], list[str]] | None:
+    """(scanned paths, report files) of a scan command line a memo may stand for, else None."""
     if not arguments or (arguments[0] != "scan" and arguments[0].startswith("-")):
         return None
     rest = arguments[1:] if arguments[0] == "scan" else arguments
     paths: list[str] = []
+    reports: list[str] = []
     index = 0
     while index < len(rest):
         argument = rest[index]
+        name, equals, value = argument.partition("=")
         if argument == "--":
-            return paths + rest[index + 1 :]
+            return paths + rest[index + 1 :], reports
         if not argument.startswith("-") or argument == "-":
             paths.append(argument)
-        elif argument in _OUTPUT:
-            if rest[index + 1 : index + 2] != ["-"]:
-                return None
-            index += 1
+        elif name in _OUTPUT:
+            if not equals:
+                index += 1
+                if index >= len(rest):
+                    return None
+                value = rest[index]
+            if value != "-":
+                reports.append(value)
         else:
-            name, equals, _ = argument.partition("=")
             takes_value = _OPTIONS.get(name)
             if takes_value is None or (equals and not takes_value):
                 return None
@@ -120,7 +126,7 @@ def scanned_paths(arguments: list[str]) -> list[str] | None:
                 if index >= len(rest):
                     return None
         index += 1
-    return paths
+    return paths, reports
 
 
 def key_of(arguments: list[str], environ: Mapping[str, str], cwd: str) -> str:
@@ -184,14 +190,21 @@ def _mac(secret: bytes, name: str, body: bytes) -> bytes:
 
 
 class Memo:
-    """A memoised run: what it printed, its exit status, and the status of all it read."""
+    """A memoised run: what it printed and wrote to report files, its exit status, and the
+    status of all it read."""
 
-    __slots__ = ("inputs", "status", "stderr", "stdout")
+    __slots__ = ("inputs", "reports", "status", "stderr", "stdout")
 
     def __init__(
-        self, stdout: bytes, stderr: bytes, status: int, inputs: tuple[tuple[str, Any], ...]
+        self,
+        stdout: bytes,
+        stderr: bytes,
+        status: int,
+        inputs: tuple[tuple[str, Any], ...],
+        reports: tuple[tuple[str, bytes | None], ...],
     ) -> None:
-        self.stdout, self.stderr, self.status, self.inputs = stdout, stderr, status, inputs
+        self.stdout, self.stderr, self.status = stdout, stderr, status
+        self.inputs, self.reports = inputs, reports
 
     def current(self) -> bool:
         """Every input's status is as recorded."""
@@ -215,8 +228,8 @@ def load(name: str, environ: Mapping[str, str]) -> Memo | None:
     if not hmac.compare_digest(data[:MAC_BYTES], _mac(secret, name, data[MAC_BYTES:])):
         return None
     try:
-        stdout, stderr, status, inputs = marshal.loads(data[MAC_BYTES:])
-        return Memo(bytes(stdout), bytes(stderr), int(status), tuple(inputs))
+        stdout, stderr, status, inputs, reports = marshal.loads(data[MAC_BYTES:])
+        return Memo(bytes(stdout), bytes(stderr), int(status), tuple(inputs), tuple(reports))
     except (ValueError, TypeError, EOFError):
         return None
 
@@ -224,13 +237,20 @@ def load(name: str, environ: Mapping[str, str]) -> Memo | None:
 def replay(arguments: list[str], environ: Mapping[str, str] = os.environ) -> int | None:
     """Print the memoised output of this scan and return its exit status, when there is a memo
     and every input is unchanged; None otherwise (the scan then runs)."""
-    if scanned_paths(arguments) is None or _to_terminal():
+    if command(arguments) is None or _to_terminal():
         return None
     try:
         memo = load(key_of(arguments, environ, os.getcwd()), environ)
     except OSError:
         return None
     if memo is None or not memo.current():
+        return None
+    try:
+        for path, report in memo.reports:
+            if report is not None:  # None: the null device
+                with open(path, "wb") as handle:
+                    handle.write(report)
+    except OSError:  # the scan says what went wrong
         return None
     try:
         sys.stdout.buffer.write(memo.stdout)
@@ -288,9 +308,10 @@ def _teed(stream: Any) -> tuple[Any, _Tee]:
 class Recording:
     """What a run has read so far, and a copy of what it prints."""
 
-    def __init__(self, name: str, paths: list[str]) -> None:
+    def __init__(self, name: str, paths: list[str], reports: list[str]) -> None:
         self.name = name
         self.paths = paths
+        self.reports = [os.path.abspath(path) for path in reports]
         self.started = time.time_ns()
         self.pid = os.getpid()  # forked workers inherit the audit hook: they are not heard
         self.files: set[str] = set()
@@ -365,12 +386,34 @@ class Recording:
         found = self.inputs()
         if found is None:
             return
+        reports = _reports(self.reports)
+        if reports is None:
+            return
         out, err = (bytes(tee.copy) for tee in self.tees)
-        body = marshal.dumps((out, err, status, tuple(found)))
+        body = marshal.dumps((out, err, status, tuple(found), reports))
         _store(self.name, _mac(self.secret, self.name, body) + body, environ)
 
 
 _recording: Recording | None = None
+
+
+def _reports(paths: list[str]) -> tuple[tuple[str, bytes | None], ...] | None:
+    """What the run wrote to its report files (None for the null device); None when one is
+    not a regular file (a FIFO, a terminal), whose writes a replay could not repeat."""
+    found = []
+    for path in paths:
+        if os.path.realpath(path) == os.path.realpath(os.devnull):
+            found.append((path, None))
+            continue
+        try:
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            found.append((path, handle.read()))
+    return tuple(found)
 
 
 def _recent(recorded: Status | None, started: int) -> bool:
@@ -408,10 +451,10 @@ def _store(name: str, data: bytes, environ: Mapping[str, str]) -> None:
 def record(arguments: list[str], environ: Mapping[str, str] = os.environ) -> None:
     """Start recording this run when its command line may be memoised (``finish`` keeps it)."""
     global _recording
-    paths = scanned_paths(arguments)
-    if paths is None or _to_terminal():
+    found = command(arguments)
+    if found is None or _to_terminal():
         return
-    _recording = Recording(key_of(arguments, environ, os.getcwd()), paths)
+    _recording = Recording(key_of(arguments, environ, os.getcwd()), *found)
     sys.addaudithook(_recording.hear)
 
 
