@@ -160,12 +160,14 @@ def parser_identities() -> tuple[str, ...]:
     is installed, and its ``__init__``'s
     size, time and inode: an upgrade or reinstall rewrites it (cfn-lint's validation decides
     findings too). Found without importing them: a warm run imports no parser."""
-    from scanner import inputs
+    return tuple(_installed(top) for top in _third_party())
 
+
+def _third_party() -> list[str]:
+    """The third-party packages the inputs import, and ``DECIDING_PACKAGES``, sorted."""
     ours = {name.partition(".")[0] for name in CODE_PACKAGES}
     tops = {m.partition(".")[0] for each in inputs.inputs() for m in each.modules} - ours
-    tops |= set(DECIDING_PACKAGES)
-    return tuple(_installed(top) for top in sorted(tops))
+    return sorted(tops | set(DECIDING_PACKAGES))
 
 
 def _installed(top: str) -> str:
@@ -197,9 +199,7 @@ def code_files() -> list[str]:
         for _, root in package_roots()
         for relative in _files_below(str(root))
     ]
-    ours = {name.partition(".")[0] for name in CODE_PACKAGES}
-    tops = {m.partition(".")[0] for each in inputs.inputs() for m in each.modules} - ours
-    found += [o for top in sorted(tops | set(DECIDING_PACKAGES)) if (o := _origin(top))]
+    found += [origin for top in _third_party() if (origin := _origin(top))]
     found.append(os.path.dirname(sys.executable))
     found += [d for d in os.environ.get("PATH", "").split(os.pathsep) if os.path.isabs(d)]
     return found
